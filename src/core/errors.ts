@@ -1,0 +1,121 @@
+/**
+ * Coalmine's errors. Their names are a contract: the state machine's `Retry` and `Catch`
+ * match them (`ErrorEquals`), the CLI maps them to exit codes, and people read them in the
+ * console. Every error says, in one line, what is wrong and why.
+ *
+ * @example
+ * throw new InvalidRequestError('strategy.steps: must increase, got 10 then 5');
+ */
+export class CoalmineError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CoalmineError';
+  }
+}
+
+/** The request (or event) is malformed: a field is missing, of the wrong type or out of range. */
+export class InvalidRequestError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidRequestError';
+  }
+}
+
+/** The function does not exist, or the caller may not see it. */
+export class FunctionNotFoundError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FunctionNotFoundError';
+  }
+}
+
+/** A version named in the request does not exist, is `$LATEST`, or equals the other version. */
+export class InvalidVersionError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidVersionError';
+  }
+}
+
+/** The alias does not exist. */
+export class AliasNotFoundError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AliasNotFoundError';
+  }
+}
+
+/** The alias already splits traffic, so it is not on one stable version to start from. */
+export class AliasAlreadyRoutedError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AliasAlreadyRoutedError';
+  }
+}
+
+/** Another execution owns the alias: one canary per alias at a time. */
+export class CanaryInProgressError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CanaryInProgressError';
+  }
+}
+
+/** Someone changed the alias while this canary owned it; Coalmine stops and leaves their change. */
+export class AliasChangedError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AliasChangedError';
+  }
+}
+
+/** The event source setup cannot be canaried safely (unqualified mapping, FIFO without opt-in…). */
+export class UnsupportedEventSourceError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UnsupportedEventSourceError';
+  }
+}
+
+/** Coalmine may not do what it must (IAM denied): not retried, rolled back. */
+export class AccessDeniedError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AccessDeniedError';
+  }
+}
+
+/** An AWS API throttled us; the state machine retries it with backoff and jitter. */
+export class ThrottledError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ThrottledError';
+  }
+}
+
+/** An AWS API failed in a way that may pass (5xx, timeout, network); retried like throttling. */
+export class TransientServiceError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientServiceError';
+  }
+}
+
+/** Error names the state machine retries. Keep in step with `Retry` in statemachine/canary.asl.json. */
+export const RETRYABLE_ERROR_NAMES = ['ThrottledError', 'TransientServiceError'] as const;
+
+/** Error names that mean the request was bad: the CLI exits 2 for these. */
+export const BAD_INPUT_ERROR_NAMES = [
+  'InvalidRequestError',
+  'FunctionNotFoundError',
+  'InvalidVersionError',
+  'AliasNotFoundError',
+  'AliasAlreadyRoutedError',
+  'CanaryInProgressError',
+  'UnsupportedEventSourceError',
+] as const;
+
+/** True when `name` is one of the errors that mean "bad input, nothing was touched". */
+export function isBadInputError(name: string | undefined): boolean {
+  return (BAD_INPUT_ERROR_NAMES as readonly string[]).includes(name ?? '');
+}

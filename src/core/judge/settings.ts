@@ -1,0 +1,51 @@
+/**
+ * Analysis settings: what the request may say about how the canary is judged, with defaults.
+ * Defaults are sized from the statistics (see README, "The judge"), not from one scenario.
+ */
+import * as z from 'zod';
+
+export const customMetricSchema = z.strictObject({
+  /** A short id used in reasons and figures, e.g. `checkout_failures`. */
+  id: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'letters, digits and _ (1-64), starting with a letter'),
+  namespace: z.string().min(1).max(255),
+  metricName: z.string().min(1).max(255),
+  dimensions: z.record(z.string().min(1).max(255), z.string().min(1).max(1024)).default({}),
+  versionDimension: z.string().min(1).max(255).default('ExecutedVersion'),
+  /** `count`: events per minute tested like errors (needs `totalMetric`-free rate vs invocations); `gauge`: guardrail only. */
+  kind: z.enum(['count', 'gauge']).default('count'),
+  direction: z.enum(['higherIsWorse', 'lowerIsWorse']).default('higherIsWorse'),
+  /** Gauges: absolute limit that rolls back at once. */
+  limit: z.number().finite().optional(),
+});
+
+export const analysisSchema = z.strictObject({
+  /** Overall false-rollback budget, split over the metrics tested. */
+  alpha: z.number().gt(0).max(0.2).default(0.01),
+  /** Candidate may fail up to this many times as often as stable and still pass. */
+  errorTolerance: z.number().min(1).max(100).default(1.5),
+  /** …or up to stable's rate plus this absolute margin, whichever is larger. */
+  errorMargin: z.number().min(0).max(1).default(0.005),
+  /** Guardrail: candidate error rate at which to roll back at once. */
+  maxErrorRate: z.number().gt(0).max(1).default(0.2),
+  /** Guardrail: candidate p99 in ms above which to roll back at once (none by default). */
+  maxP99Ms: z.number().positive().optional(),
+  /** Guardrail: candidate throttle rate (throttles / attempts) at which to roll back at once. */
+  maxThrottleRate: z.number().gt(0).max(1).default(0.1),
+  /** Percentile of stable's pre-shift latency above which a request counts as slow. */
+  latencyPercentile: z.number().min(50).max(99.9).default(99),
+  /** Fewest candidate invocations at a step before it may pass. */
+  minRequests: z.number().int().min(0).max(10_000_000).default(100),
+  /** How long to hold a step beyond its interval for lack of evidence before failing safe. */
+  maxExtensionMinutes: z.number().int().min(0).max(7 * 24 * 60).default(120),
+  /** Minutes of stable traffic before the first shift that make the baseline. */
+  baselineMinutes: z.number().int().min(1).max(24 * 60).default(15),
+  /** How often to look during a step, in minutes. */
+  evaluationMinutes: z.number().int().min(1).max(60).default(1),
+  /** Seconds after a minute ends before its metrics count as settled. */
+  settleSeconds: z.number().int().min(0).max(900).default(60),
+  customMetrics: z.array(customMetricSchema).max(10).default([]),
+});
+
+export type AnalysisSettings = z.output<typeof analysisSchema>;
+export type AnalysisRequest = z.input<typeof analysisSchema>;
+export type CustomMetric = z.output<typeof customMetricSchema>;

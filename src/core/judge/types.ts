@@ -1,0 +1,51 @@
+/**
+ * The judge's interface. The core calls `assess()` after every Bake with the minutes that settled
+ * since the last look; the judge keeps what it needs across looks in `memory`, which travels in the
+ * execution state (keep it small: a few hundred bytes).
+ */
+import type { Baseline, MetricsWindow } from '../ports.ts';
+import type { AnalysisSettings } from './settings.ts';
+
+/** Where the canary stands when the judge looks. */
+export interface JudgeContext {
+  trigger: 'api' | 'sqs';
+  /** 0-based index of the current step and how many canary steps there are (promotion follows the last). */
+  stepIndex: number;
+  stepCount: number;
+  /** Candidate's share of traffic now, in percent. */
+  weight: number;
+  /** True on the last canary step: passing it promotes, so the promotion bar applies. */
+  isFinalStep: boolean;
+  /** Settled minutes observed at this step's weight so far (including this window). */
+  minutesInStep: number;
+}
+
+/**
+ * - `fail`: roll back now (a guardrail tripped, or evidence that the candidate is worse).
+ * - `pass`: evidence enough to leave this step (to advance, or to promote on the final step).
+ * - `inconclusive`: not yet; too little traffic or data to say either.
+ */
+export type JudgePhase = 'fail' | 'pass' | 'inconclusive';
+
+/** Small, JSON-safe figures a person reads in the console: counts, rates, evidence, bounds. */
+export type Figures = Record<string, number | string | boolean | null>;
+
+/** What the judge carries from one look to the next (evidence, cumulative counts). JSON only. */
+export type JudgeMemory = Record<string, unknown>;
+
+export interface Assessment {
+  phase: JudgePhase;
+  /** Sentences a person can act on, most important first. */
+  reasons: string[];
+  figures: Figures;
+  memory: JudgeMemory;
+}
+
+export interface JudgeInput {
+  /** What the judge returned last time; undefined on the first look. */
+  memory: JudgeMemory | undefined;
+  window: MetricsWindow;
+  baseline: Baseline;
+  context: JudgeContext;
+  settings: AnalysisSettings;
+}

@@ -1,0 +1,183 @@
+/**
+ * The seams between Coalmine's pure core and the world. The AWS adapters (src/aws) implement
+ * them with SDK v3 clients; the simulated account (src/sim) implements them in memory.
+ * An adapter never decides anything: it reads, writes and maps errors to src/core/errors.ts.
+ */
+
+/** A Lambda alias as Coalmine sees it. `weights` are the additional versions' shares in percent. */
+export interface AliasState {
+  functionName: string;
+  name: string;
+  /** The version the alias points at (gets 100 − sum(weights) percent). */
+  version: string;
+  /** Additional version → percent of traffic, e.g. `{ "13": 10 }`. Empty when not split. */
+  weights: Record<string, number>;
+  description: string;
+  revisionId: string;
+}
+
+/** What to change on an alias. Omitted fields are left as they are. */
+export interface AliasChange {
+  version?: string;
+  /** Replace the routing; `{}` removes it. */
+  weights?: Record<string, number>;
+  description?: string;
+}
+
+/** Lambda aliases: read them, and change them only if nobody else has since `revisionId`. */
+export interface TrafficRouter {
+  getAlias(functionName: string, alias: string): Promise<AliasState>;
+  /**
+   * Applies `change` only if the alias' revision is still `revisionId`, and returns the alias after.
+   * Throws AliasChangedError when the revision moved on (someone else changed it).
+   */
+  updateAlias(functionName: string, alias: string, change: AliasChange, revisionId: string): Promise<AliasState>;
+}
+
+/** A published function and what Plan needs to know of it. */
+export interface FunctionInfo {
+  functionName: string;
+  functionArn: string;
+  /** Published versions, as strings of digits, ascending. */
+  versions: string[];
+  timeoutSeconds: number;
+  tags: Record<string, string>;
+}
+
+/** Lambda functions: does it exist, which versions does it have. */
+export interface FunctionRegistry {
+  /** Throws FunctionNotFoundError when the function does not exist. */
+  getFunction(functionName: string): Promise<FunctionInfo>;
+}
+
+/** One minute of one version's figures, as CloudWatch reports them (sums over the minute). */
+export interface VersionMinute {
+  invocations: number;
+  errors: number;
+  throttles: number;
+  /** 99th percentile duration; absent when CloudWatch has no datapoint. */
+  p99Ms?: number;
+  /** Invocations slower than the plan's latency threshold (CloudWatch `TC(threshold:)`). */
+  slow?: number;
+  /** Custom metrics by their id in the request. */
+  custom?: Record<string, number>;
+}
+
+/** One minute of a queue's figures (SQS metrics are queue-wide, not per version). */
+export interface QueueMinute {
+  sent: number;
+  received: number;
+  deleted: number;
+  visible: number;
+  ageOfOldestSeconds: number;
+  dlqVisible: number;
+}
+
+/** One settled minute: each version's figures, or null when there was no datapoint. */
+export interface MinuteObservation {
+  /** ISO time of the minute's start. */
+  minute: string;
+  stable: VersionMinute | null;
+  candidate: VersionMinute | null;
+  queue?: QueueMinute | null;
+}
+
+/** A query that failed is a measurement of its own, never an exception and never "healthy". */
+export interface MeasurementFailure {
+  metric: string;
+  message: string;
+}
+
+export interface CustomMetricQuery {
+  id: string;
+  namespace: string;
+  metricName: string;
+  /** Dimensions shared by both versions. */
+  dimensions: Record<string, string>;
+  /** The dimension whose value is the version (e.g. `ExecutedVersion`). */
+  versionDimension: string;
+  stat: 'Sum' | 'Average' | 'Maximum' | 'p99';
+}
+
+export interface VersionMetricsQuery {
+  functionName: string;
+  alias: string;
+  stableVersion: string;
+  candidateVersion: string;
+  /** Window [start, end) on whole minutes, ISO times. */
+  start: string;
+  end: string;
+  /** Count invocations slower than this into `slow`. */
+  slowThresholdMs?: number;
+  customMetrics?: CustomMetricQuery[];
+  /** Queue-wide metrics to read alongside (SQS-triggered functions). */
+  queue?: { queueName: string; dlqName?: string };
+}
+
+/** The window of figures that has settled, for a pair of versions. */
+export interface MetricsWindow {
+  minutes: MinuteObservation[];
+  failures: MeasurementFailure[];
+}
+
+/** The stable version before the first shift: what "normal" looks like. */
+export interface Baseline {
+  minutes: number;
+  invocations: number;
+  errors: number;
+  /** Stable's latency at the judged percentile before the shift; absent with no data. */
+  latencyThresholdMs?: number;
+  queue?: QueueMinute[];
+}
+
+/** CloudWatch-like metrics. */
+export interface MetricsSource {
+  versionMinutes(query: VersionMetricsQuery): Promise<MetricsWindow>;
+  /** Stable version's figures over [start, end), with its duration at `percentile` (e.g. 99). */
+  baseline(query: { functionName: string; alias: string; version: string; start: string; end: string; percentile: number; queue?: { queueName: string; dlqName?: string } }): Promise<Baseline>;
+}
+
+/** Time. The simulated account jumps it; AWS reads the wall clock. */
+export interface Clock {
+  now(): Date;
+}
+
+/** An SQS event source mapping on the function, with its queue's settings. */
+export interface QueueSource {
+  mappingId: string;
+  /** The function ARN the mapping invokes, as configured (qualified or not). */
+  functionArn: string;
+  queueArn: string;
+  queueUrl: string;
+  queueName: string;
+  fifo: boolean;
+  batchSize: number;
+  batchingWindowSeconds: number;
+  reportBatchItemFailures: boolean;
+  enabled: boolean;
+  visibilityTimeoutSeconds: number;
+  dlq?: { arn: string; url: string; name: string; maxReceiveCount: number };
+  metricsEnabled: boolean;
+}
+
+/** Event source mappings, queues and dead-letter queues. */
+export interface QueueInspector {
+  /** Every SQS mapping on the function, any qualifier, with its queue's attributes. */
+  listQueueSources(functionName: string): Promise<QueueSource[]>;
+  /** Messages now in a queue (ApproximateNumberOfMessages). */
+  depth(queueUrl: string): Promise<number>;
+  /**
+   * Moves back from the DLQ to the source queue the messages that arrived in the DLQ at or after
+   * `since` (and only those); returns how many it moved.
+   */
+  redrive(dlq: { url: string; arn: string }, source: { url: string; arn: string }, since: string): Promise<number>;
+}
+
+/** Everything the core needs, in one object the handlers wire up. */
+export interface Ports {
+  router: TrafficRouter;
+  functions: FunctionRegistry;
+  metrics: MetricsSource;
+  queues: QueueInspector;
+  clock: Clock;
+}
