@@ -1,0 +1,51 @@
+/**
+ * From the judge's phase to the decision the state machine follows. This is where the limits live
+ * (Argo Rollouts' `assess()`): a step bakes for its interval before it may pass; a step the judge
+ * cannot yet call is extended, up to a limit, and then the canary fails safe.
+ */
+import type { Assessment } from './judge/types.ts';
+import type { Decision } from './state.ts';
+
+export interface DecideInput {
+  assessment: Assessment;
+  /** Settled minutes observed at this step's weight. */
+  minutesInStep: number;
+  intervalMinutes: number;
+  isFinalStep: boolean;
+  maxExtensionMinutes: number;
+}
+
+export interface DecideResult {
+  decision: Decision;
+  reasons: string[];
+}
+
+/**
+ * @example
+ * decide({ assessment, minutesInStep: 6, intervalMinutes: 5, isFinalStep: true, maxExtensionMinutes: 120 });
+ * // → { decision: 'promote', reasons: [...] } when the judge says 'pass'
+ */
+export function decide(input: DecideInput): DecideResult {
+  const { assessment, minutesInStep, intervalMinutes, isFinalStep, maxExtensionMinutes } = input;
+  if (assessment.phase === 'fail') return { decision: 'rollback', reasons: assessment.reasons };
+
+  const left = intervalMinutes - minutesInStep;
+  if (left > 0) {
+    return { decision: 'hold', reasons: [`baking: ${left} more minute${left === 1 ? '' : 's'} at this step`, ...assessment.reasons] };
+  }
+  if (assessment.phase === 'pass') {
+    return { decision: isFinalStep ? 'promote' : 'advance', reasons: assessment.reasons };
+  }
+
+  const extension = minutesInStep - intervalMinutes;
+  if (extension >= maxExtensionMinutes) {
+    return {
+      decision: 'rollback',
+      reasons: [`not enough traffic to judge: no verdict after extending the step by ${extension} minutes (limit ${maxExtensionMinutes})`, ...assessment.reasons],
+    };
+  }
+  return {
+    decision: 'hold',
+    reasons: [`extending the step: not enough evidence yet (${extension} of at most ${maxExtensionMinutes} extra minutes)`, ...assessment.reasons],
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * The request: what the state machine takes as input (and `coalmine run --request FILE` reads).
+ * Validation happens here, before anything is touched; every failure is one line that names the
+ * field and says why.
+ *
+ * @example
+ * parseRequest({ functionName: 'checkout', alias: 'live', candidateVersion: '13', strategy: 'Canary10Percent5Minutes' });
+ */
+import * as z from 'zod';
+import { InvalidRequestError, InvalidVersionError } from './errors.ts';
+import { analysisSchema } from './judge/settings.ts';
+import { parseStrategy, type Strategy } from './strategy.ts';
+
+/** A function name, or an unqualified function ARN (a qualified one would name a version or alias). */
+const FUNCTION_NAME = /^[a-zA-Z0-9-_]{1,64}$/;
+const FUNCTION_ARN = /^arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1}:\d{12}:function:([a-zA-Z0-9-_]{1,64})$/;
+const QUALIFIED_ARN = /^arn:aws[a-zA-Z-]*:lambda:[^:]+:\d{12}:function:[a-zA-Z0-9-_]{1,64}:.+$/;
+/** Lambda alias names: letters, digits, - and _, not all digits (that would be a version). */
+const ALIAS_NAME = /^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/;
+const VERSION = /^[1-9][0-9]{0,9}$/;
+
+const versionField = z.union([z.string(), z.number()]).transform((value) => String(value));
+
+const strategyField = z.union([
+  z.string().min(1).max(100),
+  z.strictObject({
+    steps: z.array(z.number()).min(0).max(200),
+    intervalMinutes: z.number(),
+  }),
+]);
+
+export const requestSchema = z.strictObject({
+  functionName: z.string().min(1).max(170),
+  alias: z.string().min(1).max(128),
+  candidateVersion: versionField,
+  stableVersion: versionField.optional(),
+  strategy: strategyField.optional(),
+  analysis: analysisSchema.optional(),
+  /** SQS: move messages that reached the DLQ during the canary back after a rollback. */
+  redriveOnRollback: z.boolean().default(true),
+  /** SQS: allow FIFO queues (batches of one message group may then be split between versions). */
+  allowFifo: z.boolean().default(false),
+});
+
+export type RawRequest = z.input<typeof requestSchema>;
+
+/** A request that passed validation, with names normalised. */
+export interface CanaryRequest {
+  functionName: string;
+  alias: string;
+  /** A version number, or `latest` for the newest published version. */
+  candidateVersion: string;
+  stableVersion?: string;
+  /** Undefined when the request named none: Plan then picks the default for the trigger. */
+  strategy?: Strategy;
+  analysis: z.output<typeof analysisSchema>;
+  redriveOnRollback: boolean;
+  allowFifo: boolean;
+}
+
+const KNOWN_FIELDS = Object.keys(requestSchema.shape);
+
+/**
+ * Validates a request. Throws InvalidRequestError (or InvalidVersionError for `$LATEST`) whose
+ * message is one line: `field: reason`.
+ */
+export function parseRequest(input: unknown): CanaryRequest {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new InvalidRequestError(`request: must be a JSON object, got ${describe(input)}`);
+  }
+  const parsed = requestSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidRequestError(firstIssue(parsed.error));
+  const request = parsed.data;
+
+  const functionName = normaliseFunctionName(request.functionName);
+  if (!ALIAS_NAME.test(request.alias)) {
+    throw new InvalidRequestError(`alias: "${clip(request.alias)}" is not an alias name (letters, digits, - and _, 1-128, not all digits)`);
+  }
+  const candidateVersion = normaliseVersion(request.candidateVersion, 'candidateVersion', true);
+  const stableVersion = request.stableVersion === undefined ? undefined : normaliseVersion(request.stableVersion, 'stableVersion', false);
+  if (stableVersion !== undefined && stableVersion === candidateVersion) {
+    throw new InvalidVersionError(`candidateVersion: equals stableVersion (${stableVersion}); a canary needs two different versions`);
+  }
+  return {
+    functionName,
+    alias: request.alias,
+    candidateVersion,
+    ...(stableVersion === undefined ? {} : { stableVersion }),
+    ...(request.strategy === undefined ? {} : { strategy: parseStrategy(request.strategy) }),
+    analysis: request.analysis ?? analysisSchema.parse({}),
+    redriveOnRollback: request.redriveOnRollback,
+    allowFifo: request.allowFifo,
+  };
+}
+
+function normaliseFunctionName(value: string): string {
+  if (FUNCTION_NAME.test(value)) return value;
+  const arn = FUNCTION_ARN.exec(value);
+  if (arn) return arn[2]!;
+  if (QUALIFIED_ARN.test(value)) {
+    throw new InvalidRequestError(`functionName: "${clip(value)}" is a qualified ARN; give the function's name or unqualified ARN and the alias separately`);
+  }
+  throw new InvalidRequestError(`functionName: "${clip(value)}" is not a function name (letters, digits, - and _, 1-64) or function ARN`);
+}
+
+function normaliseVersion(value: string, field: string, allowLatest: boolean): string {
+  if (value === '$LATEST') {
+    throw new InvalidVersionError(`${field}: $LATEST cannot be canaried; publish a version and name its number`);
+  }
+  if (allowLatest && value === 'latest') return value;
+  if (!VERSION.test(value)) {
+    throw new InvalidRequestError(`${field}: "${clip(value)}" is not a published version number${allowLatest ? ' or "latest"' : ''}`);
+  }
+  return value;
+}
+
+/** One line from zod's first issue: the field's path and why, with a suggestion for unknown keys. */
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  const path = issue.path.length ? issue.path.map(String).join('.') : 'request';
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    const where = issue.path.length ? `${path}.${key}` : key;
+    const candidates = issue.path.length === 0 ? KNOWN_FIELDS : knownKeysAt(issue.path);
+    const suggestion = closest(key, candidates);
+    return `${clip(where)}: unknown field${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `${path}: is required`;
+  return `${path}: ${issue.message}`;
+}
+
+function knownKeysAt(path: PropertyKey[]): string[] {
+  if (path[0] === 'analysis' && path.length === 1) return Object.keys(analysisSchema.shape);
+  if (path[0] === 'strategy') return ['steps', 'intervalMinutes'];
+  return [];
+}
+
+/** The known key nearest to `key` by edit distance, if it is near enough to be a typo. */
+export function closest(key: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  if (a.length > 200 || b.length > 200) return Infinity;
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** Keeps error lines short and printable, whatever the input held. */
+export function clip(text: string): string {
+  const printable = text.replace(/[^\x20-\x7e]/g, '?');
+  return printable.length > 64 ? `${printable.slice(0, 61)}...` : printable;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
