@@ -101,6 +101,22 @@ export class TransientServiceError extends CoalmineError {
   }
 }
 
+/** The CLI was pointed at an execution, state machine or stack that does not exist (or it may not see). */
+export class ExecutionNotFoundError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ExecutionNotFoundError';
+  }
+}
+
+/** The CLI could not tell which state machine to use: no ARN, no stack, or the stack has no such output. */
+export class StateMachineNotFoundError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StateMachineNotFoundError';
+  }
+}
+
 /** Error names the state machine retries. Keep in step with `Retry` in statemachine/canary.asl.json. */
 export const RETRYABLE_ERROR_NAMES = ['ThrottledError', 'TransientServiceError'] as const;
 
