@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { decide } from '../../src/core/decide.ts';
+import type { Assessment, JudgePhase } from '../../src/core/judge/types.ts';
+
+function assessment(phase: JudgePhase, reason = `the judge says ${phase}`): Assessment {
+  return { phase, reasons: [reason], figures: {}, memory: {} };
+}
+
+const base = { intervalMinutes: 5, isFinalStep: false, maxExtensionMinutes: 30 };
+
+describe('decide', () => {
+  it('rolls back at once when the judge fails the candidate, even mid-step', () => {
+    expect(decide({ ...base, assessment: assessment('fail'), minutesInStep: 1 })).toEqual({ decision: 'rollback', reasons: ['the judge says fail'] });
+  });
+
+  it('holds while the step is still baking, even when the evidence would pass', () => {
+    const result = decide({ ...base, assessment: assessment('pass'), minutesInStep: 3 });
+    expect(result.decision).toBe('hold');
+    expect(result.reasons[0]).toBe('baking: 2 more minutes at this step');
+  });
+
+  it('advances after the interval when the judge passes a step that is not the last', () => {
+    expect(decide({ ...base, assessment: assessment('pass'), minutesInStep: 5 }).decision).toBe('advance');
+  });
+
+  it('promotes after the interval when the judge passes the last step', () => {
+    expect(decide({ ...base, isFinalStep: true, assessment: assessment('pass'), minutesInStep: 7 }).decision).toBe('promote');
+  });
+
+  it('extends an inconclusive step up to the limit', () => {
+    const result = decide({ ...base, assessment: assessment('inconclusive'), minutesInStep: 20 });
+    expect(result.decision).toBe('hold');
+    expect(result.reasons[0]).toContain('15 of at most 30 extra minutes');
+  });
+
+  it('fails safe with "not enough traffic to judge" once the extension is used up', () => {
+    const result = decide({ ...base, assessment: assessment('inconclusive'), minutesInStep: 35 });
+    expect(result.decision).toBe('rollback');
+    expect(result.reasons[0]).toMatch(/^not enough traffic to judge/);
+  });
+});

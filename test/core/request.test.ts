@@ -1,0 +1,77 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CoalmineError, InvalidRequestError, InvalidVersionError } from '../../src/core/errors.ts';
+import { parseRequest } from '../../src/core/request.ts';
+
+const valid = { functionName: 'checkout', alias: 'live', candidateVersion: '13' };
+
+describe('parseRequest', () => {
+  it('accepts a minimal request and fills the defaults', () => {
+    const request = parseRequest(valid);
+    expect(request).toMatchObject({ functionName: 'checkout', alias: 'live', candidateVersion: '13', redriveOnRollback: true, allowFifo: false });
+    expect(request.strategy).toBeUndefined();
+    expect(request.analysis.alpha).toBeGreaterThan(0);
+  });
+
+  it('reads a function ARN as the function name', () => {
+    expect(parseRequest({ ...valid, functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:checkout' }).functionName).toBe('checkout');
+  });
+
+  it('accepts version numbers given as numbers, and "latest"', () => {
+    expect(parseRequest({ ...valid, candidateVersion: 13, stableVersion: 12 })).toMatchObject({ candidateVersion: '13', stableVersion: '12' });
+    expect(parseRequest({ ...valid, candidateVersion: 'latest' }).candidateVersion).toBe('latest');
+  });
+
+  it('parses the strategy', () => {
+    expect(parseRequest({ ...valid, strategy: 'Linear10PercentEvery1Minute' }).strategy?.steps).toHaveLength(9);
+  });
+
+  it.each([
+    [{ alias: 'live', candidateVersion: '13' }, InvalidRequestError, 'functionName: is required'],
+    [{ ...valid, functionName: 42 }, InvalidRequestError, 'functionName:'],
+    [{ ...valid, functionName: 'check out' }, InvalidRequestError, 'functionName: "check out" is not a function name'],
+    [{ ...valid, functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:checkout:live' }, InvalidRequestError, 'is a qualified ARN'],
+    [{ ...valid, alias: '123' }, InvalidRequestError, 'alias: "123" is not an alias name'],
+    [{ ...valid, alias: 'live; rm -rf /' }, InvalidRequestError, 'alias:'],
+    [{ ...valid, candidateVersion: '$LATEST' }, InvalidVersionError, '$LATEST cannot be canaried'],
+    [{ ...valid, candidateVersion: '1.0' }, InvalidRequestError, 'candidateVersion: "1.0" is not a published version number'],
+    [{ ...valid, stableVersion: '13' }, InvalidVersionError, 'equals stableVersion'],
+    [{ ...valid, functonName: 'x' }, InvalidRequestError, 'functonName: unknown field; did you mean "functionName"?'],
+    [{ ...valid, analysis: { alpah: 0.05 } }, InvalidRequestError, 'analysis.alpah: unknown field; did you mean "alpha"?'],
+    [{ ...valid, analysis: { alpha: 2 } }, InvalidRequestError, 'analysis.alpha:'],
+    [{ ...valid, strategy: { steps: [50, 10], intervalMinutes: 5 } }, InvalidRequestError, 'strategy.steps[1]: weights must increase'],
+    [{ ...valid, redriveOnRollback: 'yes' }, InvalidRequestError, 'redriveOnRollback:'],
+    [[valid], InvalidRequestError, 'request: must be a JSON object, got an array'],
+    [null, InvalidRequestError, 'request: must be a JSON object, got null'],
+  ])('rejects %j with a named error and a one-line reason', (input, errorClass, message) => {
+    expect(() => parseRequest(input)).toThrow(errorClass);
+    expect(() => parseRequest(input)).toThrow(message);
+  });
+
+  it('keeps error messages to one short printable line, whatever the input holds', () => {
+    fc.assert(
+      fc.property(fc.record({ functionName: fc.string({ maxLength: 5000 }), alias: fc.string({ maxLength: 5000 }), candidateVersion: fc.oneof(fc.string(), fc.integer()) }), (input) => {
+        try {
+          parseRequest(input);
+        } catch (error) {
+          expect(error).toBeInstanceOf(CoalmineError);
+          const message = (error as Error).message;
+          expect(message).not.toMatch(/\n/);
+          expect(message.length).toBeLessThan(400);
+        }
+      }),
+    );
+  });
+
+  it('never throws anything but a named Coalmine error on arbitrary JSON', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (input) => {
+        try {
+          parseRequest(input);
+        } catch (error) {
+          expect(error).toBeInstanceOf(CoalmineError);
+        }
+      }),
+    );
+  });
+});
