@@ -1,0 +1,242 @@
+/**
+ * Scenarios: one JSON file describes a simulated function, its traffic, and how the candidate
+ * version behaves (CONTRACTS.md §2; scenarios/README.md documents every field). The local runner
+ * and the benchmark both read them through `parseScenario`, so a file means the same to both.
+ *
+ * Every field of the contract is accepted; unknown fields are kept (extensions ride along), and a
+ * candidate field left out means "behaves as stable does".
+ *
+ * @example
+ * const scenario = loadScenario('error-3x');          // scenarios/error-3x.json
+ * const custom = loadScenario('./my-scenario.json');  // a path
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as z from 'zod';
+import { InvalidRequestError } from '../core/errors.ts';
+import { analysisSchema } from '../core/judge/settings.ts';
+
+const latencySchema = z.looseObject({
+  median: z.number().positive(),
+  p99: z.number().positive(),
+});
+
+/**
+ * A custom (business) metric as the simulator emits it, per version, by the metric's id.
+ * `rate`: a count metric, events per invocation (e.g. failed checkouts); `mean`/`sd`: a gauge.
+ */
+const customMetricBehaviourSchema = z.union([
+  z.looseObject({ rate: z.number().min(0) }),
+  z.looseObject({ mean: z.number(), sd: z.number().min(0).default(0) }),
+]);
+
+const versionBehaviour = {
+  errorRate: z.number().min(0).max(1),
+  latencyMs: latencySchema,
+  /** Extension: share of attempts throttled (not invoked). */
+  throttleRate: z.number().min(0).max(1),
+  /** Extension: custom metrics this version emits, by id. */
+  custom: z.record(z.string(), customMetricBehaviourSchema),
+};
+
+const stableSchema = z.looseObject({
+  errorRate: versionBehaviour.errorRate,
+  latencyMs: versionBehaviour.latencyMs.default({ median: 80, p99: 400 }),
+  throttleRate: versionBehaviour.throttleRate.default(0),
+  custom: versionBehaviour.custom.default({}),
+});
+
+const candidateSchema = z.looseObject({
+  errorRate: versionBehaviour.errorRate.optional(),
+  latencyMs: versionBehaviour.latencyMs.optional(),
+  throttleRate: versionBehaviour.throttleRate.optional(),
+  custom: versionBehaviour.custom.optional(),
+  /** Minutes after the first shift at which the candidate starts behaving as described. */
+  fromMinute: z.number().min(0).default(0),
+});
+
+export const TRAFFIC_PATTERNS = ['steady', 'diurnal', 'bursty'] as const;
+
+const trafficSchema = z.looseObject({
+  requestsPerMinute: z.number().min(0),
+  pattern: z.enum(TRAFFIC_PATTERNS).default('steady'),
+  amplitude: z.number().min(0).default(0),
+  /** Extension (diurnal): the minute of the day at which the scenario starts. */
+  offsetMinutes: z.number().default(0),
+  /** Extension (bursty): mean minutes between the starts of bursts, and mean burst length. */
+  burstEveryMinutes: z.number().min(1).default(20),
+  burstMinutes: z.number().min(1).default(3),
+});
+
+const queueSchema = z.looseObject({
+  messagesPerMinute: z.number().min(0),
+  batchSize: z.number().int().min(1).max(10_000).default(10),
+  visibilityTimeoutSeconds: z.number().int().min(0).max(43_200).default(30),
+  maxReceiveCount: z.number().int().min(1).max(1000).default(5),
+});
+
+/** A CodeDeploy-style name, or explicit steps; src/core/strategy.ts gives it meaning. */
+const strategySchema = z.union([
+  z.string().min(1),
+  z.looseObject({ steps: z.array(z.number()).min(1), intervalMinutes: z.number().positive() }),
+]);
+
+export const scenarioSchema = z
+  .looseObject({
+    name: z.string().min(1),
+    description: z.string().default(''),
+    /** What a correct judge does. Optional for `run`; the benchmark requires it. */
+    expect: z.enum(['promote', 'rollback']).optional(),
+    /** The horizon, in minutes after the first shift: no decision by then is `undecided`. */
+    minutes: z.number().int().positive().default(120),
+    trigger: z.enum(['api', 'sqs']).default('api'),
+    traffic: trafficSchema.optional(),
+    stable: stableSchema,
+    candidate: candidateSchema.default({ fromMinute: 0 }),
+    queue: queueSchema.optional(),
+    strategy: strategySchema.optional(),
+    /** Extension: analysis settings for the canary request (as the request's `analysis`). */
+    analysis: z.unknown().optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.trigger === 'api' && value.traffic === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['traffic'], message: 'required when trigger is api' });
+    }
+    if (value.trigger === 'sqs' && value.queue === undefined && value.traffic === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['queue'], message: 'required when trigger is sqs' });
+    }
+    for (const [side, latency] of [['stable', value.stable.latencyMs], ['candidate', value.candidate.latencyMs]] as const) {
+      if (latency !== undefined && !(latency.p99 > latency.median)) {
+        ctx.addIssue({ code: 'custom', path: [side, 'latencyMs', 'p99'], message: `must be above the median (${latency.median})` });
+      }
+    }
+    if (value.analysis !== undefined) {
+      const parsed = analysisSchema.safeParse(value.analysis);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['analysis', ...issue.path] } as never);
+      }
+    }
+  });
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type CustomMetricBehaviour = { rate: number } | { mean: number; sd: number };
+export type TrafficPattern = (typeof TRAFFIC_PATTERNS)[number];
+
+/** How one version behaves, with every field resolved. */
+export interface VersionBehaviour {
+  errorRate: number;
+  latencyMs: { median: number; p99: number };
+  throttleRate: number;
+  custom: Record<string, CustomMetricBehaviour>;
+}
+
+export interface ScenarioTraffic {
+  requestsPerMinute: number;
+  pattern: TrafficPattern;
+  amplitude: number;
+  offsetMinutes: number;
+  burstEveryMinutes: number;
+  burstMinutes: number;
+  [extension: string]: unknown;
+}
+
+export interface ScenarioQueue {
+  messagesPerMinute: number;
+  batchSize: number;
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  [extension: string]: unknown;
+}
+
+/** A parsed scenario: defaults filled in, the candidate's missing fields taken from stable. */
+export interface Scenario {
+  name: string;
+  description: string;
+  expect?: 'promote' | 'rollback';
+  minutes: number;
+  trigger: 'api' | 'sqs';
+  traffic?: ScenarioTraffic;
+  stable: VersionBehaviour & { [extension: string]: unknown };
+  candidate: VersionBehaviour & { fromMinute: number; [extension: string]: unknown };
+  queue?: ScenarioQueue;
+  /** Raw: a CodeDeploy-style name or `{ steps, intervalMinutes }` (src/core/strategy.ts parses it). */
+  strategy?: string | { steps: number[]; intervalMinutes: number; [extension: string]: unknown };
+  /** Raw analysis settings for the request (already checked against analysisSchema). */
+  analysis?: unknown;
+  /** Where it was read from (a path, or the label given to parseScenario). */
+  source: string;
+  [extension: string]: unknown;
+}
+
+/**
+ * Validates a scenario (a parsed JSON value or its text). Throws InvalidRequestError with one
+ * line that names the source and the field, e.g. `error-3x.json: candidate.errorRate: …`.
+ */
+export function parseScenario(json: unknown, source: string): Scenario {
+  let value = json;
+  if (typeof json === 'string') {
+    try {
+      value = JSON.parse(json);
+    } catch (error) {
+      throw new InvalidRequestError(`${source}: not valid JSON (${(error as Error).message})`, { cause: error });
+    }
+  }
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !('name' in value)) {
+    value = { ...value, name: basename(source).replace(/\.json$/, '') };
+  }
+  const result = scenarioSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const field = issue.path.length > 0 ? issue.path.join('.') : '(scenario)';
+    throw new InvalidRequestError(`${source}: ${field}: ${issue.message}`);
+  }
+  const parsed = result.data;
+  const stable: Scenario['stable'] = {
+    ...parsed.stable,
+    latencyMs: { median: parsed.stable.latencyMs.median, p99: parsed.stable.latencyMs.p99 },
+    custom: parsed.stable.custom as Record<string, CustomMetricBehaviour>,
+  };
+  const candidateCustom = { ...stable.custom, ...((parsed.candidate.custom ?? {}) as Record<string, CustomMetricBehaviour>) };
+  const candidateLatency = parsed.candidate.latencyMs ?? stable.latencyMs;
+  const candidate: Scenario['candidate'] = {
+    ...parsed.candidate,
+    errorRate: parsed.candidate.errorRate ?? stable.errorRate,
+    latencyMs: { median: candidateLatency.median, p99: candidateLatency.p99 },
+    throttleRate: parsed.candidate.throttleRate ?? stable.throttleRate,
+    custom: candidateCustom,
+    fromMinute: parsed.candidate.fromMinute,
+  };
+  return { ...parsed, stable, candidate, source };
+}
+
+/** The scenarios shipped with Coalmine (the repository's `scenarios/` folder). */
+export const BUILT_IN_SCENARIOS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../scenarios');
+
+/**
+ * Reads a scenario by bare name (`healthy` → `scenarios/healthy.json`) or by path.
+ * Throws InvalidRequestError when it does not exist or is not a valid scenario.
+ */
+export function loadScenario(nameOrPath: string): Scenario {
+  const isName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(nameOrPath) && !nameOrPath.endsWith('.json');
+  const path = isName ? join(BUILT_IN_SCENARIOS_DIR, `${nameOrPath}.json`) : resolve(nameOrPath);
+  if (!existsSync(path)) {
+    const known = isName ? `; known: ${scenarioFiles(BUILT_IN_SCENARIOS_DIR).map((file) => basename(file, '.json')).join(', ')}` : '';
+    throw new InvalidRequestError(`scenario: ${nameOrPath} not found${known}`);
+  }
+  return parseScenario(readFileSync(path, 'utf8'), isName ? `${nameOrPath}.json` : nameOrPath);
+}
+
+/** Every scenario (`*.json`) in a folder, sorted by file name. */
+export function listScenarios(dir: string = BUILT_IN_SCENARIOS_DIR): Scenario[] {
+  if (!existsSync(dir)) throw new InvalidRequestError(`scenarios: ${dir} not found`);
+  return scenarioFiles(dir).map((file) => parseScenario(readFileSync(file, 'utf8'), file));
+}
+
+function scenarioFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => join(dir, file));
+}

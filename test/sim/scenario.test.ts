@@ -1,0 +1,97 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InvalidRequestError } from '../../src/core/errors.ts';
+import { listScenarios, loadScenario, parseScenario } from '../../src/sim/scenario.ts';
+
+const contractExample = {
+  name: 'error-3x',
+  description: 'candidate fails three times as often as stable',
+  expect: 'rollback',
+  minutes: 120,
+  trigger: 'api',
+  traffic: { requestsPerMinute: 600, pattern: 'steady', amplitude: 0 },
+  stable: { errorRate: 0.005, latencyMs: { median: 80, p99: 400 } },
+  candidate: { errorRate: 0.015, latencyMs: { median: 80, p99: 400 }, fromMinute: 0 },
+  queue: { messagesPerMinute: 600, batchSize: 10, visibilityTimeoutSeconds: 30, maxReceiveCount: 5 },
+  strategy: 'Canary10Percent5Minutes',
+};
+
+describe('parseScenario', () => {
+  it('accepts every field of the contract example', () => {
+    const scenario = parseScenario(contractExample, 'example.json');
+    expect(scenario).toMatchObject({ ...contractExample, source: 'example.json' });
+  });
+
+  it('fills the documented defaults and lets the candidate behave as stable where it says nothing', () => {
+    const scenario = parseScenario(
+      { name: 'x', traffic: { requestsPerMinute: 10 }, stable: { errorRate: 0.01, latencyMs: { median: 50, p99: 300 } } },
+      'x.json',
+    );
+    expect(scenario.trigger).toBe('api');
+    expect(scenario.traffic?.pattern).toBe('steady');
+    expect(scenario.candidate).toMatchObject({ errorRate: 0.01, latencyMs: { median: 50, p99: 300 }, fromMinute: 0, throttleRate: 0 });
+  });
+
+  it('keeps extension fields', () => {
+    const scenario = parseScenario({ ...contractExample, extra: { anything: 1 }, candidate: { ...contractExample.candidate, throttleRate: 0.2, note: 'kept' } }, 'x');
+    expect(scenario['extra']).toEqual({ anything: 1 });
+    expect(scenario.candidate.throttleRate).toBe(0.2);
+    expect(scenario.candidate['note']).toBe('kept');
+  });
+
+  it('accepts explicit strategy steps', () => {
+    const scenario = parseScenario({ ...contractExample, strategy: { steps: [5, 20, 50], intervalMinutes: 5 } }, 'x');
+    expect(scenario.strategy).toEqual({ steps: [5, 20, 50], intervalMinutes: 5 });
+  });
+
+  it.each([
+    [{ ...contractExample, candidate: { errorRate: 2 } }, 'candidate.errorRate'],
+    [{ ...contractExample, traffic: { requestsPerMinute: 600, pattern: 'wavy' } }, 'traffic.pattern'],
+    [{ ...contractExample, stable: { errorRate: 0.01, latencyMs: { median: 80, p99: 40 } } }, 'stable.latencyMs.p99'],
+    [{ ...contractExample, traffic: undefined }, 'traffic'],
+    [{ ...contractExample, expect: 'maybe' }, 'expect'],
+    [{ ...contractExample, analysis: { alpha: 3 } }, 'analysis.alpha'],
+  ])('throws InvalidRequestError naming the field (%#)', (input, field) => {
+    const attempt = () => parseScenario(input, 'bad.json');
+    expect(attempt).toThrow(InvalidRequestError);
+    expect(attempt).toThrow(new RegExp(`^bad\\.json: ${field.replace(/\./g, '\\.')}: `));
+  });
+
+  it('reports text that is not JSON in one line', () => {
+    expect(() => parseScenario('{ nope', 'broken.json')).toThrow(/^broken\.json: not valid JSON/);
+  });
+
+  it('names a scenario after its file when it has no name', () => {
+    const { name: _name, ...unnamed } = contractExample;
+    expect(parseScenario(unnamed, 'dir/my-case.json').name).toBe('my-case');
+  });
+});
+
+describe('loadScenario', () => {
+  it('resolves a bare name to the shipped scenarios folder', () => {
+    const scenario = loadScenario('healthy');
+    expect(scenario.name).toBe('healthy');
+    expect(scenario.expect).toBe('promote');
+  });
+
+  it('reads a path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coalmine-scenario-'));
+    const path = join(dir, 'mine.json');
+    writeFileSync(path, JSON.stringify(contractExample));
+    expect(loadScenario(path).name).toBe('error-3x');
+  });
+
+  it('says which scenarios exist when a name is unknown', () => {
+    expect(() => loadScenario('no-such-scenario')).toThrow(/no-such-scenario not found; known: .*healthy/);
+  });
+});
+
+describe('listScenarios', () => {
+  it('parses every shipped scenario, each with an expectation', () => {
+    const scenarios = listScenarios();
+    expect(scenarios.length).toBeGreaterThanOrEqual(12);
+    for (const scenario of scenarios) expect(['promote', 'rollback']).toContain(scenario.expect);
+  });
+});
