@@ -1,0 +1,289 @@
+/**
+ * CloudWatch as the MetricsSource: per-version Lambda metrics of an alias, custom metrics, and
+ * queue-wide SQS metrics, one `GetMetricData` call (paginated) per look, on whole minutes.
+ *
+ * Lambda publishes alias metrics per executed version with exactly the dimensions
+ * `FunctionName` (the bare name), `Resource` (`name:alias`) and `ExecutedVersion` (Lambda Developer
+ * Guide, "Types of metrics for Lambda functions": ExecutedVersion "only applies to alias
+ * invocations"; the same three-dimension set is in aws-cdk-lib's generated LambdaMetrics).
+ * `TC(threshold:)` is CloudWatch's trimmed count: the number of datapoints above `threshold` (its lower
+ * bound is exclusive; CloudWatch User Guide, "Statistics definitions").
+ *
+ * Failures follow Argo Rollouts' error measurements: a query that fails, or whose status is not
+ * `Complete` after the last page (`PartialData`, `Forbidden`, `InternalError`), becomes a
+ * MeasurementFailure and its figures are left out; only throttling and 5xx are thrown, as the named
+ * retryable errors, so the state machine retries the look.
+ */
+import { GetMetricDataCommand, type CloudWatchClient, type Dimension, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { AccessDeniedError, TransientServiceError } from '../core/errors.ts';
+import type {
+  Baseline,
+  MeasurementFailure,
+  MetricsSource,
+  MetricsWindow,
+  MinuteObservation,
+  QueueMinute,
+  VersionMetricsQuery,
+  VersionMinute,
+} from '../core/ports.ts';
+import { lambdaFunctionName } from './arn.ts';
+import { isRetryable, toCoalmineError } from './errors.ts';
+
+const MINUTE_MS = 60_000;
+/** GetMetricData takes at most 500 queries per call; far more than a look needs. */
+const MAX_PAGES = 50;
+
+/** One series asked of CloudWatch, with a name a person reads in a MeasurementFailure. */
+interface Series {
+  id: string;
+  label: string;
+  query: MetricDataQuery;
+}
+
+/** What came back for one series: value per minute (epoch ms), and whether it is whole. */
+interface SeriesResult {
+  points: Map<number, number>;
+  failure?: string;
+}
+
+function dimensions(values: Record<string, string>): Dimension[] {
+  return Object.entries(values).map(([Name, Value]) => ({ Name, Value }));
+}
+
+function series(id: string, label: string, namespace: string, metricName: string, dims: Record<string, string>, stat: string, period = 60): Series {
+  return {
+    id,
+    label,
+    query: {
+      Id: id,
+      Label: label,
+      ReturnData: true,
+      MetricStat: { Metric: { Namespace: namespace, MetricName: metricName, Dimensions: dimensions(dims) }, Period: period, Stat: stat },
+    },
+  };
+}
+
+/** The dimensions of one version's share of an alias' traffic. */
+function aliasVersionDimensions(functionName: string, alias: string, version: string): Record<string, string> {
+  const name = lambdaFunctionName(functionName);
+  return { FunctionName: name, Resource: `${name}:${alias}`, ExecutedVersion: version };
+}
+
+/** Formats a threshold for a CloudWatch statistic: plain decimals, no exponent. */
+function statNumber(value: number): string {
+  return String(Math.round(value * 1000) / 1000);
+}
+
+function versionSeries(prefix: 's' | 'c', role: string, query: VersionMetricsQuery, version: string): Series[] {
+  const dims = aliasVersionDimensions(query.functionName, query.alias, version);
+  const list = [
+    series(`${prefix}_inv`, `${role} Invocations`, 'AWS/Lambda', 'Invocations', dims, 'Sum'),
+    series(`${prefix}_err`, `${role} Errors`, 'AWS/Lambda', 'Errors', dims, 'Sum'),
+    series(`${prefix}_thr`, `${role} Throttles`, 'AWS/Lambda', 'Throttles', dims, 'Sum'),
+    series(`${prefix}_p99`, `${role} Duration p99`, 'AWS/Lambda', 'Duration', dims, 'p99'),
+  ];
+  if (query.slowThresholdMs !== undefined) {
+    list.push(series(`${prefix}_slow`, `${role} Duration above ${statNumber(query.slowThresholdMs)} ms`, 'AWS/Lambda', 'Duration', dims, `TC(${statNumber(query.slowThresholdMs)}:)`));
+  }
+  for (const custom of query.customMetrics ?? []) {
+    list.push(
+      series(`${prefix}_x_${custom.id}`, `${role} ${custom.id}`, custom.namespace, custom.metricName, { ...custom.dimensions, [custom.versionDimension]: version }, custom.stat),
+    );
+  }
+  return list;
+}
+
+function queueSeries(queue: { queueName: string; dlqName?: string }): Series[] {
+  const dims = { QueueName: queue.queueName };
+  const list = [
+    series('q_sent', `${queue.queueName} NumberOfMessagesSent`, 'AWS/SQS', 'NumberOfMessagesSent', dims, 'Sum'),
+    series('q_recv', `${queue.queueName} NumberOfMessagesReceived`, 'AWS/SQS', 'NumberOfMessagesReceived', dims, 'Sum'),
+    series('q_del', `${queue.queueName} NumberOfMessagesDeleted`, 'AWS/SQS', 'NumberOfMessagesDeleted', dims, 'Sum'),
+    series('q_vis', `${queue.queueName} ApproximateNumberOfMessagesVisible`, 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', dims, 'Maximum'),
+    series('q_age', `${queue.queueName} ApproximateAgeOfOldestMessage`, 'AWS/SQS', 'ApproximateAgeOfOldestMessage', dims, 'Maximum'),
+  ];
+  if (queue.dlqName) {
+    list.push(series('q_dlq', `${queue.dlqName} ApproximateNumberOfMessagesVisible`, 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', { QueueName: queue.dlqName }, 'Maximum'));
+  }
+  return list;
+}
+
+/** Whole minutes [start, end) as epoch ms; both ends are taken down to their minute. */
+function minuteRange(start: string, end: string): { startMs: number; endMs: number; minutes: number[] } {
+  const startMs = Math.floor(Date.parse(start) / MINUTE_MS) * MINUTE_MS;
+  const endMs = Math.floor(Date.parse(end) / MINUTE_MS) * MINUTE_MS;
+  const minutes: number[] = [];
+  for (let at = startMs; at < endMs; at += MINUTE_MS) minutes.push(at);
+  return { startMs, endMs, minutes };
+}
+
+/**
+ * Runs the queries, following NextToken, and gathers each series' points. Throttling and 5xx are
+ * thrown (retryable); any other failure of the call comes back as `callFailure`.
+ */
+async function fetchSeries(client: CloudWatchClient, list: Series[], startMs: number, endMs: number): Promise<{ results: Map<string, SeriesResult>; callFailure?: string }> {
+  const results = new Map<string, SeriesResult>(list.map((s) => [s.id, { points: new Map<number, number>() }]));
+  let nextToken: string | undefined;
+  let lastStatus = new Map<string, { status: string; message: string }>();
+  try {
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const out = await client.send(
+        new GetMetricDataCommand({
+          MetricDataQueries: list.map((s) => s.query),
+          StartTime: new Date(startMs),
+          EndTime: new Date(endMs),
+          ScanBy: 'TimestampAscending',
+          NextToken: nextToken,
+        }),
+      );
+      lastStatus = new Map();
+      for (const result of out.MetricDataResults ?? []) {
+        const entry = result.Id ? results.get(result.Id) : undefined;
+        if (!entry) continue;
+        const timestamps = result.Timestamps ?? [];
+        const values = result.Values ?? [];
+        timestamps.forEach((timestamp, index) => {
+          const value = values[index];
+          if (value !== undefined) entry.points.set(new Date(timestamp).getTime(), value);
+        });
+        lastStatus.set(result.Id!, {
+          status: result.StatusCode ?? 'Complete',
+          message: (result.Messages ?? []).map((m) => [m.Code, m.Value].filter(Boolean).join(': ')).join('; '),
+        });
+      }
+      nextToken = out.NextToken;
+      if (!nextToken) break;
+    }
+  } catch (error) {
+    const mapped = toCoalmineError(error, 'cloudwatch:GetMetricData');
+    if (isRetryable(mapped)) throw mapped;
+    return { results, callFailure: mapped instanceof Error ? mapped.message : String(mapped) };
+  }
+  if (nextToken) return { results, callFailure: `cloudwatch:GetMetricData: still more data after ${MAX_PAGES} pages` };
+  for (const s of list) {
+    const status = lastStatus.get(s.id);
+    const entry = results.get(s.id)!;
+    if (!status) entry.failure = 'no result came back for this query';
+    else if (status.status !== 'Complete') entry.failure = `status ${status.status}${status.message ? ` (${status.message})` : ''}`;
+  }
+  return { results, callFailure: undefined };
+}
+
+function versionMinute(prefix: 's' | 'c', minute: number, results: Map<string, SeriesResult>, customIds: string[]): VersionMinute | null {
+  const inv = results.get(`${prefix}_inv`)!;
+  const err = results.get(`${prefix}_err`)!;
+  // Without invocations or errors a minute cannot be judged: a failed query counts as no figures.
+  if (inv.failure || err.failure) return null;
+  const invocations = inv.points.get(minute);
+  if (invocations === undefined) return null;
+  const figure = (id: string): number | undefined => {
+    const result = results.get(id);
+    return result && !result.failure ? result.points.get(minute) : undefined;
+  };
+  const out: VersionMinute = { invocations, errors: err.points.get(minute) ?? 0, throttles: figure(`${prefix}_thr`) ?? 0 };
+  const p99 = figure(`${prefix}_p99`);
+  if (p99 !== undefined) out.p99Ms = p99;
+  const slow = figure(`${prefix}_slow`);
+  if (slow !== undefined) out.slow = slow;
+  const custom: Record<string, number> = {};
+  for (const id of customIds) {
+    const value = figure(`${prefix}_x_${id}`);
+    if (value !== undefined) custom[id] = value;
+  }
+  if (Object.keys(custom).length > 0) out.custom = custom;
+  return out;
+}
+
+/**
+ * A queue minute: null when a queue query failed or the minute has no datapoint at all (SQS stops
+ * publishing for queues idle for hours); otherwise a missing count is 0.
+ */
+function queueMinute(minute: number, results: Map<string, SeriesResult>): QueueMinute | null {
+  const ids = ['q_sent', 'q_recv', 'q_del', 'q_vis', 'q_age', 'q_dlq'].filter((id) => results.has(id));
+  if (ids.some((id) => results.get(id)!.failure)) return null;
+  if (ids.every((id) => !results.get(id)!.points.has(minute))) return null;
+  const value = (id: string) => results.get(id)?.points.get(minute) ?? 0;
+  return {
+    sent: value('q_sent'),
+    received: value('q_recv'),
+    deleted: value('q_del'),
+    visible: value('q_vis'),
+    ageOfOldestSeconds: value('q_age'),
+    dlqVisible: value('q_dlq'),
+  };
+}
+
+function failuresOf(list: Series[], results: Map<string, SeriesResult>): MeasurementFailure[] {
+  return list.flatMap((s) => {
+    const failure = results.get(s.id)?.failure;
+    return failure ? [{ metric: s.label, message: failure }] : [];
+  });
+}
+
+/**
+ * @example
+ * const metrics = cloudWatchMetrics(new CloudWatchClient({}));
+ * const window = await metrics.versionMinutes({ functionName: 'checkout', alias: 'live', stableVersion: '12',
+ *   candidateVersion: '13', start: '2026-01-01T10:00:00Z', end: '2026-01-01T10:05:00Z' });
+ */
+export function cloudWatchMetrics(client: CloudWatchClient): MetricsSource {
+  return {
+    async versionMinutes(query): Promise<MetricsWindow> {
+      const { startMs, endMs, minutes } = minuteRange(query.start, query.end);
+      if (minutes.length === 0) return { minutes: [], failures: [] };
+      const list = [
+        ...versionSeries('s', 'stable', query, query.stableVersion),
+        ...versionSeries('c', 'candidate', query, query.candidateVersion),
+        ...(query.queue ? queueSeries(query.queue) : []),
+      ];
+      const { results, callFailure } = await fetchSeries(client, list, startMs, endMs);
+      if (callFailure) return { minutes: [], failures: [{ metric: 'GetMetricData', message: callFailure }] };
+
+      const customIds = (query.customMetrics ?? []).map((c) => c.id);
+      const observations = minutes.map((minute): MinuteObservation => {
+        const observation: MinuteObservation = {
+          minute: new Date(minute).toISOString(),
+          stable: versionMinute('s', minute, results, customIds),
+          candidate: versionMinute('c', minute, results, customIds),
+        };
+        if (query.queue) observation.queue = queueMinute(minute, results);
+        return observation;
+      });
+      return { minutes: observations, failures: failuresOf(list, results) };
+    },
+
+    async baseline(query): Promise<Baseline> {
+      const { startMs, endMs, minutes } = minuteRange(query.start, query.end);
+      if (minutes.length === 0) return { minutes: 0, invocations: 0, errors: 0 };
+      const dims = aliasVersionDimensions(query.functionName, query.alias, query.version);
+      const windowSeconds = (endMs - startMs) / 1000;
+      const list = [
+        series('b_inv', 'stable Invocations', 'AWS/Lambda', 'Invocations', dims, 'Sum'),
+        series('b_err', 'stable Errors', 'AWS/Lambda', 'Errors', dims, 'Sum'),
+        // One datapoint over the whole window: a percentile of the window, not a mean of minute percentiles.
+        series('b_lat', `stable Duration p${query.percentile}`, 'AWS/Lambda', 'Duration', dims, `p${statNumber(query.percentile)}`, windowSeconds),
+        ...(query.queue ? queueSeries(query.queue) : []),
+      ];
+      const { results, callFailure } = await fetchSeries(client, list, startMs, endMs);
+      // Plan cannot go on without a baseline, and Baseline has no place for a failure: say why and stop.
+      const failures = callFailure ? [{ metric: 'GetMetricData', message: callFailure }] : failuresOf(list, results);
+      if (failures.length > 0) {
+        const message = `cloudwatch:GetMetricData: baseline of ${query.functionName}:${query.alias} version ${query.version} could not be read: ${failures.map((f) => `${f.metric}: ${f.message}`).join('; ')}`;
+        throw /AccessDenied|Forbidden/.test(message) ? new AccessDeniedError(message) : new TransientServiceError(message);
+      }
+      const inv = results.get('b_inv')!.points;
+      const err = results.get('b_err')!.points;
+      const sum = (points: Map<number, number>) => [...points.values()].reduce((a, b) => a + b, 0);
+      const latency = [...results.get('b_lat')!.points.values()][0];
+      const baseline: Baseline = { minutes: inv.size, invocations: sum(inv), errors: sum(err) };
+      if (latency !== undefined) baseline.latencyThresholdMs = latency;
+      if (query.queue) {
+        baseline.queue = minutes.flatMap((minute) => {
+          const q = queueMinute(minute, results);
+          return q ? [q] : [];
+        });
+      }
+      return baseline;
+    },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * Lambda adapters: the alias router (TrafficRouter), the function registry (FunctionRegistry) and the
+ * Lambda half of the QueueInspector (event source mappings). Each takes its LambdaClient, so tests
+ * use `aws-sdk-client-mock` and handlers share one module-scope client.
+ */
+import {
+  GetAliasCommand,
+  GetFunctionConfigurationCommand,
+  ListEventSourceMappingsCommand,
+  ListTagsCommand,
+  ListVersionsByFunctionCommand,
+  UpdateAliasCommand,
+  type AliasConfiguration,
+  type EventSourceMappingConfiguration,
+  type LambdaClient,
+  type UpdateAliasCommandInput,
+} from '@aws-sdk/client-lambda';
+import { AliasNotFoundError, FunctionNotFoundError, TransientServiceError } from '../core/errors.ts';
+import type { AliasChange, AliasState, FunctionInfo, FunctionRegistry, TrafficRouter } from '../core/ports.ts';
+import { lambdaFunctionName, unqualifiedFunctionArn } from './arn.ts';
+import { callAws } from './errors.ts';
+
+/**
+ * Lambda speaks weights as fractions (0..1), Coalmine as percent (0..100). Fractions are kept to six
+ * decimals (percent to four), which is finer than any step a canary takes and keeps 10 ↔ 0.1 exact
+ * after a round trip through binary floating point.
+ *
+ * @example
+ * percentToFraction(10); // 0.1
+ */
+export function percentToFraction(percent: number): number {
+  return Math.round(percent * 10_000) / 1_000_000;
+}
+
+/** @example fractionToPercent(0.1); // 10 */
+export function fractionToPercent(fraction: number): number {
+  return Math.round(fraction * 1_000_000) / 10_000;
+}
+
+export function weightsToRouting(weights: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(weights).map(([version, percent]) => [version, percentToFraction(percent)]));
+}
+
+export function routingToWeights(routing: Record<string, number> | undefined): Record<string, number> {
+  return Object.fromEntries(Object.entries(routing ?? {}).map(([version, fraction]) => [version, fractionToPercent(fraction)]));
+}
+
+function aliasState(functionName: string, alias: string, config: AliasConfiguration): AliasState {
+  if (!config.FunctionVersion || !config.RevisionId) {
+    // Lambda always returns both; without them nothing safe can be done, so let the state machine retry.
+    throw new TransientServiceError(`lambda:GetAlias: ${functionName}:${alias} came back without FunctionVersion or RevisionId`);
+  }
+  return {
+    functionName,
+    name: config.Name ?? alias,
+    version: config.FunctionVersion,
+    weights: routingToWeights(config.RoutingConfig?.AdditionalVersionWeights),
+    description: config.Description ?? '',
+    revisionId: config.RevisionId,
+  };
+}
+
+/**
+ * Lambda aliases as a TrafficRouter. Every update carries the caller's `RevisionId`: Lambda refuses
+ * it with PreconditionFailedException when the alias has moved on, which becomes AliasChangedError.
+ */
+export function lambdaTrafficRouter(client: LambdaClient): TrafficRouter {
+  const aliasNotFound = (functionName: string, alias: string) => ({
+    notFound: (message: string, cause: unknown) =>
+      new AliasNotFoundError(`alias ${alias} of function ${functionName} does not exist (${message})`, { cause }),
+  });
+
+  return {
+    async getAlias(functionName, alias) {
+      const config = await callAws(
+        'lambda:GetAlias',
+        () => client.send(new GetAliasCommand({ FunctionName: functionName, Name: alias })),
+        aliasNotFound(functionName, alias),
+      );
+      return aliasState(functionName, alias, config);
+    },
+
+    async updateAlias(functionName, alias, change: AliasChange, revisionId) {
+      const input: UpdateAliasCommandInput = { FunctionName: functionName, Name: alias, RevisionId: revisionId };
+      if (change.version !== undefined) input.FunctionVersion = change.version;
+      if (change.description !== undefined) input.Description = change.description;
+      // UpdateAlias leaves fields that are omitted as they are; an empty AdditionalVersionWeights map is
+      // how routing is removed (UpdateAlias API reference: RoutingConfig, AliasRoutingConfiguration).
+      if (change.weights !== undefined) input.RoutingConfig = { AdditionalVersionWeights: weightsToRouting(change.weights) };
+      const config = await callAws(
+        'lambda:UpdateAlias',
+        () => client.send(new UpdateAliasCommand(input)),
+        aliasNotFound(functionName, alias),
+      );
+      return aliasState(functionName, alias, config);
+    },
+  };
+}
+
+/** Pages are bounded so that a misbehaving marker can never loop forever. */
+const MAX_PAGES = 1_000;
+
+/** Lambda functions as a FunctionRegistry: configuration, published versions and tags. */
+export function lambdaFunctionRegistry(client: LambdaClient): FunctionRegistry {
+  return {
+    async getFunction(functionName): Promise<FunctionInfo> {
+      const notFound = {
+        notFound: (message: string, cause: unknown) =>
+          new FunctionNotFoundError(`function ${functionName} does not exist or may not be read (${message})`, { cause }),
+      };
+      const config = await callAws(
+        'lambda:GetFunctionConfiguration',
+        () => client.send(new GetFunctionConfigurationCommand({ FunctionName: functionName })),
+        notFound,
+      );
+      const functionArn = unqualifiedFunctionArn(config.FunctionArn ?? functionName);
+
+      const versions: string[] = [];
+      let marker: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const out = await callAws(
+          'lambda:ListVersionsByFunction',
+          () => client.send(new ListVersionsByFunctionCommand({ FunctionName: functionName, Marker: marker, MaxItems: 50 })),
+          notFound,
+        );
+        for (const version of out.Versions ?? []) {
+          if (version.Version && /^\d+$/.test(version.Version)) versions.push(version.Version);
+        }
+        marker = out.NextMarker;
+        if (!marker) break;
+      }
+      if (marker) throw new TransientServiceError(`lambda:ListVersionsByFunction: ${functionName} still had more versions after ${MAX_PAGES} pages`);
+      versions.sort((a, b) => Number(a) - Number(b));
+
+      // Tags live on the unqualified function (Lambda does not tag versions or aliases).
+      const tags = await callAws('lambda:ListTags', () => client.send(new ListTagsCommand({ Resource: functionArn })), notFound);
+
+      return {
+        functionName: config.FunctionName ?? lambdaFunctionName(functionName),
+        functionArn,
+        versions,
+        timeoutSeconds: config.Timeout ?? 3,
+        tags: tags.Tags ?? {},
+      };
+    },
+  };
+}
+
+/** The Lambda half of the QueueInspector: the function's event source mappings. */
+export interface EventSourceMappings {
+  /** Every mapping that invokes the function, whatever the qualifier (version, alias or none). */
+  listForFunction(functionName: string): Promise<EventSourceMappingConfiguration[]>;
+}
+
+/**
+ * Lists mappings of every qualifier. The API reference does not say that filtering by an unqualified
+ * name includes mappings on the function's aliases and versions, and a mapping on the alias is exactly
+ * the one a canary must see; so this lists the region's mappings and keeps those whose FunctionArn
+ * names the function, whatever follows it. (`lambda:ListEventSourceMappings` takes no resource ARN
+ * either way.)
+ */
+export function lambdaEventSourceMappings(client: LambdaClient): EventSourceMappings {
+  return {
+    async listForFunction(functionName) {
+      // With a full ARN, match the account and region too; with a name, the listing is this account's already.
+      const byArn = functionName.startsWith('arn:');
+      const wanted = byArn ? unqualifiedFunctionArn(functionName) : lambdaFunctionName(functionName);
+      const identity = (arn: string) => (byArn ? unqualifiedFunctionArn(arn) : lambdaFunctionName(arn));
+      const mappings: EventSourceMappingConfiguration[] = [];
+      let marker: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const out = await callAws('lambda:ListEventSourceMappings', () =>
+          client.send(new ListEventSourceMappingsCommand({ Marker: marker, MaxItems: 100 })),
+        );
+        for (const mapping of out.EventSourceMappings ?? []) {
+          if (mapping.FunctionArn && identity(mapping.FunctionArn) === wanted) mappings.push(mapping);
+        }
+        marker = out.NextMarker;
+        if (!marker) return mappings;
+      }
+      throw new TransientServiceError(`lambda:ListEventSourceMappings: still more mappings after ${MAX_PAGES} pages`);
+    },
+  };
+}
