@@ -1,0 +1,51 @@
+/**
+ * What the AWS commands share: the clients (one per process), and which state machine to talk to.
+ */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { StateMachineNotFoundError } from '../core/errors.ts';
+import { StackOutputs } from '../aws/cloudformation.ts';
+import { executionArnFor, StepFunctionsExecutions } from '../aws/stepfunctions.ts';
+
+/** The stack output that holds the state machine's ARN (template.yaml's `Outputs`). */
+export const STATE_MACHINE_OUTPUT = 'StateMachineArn';
+export const STATE_MACHINE_ENV = 'COALMINE_STATE_MACHINE_ARN';
+
+export interface AwsDeps {
+  executions: StepFunctionsExecutions;
+  stackOutputs: StackOutputs;
+  /** Waits between polls (tests pass one that returns at once). */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+let shared: AwsDeps | undefined;
+
+/** The process's clients, made on first use (region and credentials from the usual AWS chain). */
+export function awsDeps(): AwsDeps {
+  shared ??= {
+    executions: new StepFunctionsExecutions(new SFNClient({})),
+    stackOutputs: new StackOutputs(new CloudFormationClient({})),
+  };
+  return shared;
+}
+
+export interface StateMachineChoice {
+  stateMachine?: string | undefined;
+  stack?: string | undefined;
+}
+
+/** The state machine ARN: `--state-machine`, else `--stack`'s output, else the environment. */
+export async function resolveStateMachineArn(choice: StateMachineChoice, env: Record<string, string | undefined>, deps: AwsDeps): Promise<string> {
+  if (choice.stateMachine) return choice.stateMachine;
+  if (choice.stack) return deps.stackOutputs.get(choice.stack, STATE_MACHINE_OUTPUT);
+  const fromEnv = env[STATE_MACHINE_ENV];
+  if (fromEnv) return fromEnv;
+  throw new StateMachineNotFoundError(`state machine: pass --state-machine ARN or --stack NAME, or set ${STATE_MACHINE_ENV}`);
+}
+
+/** An execution ARN as given, or the ARN of the execution of that name on the chosen state machine. */
+export async function resolveExecutionArn(nameOrArn: string, choice: StateMachineChoice, env: Record<string, string | undefined>, deps: AwsDeps): Promise<string> {
+  if (nameOrArn.startsWith('arn:')) return nameOrArn;
+  return executionArnFor(await resolveStateMachineArn(choice, env, deps), nameOrArn);
+}

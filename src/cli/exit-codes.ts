@@ -1,0 +1,35 @@
+/**
+ * Exit codes, as /work/shared/CONTRACTS.md §1 fixes them: 0 promoted (or the command did what it
+ * was asked), 3 rolled back, 2 bad input, 1 anything else.
+ */
+import { isBadInputError } from '../core/errors.ts';
+
+export const EXIT = { ok: 0, failed: 1, badInput: 2, rolledBack: 3 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** The error the "Rolled back" Fail state ends an execution with. */
+export const ROLLED_BACK_ERROR = 'CanaryRolledBack';
+
+export type Outcome = 'promoted' | 'rolled-back' | 'failed';
+
+/** The exit code for how a canary ended. */
+export function exitCodeForOutcome(outcome: Outcome, error?: string): ExitCode {
+  if (outcome === 'promoted') return EXIT.ok;
+  if (outcome === 'rolled-back') return EXIT.rolledBack;
+  return isBadInputError(error) ? EXIT.badInput : EXIT.failed;
+}
+
+/** Errors a command throws before it could do anything: the input was wrong. */
+const BAD_INPUT_NAMES = new Set(['InvalidRequestError', 'InvalidVersionError', 'StateMachineNotFoundError', 'CommanderError']);
+
+/** The exit code for an error a command threw. */
+export function exitCodeForError(error: unknown): ExitCode {
+  const name = error instanceof Error ? error.name : '';
+  return BAD_INPUT_NAMES.has(name) ? EXIT.badInput : EXIT.failed;
+}
+
+/** One line for stderr: the message, without the stack or newlines. */
+export function errorLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s*\n\s*/g, ' ').trim();
+}

@@ -1,0 +1,308 @@
+/**
+ * Following an execution on AWS: its history, read oldest first, folded into where the canary
+ * stands (the step, the weight, the latest decision and its figures) and, at the end, how it ended.
+ * `readProgress` is pure; `followExecution` polls with backoff and always ends: when the execution
+ * ends, when Step Functions cannot be reached or refuses us, or when the wait limit is reached.
+ */
+import { AccessDeniedError, CoalmineError, ThrottledError, TransientServiceError } from '../core/errors.ts';
+import { consoleUrlFor, type ExecutionInfo, type ExecutionStatus, type HistoryEntry, type StepFunctionsExecutions } from '../aws/stepfunctions.ts';
+import { exitCodeForOutcome, ROLLED_BACK_ERROR, type ExitCode, type Outcome } from './exit-codes.ts';
+
+/** The states whose output carries a decision (Plan's first, then every evaluation). */
+export const EVALUATE_STATE = 'Evaluate the canary';
+
+export type Figures = Record<string, number | string | boolean | null>;
+
+export interface DecisionRecord {
+  /** Minutes since the execution started. */
+  minute: number;
+  at: string;
+  weight: number;
+  decision: string;
+  reasons: string[];
+  figures: Figures;
+}
+
+export interface ExecutionProgress {
+  executionArn: string;
+  name: string;
+  consoleUrl: string;
+  status: ExecutionStatus;
+  startedAt: string;
+  /** The state the execution is in (or last was in). */
+  state?: string;
+  /** One line the state machine wrote for people (`status` in the execution state). */
+  statusLine?: string;
+  functionName?: string;
+  alias?: string;
+  stableVersion?: string;
+  candidateVersion?: string;
+  strategy?: { name: string; steps: number[]; intervalMinutes: number };
+  /** 0-based index of the current step; -1 before the first shift. */
+  stepIndex?: number;
+  weight?: number;
+  decisions: DecisionRecord[];
+  /** How the canary ended, as Promote or Rollback wrote it. */
+  outcome?: { result: string; reason: string; alias?: { version: string; routing: Record<string, number> } };
+  error?: { error: string; cause?: string };
+  lastEventId: number;
+}
+
+/** How an execution ended, in the terms of `coalmine run --json`. */
+export interface ExecutionEnding {
+  outcome: Outcome;
+  reason: string;
+  exitCode: ExitCode;
+  /** Minutes from the start to the decision that ended it, when a decision ended it. */
+  minutesToDecision?: number;
+}
+
+export function emptyProgress(execution: Pick<ExecutionInfo, 'executionArn' | 'name' | 'startedAt'> & { status?: ExecutionStatus }): ExecutionProgress {
+  return {
+    executionArn: execution.executionArn,
+    name: execution.name,
+    consoleUrl: consoleUrlFor(execution.executionArn),
+    status: execution.status ?? 'RUNNING',
+    startedAt: execution.startedAt,
+    decisions: [],
+    lastEventId: 0,
+  };
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The execution state from a state's output or a `lambda:invoke` result (`{ Payload: state }`). */
+function canaryStateOf(output: string | undefined): Json | undefined {
+  const parsed = parseJson(output);
+  if (!isObject(parsed)) return undefined;
+  return isObject(parsed.Payload) ? parsed.Payload : parsed;
+}
+
+function minutesBetween(from: string, to: string): number {
+  return Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 60_000));
+}
+
+function figuresOf(value: unknown): Figures {
+  if (!isObject(value)) return {};
+  const figures: Figures = {};
+  for (const [key, figure] of Object.entries(value)) {
+    if (figure === null || ['number', 'string', 'boolean'].includes(typeof figure)) figures[key] = figure as Figures[string];
+  }
+  return figures;
+}
+
+function absorbState(progress: ExecutionProgress, state: Json, entry: HistoryEntry): void {
+  if (typeof state.status === 'string') progress.statusLine = state.status;
+  const plan = state.plan;
+  if (isObject(plan)) {
+    if (typeof plan.functionName === 'string') progress.functionName = plan.functionName;
+    if (typeof plan.alias === 'string') progress.alias = plan.alias;
+    if (typeof plan.stableVersion === 'string') progress.stableVersion = plan.stableVersion;
+    if (typeof plan.candidateVersion === 'string') progress.candidateVersion = plan.candidateVersion;
+    const strategy = plan.strategy;
+    if (isObject(strategy) && Array.isArray(strategy.steps)) {
+      progress.strategy = {
+        name: typeof strategy.name === 'string' ? strategy.name : 'custom',
+        steps: strategy.steps.filter((step): step is number => typeof step === 'number'),
+        intervalMinutes: typeof strategy.intervalMinutes === 'number' ? strategy.intervalMinutes : 0,
+      };
+    }
+  }
+  const stateProgress = state.progress;
+  if (isObject(stateProgress)) {
+    if (typeof stateProgress.stepIndex === 'number') progress.stepIndex = stateProgress.stepIndex;
+    if (typeof stateProgress.weight === 'number') progress.weight = stateProgress.weight;
+  }
+  const verdict = state.verdict;
+  if (entry.state === EVALUATE_STATE && isObject(verdict) && typeof verdict.decision === 'string') {
+    progress.decisions.push({
+      minute: minutesBetween(progress.startedAt, entry.at),
+      at: entry.at,
+      weight: progress.weight ?? 0,
+      decision: verdict.decision,
+      reasons: Array.isArray(verdict.reasons) ? verdict.reasons.filter((reason): reason is string => typeof reason === 'string') : [],
+      figures: figuresOf(verdict.figures),
+    });
+  }
+  const outcome = state.outcome;
+  if (isObject(outcome) && typeof outcome.result === 'string') {
+    const alias = outcome.alias;
+    progress.outcome = {
+      result: outcome.result,
+      reason: typeof outcome.reason === 'string' ? outcome.reason : '',
+      ...(isObject(alias) && typeof alias.version === 'string'
+        ? { alias: { version: alias.version, routing: (isObject(alias.routing) ? alias.routing : {}) as Record<string, number> } }
+        : {}),
+    };
+  }
+  const error = state.error;
+  if (isObject(error) && typeof error.Error === 'string') {
+    progress.error = { error: error.Error, ...(typeof error.Cause === 'string' ? { cause: error.Cause } : {}) };
+  }
+}
+
+/**
+ * Folds history entries (oldest first) into the progress. Entries already seen (by id) are skipped,
+ * so a poll may hand over a page it has partly seen before.
+ */
+export function readProgress(progress: ExecutionProgress, entries: readonly HistoryEntry[]): ExecutionProgress {
+  const next: ExecutionProgress = { ...progress, decisions: [...progress.decisions] };
+  for (const entry of entries) {
+    if (entry.id <= next.lastEventId) continue;
+    next.lastEventId = entry.id;
+    if (entry.type.endsWith('StateEntered') && entry.state) next.state = entry.state;
+    // A state's output (after OutputPath) is the execution state; TaskSucceeded carries the raw
+    // Lambda result. Reading both would count each decision twice, so decisions come from the former.
+    if (entry.type.endsWith('StateExited')) {
+      const state = canaryStateOf(entry.output);
+      if (state) absorbState(next, state, entry);
+    }
+    switch (entry.type) {
+      case 'ExecutionSucceeded': {
+        next.status = 'SUCCEEDED';
+        const state = canaryStateOf(entry.output);
+        if (state) absorbState(next, state, { ...entry, state: 'end' });
+        break;
+      }
+      case 'ExecutionFailed':
+        next.status = 'FAILED';
+        next.error = { error: entry.error ?? 'States.Runtime', ...(entry.cause !== undefined ? { cause: entry.cause } : {}) };
+        break;
+      case 'ExecutionAborted':
+        next.status = 'ABORTED';
+        next.error = { error: entry.error ?? 'Aborted', ...(entry.cause !== undefined ? { cause: entry.cause } : {}) };
+        break;
+      case 'ExecutionTimedOut':
+        next.status = 'TIMED_OUT';
+        next.error = { error: entry.error ?? 'States.Timeout', ...(entry.cause !== undefined ? { cause: entry.cause } : {}) };
+        break;
+      default:
+        break;
+    }
+  }
+  return next;
+}
+
+export function isFinished(status: ExecutionStatus): boolean {
+  return status !== 'RUNNING' && status !== 'PENDING_REDRIVE';
+}
+
+/** How a finished execution ended: outcome, one reason a person can act on, and the exit code. */
+export function endingOf(progress: ExecutionProgress): ExecutionEnding {
+  const finalDecision = [...progress.decisions].reverse().find((decision) => decision.decision === 'promote' || decision.decision === 'rollback');
+  const minutesToDecision = finalDecision ? { minutesToDecision: finalDecision.minute } : {};
+  const error = progress.error?.error;
+  const cause = progress.error?.cause ?? '';
+  switch (progress.status) {
+    case 'SUCCEEDED':
+      if (progress.outcome?.result === 'promoted' || progress.outcome === undefined) {
+        const reason = progress.outcome?.reason || progress.statusLine || 'promoted';
+        if (progress.outcome === undefined && progress.state === 'Skipped') {
+          return { outcome: 'failed', reason: `Coalmine skipped this canary: ${progress.statusLine ?? 'nothing to do'}`, exitCode: exitCodeForOutcome('failed') };
+        }
+        return { outcome: 'promoted', reason, exitCode: exitCodeForOutcome('promoted'), ...minutesToDecision };
+      }
+      return { outcome: 'failed', reason: progress.outcome.reason, exitCode: exitCodeForOutcome('failed') };
+    case 'FAILED':
+      if (error === ROLLED_BACK_ERROR) {
+        return { outcome: 'rolled-back', reason: cause || progress.outcome?.reason || 'the judge rolled the candidate back', exitCode: exitCodeForOutcome('rolled-back'), ...minutesToDecision };
+      }
+      return { outcome: 'failed', reason: `${error ?? 'failed'}${cause ? `: ${cause}` : ''}`, exitCode: exitCodeForOutcome('failed', error) };
+    case 'ABORTED':
+      return {
+        outcome: 'failed',
+        reason: `the execution was stopped${cause ? ` (${cause})` : ''}; the status-change rule rolls the alias back to the stable version`,
+        exitCode: exitCodeForOutcome('failed'),
+      };
+    case 'TIMED_OUT':
+      return { outcome: 'failed', reason: 'the execution timed out; the status-change rule rolls the alias back to the stable version', exitCode: exitCodeForOutcome('failed') };
+    default:
+      return { outcome: 'failed', reason: `the execution is still ${progress.status.toLowerCase()}`, exitCode: exitCodeForOutcome('failed') };
+  }
+}
+
+export interface FollowOptions {
+  /** Called after every poll that changed something. */
+  onProgress?: (progress: ExecutionProgress) => void;
+  /** Waits between polls; tests pass one that does not. */
+  sleep?: (ms: number) => Promise<void>;
+  /** First and longest pause between polls, ms. The pause doubles while nothing happens. */
+  minPollMs?: number;
+  maxPollMs?: number;
+  /** Consecutive failed polls (throttled, network) before giving up. */
+  maxFailedPolls?: number;
+  /** Stop following after this long, ms (the execution goes on). */
+  maxWaitMs?: number;
+  now?: () => number;
+}
+
+/** Following stopped before the execution ended: we cannot reach or may not read it, or waited too long. */
+export class FollowError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FollowError';
+  }
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls the execution's history until it ends, and returns the progress at the end.
+ * Throws FollowError when Step Functions refuses (permissions), keeps failing, or the wait limit passes.
+ */
+export async function followExecution(
+  executions: StepFunctionsExecutions,
+  start: ExecutionProgress,
+  options: FollowOptions = {},
+): Promise<ExecutionProgress> {
+  const sleep = options.sleep ?? defaultSleep;
+  const minPollMs = options.minPollMs ?? 2_000;
+  const maxPollMs = options.maxPollMs ?? 30_000;
+  const maxFailedPolls = options.maxFailedPolls ?? 6;
+  const now = options.now ?? Date.now;
+  const deadline = options.maxWaitMs === undefined ? Infinity : now() + options.maxWaitMs;
+  let progress = start;
+  let resumeToken: string | undefined;
+  let pause = minPollMs;
+  let failedPolls = 0;
+  for (;;) {
+    try {
+      const page = await executions.history(progress.executionArn, resumeToken);
+      failedPolls = 0;
+      resumeToken = page.resumeToken;
+      const before = progress.lastEventId;
+      progress = readProgress(progress, page.entries);
+      if (progress.lastEventId !== before) {
+        options.onProgress?.(progress);
+        pause = minPollMs;
+      } else {
+        pause = Math.min(maxPollMs, pause * 2);
+      }
+      if (isFinished(progress.status)) return progress;
+    } catch (error) {
+      if (error instanceof AccessDeniedError) {
+        throw new FollowError(`stopped following ${progress.name}: Step Functions refused to show its history (${error.message}); grant states:GetExecutionHistory and states:DescribeExecution, then run coalmine status ${progress.name}`, { cause: error });
+      }
+      if (!(error instanceof ThrottledError || error instanceof TransientServiceError)) throw error;
+      failedPolls += 1;
+      if (failedPolls >= maxFailedPolls) {
+        throw new FollowError(`lost connection to Step Functions after ${failedPolls} failed polls (${error.message}); the execution goes on: ${progress.consoleUrl}`, { cause: error });
+      }
+      pause = Math.min(maxPollMs, pause * 2);
+    }
+    if (now() + pause > deadline) {
+      throw new FollowError(`stopped waiting for ${progress.name} after the wait limit; the execution goes on: ${progress.consoleUrl}`);
+    }
+    await sleep(pause);
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Turning zod's complaint about a command's options into the one line a person reads on stderr.
+ */
+import type * as z from 'zod';
+
+/** camelCase option key → `--kebab-case` flag, unless `flags` names it. */
+function flagOf(key: string, flags: Record<string, string>): string {
+  return flags[key] ?? `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
+/** `--seeds: must be a whole number from 1 to 100000` — the first issue, named by its flag. */
+export function zodLine(error: z.ZodError, flags: Record<string, string> = {}): string {
+  const issue = error.issues[0];
+  if (!issue) return 'options: invalid';
+  if (issue.code === 'unrecognized_keys') return `${issue.keys.map((key) => flagOf(key, flags)).join(', ')}: unknown option`;
+  const key = issue.path[0];
+  const where = typeof key === 'string' ? flagOf(key, flags) : 'options';
+  return `${where}: ${issue.message}`;
+}
