@@ -1,0 +1,217 @@
+import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AccessDeniedError, ThrottledError, TransientServiceError } from '../../src/core/errors.ts';
+import type { VersionMetricsQuery } from '../../src/core/ports.ts';
+import { cloudWatchMetrics } from '../../src/aws/cloudwatch.ts';
+
+const cwMock = mockClient(CloudWatchClient);
+const client = new CloudWatchClient({ region: 'eu-west-1' });
+
+const t0 = Date.parse('2026-01-01T10:00:00.000Z');
+const minute = (n: number) => new Date(t0 + n * 60_000);
+
+const query: VersionMetricsQuery = {
+  functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:checkout',
+  alias: 'live',
+  stableVersion: '12',
+  candidateVersion: '13',
+  start: minute(0).toISOString(),
+  end: minute(3).toISOString(),
+};
+
+function result(id: string, points: Record<number, number>, status: MetricDataResult['StatusCode'] = 'Complete'): MetricDataResult {
+  const minutes = Object.keys(points).map(Number);
+  return { Id: id, StatusCode: status, Timestamps: minutes.map(minute), Values: minutes.map((m) => points[m]!) };
+}
+
+function queriesSent(call = 0): MetricDataQuery[] {
+  return cwMock.commandCalls(GetMetricDataCommand)[call]!.args[0].input.MetricDataQueries ?? [];
+}
+
+beforeEach(() => {
+  cwMock.reset();
+});
+
+describe('cloudWatchMetrics.versionMinutes', () => {
+  it('asks for each version on the alias with FunctionName, Resource and ExecutedVersion, per minute', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+
+    await cloudWatchMetrics(client).versionMinutes({ ...query, slowThresholdMs: 412.5 });
+
+    const input = cwMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
+    expect(input.StartTime).toEqual(minute(0));
+    expect(input.EndTime).toEqual(minute(3));
+    const byId = Object.fromEntries(queriesSent().map((q) => [q.Id, q.MetricStat]));
+    expect(byId['c_err']).toEqual({
+      Metric: {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [
+          { Name: 'FunctionName', Value: 'checkout' },
+          { Name: 'Resource', Value: 'checkout:live' },
+          { Name: 'ExecutedVersion', Value: '13' },
+        ],
+      },
+      Period: 60,
+      Stat: 'Sum',
+    });
+    expect(byId['s_inv']?.Metric?.Dimensions).toContainEqual({ Name: 'ExecutedVersion', Value: '12' });
+    expect(byId['c_p99']?.Stat).toBe('p99');
+    expect(byId['c_slow']?.Stat).toBe('TC(412.5:)');
+    expect(byId['c_thr']?.Metric?.MetricName).toBe('Throttles');
+  });
+
+  it('gives each minute both versions’ figures, and null for a version with no datapoint', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        result('s_inv', { 0: 100, 1: 90, 2: 80 }),
+        result('s_err', { 0: 1, 1: 0 }),
+        result('s_thr', {}),
+        result('s_p99', { 0: 300 }),
+        result('c_inv', { 0: 10, 2: 12 }),
+        result('c_err', { 0: 2, 2: 0 }),
+        result('c_thr', { 0: 1 }),
+        result('c_p99', { 2: 450 }),
+      ],
+    });
+
+    const window = await cloudWatchMetrics(client).versionMinutes(query);
+
+    expect(window.failures).toEqual([]);
+    expect(window.minutes).toEqual([
+      { minute: minute(0).toISOString(), stable: { invocations: 100, errors: 1, throttles: 0, p99Ms: 300 }, candidate: { invocations: 10, errors: 2, throttles: 1 } },
+      { minute: minute(1).toISOString(), stable: { invocations: 90, errors: 0, throttles: 0 }, candidate: null },
+      { minute: minute(2).toISOString(), stable: { invocations: 80, errors: 0, throttles: 0 }, candidate: { invocations: 12, errors: 0, throttles: 0, p99Ms: 450 } },
+    ]);
+  });
+
+  it('follows NextToken and joins the pages of each series', async () => {
+    cwMock
+      .on(GetMetricDataCommand, { NextToken: undefined })
+      .resolves({ MetricDataResults: [result('s_inv', { 0: 5 }, 'PartialData'), result('s_err', { 0: 0 }, 'PartialData')], NextToken: 'more' })
+      .on(GetMetricDataCommand, { NextToken: 'more' })
+      .resolves({ MetricDataResults: [result('s_inv', { 1: 6 }), result('s_err', { 1: 1 }), result('c_inv', {}), result('c_err', {}), result('s_thr', {}), result('c_thr', {}), result('s_p99', {}), result('c_p99', {})] });
+
+    const window = await cloudWatchMetrics(client).versionMinutes({ ...query, end: minute(2).toISOString() });
+
+    expect(cwMock.commandCalls(GetMetricDataCommand)).toHaveLength(2);
+    expect(window.failures).toEqual([]);
+    expect(window.minutes.map((m) => m.stable?.invocations)).toEqual([5, 6]);
+  });
+
+  it('turns a query left Forbidden or PartialData into a measurement failure and drops its figures', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        result('s_inv', { 0: 100 }),
+        result('s_err', { 0: 1 }),
+        result('c_inv', { 0: 10 }),
+        { Id: 'c_err', StatusCode: 'Forbidden', Timestamps: [], Values: [], Messages: [{ Code: 'Forbidden', Value: 'not authorized' }] },
+        result('s_thr', {}),
+        result('c_thr', {}),
+        result('s_p99', { 0: 200 }),
+        result('c_p99', { 0: 999 }, 'PartialData'),
+      ],
+    });
+
+    const window = await cloudWatchMetrics(client).versionMinutes({ ...query, end: minute(1).toISOString() });
+
+    expect(window.failures).toEqual([
+      { metric: 'candidate Errors', message: 'status Forbidden (Forbidden: not authorized)' },
+      { metric: 'candidate Duration p99', message: 'status PartialData' },
+    ]);
+    expect(window.minutes[0]!.candidate).toBeNull();
+    expect(window.minutes[0]!.stable).toEqual({ invocations: 100, errors: 1, throttles: 0, p99Ms: 200 });
+  });
+
+  it('turns a refused call into a measurement failure instead of throwing', async () => {
+    cwMock.on(GetMetricDataCommand).rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+
+    const window = await cloudWatchMetrics(client).versionMinutes(query);
+
+    expect(window.minutes).toEqual([]);
+    expect(window.failures).toHaveLength(1);
+    expect(window.failures[0]!.metric).toBe('GetMetricData');
+    expect(window.failures[0]!.message).toContain('AccessDenied');
+  });
+
+  it('throws ThrottledError when CloudWatch throttles, so the state machine retries the look', async () => {
+    cwMock.on(GetMetricDataCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+
+    await expect(cloudWatchMetrics(client).versionMinutes(query)).rejects.toBeInstanceOf(ThrottledError);
+  });
+
+  it('throws TransientServiceError on a 5xx', async () => {
+    cwMock.on(GetMetricDataCommand).rejects(Object.assign(new Error('oops'), { name: 'InternalServiceFault', $fault: 'server', $metadata: { httpStatusCode: 500 } }));
+
+    await expect(cloudWatchMetrics(client).versionMinutes(query)).rejects.toBeInstanceOf(TransientServiceError);
+  });
+
+  it('reads custom metrics with the version in their version dimension', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [result('s_inv', { 0: 50 }), result('s_err', { 0: 0 }), result('s_x_checkout_failures', { 0: 3 })],
+    });
+
+    const window = await cloudWatchMetrics(client).versionMinutes({
+      ...query,
+      end: minute(1).toISOString(),
+      customMetrics: [{ id: 'checkout_failures', namespace: 'Shop', metricName: 'CheckoutFailed', dimensions: { Service: 'checkout' }, versionDimension: 'Version', stat: 'Sum' }],
+    });
+
+    const custom = queriesSent().find((q) => q.Id === 'c_x_checkout_failures')!.MetricStat!;
+    expect(custom.Metric).toEqual({ Namespace: 'Shop', MetricName: 'CheckoutFailed', Dimensions: [{ Name: 'Service', Value: 'checkout' }, { Name: 'Version', Value: '13' }] });
+    expect(window.minutes[0]!.stable?.custom).toEqual({ checkout_failures: 3 });
+  });
+
+  it('reads the queue-wide SQS metrics and the DLQ depth when a queue is given', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        result('q_sent', { 0: 600 }),
+        result('q_recv', { 0: 610 }),
+        result('q_del', { 0: 590 }),
+        result('q_vis', { 0: 12 }),
+        result('q_age', { 0: 4 }),
+        result('q_dlq', { 0: 2 }),
+      ],
+    });
+
+    const window = await cloudWatchMetrics(client).versionMinutes({ ...query, end: minute(2).toISOString(), queue: { queueName: 'orders', dlqName: 'orders-dlq' } });
+
+    const dlqQuery = queriesSent().find((q) => q.Id === 'q_dlq')!.MetricStat!;
+    expect(dlqQuery.Metric).toEqual({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: 'orders-dlq' }] });
+    expect(window.minutes[0]!.queue).toEqual({ sent: 600, received: 610, deleted: 590, visible: 12, ageOfOldestSeconds: 4, dlqVisible: 2 });
+    expect(window.minutes[1]!.queue).toBeNull();
+  });
+
+  it('asks nothing for a window with no whole minute', async () => {
+    const window = await cloudWatchMetrics(client).versionMinutes({ ...query, end: new Date(t0 + 59_000).toISOString() });
+
+    expect(window).toEqual({ minutes: [], failures: [] });
+    expect(cwMock.commandCalls(GetMetricDataCommand)).toHaveLength(0);
+  });
+});
+
+describe('cloudWatchMetrics.baseline', () => {
+  const baselineQuery = { functionName: 'checkout', alias: 'live', version: '12', start: minute(0).toISOString(), end: minute(15).toISOString(), percentile: 99.9 };
+
+  it('sums the stable version’s minutes and reads its percentile over the whole window', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [result('b_inv', { 0: 100, 1: 120, 5: 80 }), result('b_err', { 0: 1, 5: 2 }), result('b_lat', { 0: 512 })],
+    });
+
+    const baseline = await cloudWatchMetrics(client).baseline(baselineQuery);
+
+    expect(baseline).toEqual({ minutes: 3, invocations: 300, errors: 3, latencyThresholdMs: 512 });
+    const latency = queriesSent().find((q) => q.Id === 'b_lat')!.MetricStat!;
+    expect(latency.Stat).toBe('p99.9');
+    expect(latency.Period).toBe(15 * 60);
+  });
+
+  it('throws AccessDeniedError when the baseline is forbidden, since Plan cannot go on without it', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [{ Id: 'b_inv', StatusCode: 'Forbidden' }, result('b_err', {}), result('b_lat', {})],
+    });
+
+    await expect(cloudWatchMetrics(client).baseline(baselineQuery)).rejects.toBeInstanceOf(AccessDeniedError);
+  });
+});
