@@ -1,0 +1,13 @@
+/**
+ * Roll back: points the alias at the stable version with no routing left, redrives the DLQ, lets go.
+ * Parse, wire, map: the work is in src/core/steps.ts.
+ */
+import { awsPorts, createClients } from '../../src/aws/index.ts';
+import { taskHandler } from '../../src/aws/lambda-handler.ts';
+import { assess } from '../../src/core/judge/index.ts';
+import { createSteps } from '../../src/core/steps.ts';
+
+const clients = createClients();
+const steps = createSteps(awsPorts(clients), { judge: assess });
+
+export const handler = taskHandler('rollback', (event) => steps.rollback(event));
