@@ -1,0 +1,93 @@
+/**
+ * What a local run produces: the `run --json` object (CONTRACTS.md §1) and the execution record
+ * written to `.coalmine/executions/<execution name>-<timestamp>.json`, which the console reads.
+ * Times inside a record are simulated times (ISO), so a scenario and a seed give the same record.
+ */
+import type { VersionMinute } from '../core/ports.ts';
+
+export const RUN_OUTCOMES = ['promoted', 'rolled-back', 'failed'] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+/** One evaluation of the canary, as `run --json` lists them. */
+export interface RunStep {
+  /** Candidate's share of traffic when it was judged, in percent. */
+  weight: number;
+  /** Simulated minutes since the first shift when the judge looked. */
+  minute: number;
+  decision: 'advance' | 'hold' | 'promote' | 'rollback';
+  reasons: string[];
+}
+
+/** What the SQS queue model counted over the run (SQS scenarios only). */
+export interface QueueSummary {
+  sent: number;
+  succeeded: number;
+  deadLettered: number;
+  redriven: number;
+  inQueue: number;
+  /** sent − succeeded − inQueue − deadLettered; must be 0. */
+  lost: number;
+}
+
+/** The `run --json` object. */
+export interface RunResult {
+  outcome: RunOutcome;
+  /** One sentence a person can act on. */
+  reason: string;
+  steps: RunStep[];
+  /** The alias when the execution has ended. `routing` is in percent (`{ "13": 10 }`), empty when not split. */
+  alias: { version: string; routing: Record<string, number> };
+  /** Failed requests served by the candidate beyond what stable's error rate would have failed on them, to the horizon. */
+  excessFailures: number;
+  /** Simulated minutes from the first shift to the final decision (promote or roll back); null when traffic never moved. */
+  minutesToDecision: number | null;
+  queue?: QueueSummary;
+  /** The error the execution failed with (`CanaryRolledBack` for a judged rollback). */
+  errorName?: string;
+  /** The execution's name, as `coalmine start` would name it, with `-local-<seed>`. */
+  execution: string;
+  /** Where the record was written, when it was. */
+  record?: string;
+}
+
+/** One thing that happened in the execution, at its simulated time. */
+export interface ExecutionEvent {
+  at: string;
+  /** aws-local-stepfunctions' event type: ExecutionStarted, StateEntered, StateExited, StateFailed, StateRetried, StateCaught, ExecutionSucceeded, ExecutionFailed… */
+  type: string;
+  /** The state's name, for state events. */
+  state?: string;
+  input?: unknown;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+}
+
+/** One simulated minute of the alias' traffic, for charts. */
+export interface SeriesPoint {
+  /** ISO time of the minute's start. */
+  minute: string;
+  /** Candidate's share of traffic over the minute, percent. */
+  weight: number;
+  stable: VersionMinute | null;
+  candidate: VersionMinute | null;
+}
+
+/** The file a local run writes, and the console reads. */
+export interface ExecutionRecord {
+  name: string;
+  scenario: { name: string; description: string; expect?: 'promote' | 'rollback' };
+  seed: number;
+  /** The state machine's input. */
+  request: unknown;
+  /** Simulated start and end of the execution. */
+  startedAt: string;
+  finishedAt: string;
+  /** Wall-clock time the record was written (the only wall-clock time in it). */
+  recordedAt: string;
+  result: RunResult;
+  /** The ASL the run executed (placeholders substituted). */
+  definition: unknown;
+  events: ExecutionEvent[];
+  series: SeriesPoint[];
+}
