@@ -1,0 +1,192 @@
+/**
+ * `coalmine run --local`: one canary, end to end, on the simulated account, through the real state
+ * machine definition. Prints a line per evaluation and a summary, or with `--json` only the
+ * `run --json` object (CONTRACTS.md §1). Returns the exit code: 0 promoted, 3 rolled back,
+ * 2 bad input (one line on stderr naming the field), 1 anything else.
+ *
+ * @example
+ * const code = await runCommand({ local: true, scenario: 'error-3x', seed: 7 }, { stdout: process.stdout, stderr: process.stderr, isTTY: true });
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as z from 'zod';
+import { InvalidRequestError, isBadInputError } from '../core/errors.ts';
+import { causeMessage } from '../core/steps.ts';
+import { runLocal, type ProgressEvent, type WindowSummary } from '../local/runner.ts';
+import type { RunResult } from '../local/record.ts';
+import { createSimAccount } from '../sim/account.ts';
+import { loadScenario } from '../sim/scenario.ts';
+import { errorLine, EXIT, exitCodeForOutcome } from './exit-codes.ts';
+import type { Output } from './io.ts';
+import { zodLine } from './options.ts';
+
+const MAX_SEED = 2 ** 32 - 1;
+
+export const runOptionsSchema = z.strictObject({
+  local: z.boolean().default(false),
+  /** A built-in scenario's name (`scenarios/<name>.json`) or a path to a scenario file. */
+  scenario: z.string().min(1, 'must name a scenario or a scenario file').default('healthy'),
+  seed: z
+    .union([z.number(), z.string().regex(/^\s*\d+\s*$/, 'must be a whole number from 0 to 4294967295').transform(Number)])
+    .pipe(z.number().int('must be a whole number from 0 to 4294967295').min(0, 'must be a whole number from 0 to 4294967295').max(MAX_SEED, 'must be a whole number from 0 to 4294967295'))
+    .default(1),
+  /** A JSON file holding the state machine's input, as on AWS. */
+  request: z.string().min(1, 'must name a JSON file').optional(),
+  json: z.boolean().default(false),
+});
+
+export type RunOptions = z.input<typeof runOptionsSchema>;
+
+export interface RunIo {
+  stdout: Output;
+  stderr: Output;
+  /** Colours only on a terminal; default: `stdout.isTTY`. */
+  isTTY?: boolean;
+  /** Where `--request` and `--scenario` paths are resolved and `.coalmine/` is written; default: the process's. */
+  cwd?: string;
+}
+
+const paint = {
+  bold: (text: string) => `\x1b[1m${text}\x1b[22m`,
+  dim: (text: string) => `\x1b[2m${text}\x1b[22m`,
+  green: (text: string) => `\x1b[32m${text}\x1b[39m`,
+  red: (text: string) => `\x1b[31m${text}\x1b[39m`,
+  yellow: (text: string) => `\x1b[33m${text}\x1b[39m`,
+};
+const plain: typeof paint = { bold: (t) => t, dim: (t) => t, green: (t) => t, red: (t) => t, yellow: (t) => t };
+
+/** Runs `coalmine run`; the one place that decides its exit code. */
+export async function runCommand(options: RunOptions, io: RunIo): Promise<number> {
+  const parsed = runOptionsSchema.safeParse(options);
+  if (!parsed.success) return badInput(io, zodLine(parsed.error));
+  const { local, scenario: scenarioName, seed, request: requestFile, json } = parsed.data;
+  if (!local) {
+    return badInput(io, '--local: `run` only runs canaries on the simulated account; add --local, or use `coalmine start --function F --alias A --version V` to run one on AWS');
+  }
+  const cwd = io.cwd ?? process.cwd();
+  const style = (io.isTTY ?? io.stdout.isTTY ?? false) && !json ? paint : plain;
+
+  let result: RunResult;
+  try {
+    const scenario = loadScenario(isPath(scenarioName) ? resolve(cwd, scenarioName) : scenarioName);
+    const request = requestFile === undefined ? undefined : readRequest(resolve(cwd, requestFile), requestFile);
+    const account = createSimAccount(scenario, { seed });
+    if (!json) io.stdout.write(`${style.bold(`coalmine run --local`)} · scenario ${scenario.name}${scenario.description ? style.dim(` (${scenario.description})`) : ''} · seed ${seed}\n`);
+    result = await runLocal({
+      scenario,
+      seed,
+      account,
+      ...(request === undefined ? {} : { request: request.value }),
+      record: true,
+      recordDir: join(cwd, '.coalmine', 'executions'),
+      ...(json ? {} : { onEvent: (event: ProgressEvent) => renderProgress(event, io.stdout, style) }),
+    });
+  } catch (error) {
+    const name = error instanceof Error ? error.name : '';
+    if (name === 'InvalidRequestError' || isBadInputError(name)) return badInput(io, errorLine(error));
+    io.stderr.write(`coalmine run: ${errorLine(error)}\n`);
+    return EXIT.failed;
+  }
+
+  if (json) {
+    io.stdout.write(`${JSON.stringify(result)}\n`);
+  } else {
+    for (const line of summaryLines(result, style, cwd)) io.stdout.write(`${line}\n`);
+  }
+  if (result.outcome === 'failed' && isBadInputError(result.errorName)) {
+    // Plan refused the request before touching anything: say which field, in one line.
+    io.stderr.write(`${badInputLine(result)}\n`);
+  }
+  return exitCodeForOutcome(result.outcome, result.errorName);
+}
+
+function badInput(io: RunIo, line: string): number {
+  io.stderr.write(`${line}\n`);
+  return EXIT.badInput;
+}
+
+/** A path rather than a built-in scenario's name. */
+function isPath(value: string): boolean {
+  return value.includes('/') || value.includes('\\') || value.endsWith('.json');
+}
+
+function readRequest(path: string, shown: string): { value: unknown } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InvalidRequestError(`--request: cannot read ${shown} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
+  try {
+    return { value: JSON.parse(text) };
+  } catch (error) {
+    throw new InvalidRequestError(`--request: ${shown} is not JSON (${(error as Error).message.split('\n')[0]})`, { cause: error });
+  }
+}
+
+/** The error message alone (it starts with the field), without the error's name. */
+function badInputLine(result: RunResult): string {
+  const prefix = `${result.errorName}: `;
+  const message = result.reason.startsWith(prefix) ? result.reason.slice(prefix.length) : causeMessage(result.reason);
+  // Plan's rollback appends what it did to the alias; the field and why come first.
+  return message.split('; ')[0] ?? message;
+}
+
+function renderProgress(event: ProgressEvent, out: Output, style: typeof paint): void {
+  if (event.type !== 'evaluation') return;
+  const { step } = event;
+  const stepText = event.stepCount > 0 ? `step ${Math.min(event.stepIndex + 1, event.stepCount)}/${event.stepCount}` : 'all at once';
+  const decision = decisionWord(step.decision, style);
+  out.write(
+    `  min ${pad(formatMinute(step.minute), 5)} ${pad(stepText, 9)} ${pad(`${step.weight}%`, 4)}` +
+      `  errors ${rate(event.candidate)} vs ${rate(event.stable)}` +
+      `  p99 ${ms(event.candidate)} vs ${ms(event.stable)}` +
+      `  ${decision}${step.reasons[0] ? style.dim(` — ${step.reasons[0]}`) : ''}\n`,
+  );
+}
+
+function decisionWord(decision: string, style: typeof paint): string {
+  if (decision === 'rollback') return style.red(style.bold(decision));
+  if (decision === 'promote') return style.green(style.bold(decision));
+  if (decision === 'hold') return style.yellow(decision);
+  return decision;
+}
+
+export function summaryLines(result: RunResult, style: typeof paint = plain, cwd: string = process.cwd()): string[] {
+  const word = result.outcome === 'promoted' ? style.green(style.bold('Promoted')) : result.outcome === 'rolled-back' ? style.red(style.bold('Rolled back')) : style.red(style.bold('Failed'));
+  const routing = Object.entries(result.alias.routing);
+  const alias = `version ${result.alias.version}${routing.length ? ` with ${routing.map(([version, weight]) => `${weight}% on ${version}`).join(', ')}` : ', no routing'}`;
+  const lines = [
+    `${word}: ${result.reason}`,
+    `  alias                ${alias}`,
+    `  excess failures      ${result.excessFailures}`,
+    `  minutes to decision  ${result.minutesToDecision ?? '—'}`,
+  ];
+  if (result.queue) {
+    const q = result.queue;
+    lines.push(`  queue                sent ${q.sent}, succeeded ${q.succeeded}, dead-lettered ${q.deadLettered}, redriven ${q.redriven}, in queue ${q.inQueue}, lost ${q.lost}`);
+  }
+  if (result.record) lines.push(style.dim(`  record               ${relativeTo(cwd, result.record)}`));
+  return lines;
+}
+
+function relativeTo(cwd: string, path: string): string {
+  const base = cwd.endsWith('/') ? cwd : `${cwd}/`;
+  return path.startsWith(base) ? path.slice(base.length) : path;
+}
+
+function rate(summary: WindowSummary): string {
+  return summary.errorRate === null ? '—' : `${(summary.errorRate * 100).toFixed(2)}%`;
+}
+
+function ms(summary: WindowSummary): string {
+  return summary.p99Ms === null ? '—' : `${Math.round(summary.p99Ms)}ms`;
+}
+
+function formatMinute(minute: number): string {
+  return Number.isInteger(minute) ? String(minute) : minute.toFixed(1);
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + ' '.repeat(width - text.length);
+}

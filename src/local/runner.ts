@@ -1,0 +1,444 @@
+/**
+ * The local runner: one canary, end to end, on the simulated account, through the real
+ * statemachine/canary.asl.json executed by aws-local-stepfunctions. Each Lambda Task runs the same
+ * step code as the deployed handlers (`createSteps` over the account's ports); Wait states take no
+ * time, and the simulated clock jumps to where they would have ended instead.
+ *
+ * @example
+ * const result = await runLocal({ scenario: loadScenario('error-3x'), seed: 1 });
+ * result.outcome; // 'rolled-back'
+ */
+import '../polyfills.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { Ports, VersionMinute } from '../core/ports.ts';
+import { canaryStateSchema, type CanaryState } from '../core/state.ts';
+import { causeMessage, createSteps, type Judge, type Steps } from '../core/steps.ts';
+import { createSimAccount, type PutEventsEntry, type SimAccount, type SimAccountSettings } from '../sim/account.ts';
+import type { Scenario } from '../sim/scenario.ts';
+import { DEFINITION_PATH, prepareDefinition, type LocalDefinition, type TaskKind, type WaitDefinition } from './definition.ts';
+import { localExecutionName } from './names.ts';
+import type { ExecutionEvent, ExecutionRecord, RunResult, RunStep } from './record.ts';
+
+const REGION = 'us-east-1';
+const ACCOUNT_ID = '123456789012';
+const STATE_MACHINE_NAME = 'coalmine-canary';
+/** The error of the "Rolled back" Fail state: the judge rolled the canary back. */
+export const ROLLED_BACK = 'CanaryRolledBack';
+
+/** A version's figures over the step so far, for the progress line. */
+export interface WindowSummary {
+  invocations: number;
+  errors: number;
+  errorRate: number | null;
+  /** Invocation-weighted mean of the minutes' p99; null without data. */
+  p99Ms: number | null;
+}
+
+/** What a run reports while it goes. */
+export type ProgressEvent =
+  | { type: 'started'; at: string; execution: string; scenario: string; seed: number; request: unknown }
+  | { type: 'state'; event: ExecutionEvent }
+  | {
+      type: 'evaluation';
+      at: string;
+      step: RunStep;
+      /** 0-based step index and the number of canary steps. */
+      stepIndex: number;
+      stepCount: number;
+      status: string;
+      candidate: WindowSummary;
+      stable: WindowSummary;
+    }
+  | { type: 'finished'; result: RunResult };
+
+export interface RunLocalOptions {
+  scenario: Scenario;
+  seed: number;
+  /** The state machine's input; default: a request for the scenario's function, alias and candidate, with its strategy and analysis. */
+  request?: unknown;
+  onEvent?: (event: ProgressEvent) => void;
+  /** Write the execution record (default false). */
+  record?: boolean;
+  /** Where records go; default `.coalmine/executions` under the current directory. */
+  recordDir?: string;
+  /** An account prepared beforehand (fault injection); default: a fresh one for the scenario and seed. */
+  account?: SimAccount;
+  /** The judge the Evaluate step asks; default: Coalmine's. */
+  judge?: Judge;
+  /** Replace the step code (tests); default: `createSteps(ports, { judge })`. */
+  steps?: (ports: Ports) => Steps;
+  /** ASL text to run; default: statemachine/canary.asl.json. */
+  definition?: string;
+}
+
+type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+type JsonValue = Parameters<StateMachine['run']>[0];
+
+/**
+ * Runs one canary locally and returns the `run --json` object.
+ * Never throws for a failed canary: a failed execution is an outcome (`failed`, with `errorName`).
+ */
+export async function runLocal(options: RunLocalOptions): Promise<RunResult> {
+  const { scenario, seed } = options;
+  const account = options.account ?? createSimAccount(scenario, { seed });
+  const request = options.request ?? defaultRequest(scenario, account.settings);
+  const executionName = localExecutionName(nameParts(request, account.settings), seed);
+  const { local, machine } = loadMachine(options.definition);
+  const steps = options.steps ? options.steps(account.ports) : createSteps(account.ports, { judge: options.judge ?? (await defaultJudge()) });
+  const startedAt = account.clock.now().toISOString();
+
+  const trace = new ExecutionTrace(account, local, options.onEvent);
+  options.onEvent?.({ type: 'started', at: startedAt, execution: executionName, scenario: scenario.name, seed, request });
+
+  const execution = machine.run(toJson(request), {
+    overrides: {
+      taskResourceLocalHandlers: taskHandlers(local, steps, account),
+      waitTimeOverrides: Object.fromEntries([...local.waits.keys()].map((name) => [name, 0])),
+      retryIntervalOverrides: Object.fromEntries(local.retrying.map((name) => [name, 0])),
+    },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:${REGION}:${ACCOUNT_ID}:execution:${STATE_MACHINE_NAME}:${executionName}`,
+        Name: executionName,
+        Input: toJson(request),
+        StartTime: startedAt,
+        RoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/${STATE_MACHINE_NAME}-role`,
+      },
+      StateMachine: { Id: `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${STATE_MACHINE_NAME}`, Name: STATE_MACHINE_NAME },
+    },
+  });
+  const reading = trace.read(execution.eventLogs);
+
+  let output: unknown;
+  let failure: { name: string; cause: string } | undefined;
+  try {
+    output = await execution.result;
+  } catch (error) {
+    failure = executionFailure(error);
+  }
+  await reading;
+  const finishedAt = account.clock.now().toISOString();
+
+  // The benchmark counts harm to the horizon, so the traffic keeps running after the decision.
+  account.runToHorizon();
+
+  const result = summarise({ account, executionName, output, failure, trace });
+  if (options.record) {
+    const path = writeRecord(options.recordDir ?? join(process.cwd(), '.coalmine', 'executions'), {
+      name: executionName,
+      scenario: { name: scenario.name, description: scenario.description, ...(scenario.expect ? { expect: scenario.expect } : {}) },
+      seed,
+      request,
+      startedAt,
+      finishedAt,
+      recordedAt: new Date().toISOString(),
+      result,
+      definition: local.definition,
+      events: trace.events,
+      series: account.series(),
+    });
+    result.record = path;
+  }
+  options.onEvent?.({ type: 'finished', result });
+  return result;
+}
+
+const machines = new Map<string, { local: LocalDefinition; machine: StateMachine }>();
+
+/**
+ * The definition, prepared and validated once per text: validating the ASL costs far more than
+ * running it, and one StateMachine runs any number of independent executions.
+ */
+function loadMachine(text: string | undefined): { local: LocalDefinition; machine: StateMachine } {
+  const key = text ?? DEFINITION_PATH;
+  let loaded = machines.get(key);
+  if (!loaded) {
+    const local = prepareDefinition(text);
+    const machine = new StateMachine(local.definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: false, checkPaths: true } });
+    loaded = { local, machine };
+    machines.set(key, loaded);
+  }
+  return loaded;
+}
+
+/** The request `coalmine run --local` sends when none is given: the scenario's function, its strategy and analysis. */
+export function defaultRequest(scenario: Scenario, settings: SimAccountSettings): Record<string, unknown> {
+  return {
+    functionName: settings.functionName,
+    alias: settings.alias,
+    candidateVersion: settings.candidateVersion,
+    ...(scenario.strategy === undefined ? {} : { strategy: scenario.strategy }),
+    ...(scenario.analysis === undefined ? {} : { analysis: scenario.analysis }),
+  };
+}
+
+async function defaultJudge(): Promise<Judge> {
+  // Coalmine's judge (src/core/judge) is being written alongside; resolved at run time until it lands.
+  const specifier = '../core/judge/index.ts';
+  const module = (await import(specifier)) as { assess: Judge };
+  return module.assess;
+}
+
+/** Task state name → the local function that stands in for its resource. */
+function taskHandlers(local: LocalDefinition, steps: Steps, account: SimAccount): LocalHandlers {
+  const handlers: LocalHandlers = {};
+  for (const [stateName, task] of local.tasks) {
+    handlers[stateName] = (input) => runTask(task, input, steps, account);
+  }
+  return handlers;
+}
+
+async function runTask(task: TaskKind, input: unknown, steps: Steps, account: SimAccount): Promise<JsonValue> {
+  // The engine calls us right after it logged entering the state; let the trace read every event so
+  // far (and move the clock past any Wait) before the step looks at the clock.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (task.kind === 'putEvents') {
+    const entries = (input as { Entries?: PutEventsEntry[] } | null)?.Entries ?? [];
+    try {
+      return toJson(await account.putEvents(entries));
+    } catch (error) {
+      throw asTaskError(error);
+    }
+  }
+  const payload = (input as { Payload?: unknown } | null)?.Payload;
+  try {
+    // Like Lambda, the step sees JSON and returns JSON: nothing but data crosses.
+    const result = await steps[task.step](JSON.parse(JSON.stringify(payload ?? null)));
+    return { ExecutedVersion: '$LATEST', Payload: toJson(result), StatusCode: 200 };
+  } catch (error) {
+    throw asLambdaError(error);
+  }
+}
+
+/**
+ * A step's error as Step Functions sees a Lambda function error: `Error` is the error's name (so
+ * Retry and Catch match `ThrottledError`, `AliasChangedError`…), `Cause` the JSON Lambda's Node.js
+ * runtime reports. No `cause` is kept on it: aws-local-stepfunctions would report that instead.
+ */
+export function asLambdaError(error: unknown): Error {
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  const lambdaError = new Error(JSON.stringify({ errorType: name, errorMessage: message, trace: [] }));
+  lambdaError.name = name;
+  return lambdaError;
+}
+
+function asTaskError(error: unknown): Error {
+  const plain = new Error(error instanceof Error ? error.message : String(error));
+  plain.name = error instanceof Error ? error.name : 'Error';
+  return plain;
+}
+
+function executionFailure(error: unknown): { name: string; cause: string } {
+  // ExecutionError wraps what failed the execution (a Fail state's Error and Cause, or an uncaught error).
+  const inner = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  if (inner instanceof Error) return { name: inner.name, cause: inner.message };
+  return { name: 'Error', cause: String(inner) };
+}
+
+/**
+ * Reads the execution's event log as it is written: keeps every event at its simulated time, moves
+ * the clock when a Wait state ends, and turns evaluations into steps and progress events.
+ */
+class ExecutionTrace {
+  readonly events: ExecutionEvent[] = [];
+  readonly steps: RunStep[] = [];
+  /** Simulated time the execution decided to promote or roll back (the Promote or Rollback task began). */
+  decidedAt: Date | undefined;
+  private lastCaught: string | undefined;
+
+  constructor(
+    private readonly account: SimAccount,
+    private readonly local: LocalDefinition,
+    private readonly onEvent: ((event: ProgressEvent) => void) | undefined,
+  ) {}
+
+  async read(logs: AsyncGenerator<EventLog>): Promise<void> {
+    // Everything here is synchronous per event: the task handlers rely on the trace having caught up
+    // by the time a macrotask runs.
+    for await (const log of logs) this.take(log);
+  }
+
+  private take(log: EventLog): void {
+    if ('state' in log && log.type === 'StateExited') {
+      const wait = this.local.waits.get(log.state.name);
+      if (wait) this.account.advanceTo(waitEnd(wait, log.state.input, this.account.clock.now()));
+    }
+    const event: ExecutionEvent = { at: this.account.clock.now().toISOString(), type: log.type };
+    if ('state' in log) {
+      event.state = log.state.name;
+      if (log.type === 'StateEntered') event.input = log.state.input;
+      // The input is in the StateEntered before it; keeping it once keeps records small.
+      if (log.type === 'StateExited') event.output = log.state.output;
+    }
+    if ('Error' in log) {
+      event.error = log.Error;
+      event.cause = typeof log.Cause === 'string' ? log.Cause : JSON.stringify(log.Cause);
+    }
+    if (log.type === 'ExecutionStarted') event.input = log.input;
+    if (log.type === 'ExecutionSucceeded') event.output = log.output;
+    this.events.push(event);
+    this.onEvent?.({ type: 'state', event });
+
+    if (!('state' in log)) return;
+    const task = this.local.tasks.get(log.state.name);
+    if (log.type === 'StateCaught') this.lastCaught = log.state.name;
+    if (log.type === 'StateEntered' && task?.kind === 'lambda' && (task.step === 'promote' || task.step === 'rollback')) {
+      this.decidedAt ??= this.account.clock.now();
+    }
+    if (log.type === 'StateExited' && task?.kind === 'lambda' && task.step === 'evaluate') {
+      const caught = this.lastCaught === log.state.name;
+      this.lastCaught = undefined;
+      if (!caught) this.evaluated(log.state.input, log.state.output, event.at);
+    } else if (log.type === 'StateExited') {
+      this.lastCaught = undefined;
+    }
+  }
+
+  private evaluated(input: unknown, output: unknown, at: string): void {
+    const before = canaryStateSchema.safeParse(input);
+    const after = canaryStateSchema.safeParse(output);
+    if (!before.success || !after.success) return;
+    const state: CanaryState = after.data;
+    const firstShift = this.account.firstShiftAt();
+    const minute = firstShift ? round((Date.parse(at) - firstShift.getTime()) / 60_000, 2) : 0;
+    const step: RunStep = {
+      weight: before.data.progress.weight,
+      minute,
+      decision: state.progress.decision,
+      reasons: state.verdict?.reasons ?? [],
+    };
+    this.steps.push(step);
+    if (!this.onEvent) return;
+    const from = state.progress.stepStartedAt ?? state.plan.startedAt;
+    const to = state.progress.judgedUntil ?? at;
+    this.onEvent({
+      type: 'evaluation',
+      at,
+      step,
+      stepIndex: state.progress.stepIndex,
+      stepCount: state.plan.strategy.steps.length,
+      status: state.status,
+      candidate: summariseWindow(this.account, state.plan.candidateVersion, from, to),
+      stable: summariseWindow(this.account, state.plan.stableVersion, from, to),
+    });
+  }
+}
+
+/** When a Wait state would have ended, had it waited (never before `now`). */
+function waitEnd(wait: WaitDefinition, input: unknown, now: Date): Date {
+  let end: number | undefined;
+  if (wait.Seconds !== undefined) end = now.getTime() + wait.Seconds * 1000;
+  if (wait.SecondsPath) {
+    const seconds = readPath(input, wait.SecondsPath);
+    if (typeof seconds === 'number') end = now.getTime() + seconds * 1000;
+  }
+  if (wait.Timestamp) end = Date.parse(wait.Timestamp);
+  if (wait.TimestampPath) {
+    const timestamp = readPath(input, wait.TimestampPath);
+    if (typeof timestamp === 'string') end = Date.parse(timestamp);
+  }
+  return end === undefined || Number.isNaN(end) || end < now.getTime() ? now : new Date(end);
+}
+
+/** `$.a.b.c` only: the paths Wait states use. */
+function readPath(value: unknown, path: string): unknown {
+  let current = value;
+  for (const key of path.replace(/^\$\.?/, '').split('.').filter(Boolean)) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+function summariseWindow(account: SimAccount, version: string, from: string, to: string): WindowSummary {
+  const start = Date.parse(from);
+  const end = Date.parse(to);
+  let invocations = 0;
+  let errors = 0;
+  let p99Weighted = 0;
+  for (const minute of account.history()) {
+    const at = Date.parse(minute.minute);
+    if (at < start || at >= end) continue;
+    const figures: VersionMinute | undefined = minute.versions[version];
+    if (!figures) continue;
+    invocations += figures.invocations;
+    errors += figures.errors;
+    if (figures.p99Ms !== undefined) p99Weighted += figures.p99Ms * figures.invocations;
+  }
+  return {
+    invocations,
+    errors,
+    errorRate: invocations > 0 ? errors / invocations : null,
+    p99Ms: invocations > 0 ? p99Weighted / invocations : null,
+  };
+}
+
+function summarise(input: {
+  account: SimAccount;
+  executionName: string;
+  output: unknown;
+  failure: { name: string; cause: string } | undefined;
+  trace: ExecutionTrace;
+}): RunResult {
+  const { account, executionName, output, failure, trace } = input;
+  const alias = account.aliasNow();
+  const firstShift = account.firstShiftAt();
+  const outcomeOf = (value: unknown) => (value as { outcome?: { result?: string; reason?: string } } | null)?.outcome;
+  let outcome: RunResult['outcome'];
+  let reason: string;
+  if (!failure) {
+    const ended = outcomeOf(output);
+    const skipped = (output as { skipped?: unknown; status?: unknown } | null)?.skipped === true;
+    outcome = ended?.result === 'promoted' ? 'promoted' : 'failed';
+    reason = ended?.reason ?? (skipped ? String((output as { status?: unknown }).status) : 'the execution succeeded without promoting');
+  } else if (failure.name === ROLLED_BACK) {
+    outcome = 'rolled-back';
+    reason = failure.cause || 'rolled back';
+  } else {
+    outcome = 'failed';
+    reason = `${failure.name}: ${causeMessage(failure.cause)}`;
+  }
+  const queue = account.queueSummary();
+  return {
+    outcome,
+    reason,
+    steps: trace.steps,
+    alias: { version: alias.version, routing: { ...alias.weights } },
+    excessFailures: account.excessFailures(),
+    minutesToDecision: firstShift && trace.decidedAt ? round((trace.decidedAt.getTime() - firstShift.getTime()) / 60_000, 2) : null,
+    ...(queue ? { queue } : {}),
+    ...(failure ? { errorName: failure.name } : {}),
+    execution: executionName,
+  };
+}
+
+function nameParts(request: unknown, settings: SimAccountSettings): { functionName: string; alias: string; candidateVersion: string } {
+  const fields = (request ?? {}) as Record<string, unknown>;
+  const text = (value: unknown, fallback: string) => (typeof value === 'string' || typeof value === 'number' ? String(value) : fallback);
+  return {
+    functionName: text(fields['functionName'], settings.functionName),
+    alias: text(fields['alias'], settings.alias),
+    candidateVersion: text(fields['candidateVersion'], settings.candidateVersion),
+  };
+}
+
+function writeRecord(dir: string, record: ExecutionRecord): string {
+  mkdirSync(dir, { recursive: true });
+  const stamp = record.recordedAt.replace(/[-:.]/g, '');
+  const path = resolve(dir, `${record.name}-${stamp}.json`);
+  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
+  return path;
+}
+
+function toJson(value: unknown): JsonValue {
+  return JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

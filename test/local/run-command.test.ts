@@ -1,0 +1,105 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCommand, type RunIo } from '../../src/cli/run.ts';
+import type { RunResult } from '../../src/local/record.ts';
+
+// `coalmine run --local` end to end: the built-in scenarios, the real state machine, Coalmine's judge.
+
+class Buffer {
+  text = '';
+  constructor(readonly isTTY = false) {}
+  write(chunk: string): boolean {
+    this.text += chunk;
+    return true;
+  }
+}
+
+let cwd: string;
+let io: RunIo & { stdout: Buffer; stderr: Buffer };
+
+beforeEach(() => {
+  cwd = mkdtempSync(join(tmpdir(), 'coalmine-run-'));
+  io = { stdout: new Buffer(), stderr: new Buffer(), isTTY: false, cwd };
+});
+afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+const json = (text: string) => JSON.parse(text) as RunResult;
+
+describe('runCommand', () => {
+  it('exits 0 when the healthy candidate is promoted, with one JSON object on stdout', async () => {
+    const code = await runCommand({ local: true, scenario: 'healthy', seed: 1, json: true }, io);
+
+    const result = json(io.stdout.text);
+    expect(code).toBe(0);
+    expect(result).toMatchObject({ outcome: 'promoted', alias: { version: '13', routing: {} } });
+    expect(io.stdout.text.trim().split('\n')).toHaveLength(1);
+    expect(io.stderr.text).toBe('');
+  });
+
+  it('exits 3 when a candidate that fails three times as often is rolled back: alias fully on stable', async () => {
+    const code = await runCommand({ local: true, scenario: 'error-3x', seed: 1, json: true }, io);
+
+    const result = json(io.stdout.text);
+    expect(code).toBe(3);
+    expect(result).toMatchObject({ outcome: 'rolled-back', alias: { version: '12', routing: {} } });
+    expect(result.steps.at(-1)?.decision).toBe('rollback');
+    expect(result.excessFailures).toBeGreaterThanOrEqual(0);
+  });
+
+  it('writes the execution record under .coalmine/executions', async () => {
+    await runCommand({ local: true, scenario: 'error-3x', seed: 2, json: true }, io);
+
+    const files = readdirSync(join(cwd, '.coalmine', 'executions'));
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^checkout_live_v13_[0-9a-f]{8}-local-2-\d{8}T\d{9}Z\.json$/);
+  });
+
+  it('prints a line per evaluation and a summary without --json, with no colour off a terminal', async () => {
+    const code = await runCommand({ local: true, scenario: 'error-3x', seed: 1 }, io);
+
+    const lines = io.stdout.text.trim().split('\n');
+    expect(code).toBe(3);
+    expect(lines.filter((line) => line.trimStart().startsWith('min ')).length).toBeGreaterThan(0);
+    expect(lines.some((line) => line.startsWith('Rolled back: '))).toBe(true);
+    expect(io.stdout.text).not.toContain('\x1b[');
+  });
+
+  it('exits 2, says which field is wrong, and leaves the alias alone when Plan refuses the request', async () => {
+    const file = join(cwd, 'request.json');
+    writeFileSync(file, JSON.stringify({ functionName: 'checkout', alias: 'live', candidateVersion: '99' }));
+
+    const code = await runCommand({ local: true, scenario: 'healthy', seed: 1, request: 'request.json', json: true }, io);
+
+    const result = json(io.stdout.text);
+    expect(code).toBe(2);
+    expect(io.stderr.text.trim().split('\n')).toHaveLength(1);
+    expect(io.stderr.text).toMatch(/^candidateVersion: /);
+    expect(result).toMatchObject({ outcome: 'failed', errorName: 'InvalidVersionError', alias: { version: '12', routing: {} }, steps: [] });
+  });
+
+  it.each([
+    [{ local: true, scenario: 'no-such-scenario' }, /^scenario: no-such-scenario not found; known: .*healthy/],
+    [{ local: true, seed: -1 }, /^--seed: /],
+    [{ local: true, seed: '1.5' }, /^--seed: /],
+    [{ local: true, request: 'missing.json' }, /^--request: cannot read missing\.json \(ENOENT\)/],
+    [{ local: false }, /^--local: .*coalmine start/],
+  ])('exits 2 with one line on stderr for bad options %j', async (options, line) => {
+    const code = await runCommand(options, io);
+
+    expect(code).toBe(2);
+    expect(io.stderr.text.trim().split('\n')).toHaveLength(1);
+    expect(io.stderr.text).toMatch(line);
+    expect(io.stdout.text).toBe('');
+  });
+
+  it('exits 2 when the request file is not JSON', async () => {
+    writeFileSync(join(cwd, 'broken.json'), '{ "functionName": ');
+
+    const code = await runCommand({ local: true, request: 'broken.json' }, io);
+
+    expect(code).toBe(2);
+    expect(io.stderr.text).toMatch(/^--request: broken\.json is not JSON/);
+  });
+});
