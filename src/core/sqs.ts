@@ -1,0 +1,209 @@
+/**
+ * Event-driven canaries: what Plan checks about an SQS-triggered function before any traffic moves,
+ * and the strategy it picks for one. Pure: the event source mappings and queue attributes come in
+ * through the QueueInspector port (src/aws/lambda.ts and src/aws/sqs.ts, or the simulated account).
+ *
+ * What is split, and why these rules:
+ * - An SQS event source mapping that invokes the weighted alias splits *batches*, not messages:
+ *   Lambda routes each invocation by the alias' weights, and every message of a batch goes to the
+ *   version that invocation landed on. A retried message is a new invocation and may land on the
+ *   other version.
+ * - A mapping on the unqualified function ($LATEST) or on a version bypasses the alias: its events
+ *   never see the canary's weights, so the canary could not gate them. That is an error.
+ * - FIFO queues deliver a message group in order, one batch at a time; splitting batches between
+ *   versions interleaves two versions within one group, and a message the candidate fails blocks its
+ *   whole group (stable's share too) until it succeeds or dead-letters. Refused unless the request
+ *   opts in with `allowFifo`.
+ * - Event filters must never be used to split one queue between versions: Lambda deletes the
+ *   messages a filter drops.
+ */
+import { UnsupportedEventSourceError } from './errors.ts';
+import type { FunctionInfo, QueueInspector, QueueSource } from './ports.ts';
+import type { PlanQueue } from './state.ts';
+import { DEFAULT_API_STRATEGY, type Strategy } from './strategy.ts';
+
+/** AWS recommends a visibility timeout of at least six times the function timeout for SQS mappings. */
+export const VISIBILITY_TO_TIMEOUT_RATIO = 6;
+/** Below this, a message can dead-letter after a few unlucky attempts (throttles, one bad batch). */
+export const MIN_RECOMMENDED_RECEIVE_COUNT = 5;
+/** Receives assumed for the retry window when the queue has no DLQ (messages then retry for ever). */
+export const RECEIVES_WITHOUT_DLQ = MIN_RECOMMENDED_RECEIVE_COUNT;
+
+/** The event source of an SQS-triggered alias, as Plan found it, and what invites trouble. */
+export interface QueueSetup {
+  source: QueueSource;
+  /** The queue in the plan's shape (src/core/state.ts). */
+  plan: PlanQueue;
+  /** One sentence each, for the plan output. */
+  warnings: string[];
+}
+
+/** What a mapping's function ARN points at. */
+export type MappingTarget =
+  | { kind: 'unqualified'; functionName: string }
+  | { kind: 'version'; functionName: string; version: string }
+  | { kind: 'alias'; functionName: string; alias: string };
+
+/**
+ * Reads the qualifier of a function ARN (or name) as a mapping stores it.
+ *
+ * @example
+ * mappingTarget('arn:aws:lambda:eu-west-1:123456789012:function:orders:live'); // { kind: 'alias', functionName: 'orders', alias: 'live' }
+ * mappingTarget('arn:aws:lambda:eu-west-1:123456789012:function:orders:7');    // { kind: 'version', …, version: '7' }
+ * mappingTarget('arn:aws:lambda:eu-west-1:123456789012:function:orders');      // { kind: 'unqualified', … }
+ */
+export function mappingTarget(functionArn: string): MappingTarget {
+  const parts = functionArn.split(':');
+  // arn:aws:lambda:region:account:function:name[:qualifier], or name[:qualifier]
+  const [functionName, qualifier] = parts[0] === 'arn' ? [parts[6] ?? '', parts[7]] : [parts[0] ?? '', parts[1]];
+  if (qualifier === undefined || qualifier === '' || qualifier === '$LATEST') return { kind: 'unqualified', functionName };
+  if (/^\d+$/.test(qualifier)) return { kind: 'version', functionName, version: qualifier };
+  return { kind: 'alias', functionName, alias: qualifier };
+}
+
+/**
+ * Checks the SQS event sources of a function for a canary on `alias`.
+ *
+ * Returns undefined when no SQS mapping invokes the alias (an API-triggered canary), else the one
+ * mapping on the alias with its warnings. Throws UnsupportedEventSourceError, before anything is
+ * touched, when an enabled mapping invokes the function unqualified or a version (its events would
+ * bypass the canary), when more than one mapping invokes the alias, or when the queue is FIFO and
+ * `allowFifo` is off.
+ *
+ * @example
+ * const setup = checkQueueSetup(await queues.listQueueSources('orders'), fn, 'live', { allowFifo: false });
+ * if (setup) plan.queue = setup.plan; // and setup.warnings go into the plan output
+ */
+export function checkQueueSetup(sources: readonly QueueSource[], fn: FunctionInfo, alias: string, options: { allowFifo: boolean }): QueueSetup | undefined {
+  const warnings: string[] = [];
+  const onAlias: QueueSource[] = [];
+  for (const source of sources) {
+    const target = mappingTarget(source.functionArn);
+    if (target.kind === 'alias') {
+      if (target.alias === alias) onAlias.push(source);
+      continue;
+    }
+    const what = target.kind === 'version' ? `version ${target.version} directly` : `${fn.functionName} unqualified ($LATEST)`;
+    if (source.enabled) {
+      throw new UnsupportedEventSourceError(
+        `event source mapping ${source.mappingId} (queue ${source.queueName}) invokes ${what}, not alias ${alias}: its messages would bypass the canary; point the mapping at the alias`,
+      );
+    }
+    warnings.push(`event source mapping ${source.mappingId} (queue ${source.queueName}) is disabled but invokes ${what}; if enabled, its messages would bypass the canary`);
+  }
+  if (onAlias.length === 0) return undefined;
+  if (onAlias.length > 1) {
+    throw new UnsupportedEventSourceError(
+      `${onAlias.length} event source mappings invoke alias ${alias} (queues ${onAlias.map((s) => s.queueName).join(', ')}); a canary watches one queue, so keep one mapping on the alias`,
+    );
+  }
+  const source = onAlias[0]!;
+  if (source.fifo && !options.allowFifo) {
+    throw new UnsupportedEventSourceError(
+      `queue ${source.queueName} is FIFO: splitting its batches would interleave two versions within a message group, and a message the candidate fails would block its whole group; set "allowFifo": true to accept that`,
+    );
+  }
+  warnings.push(...queueWarnings(source, fn));
+  return { source, plan: planQueue(source), warnings };
+}
+
+/** Setups that invite trouble, one sentence each (none for a well-set-up queue). */
+export function queueWarnings(source: QueueSource, fn: FunctionInfo): string[] {
+  const warnings: string[] = [];
+  const queue = `queue ${source.queueName}`;
+  if (!source.enabled) {
+    warnings.push(`event source mapping ${source.mappingId} on ${queue} is disabled: the candidate will receive no messages from it, and the canary will stay inconclusive`);
+  }
+  if (source.fifo) {
+    warnings.push(`${queue} is FIFO (allowed by request): batches of one message group may alternate between versions, and a message the candidate fails blocks its group`);
+  }
+  const recommended = VISIBILITY_TO_TIMEOUT_RATIO * fn.timeoutSeconds;
+  if (source.visibilityTimeoutSeconds < recommended) {
+    warnings.push(
+      `${queue} has a visibility timeout of ${source.visibilityTimeoutSeconds} s, less than ${VISIBILITY_TO_TIMEOUT_RATIO} × the function timeout (${fn.timeoutSeconds} s): a slow batch can be received again while it still runs; set it to at least ${recommended} s`,
+    );
+  }
+  if (!source.dlq) {
+    warnings.push(`${queue} has no dead-letter queue: a message that always fails is retried until its retention period ends, and the canary cannot watch dead letters or redrive them on rollback`);
+  } else if (source.dlq.maxReceiveCount < MIN_RECOMMENDED_RECEIVE_COUNT) {
+    warnings.push(
+      `${queue} sends messages to its DLQ after ${source.dlq.maxReceiveCount} receive${source.dlq.maxReceiveCount === 1 ? '' : 's'}: a message can dead-letter after a few unlucky batches; use a maxReceiveCount of at least ${MIN_RECOMMENDED_RECEIVE_COUNT}`,
+    );
+  }
+  if (!source.reportBatchItemFailures) {
+    warnings.push(
+      `event source mapping ${source.mappingId} does not use ReportBatchItemFailures: one failed message returns its whole batch, so every message in it is retried; turn it on and report failed items`,
+    );
+  }
+  return warnings;
+}
+
+/** The queue as the plan records it. */
+export function planQueue(source: QueueSource): PlanQueue {
+  return {
+    mappingId: source.mappingId,
+    queueArn: source.queueArn,
+    queueUrl: source.queueUrl,
+    queueName: source.queueName,
+    visibilityTimeoutSeconds: source.visibilityTimeoutSeconds,
+    batchSize: source.batchSize,
+    batchingWindowSeconds: source.batchingWindowSeconds,
+    reportBatchItemFailures: source.reportBatchItemFailures,
+    ...(source.dlq ? { dlq: { ...source.dlq } } : {}),
+  };
+}
+
+/**
+ * Seconds for a message's failures to surface: each receive hides it for the visibility timeout,
+ * it may be received `maxReceiveCount` times before it dead-letters, and the mapping may wait the
+ * batching window before invoking.
+ *
+ * @example
+ * retryWindowSeconds({ visibilityTimeoutSeconds: 30, batchingWindowSeconds: 0, dlq: { maxReceiveCount: 5 } }); // 150
+ */
+export function retryWindowSeconds(queue: Pick<PlanQueue, 'visibilityTimeoutSeconds' | 'batchingWindowSeconds'> & { dlq?: { maxReceiveCount: number } | undefined }): number {
+  const receives = queue.dlq?.maxReceiveCount ?? RECEIVES_WITHOUT_DLQ;
+  return queue.visibilityTimeoutSeconds * receives + queue.batchingWindowSeconds;
+}
+
+/** The weights of the default event strategy: it starts smaller than the request strategy. */
+export const DEFAULT_EVENT_STEPS = [5, 10, 25, 50] as const;
+
+/**
+ * Coalmine's default strategy for an SQS-triggered alias: it starts small, and each step lasts at
+ * least the queue's retry window (visibility timeout × maxReceiveCount + batching window, rounded up
+ * to whole minutes) and never less than the request strategy's interval, so that retries and dead
+ * letters of the messages the candidate saw surface before its exposure grows.
+ *
+ * @example
+ * defaultEventStrategy({ visibilityTimeoutSeconds: 30, batchingWindowSeconds: 0, dlq: { maxReceiveCount: 5 } });
+ * // { name: 'Coalmine event default', steps: [5, 10, 25, 50], intervalMinutes: 5 }
+ * defaultEventStrategy({ visibilityTimeoutSeconds: 120, batchingWindowSeconds: 10, dlq: { maxReceiveCount: 5 } });
+ * // intervalMinutes: 11 (610 s)
+ */
+export function defaultEventStrategy(queue: Parameters<typeof retryWindowSeconds>[0]): Strategy {
+  const intervalMinutes = Math.max(DEFAULT_API_STRATEGY.intervalMinutes, Math.ceil(retryWindowSeconds(queue) / 60));
+  return { name: 'Coalmine event default', steps: [...DEFAULT_EVENT_STEPS], intervalMinutes };
+}
+
+/** What Plan needs about the queue of an SQS-triggered alias. */
+export interface DiscoveredQueue {
+  plan: PlanQueue;
+  warnings: string[];
+  defaultStrategy: Strategy;
+}
+
+/**
+ * Plan's look at the function's event sources: lists them through the port and checks them.
+ * Undefined when no SQS mapping invokes the alias.
+ *
+ * @example
+ * const queue = await discoverQueue({ queues: ports.queues, fn, alias: 'live', allowFifo: false });
+ * const strategy = request.strategy ?? queue?.defaultStrategy ?? DEFAULT_API_STRATEGY;
+ */
+export async function discoverQueue(input: { queues: QueueInspector; fn: FunctionInfo; alias: string; allowFifo: boolean }): Promise<DiscoveredQueue | undefined> {
+  const sources = await input.queues.listQueueSources(input.fn.functionName);
+  const setup = checkQueueSetup(sources, input.fn, input.alias, { allowFifo: input.allowFifo });
+  if (!setup) return undefined;
+  return { plan: setup.plan, warnings: setup.warnings, defaultStrategy: defaultEventStrategy(setup.plan) };
+}

@@ -1,0 +1,725 @@
+/**
+ * A simulated SQS queue feeding a Lambda alias through an event source mapping: what the local
+ * runner and the benchmark use for `trigger: "sqs"` scenarios. Seeded and event-driven: messages
+ * arrive at random times inside each minute, pollers take batches, each batch invokes the alias and
+ * lands on one version, and visibility timeouts, receive counts, the DLQ and redrive follow SQS's
+ * rules. The same config, seed and sequence of calls give the same run every time.
+ *
+ * The model, and where it simplifies AWS:
+ * - Arrivals: Poisson(messagesPerMinute(m)) messages in minute m, at uniform times in the minute.
+ * - Pollers: like Lambda's SQS poller, five concurrent batches to start, 60 more each minute that
+ *   ends with messages still visible, 60 fewer (not below five) each minute that ends with none,
+ *   never above `maxConcurrency` (the mapping's MaximumConcurrency or reserved concurrency). An idle
+ *   poller takes up to `batchSize` visible messages at once, or, with a batching window, waits until
+ *   the oldest visible message has waited that long or a full batch is there.
+ * - Routing: the alias' weight applies per invocation, so each *batch* goes to the candidate with
+ *   probability `candidateShare`; every message in it is processed by that version.
+ * - Processing: per message, a log-normal time (latencyMs median/p99, divided by
+ *   `throughputFactor`), processed one after another, plus a per-invocation overhead. A message
+ *   fails on an attempt with probability `errorRate`, and always when it is poison for the version
+ *   (`poisonRate`: a fixed share of messages, the same messages every time). A batch that runs past
+ *   the function timeout times out; so does a candidate batch started while more than
+ *   `timeoutAboveConcurrency` invocations are already running (a pool sized too small for the load).
+ * - Outcome: a timeout or (without ReportBatchItemFailures) any failed message makes the invocation
+ *   an error and returns the whole batch; with ReportBatchItemFailures the failed messages alone
+ *   return and the invocation is not an error (as in CloudWatch's Errors). Returned messages stay
+ *   invisible until their visibility timeout ends; deleted ones are gone.
+ * - Visibility: each receive hides a message for `visibilityTimeoutSeconds`; if the batch is still
+ *   running then, the message can be received again (a duplicate), and the late delete of the old
+ *   receipt no longer applies.
+ * - DLQ: a message already received `maxReceiveCount` times moves to the DLQ when a poller next
+ *   receives it (SQS moves it at that receive). Without a DLQ, messages are retried for ever (the
+ *   retention period, days, is beyond any canary).
+ * - Redrive: messages that reached the DLQ at or after a time go back to the source queue as new
+ *   messages (receive count 0); the DLQ's older messages stay where they are. As on AWS (see
+ *   src/aws/sqs.ts), a message counts as arrived since then when its first receive was.
+ * - Metrics per minute, CloudWatch-style: per version invocations (one per batch), errors,
+ *   durations; queue-wide sent, received, deleted, visible and the age of the oldest message at the
+ *   minute's end — ignoring messages received three or more times, as SQS does — and DLQ depth.
+ *   Invocations and deletes count in the minute the invocation ends.
+ *
+ * @example
+ * const queue = new SimulatedQueue(queueConfigFromScenario(scenario), seed);
+ * queue.advanceTo(15 * 60);          // baseline: all on stable
+ * queue.setCandidateShare(0.05);     // the alias sends 5% of invocations (batches) to the candidate
+ * queue.advanceTo(30 * 60);
+ * queue.minute(20)?.queue.received;  // messages received in minute 20
+ * queue.accounting().lost;           // 0
+ */
+import type { QueueMinute, VersionMinute } from '../core/ports.ts';
+import { mixSeed, normalQuantile, Random } from './random.ts';
+import type { Scenario } from './scenario.ts';
+import { TrafficModel } from './traffic.ts';
+
+/** How one version processes messages. */
+export interface QueueVersionBehaviour {
+  /** Chance that one attempt at one message fails (transiently: a retry may succeed). */
+  errorRate: number;
+  /** Processing time of one message, log-normal with this median and 99th percentile. */
+  latencyMs: { median: number; p99: number };
+  /** Share of messages this version fails on every attempt (poison for this version). */
+  poisonRate: number;
+  /** Processing speed relative to `latencyMs`: 0.25 means four times slower. */
+  throughputFactor: number;
+  /** Invocations started while more than this many are running time out. Absent: never. */
+  timeoutAboveConcurrency?: number;
+}
+
+export interface QueueConfig {
+  /** Mean messages sent in an absolute minute (the Poisson mean). */
+  messagesPerMinute: (minute: number) => number;
+  batchSize: number;
+  batchingWindowSeconds: number;
+  visibilityTimeoutSeconds: number;
+  /** Receives before a message moves to the DLQ; absent means there is no DLQ. */
+  maxReceiveCount?: number;
+  reportBatchItemFailures: boolean;
+  functionTimeoutSeconds: number;
+  /** Most batches in flight at once (the mapping's MaximumConcurrency, or reserved concurrency). */
+  maxConcurrency: number;
+  /** Fixed cost of one invocation, in ms. */
+  invocationOverheadMs: number;
+  /** Messages already in the DLQ before the simulation starts: older failures that must stay there. */
+  dlqDepthAtStart: number;
+  stable: QueueVersionBehaviour;
+  candidate: QueueVersionBehaviour;
+  /** Seconds after the first shift at which the candidate starts behaving as `candidate` (before: as stable). */
+  candidateFromSeconds: number;
+}
+
+/** One version's invocations in one minute. */
+export interface QueueVersionRecord {
+  /** Invocations (batches) that ended in the minute. */
+  invocations: number;
+  /** Of those, invocations that threw or timed out (partial batch responses are not errors). */
+  errors: number;
+  /** Messages delivered in those invocations. */
+  messages: number;
+  /** Duration of each of those invocations, ms. */
+  durationsMs: number[];
+}
+
+/** One simulated minute: queue-wide figures and each version's invocations. */
+export interface QueueMinuteRecord {
+  minute: number;
+  queue: QueueMinute & { inFlight: number };
+  stable: QueueVersionRecord;
+  candidate: QueueVersionRecord;
+  /** Candidate's share of invocations when the minute ended (0..1). */
+  candidateShare: number;
+}
+
+/**
+ * Where every message of the run is. `lost` = sent − succeeded − inQueue − deadLettered, and must
+ * be 0. Messages that were in the DLQ before the run are not counted here (see `dlqDepth`).
+ */
+export interface QueueAccounting {
+  sent: number;
+  succeeded: number;
+  /** Messages of this run now in the DLQ. */
+  deadLettered: number;
+  /** Messages moved back from the DLQ to the source queue. */
+  redriven: number;
+  /** Visible or in flight in the source queue. */
+  inQueue: number;
+  lost: number;
+}
+
+/** Where one message is: exactly one of these at every moment. */
+export const MESSAGE_STATES = ['visible', 'inFlight', 'succeeded', 'deadLettered'] as const;
+export type MessageState = (typeof MESSAGE_STATES)[number];
+
+const VISIBLE = 0;
+const IN_FLIGHT = 1;
+const SUCCEEDED = 2;
+const DEAD_LETTERED = 3;
+
+const EVENT_COMPLETE = 0;
+const EVENT_EXPIRE = 1;
+const EVENT_WINDOW = 2;
+
+/** Lambda's SQS poller starts with five concurrent batches and adds up to 60 a minute. */
+const INITIAL_POLLERS = 5;
+const POLLER_STEP_PER_MINUTE = 60;
+/** SQS's ApproximateAgeOfOldestMessage skips messages received this many times or more. */
+const AGE_IGNORES_RECEIVE_COUNT = 3;
+
+const Z99 = normalQuantile(0.99);
+
+interface Batch {
+  candidate: boolean;
+  ids: number[];
+  /** Receive count of each message when this batch received it: its receipt handle, in effect. */
+  receipts: number[];
+  /** Per message: true when this batch deletes it. */
+  deletes: boolean[];
+  error: boolean;
+  durationMs: number;
+}
+
+/** A seeded, event-driven SQS queue + Lambda event source mapping + DLQ. */
+export class SimulatedQueue {
+  readonly config: QueueConfig;
+  private readonly seed: number;
+  private readonly random: Random;
+  private readonly arrivalRandom = new Random(0);
+
+  /** Simulated time, seconds from the start. */
+  private now = 0;
+  private currentMinute = 0;
+  private candidateShare = 0;
+  private firstShiftAt: number | undefined;
+
+  // Messages, by id (structure of arrays: tens of thousands per run).
+  private readonly state: number[] = [];
+  private readonly receiveCount: number[] = [];
+  private readonly sentAt: number[] = [];
+  private readonly visibleSince: number[] = [];
+  /** When the message was first received (Infinity before): SQS's ApproximateFirstReceiveTimestamp. */
+  private readonly firstReceivedAt: number[] = [];
+  /** Uniform key fixed at send: a message is poison for a version when its key < the version's poisonRate. */
+  private readonly poisonKey: number[] = [];
+  /** Ids of messages that may still be in the source queue; compacted every minute. */
+  private alive: number[] = [];
+
+  /** Visible messages in (roughly) arrival order; entries whose message is no longer visible are skipped. */
+  private visibleQueue: number[] = [];
+  private visibleHead = 0;
+  private visibleCount = 0;
+  private inFlightCount = 0;
+  /** The DLQ: message id and when it arrived there. */
+  private deadLetters: { id: number; at: number }[] = [];
+
+  private sentTotal = 0;
+  private succeededTotal = 0;
+  private redrivenTotal = 0;
+
+  private arrivals: number[] = [];
+  private arrivalIndex = 0;
+
+  private pollerLimit: number;
+  private busy = 0;
+  private readonly batches = new Map<number, Batch>();
+  private nextBatchId = 0;
+  private windowTimerAt = Infinity;
+
+  private readonly events = new EventHeap();
+  private readonly records: QueueMinuteRecord[] = [];
+  private open: QueueMinuteRecord;
+
+  constructor(config: QueueConfig, seed: number) {
+    validate(config);
+    this.config = config;
+    this.seed = seed;
+    this.random = new Random(mixSeed(seed, 0x717565));
+    this.pollerLimit = Math.min(INITIAL_POLLERS, config.maxConcurrency);
+    this.open = emptyRecord(0);
+    this.startMinute(0);
+  }
+
+  /** Seconds since the start of the simulation. */
+  get time(): number {
+    return this.now;
+  }
+
+  /**
+   * Sets the candidate's share of invocations (0..1) from now on: the alias' weight. The first
+   * share above 0 marks the first shift (the candidate's `fromMinute` counts from it).
+   */
+  setCandidateShare(share: number): void {
+    if (!(share >= 0 && share <= 1)) throw new RangeError(`candidate share must be in [0, 1], got ${share}`);
+    this.candidateShare = share;
+    if (share > 0 && this.firstShiftAt === undefined) this.firstShiftAt = this.now;
+  }
+
+  /** Runs the queue until `seconds` (every event at or before it). Time never goes back. */
+  advanceTo(seconds: number): void {
+    if (!(seconds >= this.now)) throw new RangeError(`cannot go back in time from ${this.now} s to ${seconds} s`);
+    for (;;) {
+      const nextArrival = this.arrivalIndex < this.arrivals.length ? this.arrivals[this.arrivalIndex]! : Infinity;
+      const nextEvent = this.events.peekTime();
+      const nextMinute = (this.currentMinute + 1) * 60;
+      const next = Math.min(nextArrival, nextEvent, nextMinute);
+      if (next > seconds) break;
+      this.now = next;
+      if (next === nextMinute && nextMinute <= nextArrival && nextMinute <= nextEvent) {
+        this.endMinute();
+        this.startMinute(this.currentMinute + 1);
+      } else if (next === nextArrival && nextArrival <= nextEvent) {
+        this.arrivalIndex++;
+        this.send();
+      } else {
+        this.handleEvent();
+      }
+      this.dispatch();
+    }
+    this.now = seconds;
+  }
+
+  /** The figures of a minute that has ended; undefined for a minute not yet over. */
+  minute(index: number): QueueMinuteRecord | undefined {
+    return this.records[index];
+  }
+
+  /** Every ended minute, oldest first. */
+  minutes(): readonly QueueMinuteRecord[] {
+    return this.records;
+  }
+
+  /**
+   * One version's minute as CloudWatch reports it: invocations, errors, the nearest-rank p99 of
+   * durations and, with a threshold, how many invocations were slower. Null when the version had no
+   * invocations (CloudWatch has no datapoint).
+   */
+  versionMinute(index: number, version: 'stable' | 'candidate', slowThresholdMs?: number): VersionMinute | null {
+    const record = this.records[index]?.[version];
+    if (!record || record.invocations === 0) return null;
+    const sorted = [...record.durationsMs].sort((a, b) => a - b);
+    const result: VersionMinute = {
+      invocations: record.invocations,
+      errors: record.errors,
+      throttles: 0,
+      p99Ms: sorted[Math.max(0, Math.ceil(0.99 * sorted.length) - 1)]!,
+    };
+    if (slowThresholdMs !== undefined) result.slow = sorted.filter((ms) => ms > slowThresholdMs).length;
+    return result;
+  }
+
+  /** Messages visible in the source queue now (ApproximateNumberOfMessages). */
+  visibleDepth(): number {
+    return this.visibleCount;
+  }
+
+  /** Messages in the DLQ now, including those that were there before the run. */
+  dlqDepth(): number {
+    return this.config.dlqDepthAtStart + this.deadLetters.length;
+  }
+
+  /**
+   * Moves the messages that reached the DLQ at or after `sinceSeconds` back to the source queue,
+   * as new messages; returns how many. Older DLQ messages stay. As the AWS adapter (src/aws/sqs.ts)
+   * must, it proves "reached the DLQ since" by the first receive being at or after `sinceSeconds`
+   * (SQS keeps no time of the move), so a message first received before that stays in the DLQ.
+   */
+  redrive(sinceSeconds: number): number {
+    const keep: { id: number; at: number }[] = [];
+    let moved = 0;
+    for (const letter of this.deadLetters) {
+      if (this.firstReceivedAt[letter.id]! < sinceSeconds) {
+        keep.push(letter);
+        continue;
+      }
+      const id = letter.id;
+      this.state[id] = VISIBLE;
+      this.receiveCount[id] = 0;
+      this.sentAt[id] = this.now;
+      this.firstReceivedAt[id] = Infinity;
+      this.makeVisible(id);
+      this.alive.push(id);
+      moved++;
+    }
+    this.deadLetters = keep;
+    this.redrivenTotal += moved;
+    this.dispatch();
+    return moved;
+  }
+
+  /** Where every message of the run is, from the running counters. */
+  accounting(): QueueAccounting {
+    const deadLettered = this.deadLetters.length;
+    const inQueue = this.visibleCount + this.inFlightCount;
+    return {
+      sent: this.sentTotal,
+      succeeded: this.succeededTotal,
+      deadLettered,
+      redriven: this.redrivenTotal,
+      inQueue,
+      lost: this.sentTotal - this.succeededTotal - inQueue - deadLettered,
+    };
+  }
+
+  /**
+   * Counts messages by the state each one is in, by looking at every message (not the counters):
+   * for tests of the invariant that each message is in exactly one state.
+   */
+  census(): Record<MessageState, number> & { messages: number } {
+    const counts = { visible: 0, inFlight: 0, succeeded: 0, deadLettered: 0, messages: this.state.length };
+    for (const state of this.state) counts[MESSAGE_STATES[state]!]++;
+    return counts;
+  }
+
+  /** Ids of the messages visible now, from the visible queue (each must appear once). */
+  visibleIds(): number[] {
+    return this.visibleQueue.slice(this.visibleHead).filter((id) => this.state[id] === VISIBLE);
+  }
+
+  /** Ids of the messages in the DLQ now. */
+  deadLetterIds(): number[] {
+    return this.deadLetters.map((letter) => letter.id);
+  }
+
+  // --- the simulation -------------------------------------------------------------------------
+
+  private startMinute(minute: number): void {
+    this.currentMinute = minute;
+    this.open = emptyRecord(minute);
+    // Arrivals come from a stream of their own per minute, so they do not depend on routing.
+    const rng = this.arrivalRandom.reseed(this.seed, minute, 0x61727276);
+    const count = rng.poisson(Math.max(0, this.config.messagesPerMinute(minute)));
+    const times: number[] = new Array(count);
+    for (let i = 0; i < count; i++) times[i] = minute * 60 + 60 * rng.uniform();
+    times.sort((a, b) => a - b);
+    this.arrivals = times;
+    this.arrivalIndex = 0;
+  }
+
+  private endMinute(): void {
+    const record = this.open;
+    record.queue.visible = this.visibleCount;
+    record.queue.inFlight = this.inFlightCount;
+    record.queue.ageOfOldestSeconds = this.ageOfOldest();
+    record.queue.dlqVisible = this.dlqDepth();
+    record.candidateShare = this.candidateShare;
+    this.records.push(record);
+    // Lambda adds pollers while messages wait, and lets them go when the queue is empty.
+    const ceiling = this.config.maxConcurrency;
+    const floor = Math.min(INITIAL_POLLERS, ceiling);
+    if (this.visibleCount > 0) this.pollerLimit = Math.min(ceiling, this.pollerLimit + POLLER_STEP_PER_MINUTE);
+    else this.pollerLimit = Math.max(floor, this.pollerLimit - POLLER_STEP_PER_MINUTE);
+  }
+
+  /** Also compacts `alive`: finished messages leave it. */
+  private ageOfOldest(): number {
+    let oldest = Infinity;
+    const alive: number[] = [];
+    for (const id of this.alive) {
+      if (this.state[id]! >= SUCCEEDED) continue;
+      alive.push(id);
+      if (this.receiveCount[id]! < AGE_IGNORES_RECEIVE_COUNT && this.sentAt[id]! < oldest) oldest = this.sentAt[id]!;
+    }
+    this.alive = alive;
+    return oldest === Infinity ? 0 : Math.max(0, Math.floor(this.now - oldest));
+  }
+
+  private send(): void {
+    const id = this.state.length;
+    this.state.push(VISIBLE);
+    this.receiveCount.push(0);
+    this.sentAt.push(this.now);
+    this.visibleSince.push(this.now);
+    this.firstReceivedAt.push(Infinity);
+    this.poisonKey.push(this.arrivalRandom.uniform());
+    this.visibleQueue.push(id);
+    this.visibleCount++;
+    this.alive.push(id);
+    this.sentTotal++;
+    this.open.queue.sent++;
+  }
+
+  private makeVisible(id: number): void {
+    this.visibleSince[id] = this.now;
+    this.visibleQueue.push(id);
+    this.visibleCount++;
+  }
+
+  private handleEvent(): void {
+    const { kind, a, b } = this.events.pop();
+    if (kind === EVENT_COMPLETE) this.complete(a);
+    else if (kind === EVENT_EXPIRE) this.expire(a, b);
+    else this.windowTimerAt = Infinity;
+  }
+
+  private expire(id: number, receipt: number): void {
+    if (this.state[id] !== IN_FLIGHT || this.receiveCount[id] !== receipt) return;
+    this.state[id] = VISIBLE;
+    this.inFlightCount--;
+    this.makeVisible(id);
+  }
+
+  /** Starts batches while pollers are free and messages are visible. */
+  private dispatch(): void {
+    const { batchSize, batchingWindowSeconds } = this.config;
+    while (this.busy < this.pollerLimit) {
+      this.skipStale();
+      if (this.visibleCount === 0) return;
+      if (batchingWindowSeconds > 0 && this.visibleCount < batchSize) {
+        const due = this.visibleSince[this.visibleQueue[this.visibleHead]!]! + batchingWindowSeconds;
+        if (this.now < due) {
+          if (due < this.windowTimerAt) {
+            this.windowTimerAt = due;
+            this.events.push(due, EVENT_WINDOW, 0, 0);
+          }
+          return;
+        }
+      }
+      this.startBatch();
+    }
+  }
+
+  private skipStale(): void {
+    while (this.visibleHead < this.visibleQueue.length && this.state[this.visibleQueue[this.visibleHead]!] !== VISIBLE) this.visibleHead++;
+    if (this.visibleHead > 4096 && this.visibleHead * 2 > this.visibleQueue.length) {
+      this.visibleQueue = this.visibleQueue.slice(this.visibleHead);
+      this.visibleHead = 0;
+    }
+  }
+
+  private startBatch(): void {
+    const { batchSize, maxReceiveCount, visibilityTimeoutSeconds } = this.config;
+    const ids: number[] = [];
+    const receipts: number[] = [];
+    while (ids.length < batchSize && this.visibleCount > 0) {
+      this.skipStale();
+      const id = this.visibleQueue[this.visibleHead++]!;
+      this.visibleCount--;
+      if (maxReceiveCount !== undefined && this.receiveCount[id]! >= maxReceiveCount) {
+        this.state[id] = DEAD_LETTERED;
+        this.deadLetters.push({ id, at: this.now });
+        continue;
+      }
+      const receipt = this.receiveCount[id]! + 1;
+      if (receipt === 1) this.firstReceivedAt[id] = this.now;
+      this.receiveCount[id] = receipt;
+      this.state[id] = IN_FLIGHT;
+      this.inFlightCount++;
+      this.events.push(this.now + visibilityTimeoutSeconds, EVENT_EXPIRE, id, receipt);
+      ids.push(id);
+      receipts.push(receipt);
+    }
+    if (ids.length === 0) return;
+    this.open.queue.received += ids.length;
+
+    const toCandidate = this.candidateShare > 0 && this.random.uniform() < this.candidateShare;
+    const active = toCandidate && this.firstShiftAt !== undefined && this.now >= this.firstShiftAt + this.config.candidateFromSeconds;
+    const behaviour = active ? this.config.candidate : this.config.stable;
+    const running = this.busy;
+    const { durationMs, error, deletes } = this.process(ids, behaviour, running);
+    const batchId = this.nextBatchId++;
+    this.batches.set(batchId, { candidate: toCandidate, ids, receipts, deletes, error, durationMs });
+    this.busy++;
+    this.events.push(this.now + durationMs / 1000, EVENT_COMPLETE, batchId, 0);
+  }
+
+  private process(ids: number[], behaviour: QueueVersionBehaviour, running: number): { durationMs: number; error: boolean; deletes: boolean[] } {
+    const { reportBatchItemFailures, functionTimeoutSeconds, invocationOverheadMs } = this.config;
+    const timeoutMs = functionTimeoutSeconds * 1000;
+    const mu = Math.log(behaviour.latencyMs.median);
+    const sigma = Math.log(behaviour.latencyMs.p99 / behaviour.latencyMs.median) / Z99;
+    let durationMs = invocationOverheadMs;
+    const failed: boolean[] = new Array(ids.length);
+    let anyFailed = false;
+    for (let i = 0; i < ids.length; i++) {
+      durationMs += Math.exp(mu + sigma * this.random.normal()) / behaviour.throughputFactor;
+      const poison = this.poisonKey[ids[i]!]! < behaviour.poisonRate;
+      failed[i] = poison || (behaviour.errorRate > 0 && this.random.uniform() < behaviour.errorRate);
+      if (failed[i]) anyFailed = true;
+    }
+    const overloaded = behaviour.timeoutAboveConcurrency !== undefined && running > behaviour.timeoutAboveConcurrency;
+    if (overloaded || durationMs > timeoutMs) return { durationMs: timeoutMs, error: true, deletes: ids.map(() => false) };
+    if (!anyFailed) return { durationMs, error: false, deletes: ids.map(() => true) };
+    if (reportBatchItemFailures) return { durationMs, error: false, deletes: failed.map((f) => !f) };
+    return { durationMs, error: true, deletes: ids.map(() => false) };
+  }
+
+  private complete(batchId: number): void {
+    const batch = this.batches.get(batchId)!;
+    this.batches.delete(batchId);
+    this.busy--;
+    const version = batch.candidate ? this.open.candidate : this.open.stable;
+    version.invocations++;
+    if (batch.error) version.errors++;
+    version.messages += batch.ids.length;
+    version.durationsMs.push(batch.durationMs);
+    for (let i = 0; i < batch.ids.length; i++) {
+      if (!batch.deletes[i]) continue;
+      const id = batch.ids[i]!;
+      // A delete applies only with the latest receipt: a message received again since is not ours.
+      if (this.receiveCount[id] !== batch.receipts[i]) continue;
+      const state = this.state[id];
+      if (state === IN_FLIGHT) this.inFlightCount--;
+      else if (state === VISIBLE) this.visibleCount--;
+      else continue;
+      this.state[id] = SUCCEEDED;
+      this.succeededTotal++;
+      this.open.queue.deleted++;
+    }
+  }
+}
+
+function emptyVersion(): QueueVersionRecord {
+  return { invocations: 0, errors: 0, messages: 0, durationsMs: [] };
+}
+
+function emptyRecord(minute: number): QueueMinuteRecord {
+  return {
+    minute,
+    queue: { sent: 0, received: 0, deleted: 0, visible: 0, inFlight: 0, ageOfOldestSeconds: 0, dlqVisible: 0 },
+    stable: emptyVersion(),
+    candidate: emptyVersion(),
+    candidateShare: 0,
+  };
+}
+
+function validate(config: QueueConfig): void {
+  const positive: [string, number][] = [
+    ['batchSize', config.batchSize],
+    ['maxConcurrency', config.maxConcurrency],
+    ['functionTimeoutSeconds', config.functionTimeoutSeconds],
+    ['stable.throughputFactor', config.stable.throughputFactor],
+    ['candidate.throughputFactor', config.candidate.throughputFactor],
+  ];
+  for (const [field, value] of positive) {
+    if (!(value > 0)) throw new RangeError(`queue ${field}: must be above 0, got ${value}`);
+  }
+  if (config.maxReceiveCount !== undefined && !(config.maxReceiveCount >= 1)) {
+    throw new RangeError(`queue maxReceiveCount: must be at least 1, got ${config.maxReceiveCount}`);
+  }
+}
+
+/** A binary min-heap of (time, kind, a, b) events; ties leave in insertion order. */
+class EventHeap {
+  private times: number[] = [];
+  private seqs: number[] = [];
+  private kinds: number[] = [];
+  private as: number[] = [];
+  private bs: number[] = [];
+  private seq = 0;
+
+  peekTime(): number {
+    return this.times.length ? this.times[0]! : Infinity;
+  }
+
+  push(time: number, kind: number, a: number, b: number): void {
+    let i = this.times.length;
+    const seq = this.seq++;
+    this.times.push(time);
+    this.seqs.push(seq);
+    this.kinds.push(kind);
+    this.as.push(a);
+    this.bs.push(b);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(time, seq, this.times[parent]!, this.seqs[parent]!)) break;
+      this.move(parent, i);
+      i = parent;
+    }
+    this.set(i, time, seq, kind, a, b);
+  }
+
+  pop(): { time: number; kind: number; a: number; b: number } {
+    const top = { time: this.times[0]!, kind: this.kinds[0]!, a: this.as[0]!, b: this.bs[0]! };
+    const last = this.times.length - 1;
+    const time = this.times[last]!;
+    const seq = this.seqs[last]!;
+    const kind = this.kinds[last]!;
+    const a = this.as[last]!;
+    const b = this.bs[last]!;
+    this.times.pop();
+    this.seqs.pop();
+    this.kinds.pop();
+    this.as.pop();
+    this.bs.pop();
+    if (last === 0) return top;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= last) break;
+      const right = left + 1;
+      const child = right < last && this.less(this.times[right]!, this.seqs[right]!, this.times[left]!, this.seqs[left]!) ? right : left;
+      if (!this.less(this.times[child]!, this.seqs[child]!, time, seq)) break;
+      this.move(child, i);
+      i = child;
+    }
+    this.set(i, time, seq, kind, a, b);
+    return top;
+  }
+
+  private less(t1: number, s1: number, t2: number, s2: number): boolean {
+    return t1 < t2 || (t1 === t2 && s1 < s2);
+  }
+
+  private move(from: number, to: number): void {
+    this.set(to, this.times[from]!, this.seqs[from]!, this.kinds[from]!, this.as[from]!, this.bs[from]!);
+  }
+
+  private set(i: number, time: number, seq: number, kind: number, a: number, b: number): void {
+    this.times[i] = time;
+    this.seqs[i] = seq;
+    this.kinds[i] = kind;
+    this.as[i] = a;
+    this.bs[i] = b;
+  }
+}
+
+// --- scenarios ---------------------------------------------------------------------------------
+
+/**
+ * The queue and candidate fields that SQS scenarios may add (scenarios/README.md): the contract's
+ * `queue` fields plus these extensions, all optional.
+ */
+export interface QueueScenarioExtensions {
+  queue?: {
+    batchingWindowSeconds?: number;
+    reportBatchItemFailures?: boolean;
+    functionTimeoutSeconds?: number;
+    maxConcurrency?: number;
+    invocationOverheadMs?: number;
+    /** false: the queue has no DLQ (then maxReceiveCount is ignored). */
+    dlq?: boolean;
+    dlqDepthAtStart?: number;
+  };
+  stable?: { poisonRate?: number; throughputFactor?: number };
+  candidate?: { poisonRate?: number; throughputFactor?: number; timeoutUnderLoad?: { concurrencyAbove: number } };
+}
+
+/** Defaults for the extensions, chosen to match a well-set-up queue (no warnings from Plan). */
+export const QUEUE_DEFAULTS = {
+  batchingWindowSeconds: 0,
+  reportBatchItemFailures: true,
+  functionTimeoutSeconds: 5,
+  maxConcurrency: 50,
+  invocationOverheadMs: 5,
+  dlqDepthAtStart: 0,
+} as const;
+
+/**
+ * The queue model of an SQS scenario. Arrivals follow `traffic`'s pattern when the scenario has one
+ * (its requestsPerMinute then is the message rate), else a steady `queue.messagesPerMinute`.
+ */
+export function queueConfigFromScenario(scenario: Scenario, seed: number): QueueConfig {
+  const queue = scenario.queue;
+  if (!queue) throw new RangeError(`${scenario.name}: an SQS scenario needs a queue`);
+  const extra = scenario as unknown as QueueScenarioExtensions;
+  const q = extra.queue ?? {};
+  const traffic = scenario.traffic ? new TrafficModel(scenario, seed) : undefined;
+  const steady = queue.messagesPerMinute;
+  const stableExtra = extra.stable ?? {};
+  const candidateExtra = extra.candidate ?? {};
+  const timeoutUnderLoad = candidateExtra.timeoutUnderLoad?.concurrencyAbove;
+  return {
+    messagesPerMinute: traffic ? (minute) => traffic.requestsPerMinute(minute) : () => steady,
+    batchSize: queue.batchSize,
+    batchingWindowSeconds: q.batchingWindowSeconds ?? QUEUE_DEFAULTS.batchingWindowSeconds,
+    visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
+    ...(q.dlq === false ? {} : { maxReceiveCount: queue.maxReceiveCount }),
+    reportBatchItemFailures: q.reportBatchItemFailures ?? QUEUE_DEFAULTS.reportBatchItemFailures,
+    functionTimeoutSeconds: q.functionTimeoutSeconds ?? QUEUE_DEFAULTS.functionTimeoutSeconds,
+    maxConcurrency: q.maxConcurrency ?? QUEUE_DEFAULTS.maxConcurrency,
+    invocationOverheadMs: q.invocationOverheadMs ?? QUEUE_DEFAULTS.invocationOverheadMs,
+    dlqDepthAtStart: q.dlqDepthAtStart ?? QUEUE_DEFAULTS.dlqDepthAtStart,
+    stable: {
+      errorRate: scenario.stable.errorRate,
+      latencyMs: scenario.stable.latencyMs,
+      poisonRate: stableExtra.poisonRate ?? 0,
+      throughputFactor: stableExtra.throughputFactor ?? 1,
+    },
+    candidate: {
+      errorRate: scenario.candidate.errorRate,
+      latencyMs: scenario.candidate.latencyMs,
+      poisonRate: candidateExtra.poisonRate ?? stableExtra.poisonRate ?? 0,
+      throughputFactor: candidateExtra.throughputFactor ?? stableExtra.throughputFactor ?? 1,
+      ...(timeoutUnderLoad === undefined ? {} : { timeoutAboveConcurrency: timeoutUnderLoad }),
+    },
+    candidateFromSeconds: 60 * scenario.candidate.fromMinute,
+  };
+}
