@@ -1,4 +1,4 @@
-import { GetFunctionConfigurationCommand, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, LambdaClient, ListEventSourceMappingsCommand, type EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
@@ -195,7 +195,7 @@ describe('discoverQueue (through the AWS adapters)', () => {
     return queueInspector(lambdaEventSourceMappings(lambda as unknown as LambdaClient), sqsQueues(sqs as unknown as SQSClient));
   }
 
-  function mapping(functionArn: string, extra: Record<string, unknown> = {}) {
+  function mapping(functionArn: string, extra: Partial<EventSourceMappingConfiguration> = {}): EventSourceMappingConfiguration {
     return {
       UUID: 'm-1',
       FunctionArn: functionArn,
