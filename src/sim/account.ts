@@ -101,10 +101,19 @@ export interface MinuteContext {
 
 /**
  * Where a minute's traffic comes from: the API traffic model (requests) or, for `trigger: "sqs"`,
- * the queue model (batches of messages, retries, DLQ). The account asks for minutes in order.
+ * the queue model (batches of messages, retries, DLQ). The account asks for each minute once, in
+ * order, when the clock has passed its end; a model that runs on exact times (the queue) also hears
+ * of every routing change when it happens, before any later minute is asked for.
  */
 export interface MinuteSource {
   minute(context: MinuteContext): SourceMinute;
+  /** The alias' routing changed at `at` (the account's clock): the candidate's share from now on, 0..1. */
+  routingChanged?(at: Date, candidateShare: number): void;
+  /**
+   * Slow invocations of a side in a generated minute, when the model knows each duration (the queue).
+   * Without it, slow counts are drawn at query time from `expectedSlowFraction`.
+   */
+  slowCount?(index: number, side: VersionName, thresholdMs: number): number;
   /** The true share of a side's invocations slower than `thresholdMs` (slow counts are drawn at query time). */
   expectedSlowFraction(side: VersionName, minutesSinceShift: number | null, thresholdMs: number): number;
   /** Stable's true latency at a percentile (the baseline's threshold). */
@@ -169,12 +178,23 @@ export interface SimClock extends Clock {
   advanceTo(time: string | Date): void;
 }
 
+/** What a minute source is built from. Times in the source count from `simulationStart` (minute index 0). */
+export interface MinuteSourceContext {
+  scenario: Scenario;
+  seed: number;
+  simulationStart: Date;
+  /** The account's clock (for queue calls made between minutes: depth, redrive). */
+  now: () => Date;
+}
+
+export type MinuteSourceFactory = (context: MinuteSourceContext) => MinuteSource;
+
 export interface SimAccountOptions {
   seed: number;
   /** Minutes of stable-only traffic before the start. Default 30 (more when the scenario's analysis asks for a longer baseline). */
   warmupMinutes?: number;
-  /** Replace the scenario's traffic (tests, the queue model). */
-  source?: MinuteSource;
+  /** Replace the scenario's traffic (tests, the queue model). Default: `defaultSource`. */
+  source?: MinuteSourceFactory;
 }
 
 export interface SimAccount {
@@ -225,11 +245,12 @@ interface RoutingSegment {
 export function createSimAccount(scenario: Scenario, options: SimAccountOptions): SimAccount {
   const { seed } = options;
   const settings = accountSettings(scenario);
-  const source = options.source ?? defaultSource(scenario, seed);
   const faults = new FaultInjector();
   const start = Date.parse(SIM_START);
   const warmup = options.warmupMinutes ?? Math.max(DEFAULT_WARMUP_MINUTES, scenarioBaselineMinutes(scenario) + 5);
   const simulationStart = start - warmup * MINUTE_MS;
+  let now = simulationStart;
+  const source = (options.source ?? defaultSource)({ scenario, seed, simulationStart: new Date(simulationStart), now: () => new Date(now) });
   const functionArn = `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${settings.functionName}`;
   const versions = Array.from({ length: Math.max(Number(settings.stableVersion), Number(settings.candidateVersion)) }, (_, i) => String(i + 1));
 
@@ -245,7 +266,6 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
   };
   const routing: RoutingSegment[] = [{ from: simulationStart, shares: sharesOf(alias) }];
   let firstShift: number | undefined;
-  let now = simulationStart;
   const minutes: SimMinute[] = [];
   const events: PublishedEvent[] = [];
   const rng = new Random(0);
@@ -296,6 +316,7 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
     const shares = sharesOf(alias);
     routing.push({ from: now, shares });
     if (firstShift === undefined && (shares[settings.candidateVersion] ?? 0) > 0) firstShift = now;
+    source.routingChanged?.(new Date(now), shares[settings.candidateVersion] ?? 0);
     return snapshot(alias);
   }
 
@@ -414,8 +435,12 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
       if (figures.p99Ms !== undefined) result.p99Ms = figures.p99Ms;
       if (query.slowThresholdMs !== undefined) {
         const sideNow = version === settings.candidateVersion ? side : 'stable';
-        const p = source.expectedSlowFraction(sideNow, minute.minutesSinceShift, query.slowThresholdMs);
-        result.slow = Random.for(seed, minute.index, sideNow === 'candidate' ? 1 : 0, Math.round(query.slowThresholdMs * 1000)).binomial(figures.invocations, p);
+        if (source.slowCount) {
+          result.slow = source.slowCount(minute.index, sideNow, query.slowThresholdMs);
+        } else {
+          const p = source.expectedSlowFraction(sideNow, minute.minutesSinceShift, query.slowThresholdMs);
+          result.slow = Random.for(seed, minute.index, sideNow === 'candidate' ? 1 : 0, Math.round(query.slowThresholdMs * 1000)).binomial(figures.invocations, p);
+        }
       }
       if (query.customMetrics?.length && figures.custom) {
         const custom: Record<string, number> = {};
@@ -506,7 +531,7 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
  * The traffic for a scenario: requests from the API traffic model; for `trigger: "sqs"`, the queue
  * model (src/sim/queue.ts) plugs in here.
  */
-function defaultSource(scenario: Scenario, seed: number): MinuteSource {
+export function defaultSource({ scenario, seed }: MinuteSourceContext): MinuteSource {
   if (scenario.trigger === 'sqs') {
     throw new InvalidRequestError(`${scenario.source}: trigger: "sqs" scenarios need the queue model (src/sim/queue.ts), which is not wired into the simulated account yet`);
   }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AliasChangedError, AliasNotFoundError, FunctionNotFoundError, ThrottledError } from '../../src/core/errors.ts';
 import type { VersionMetricsQuery } from '../../src/core/ports.ts';
-import { createSimAccount, SIM_START, type SimAccount } from '../../src/sim/account.ts';
+import { apiMinuteSource, createSimAccount, SIM_START, type MinuteSource, type SimAccount } from '../../src/sim/account.ts';
 import { parseScenario, type Scenario } from '../../src/sim/scenario.ts';
 
 function scenario(overrides: Record<string, unknown> = {}): Scenario {
@@ -220,6 +220,38 @@ describe('createSimAccount', () => {
       account.runToHorizon();
 
       expect(account.clock.now().toISOString()).toBe(at(7 + 60));
+    });
+  });
+
+  describe('the traffic seam', () => {
+    it('tells a source of every routing change when it happens, and asks for each minute once, in order', async () => {
+      const heard: { at: string; share: number }[] = [];
+      const asked: number[] = [];
+      const account = createSimAccount(scenario(), {
+        seed: 1,
+        source: ({ scenario: s, seed }) => {
+          const api = apiMinuteSource(s, seed);
+          const source: MinuteSource = {
+            ...api,
+            minute: (context) => {
+              asked.push(context.index);
+              return api.minute(context);
+            },
+            routingChanged: (time, share) => void heard.push({ at: time.toISOString(), share }),
+            slowCount: () => 7,
+          };
+          return source;
+        },
+      });
+      account.advanceTo(new Date(Date.parse(at(2)) + 15_000));
+      await shift(account, 20);
+      account.advanceTo(at(4));
+
+      const window = await account.ports.metrics.versionMinutes(query(at(3), at(4), { slowThresholdMs: 400 }));
+
+      expect(heard).toEqual([{ at: new Date(Date.parse(at(2)) + 15_000).toISOString(), share: 0.2 }]);
+      expect(asked).toEqual(Array.from({ length: 34 }, (_, index) => index));
+      expect(window.minutes[0]!.candidate!.slow).toBe(7);
     });
   });
 
