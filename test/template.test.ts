@@ -1,0 +1,328 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { yamlParse } from 'yaml-cfn';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const template = yamlParse(readFileSync(`${root}template.yaml`, 'utf8')) as Template;
+const aslText = readFileSync(`${root}statemachine/canary.asl.json`, 'utf8');
+
+type Json = unknown;
+interface Resource {
+  Type: string;
+  Condition?: string;
+  Properties?: Record<string, Json>;
+  Metadata?: Record<string, Json>;
+}
+interface Template {
+  Parameters: Record<string, { Type: string; Default?: string }>;
+  Conditions: Record<string, Json>;
+  Globals: { Function: Record<string, Json> };
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, { Value: Json }>;
+}
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: Json;
+}
+
+// asl-validator ships no types: its default export takes a definition and reports.
+const aslValidator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
+
+// --- A small evaluator for the intrinsics the template uses, to check what CloudFormation would get.
+const NO_VALUE = Symbol('AWS::NoValue');
+const PSEUDO: Record<string, string> = {
+  'AWS::Region': 'eu-west-1',
+  'AWS::AccountId': '123456789012',
+  'AWS::StackName': 'coalmine',
+  'AWS::Partition': 'aws',
+};
+const SAMPLE_PARAMETERS = {
+  TargetFunctionArns: ['arn:aws:lambda:*:123456789012:function:team-*', 'arn:aws:lambda:eu-west-1:123456789012:function:checkout'],
+  TargetQueueArns: ['arn:aws:sqs:*:123456789012:team-*'],
+  NotificationTopicArn: 'arn:aws:sns:eu-west-1:123456789012:deploys',
+  EventBusName: 'default',
+  LogRetentionDays: '30',
+};
+
+function evaluate(node: Json, parameters: Record<string, string | string[]>, conditions: Record<string, boolean> = {}): Json {
+  const ref = (name: string): Json => {
+    if (name === 'AWS::NoValue') return NO_VALUE;
+    if (name in parameters) return parameters[name];
+    if (name in PSEUDO) return PSEUDO[name];
+    if (name in template.Resources) return `arn:aws:test:eu-west-1:123456789012:${name}`;
+    throw new Error(`Ref to unknown ${name}`);
+  };
+  const sub = (text: string, vars: Record<string, Json>) =>
+    text.replace(/\$\{([^}!]+)\}/g, (_, name: string) => {
+      if (name in vars) return String(vars[name]);
+      if (name.includes('.') && !name.startsWith('AWS::')) return `${name}-attribute`;
+      return String(ref(name));
+    });
+  if (Array.isArray(node)) return node.map((item) => evaluate(item, parameters, conditions)).filter((item) => item !== NO_VALUE);
+  if (typeof node !== 'object' || node === null) return node;
+  const entries = Object.entries(node as Record<string, Json>);
+  if (entries.length === 1) {
+    const [key, arg] = entries[0]!;
+    const ev = (value: Json) => evaluate(value, parameters, conditions);
+    switch (key) {
+      case 'Ref':
+        return ref(arg as string);
+      case 'Fn::GetAtt':
+        return `arn:aws:test:eu-west-1:123456789012:${(arg as string[]).join('.')}`;
+      case 'Fn::Join':
+        return (ev((arg as Json[])[1]) as string[]).join((arg as string[])[0]);
+      case 'Fn::Split':
+        return (ev((arg as Json[])[1]) as string).split((arg as string[])[0]!);
+      case 'Fn::Sub':
+        if (typeof arg === 'string') return sub(arg, {});
+        return sub((arg as [string, Record<string, Json>])[0], Object.fromEntries(Object.entries((arg as [string, Record<string, Json>])[1]).map(([k, v]) => [k, ev(v)])));
+      case 'Fn::If': {
+        const [condition, whenTrue, whenFalse] = arg as [string, Json, Json];
+        if (!(condition in conditions)) throw new Error(`unknown condition ${condition}`);
+        return ev(conditions[condition] ? whenTrue : whenFalse);
+      }
+      case 'Fn::Equals':
+        return JSON.stringify(ev((arg as Json[])[0])) === JSON.stringify(ev((arg as Json[])[1]));
+      case 'Fn::Not':
+        return !ev((arg as Json[])[0]);
+      default:
+        break;
+    }
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, evaluate(v, parameters, conditions)]).filter(([, v]) => v !== NO_VALUE));
+}
+
+function conditionsFor(parameters: Record<string, string | string[]>): Record<string, boolean> {
+  return Object.fromEntries(Object.entries(template.Conditions).map(([name, expression]) => [name, evaluate(expression, parameters) as boolean]));
+}
+
+const functions = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function');
+const stateMachine = template.Resources['CanaryStateMachine']!;
+
+/** Every inline statement of the template's roles and functions, with where it comes from. */
+function statements(parameters: Record<string, string | string[]>): Array<{ owner: string; statement: Statement }> {
+  const conditions = conditionsFor(parameters);
+  const found: Array<{ owner: string; statement: Statement }> = [];
+  for (const [name, resource] of Object.entries(template.Resources)) {
+    const policies = (resource.Properties?.['Policies'] ?? []) as Json[];
+    for (const policy of evaluate(policies, parameters, conditions) as Array<Record<string, Json>>) {
+      const document = (policy['PolicyDocument'] ?? policy) as { Statement?: Statement[] };
+      for (const statement of document.Statement ?? []) found.push({ owner: name, statement });
+    }
+  }
+  return found;
+}
+
+const asList = (value: Json): string[] => (Array.isArray(value) ? (value as string[]) : [value as string]);
+
+/** Actions whose statements may use Resource '*', and why. */
+const STAR_RESOURCE_ALLOWED: Record<string, string> = {
+  'lambda:ListEventSourceMappings': 'no resource-level permissions',
+  'cloudwatch:GetMetricData': 'no resource-level permissions',
+  'logs:CreateLogDelivery': 'Step Functions log delivery: no resource-level permissions',
+  'logs:GetLogDelivery': 'Step Functions log delivery: no resource-level permissions',
+  'logs:UpdateLogDelivery': 'Step Functions log delivery: no resource-level permissions',
+  'logs:DeleteLogDelivery': 'Step Functions log delivery: no resource-level permissions',
+  'logs:ListLogDeliveries': 'Step Functions log delivery: no resource-level permissions',
+  'logs:PutResourcePolicy': 'Step Functions log delivery: no resource-level permissions',
+  'logs:DescribeResourcePolicies': 'Step Functions log delivery: no resource-level permissions',
+  'logs:DescribeLogGroups': 'Step Functions log delivery: no resource-level permissions',
+  'xray:PutTraceSegments': 'X-Ray: no resource-level permissions',
+  'xray:PutTelemetryRecords': 'X-Ray: no resource-level permissions',
+  'xray:GetSamplingRules': 'X-Ray: no resource-level permissions',
+  'xray:GetSamplingTargets': 'X-Ray: no resource-level permissions',
+};
+
+describe('template.yaml', () => {
+  it('runs every function on nodejs22.x arm64 with tracing and source maps', () => {
+    const globals = template.Globals.Function;
+    expect(globals['Runtime']).toBe('nodejs22.x');
+    expect(globals['Architectures']).toEqual(['arm64']);
+    expect(globals['Tracing']).toBe('Active');
+    expect((globals['Environment'] as { Variables: Record<string, string> }).Variables['NODE_OPTIONS']).toContain('--enable-source-maps');
+    for (const [, fn] of functions) {
+      expect(fn.Properties?.['Runtime'] ?? 'nodejs22.x').toBe('nodejs22.x');
+      expect(fn.Properties?.['Architectures'] ?? ['arm64']).toEqual(['arm64']);
+    }
+  });
+
+  it.each(functions.map(([name]) => name))('builds %s with esbuild as ESM from an entry point that exists', (name) => {
+    const fn = template.Resources[name]!;
+    expect(fn.Properties?.['CodeUri']).toBe('./');
+    expect(fn.Metadata?.['BuildMethod']).toBe('esbuild');
+    const build = fn.Metadata?.['BuildProperties'] as Record<string, Json>;
+    expect(build['Format']).toBe('esm');
+    expect(build['OutExtension']).toEqual(['.js=.mjs']);
+    expect(build['Target']).toBe('es2022');
+    expect(build['Banner']).toEqual(["js=import { createRequire } from 'module'; const require = createRequire(import.meta.url);"]);
+    const entryPoints = build['EntryPoints'] as string[];
+    expect(entryPoints).toHaveLength(1);
+    for (const entry of entryPoints) expect(existsSync(`${root}${entry}`), entry).toBe(true);
+  });
+
+  it('fills every ${…} of the ASL from DefinitionSubstitutions, and substitutes nothing the ASL lacks', () => {
+    const placeholders = new Set([...aslText.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]));
+    const substitutions = Object.keys(stateMachine.Properties?.['DefinitionSubstitutions'] as object);
+
+    expect(placeholders.size).toBeGreaterThan(0);
+    expect(new Set(substitutions)).toEqual(placeholders);
+    expect(stateMachine.Properties?.['DefinitionUri']).toBe('statemachine/canary.asl.json');
+  });
+
+  it('gives the state machine a definition that asl-validator accepts once substituted', () => {
+    const substitutions = evaluate(stateMachine.Properties?.['DefinitionSubstitutions'], SAMPLE_PARAMETERS) as Record<string, string>;
+    const definition = JSON.parse(aslText.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) => substitutions[name]!));
+
+    const result = aslValidator(definition);
+
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('lets the state machine invoke only the stack’s own functions, and every one its ASL names', () => {
+    const substitutions = stateMachine.Properties?.['DefinitionSubstitutions'] as Record<string, Json>;
+    const used = [...aslText.matchAll(/"FunctionName": "\$\{([A-Za-z0-9_]+)\}"/g)].map((m) => m[1]!);
+    const targets = new Set(used.map((name) => (substitutions[name] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]));
+    const policies = stateMachine.Properties?.['Policies'] as Array<Record<string, Json>>;
+    const invokable = policies.filter((p) => 'LambdaInvokePolicy' in p).map((p) => ((p['LambdaInvokePolicy'] as { FunctionName: { Ref: string } }).FunctionName.Ref));
+
+    for (const name of invokable) expect(template.Resources[name]?.Type).toBe('AWS::Serverless::Function');
+    expect(new Set(invokable)).toEqual(targets);
+    const inline = statements(SAMPLE_PARAMETERS).filter((s) => s.owner === 'CanaryStateMachine');
+    expect(inline.flatMap((s) => asList(s.statement.Action)).filter((a) => a.startsWith('lambda:'))).toEqual([]);
+  });
+
+  it.each([
+    ['with queues and a topic', SAMPLE_PARAMETERS],
+    ['without queues', { ...SAMPLE_PARAMETERS, TargetQueueArns: [''], NotificationTopicArn: '' }],
+  ])('names every IAM action, never * or service:* (%s)', (_, parameters) => {
+    const all = statements(parameters);
+    expect(all.length).toBeGreaterThan(0);
+    for (const { owner, statement } of all) {
+      for (const action of asList(statement.Action)) {
+        expect(action, `${owner} ${statement.Sid}`).not.toBe('*');
+        expect(action.endsWith(':*') || action.endsWith('*'), `${owner} ${statement.Sid}: ${action}`).toBe(false);
+      }
+    }
+  });
+
+  it.each([
+    ['with queues', SAMPLE_PARAMETERS],
+    ['without queues', { ...SAMPLE_PARAMETERS, TargetQueueArns: [''] }],
+  ])('uses Resource * only for actions that have no resource-level permissions (%s)', (_, parameters) => {
+    for (const { owner, statement } of statements(parameters)) {
+      const resources = asList(statement.Resource);
+      if (!resources.includes('*')) continue;
+      for (const action of asList(statement.Action)) {
+        expect(STAR_RESOURCE_ALLOWED[action], `${owner} ${statement.Sid}: ${action} on *`).toBeDefined();
+      }
+    }
+  });
+
+  it('scopes Lambda actions to the target patterns, bare and qualified', () => {
+    const lambdaStatements = statements(SAMPLE_PARAMETERS).filter(({ statement }) => asList(statement.Action).some((a) => a.startsWith('lambda:') && a !== 'lambda:ListEventSourceMappings'));
+
+    expect(lambdaStatements.length).toBeGreaterThan(0);
+    for (const { statement } of lambdaStatements) {
+      expect(statement.Resource).toEqual([...SAMPLE_PARAMETERS.TargetFunctionArns, ...SAMPLE_PARAMETERS.TargetFunctionArns.map((arn) => `${arn}:*`)]);
+    }
+  });
+
+  it('scopes SQS actions to the target queues, and drops them when there are none', () => {
+    const withQueues = statements(SAMPLE_PARAMETERS).filter(({ statement }) => asList(statement.Action).some((a) => a.startsWith('sqs:')));
+    const withoutQueues = statements({ ...SAMPLE_PARAMETERS, TargetQueueArns: [''] }).filter(({ statement }) => asList(statement.Action).some((a) => a.startsWith('sqs:')));
+
+    expect(withQueues.map((s) => s.owner).sort()).toEqual(['PlanFunction', 'RollbackFunction']);
+    for (const { statement } of withQueues) expect(statement.Resource).toEqual(SAMPLE_PARAMETERS.TargetQueueArns);
+    expect(withoutQueues).toEqual([]);
+  });
+
+  it('gives each function only the actions its step uses', () => {
+    const actionsOf = (owner: string) => new Set(statements(SAMPLE_PARAMETERS).filter((s) => s.owner === owner).flatMap((s) => asList(s.statement.Action)));
+
+    expect(actionsOf('ShiftFunction')).toEqual(new Set(['lambda:GetAlias', 'lambda:UpdateAlias']));
+    expect(actionsOf('PromoteFunction')).toEqual(new Set(['lambda:GetAlias', 'lambda:UpdateAlias']));
+    expect(actionsOf('EvaluateFunction')).toEqual(new Set(['lambda:GetAlias', 'cloudwatch:GetMetricData']));
+    for (const owner of ['PlanFunction', 'ShiftFunction', 'EvaluateFunction', 'PromoteFunction', 'CleanupFunction']) {
+      expect([...actionsOf(owner)].filter((a) => ['sqs:SendMessage', 'sqs:DeleteMessage'].includes(a)), owner).toEqual([]);
+    }
+  });
+
+  it('lets the EventBridge rules start this state machine and nothing else', () => {
+    const role = statements(SAMPLE_PARAMETERS).filter((s) => s.owner === 'StartExecutionRole');
+
+    expect(role).toHaveLength(1);
+    expect(role[0]!.statement.Action).toBe('states:StartExecution');
+    expect(template.Resources['StartExecutionRole']!.Properties!['Policies']).toMatchObject([{ PolicyDocument: { Statement: [{ Resource: { Ref: 'CanaryStateMachine' } }] } }]);
+    for (const name of ['VersionPublishedRule', 'ReleaseRequestedRule']) {
+      expect(template.Resources[name]!.Properties!['Targets']).toEqual([{ Id: 'CanaryStateMachine', Arn: { Ref: 'CanaryStateMachine' }, RoleArn: { 'Fn::GetAtt': ['StartExecutionRole', 'Arn'] } }]);
+    }
+  });
+
+  it('starts a canary on PublishVersion calls of the target functions only', () => {
+    const pattern = JSON.parse(evaluate(template.Resources['VersionPublishedRule']!.Properties!['EventPattern'], SAMPLE_PARAMETERS) as string);
+
+    expect(pattern).toEqual({
+      source: ['aws.lambda'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['lambda.amazonaws.com'],
+        eventName: [{ prefix: 'PublishVersion' }],
+        errorCode: [{ exists: false }],
+        responseElements: {
+          functionArn: [
+            { wildcard: 'arn:aws:lambda:*:123456789012:function:team-*' },
+            { wildcard: 'arn:aws:lambda:eu-west-1:123456789012:function:checkout' },
+            { wildcard: 'arn:aws:lambda:*:123456789012:function:team-*:*' },
+            { wildcard: 'arn:aws:lambda:eu-west-1:123456789012:function:checkout:*' },
+          ],
+        },
+      },
+    });
+  });
+
+  it('sends stopped, timed-out and failed executions of this state machine to Cleanup', () => {
+    const events = template.Resources['CleanupFunction']!.Properties!['Events'] as Record<string, { Type: string; Properties: { Pattern: Record<string, Json> } }>;
+    const rule = Object.values(events)[0]!;
+
+    expect(rule.Type).toBe('EventBridgeRule');
+    expect(rule.Properties.Pattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [{ Ref: 'CanaryStateMachine' }], status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
+    });
+  });
+
+  it('routes outcome events to the topic only when one is given', () => {
+    const rule = template.Resources['OutcomeNotificationRule']!;
+
+    expect(rule.Condition).toBe('HasNotificationTopic');
+    expect(conditionsFor(SAMPLE_PARAMETERS)['HasNotificationTopic']).toBe(true);
+    expect(conditionsFor({ ...SAMPLE_PARAMETERS, NotificationTopicArn: '' })['HasNotificationTopic']).toBe(false);
+    expect(rule.Properties!['EventPattern']).toEqual({ source: ['coalmine'], 'detail-type': ['Canary Promoted', 'Canary Rolled Back', 'Canary Failed'] });
+    // The detail-types the ASL announces are the ones the rule listens for.
+    const announced = [...aslText.matchAll(/"DetailType": "([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(announced)).toEqual(new Set(['Canary Promoted', 'Canary Rolled Back', 'Canary Failed']));
+  });
+
+  it('logs every execution with its data, and traces it', () => {
+    expect(stateMachine.Properties?.['Logging']).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+    expect(stateMachine.Properties?.['Tracing']).toEqual({ Enabled: true });
+  });
+
+  it('has a dashboard whose body is valid JSON once substituted', () => {
+    const body = evaluate(template.Resources['Dashboard']!.Properties!['DashboardBody'], SAMPLE_PARAMETERS) as string;
+    const parsed = JSON.parse(body) as { widgets: Array<{ properties: { metrics?: Json[][] } }> };
+
+    const outcomeMetrics = parsed.widgets[0]!.properties.metrics!.map((m) => m[1]);
+    expect(outcomeMetrics).toEqual(['ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsAborted', 'ExecutionsTimedOut']);
+  });
+
+  it('outputs the state machine ARN for `coalmine start --stack`', () => {
+    expect(template.Outputs['StateMachineArn']!.Value).toEqual({ Ref: 'CanaryStateMachine' });
+  });
+});
