@@ -37,7 +37,7 @@ export function logKeysOf(event: unknown): Record<string, string> {
       field(event, 'state', 'plan', 'functionName'),
       field(event, 'request', 'functionName'),
       field(event, 'request', 'detail', 'functionName'),
-      field(event, 'request', 'detail', 'requestParameters', 'functionName'),
+      field(event, 'request', 'detail', 'responseElements', 'functionName'),
     ),
     alias: firstString(field(event, 'state', 'plan', 'alias'), field(event, 'request', 'alias'), field(event, 'request', 'detail', 'alias')),
   };
