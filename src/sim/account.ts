@@ -37,6 +37,7 @@ import type {
 } from '../core/ports.ts';
 import type { QueueSummary, SeriesPoint } from '../local/record.ts';
 import { FaultInjector } from './faults.ts';
+import { queueMinuteSource } from './queue.ts';
 import { mixSeed, Random } from './random.ts';
 import type { Scenario } from './scenario.ts';
 import { excessFailures, stableLatencyPercentile, TrafficModel, type VersionName } from './traffic.ts';
@@ -122,6 +123,8 @@ export interface MinuteSource {
   stableErrorRate(): number;
   /** Event source mappings and queues (none for API functions). */
   queues?: QueueInspector;
+  /** Failed work the candidate did beyond stable's rate, over the minutes before `endIndex`, when the model counts it its own way (the queue: messages). */
+  excessFailures?(endIndex: number): number;
   /** Totals for `run --json` (SQS only). */
   queueSummary?(): QueueSummary;
 }
@@ -504,6 +507,8 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
     runToHorizon: () => advanceTo(horizon()),
     excessFailures: () => {
       const end = horizon().getTime();
+      // The queue counts failed messages, not invocations (a partial batch failure is no error).
+      if (source.excessFailures) return round(source.excessFailures(Math.ceil((end - simulationStart) / MINUTE_MS)), 2);
       let candidateErrors = 0;
       let candidateInvocations = 0;
       for (const minute of minutes) {
@@ -531,10 +536,9 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
  * The traffic for a scenario: requests from the API traffic model; for `trigger: "sqs"`, the queue
  * model (src/sim/queue.ts) plugs in here.
  */
-export function defaultSource({ scenario, seed }: MinuteSourceContext): MinuteSource {
-  if (scenario.trigger === 'sqs') {
-    throw new InvalidRequestError(`${scenario.source}: trigger: "sqs" scenarios need the queue model (src/sim/queue.ts), which is not wired into the simulated account yet`);
-  }
+export function defaultSource(context: MinuteSourceContext): MinuteSource {
+  const { scenario, seed } = context;
+  if (scenario.trigger === 'sqs') return queueMinuteSource(context, accountSettings(scenario));
   return apiMinuteSource(scenario, seed);
 }
 
