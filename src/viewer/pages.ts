@@ -1,0 +1,248 @@
+/**
+ * The viewer's pages, rendered on the server as HTML with inline SVG: the list of executions, and
+ * one execution (graph, weight timeline, error-rate and p99 charts with the decisions, the decisions
+ * with their reasons and figures). No script is needed to read them.
+ */
+import { renderChart, type ChartMarker, type ChartPoint } from './charts.ts';
+import { pathOf, renderGraph } from './graph.ts';
+import { escape, formatNumber, formatPercent } from './html.ts';
+import type { RecordListing, RecordSummary, ViewerRecord } from './records.ts';
+
+/** The state whose output carries the judge's verdict. */
+const EVALUATE_STATE = 'Evaluate the canary';
+/** Minutes summed for the error-rate lines: one minute of a 10% canary is a handful of requests. */
+const ROLLING_MINUTES = 5;
+
+const OUTCOME_LABEL: Record<RecordSummary['outcome'], string> = { promoted: 'Promoted', 'rolled-back': 'Rolled back', failed: 'Failed' };
+
+function layout(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escape(title)} · Coalmine</title>
+<link rel="stylesheet" href="/static/viewer.css">
+<script src="/static/viewer.js" defer></script>
+</head>
+<body>
+<header class="top"><a class="brand" href="/"><span class="logo" aria-hidden="true">◆</span> Coalmine</a><span class="subtitle">local executions</span></header>
+<main>
+${body}
+</main>
+</body>
+</html>
+`;
+}
+
+function outcomeBadge(outcome: RecordSummary['outcome']): string {
+  return `<span class="badge outcome-${escape(outcome)}">${escape(OUTCOME_LABEL[outcome] ?? outcome)}</span>`;
+}
+
+/** Whether the judge did what the scenario expected of it. */
+function verdictOnExpectation(summary: Pick<RecordSummary, 'expect' | 'outcome'>): string {
+  if (!summary.expect) return '';
+  const expected = summary.expect === 'promote' ? 'promoted' : 'rolled-back';
+  const met = summary.outcome === expected;
+  return `<span class="expect ${met ? 'met' : 'missed'}" title="the scenario expects: ${escape(summary.expect)}">${met ? '✓ as expected' : `✗ expected ${escape(summary.expect)}`}</span>`;
+}
+
+export function listPage(listing: RecordListing): string {
+  const rows = listing.executions
+    .map(
+      (summary) => `<tr>
+<td class="name"><a href="/executions/${encodeURIComponent(summary.id)}">${escape(summary.name)}</a><div class="muted">${escape([summary.functionName && `${summary.functionName}:${summary.alias ?? '?'}`, summary.candidateVersion && `v${summary.candidateVersion}`, `seed ${summary.seed}`].filter(Boolean).join(' · '))}</div></td>
+<td class="scenario" title="${escape(summary.description)}">${escape(summary.scenario)}<div class="muted">${escape(summary.description)}</div></td>
+<td class="outcome">${outcomeBadge(summary.outcome)}${verdictOnExpectation(summary)}</td>
+<td class="reason">${escape(summary.reason)}</td>
+<td class="num">${formatNumber(summary.durationMinutes)} min</td>
+<td class="num">${summary.minutesToDecision === null ? '–' : `${formatNumber(summary.minutesToDecision)} min`}</td>
+<td class="num">${formatNumber(summary.excessFailures)}</td>
+</tr>`,
+    )
+    .join('\n');
+  const skipped = listing.skipped.length
+    ? `<details class="skipped"><summary>${listing.skipped.length} file(s) could not be read</summary><ul>${listing.skipped.map((file) => `<li><code>${escape(file.file)}</code>: ${escape(file.reason)}</li>`).join('')}</ul></details>`
+    : '';
+  const body = listing.executions.length
+    ? `<table class="executions">
+<thead><tr><th>Execution</th><th>Scenario</th><th>Outcome</th><th>Reason</th><th class="num">Duration</th><th class="num">To decision</th><th class="num" title="failed requests served by the candidate beyond what the stable version would have failed">Excess failures</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`
+    : `<div class="empty"><p>No executions recorded yet.</p><p>Run one on the simulated account, then reload:</p><pre>npx coalmine run --local --scenario healthy</pre></div>`;
+  return layout('Executions', `<h1>Executions <span class="count">${listing.executions.length}</span></h1>\n${body}\n${skipped}`);
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export interface DecisionView {
+  /** Minutes since the execution started. */
+  x: number;
+  weight: number;
+  decision: string;
+  reasons: string[];
+  figures: Record<string, unknown>;
+}
+
+/** The decisions, from the Evaluate state's outputs; from the result's steps when events lack them. */
+export function decisionsOf(record: ViewerRecord, t0: number, firstShiftMinute: number): DecisionView[] {
+  const fromEvents: DecisionView[] = [];
+  for (const event of record.events) {
+    if (event.state !== EVALUATE_STATE || !event.type.endsWith('StateExited')) continue;
+    const output = isObject(event.output) && isObject(event.output.Payload) ? event.output.Payload : event.output;
+    if (!isObject(output) || !isObject(output.verdict) || typeof output.verdict.decision !== 'string') continue;
+    const progress = isObject(output.progress) ? output.progress : {};
+    fromEvents.push({
+      x: (Date.parse(event.at) - t0) / 60_000,
+      weight: typeof progress.weight === 'number' ? progress.weight : 0,
+      decision: output.verdict.decision,
+      reasons: Array.isArray(output.verdict.reasons) ? output.verdict.reasons.map(String) : [],
+      figures: isObject(output.verdict.figures) ? output.verdict.figures : {},
+    });
+  }
+  if (fromEvents.length) return fromEvents;
+  return record.result.steps.map((step) => ({ x: firstShiftMinute + step.minute, weight: step.weight, decision: step.decision, reasons: step.reasons, figures: {} }));
+}
+
+function rollingRate(record: ViewerRecord, version: 'stable' | 'candidate', t0: number): ChartPoint[] {
+  const points: ChartPoint[] = [];
+  for (let index = 0; index < record.series.length; index++) {
+    let errors = 0;
+    let invocations = 0;
+    for (let back = Math.max(0, index - ROLLING_MINUTES + 1); back <= index; back++) {
+      const minute = record.series[back]![version];
+      if (!minute) continue;
+      errors += minute.errors;
+      invocations += minute.invocations;
+    }
+    const point = record.series[index]!;
+    points.push({ x: (Date.parse(point.minute) - t0) / 60_000, y: invocations > 0 ? (errors / invocations) * 100 : null });
+  }
+  return points;
+}
+
+function p99Of(record: ViewerRecord, version: 'stable' | 'candidate', t0: number): ChartPoint[] {
+  return record.series.map((point) => {
+    const minute = point[version];
+    return { x: (Date.parse(point.minute) - t0) / 60_000, y: minute && minute.invocations > 0 && minute.p99Ms !== undefined ? minute.p99Ms : null };
+  });
+}
+
+function figureValue(value: unknown): string {
+  if (typeof value === 'number') return formatNumber(value);
+  if (value === null) return '–';
+  return String(value);
+}
+
+function planOf(record: ViewerRecord): Json | undefined {
+  for (const event of record.events) {
+    if (!event.type.endsWith('StateExited')) continue;
+    const output = isObject(event.output) && isObject(event.output.Payload) ? event.output.Payload : event.output;
+    if (isObject(output) && isObject(output.plan)) return output.plan;
+  }
+  return undefined;
+}
+
+function card(label: string, value: string, note = ''): string {
+  return `<div class="card"><div class="label">${escape(label)}</div><div class="value">${value}</div>${note ? `<div class="note">${note}</div>` : ''}</div>`;
+}
+
+export function executionPage(record: ViewerRecord, summary: RecordSummary): string {
+  const t0 = Date.parse(record.startedAt);
+  const xOf = (iso: string) => (Date.parse(iso) - t0) / 60_000;
+  const firstShift = record.series.find((point) => point.weight > 0);
+  const firstShiftMinute = firstShift ? xOf(firstShift.minute) : 0;
+  const decisions = decisionsOf(record, t0, firstShiftMinute);
+  const xMax = Math.max(1, xOf(record.finishedAt), ...record.series.map((point) => xOf(point.minute) + 1));
+  const markers: ChartMarker[] = decisions.map((decision) => ({
+    x: decision.x,
+    decision: decision.decision,
+    title: `+${formatNumber(decision.x)}m ${decision.decision} at ${decision.weight}%: ${decision.reasons[0] ?? ''}`,
+  }));
+  const weightPoints: ChartPoint[] = record.series.map((point) => ({ x: xOf(point.minute), y: point.weight }));
+  if (weightPoints.length) weightPoints.push({ x: Math.min(xMax, weightPoints.at(-1)!.x + 1), y: weightPoints.at(-1)!.y });
+  const charts = [
+    renderChart({ title: 'Candidate weight', unit: '%', xMax, yMax: 100, markers, series: [{ label: 'candidate %', className: 'weight', points: weightPoints, step: true }] }),
+    renderChart({
+      title: `Error rate (${ROLLING_MINUTES}-minute rolling)`,
+      unit: '%',
+      xMax,
+      markers,
+      series: [
+        { label: 'stable', className: 'stable', points: rollingRate(record, 'stable', t0) },
+        { label: 'candidate', className: 'candidate', points: rollingRate(record, 'candidate', t0) },
+      ],
+    }),
+    renderChart({
+      title: 'p99 latency',
+      unit: ' ms',
+      xMax,
+      markers,
+      series: [
+        { label: 'stable', className: 'stable', points: p99Of(record, 'stable', t0) },
+        { label: 'candidate', className: 'candidate', points: p99Of(record, 'candidate', t0) },
+      ],
+    }),
+  ].join('\n');
+
+  const plan = planOf(record);
+  const strategy = plan && isObject(plan.strategy) ? plan.strategy : undefined;
+  const strategyText = strategy
+    ? `${escape(strategy.name)}<div class="note">${escape(Array.isArray(strategy.steps) ? strategy.steps.join('% → ') : '')}%${typeof strategy.intervalMinutes === 'number' ? `, ${strategy.intervalMinutes} min each` : ''}</div>`
+    : '–';
+  const versions = plan ? `${escape(plan.stableVersion)} → ${escape(plan.candidateVersion)}` : escape(summary.candidateVersion ?? '–');
+  const alias = record.result.alias;
+  const queue = isObject((record.result as unknown as Json).queue) ? ((record.result as unknown as Json).queue as Json) : undefined;
+  const cards = [
+    card('Outcome', `${outcomeBadge(record.result.outcome)}`, verdictOnExpectation(summary)),
+    card('Versions', versions, escape(summary.functionName ? `${summary.functionName}:${summary.alias ?? '?'}` : '')),
+    card('Strategy', strategyText),
+    card('To decision', record.result.minutesToDecision === null || record.result.minutesToDecision === undefined ? '–' : `${formatNumber(record.result.minutesToDecision)} min`, `ran ${formatNumber(summary.durationMinutes)} min (simulated)`),
+    card('Excess failures', formatNumber(record.result.excessFailures), 'candidate failures beyond stable’s rate'),
+    card('Alias after', alias ? `v${escape(alias.version)}` : '–', alias && Object.keys(alias.routing).length ? `routing ${escape(JSON.stringify(alias.routing))}` : 'no routing left'),
+    ...(queue
+      ? [card('Queue', `${formatNumber(Number(queue.succeeded))} / ${formatNumber(Number(queue.sent))}`, `dead-lettered ${formatNumber(Number(queue.deadLettered))} · redriven ${formatNumber(Number(queue.redriven))} · lost ${formatNumber(Number(queue.lost))}`)]
+      : []),
+  ].join('');
+
+  const decisionRows = decisions
+    .map((decision) => {
+      const figures = Object.entries(decision.figures)
+        .map(([key, value]) => `<span class="figure"><span class="key">${escape(key)}</span> ${escape(figureValue(value))}</span>`)
+        .join('');
+      return `<tr class="decision-${escape(decision.decision)}"><td class="num">+${formatNumber(Math.round(decision.x * 10) / 10)}m</td><td class="num">${formatNumber(decision.weight)}%</td><td><span class="badge decision decision-${escape(decision.decision)}">${escape(decision.decision)}</span></td><td><ul class="reasons">${decision.reasons.map((reason) => `<li>${escape(reason)}</li>`).join('')}</ul>${figures ? `<div class="figures">${figures}</div>` : ''}</td></tr>`;
+    })
+    .join('\n');
+  const events = record.events
+    .map((event) => {
+      const detail = event.error ? `${event.error}${event.cause ? `: ${event.cause}` : ''}` : '';
+      return `<tr><td class="num">+${formatNumber(Math.round(xOf(event.at) * 10) / 10)}m</td><td>${escape(event.type)}</td><td>${escape(event.state ?? '')}</td><td class="muted">${escape(detail)}</td></tr>`;
+    })
+    .join('');
+
+  const body = `<nav class="crumbs"><a href="/">← All executions</a></nav>
+<h1>${escape(record.name)}</h1>
+<p class="lead">${outcomeBadge(record.result.outcome)} <span class="reason">${escape(record.result.reason)}</span></p>
+<p class="muted">Scenario <strong>${escape(record.scenario.name)}</strong>: ${escape(record.scenario.description)} · seed ${escape(record.seed)} · started ${escape(record.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ''))} (simulated)</p>
+<section class="cards">${cards}</section>
+<section class="panels">
+<div class="panel graph-panel"><h2>State machine</h2><p class="muted">The path this execution took is highlighted; ×N counts the visits.</p><div class="graph-scroll">${renderGraph(record.definition, pathOf(record.events))}</div></div>
+<div class="panel charts-panel"><h2>Traffic and metrics</h2><p class="muted">Markers show each decision: <span class="key-advance">advance</span> · <span class="key-hold">hold</span> · <span class="key-promote">promote</span> · <span class="key-rollback">rollback</span>.</p>${charts}</div>
+</section>
+<section class="panel"><h2>Decisions <span class="count">${decisions.length}</span></h2>
+${decisions.length ? `<table class="decisions"><thead><tr><th class="num">When</th><th class="num">Weight</th><th>Decision</th><th>Reasons and figures</th></tr></thead><tbody>${decisionRows}</tbody></table>` : '<p class="empty">No decisions: the canary ended before the judge looked.</p>'}
+</section>
+<section class="panel"><details><summary>Events <span class="count">${record.events.length}</span></summary><table class="events"><tbody>${events}</tbody></table></details></section>`;
+  return layout(record.name, body);
+}
+
+export function notFoundPage(what: string): string {
+  return layout('Not found', `<nav class="crumbs"><a href="/">← All executions</a></nav><h1>Not found</h1><p>${escape(what)}</p>`);
+}
+
+export function errorPage(message: string): string {
+  return layout('Error', `<nav class="crumbs"><a href="/">← All executions</a></nav><h1>Could not show this</h1><p>${escape(message)}</p>`);
+}

@@ -1,0 +1,155 @@
+/**
+ * The one place the viewer reads execution records (`.coalmine/executions/*.json`, written by the
+ * local runner; format in src/local/record.ts). Everything else in the viewer works on what this
+ * module returns, so a change of format is absorbed here.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as z from 'zod';
+import type { ExecutionRecord } from '../local/record.ts';
+
+/** Where `coalmine run --local` writes its records, relative to the working directory. */
+export const RECORDS_DIR = '.coalmine/executions';
+
+/** A record's id is its file name without `.json`: unique even when one execution ran twice. */
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+
+/** The fields the viewer relies on; anything else in a record is passed through untouched. */
+const recordSchema = z.looseObject({
+  name: z.string(),
+  scenario: z.looseObject({ name: z.string(), description: z.string().default(''), expect: z.enum(['promote', 'rollback']).optional() }),
+  seed: z.number(),
+  request: z.unknown(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  recordedAt: z.string().optional(),
+  result: z.looseObject({
+    outcome: z.enum(['promoted', 'rolled-back', 'failed']),
+    reason: z.string(),
+    steps: z.array(z.looseObject({ weight: z.number(), minute: z.number(), decision: z.string(), reasons: z.array(z.string()) })).default([]),
+    alias: z.looseObject({ version: z.string(), routing: z.record(z.string(), z.number()) }).optional(),
+    excessFailures: z.number().optional(),
+    minutesToDecision: z.number().nullable().optional(),
+    errorName: z.string().optional(),
+  }),
+  definition: z.unknown(),
+  events: z.array(z.looseObject({ at: z.string(), type: z.string(), state: z.string().optional() })).default([]),
+  series: z.array(z.looseObject({ minute: z.string(), weight: z.number() })).default([]),
+});
+
+/** A record as the viewer holds it: the file's contents and its id. */
+export type ViewerRecord = ExecutionRecord & { id: string };
+
+/** One row of the list. */
+export interface RecordSummary {
+  id: string;
+  name: string;
+  scenario: string;
+  description: string;
+  expect?: 'promote' | 'rollback';
+  seed: number;
+  outcome: 'promoted' | 'rolled-back' | 'failed';
+  reason: string;
+  /** Simulated minutes from the start of the execution to its end. */
+  durationMinutes: number;
+  minutesToDecision: number | null;
+  excessFailures: number | null;
+  startedAt: string;
+  recordedAt: string | null;
+  functionName: string | null;
+  alias: string | null;
+  candidateVersion: string | null;
+}
+
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
+export interface RecordListing {
+  executions: RecordSummary[];
+  /** Files in the folder that are not readable records, and why (so nothing vanishes silently). */
+  skipped: SkippedFile[];
+}
+
+function requestField(request: unknown, field: string): string | null {
+  if (typeof request !== 'object' || request === null) return null;
+  const value = (request as Record<string, unknown>)[field];
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+}
+
+export function summarise(record: ViewerRecord): RecordSummary {
+  return {
+    id: record.id,
+    name: record.name,
+    scenario: record.scenario.name,
+    description: record.scenario.description,
+    ...(record.scenario.expect ? { expect: record.scenario.expect } : {}),
+    seed: record.seed,
+    outcome: record.result.outcome,
+    reason: record.result.reason,
+    durationMinutes: Math.max(0, Math.round((Date.parse(record.finishedAt) - Date.parse(record.startedAt)) / 60_000)),
+    minutesToDecision: record.result.minutesToDecision ?? null,
+    excessFailures: record.result.excessFailures ?? null,
+    startedAt: record.startedAt,
+    recordedAt: record.recordedAt ?? null,
+    functionName: requestField(record.request, 'functionName'),
+    alias: requestField(record.request, 'alias'),
+    candidateVersion: requestField(record.request, 'candidateVersion'),
+  };
+}
+
+function parseRecord(id: string, text: string): ViewerRecord {
+  const parsed = recordSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${issue.path.join('.') || 'record'}: ${issue.message}`);
+  }
+  return { ...(parsed.data as unknown as ExecutionRecord), id };
+}
+
+/** The id of a record file, or undefined for files that are not records. */
+export function idOf(file: string): string | undefined {
+  if (!file.endsWith('.json')) return undefined;
+  const id = file.slice(0, -'.json'.length);
+  return ID.test(id) ? id : undefined;
+}
+
+/** Every record in `dir`, newest recorded first. A missing folder is an empty list. */
+export async function listRecords(dir: string): Promise<RecordListing> {
+  let files: string[];
+  try {
+    files = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { executions: [], skipped: [] };
+    throw error;
+  }
+  const executions: { summary: RecordSummary; mtime: number }[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const file of files.sort()) {
+    const id = idOf(file);
+    if (!id) continue;
+    try {
+      const path = join(dir, file);
+      const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
+      executions.push({ summary: summarise(parseRecord(id, text)), mtime: info.mtimeMs });
+    } catch (error) {
+      skipped.push({ file, reason: (error as Error).message.split('\n')[0]! });
+    }
+  }
+  executions.sort((a, b) => (b.summary.recordedAt ?? '').localeCompare(a.summary.recordedAt ?? '') || b.mtime - a.mtime || a.summary.id.localeCompare(b.summary.id));
+  return { executions: executions.map((entry) => entry.summary), skipped };
+}
+
+/** The record with this id, or undefined when there is none (or the id could name a path outside `dir`). */
+export async function readRecord(dir: string, id: string): Promise<ViewerRecord | undefined> {
+  if (!ID.test(id)) return undefined;
+  let text: string;
+  try {
+    text = await readFile(join(dir, `${id}.json`), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return parseRecord(id, text);
+}
