@@ -12,6 +12,7 @@ import '../polyfills.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { assess } from '../core/judge/index.ts';
 import type { Ports, VersionMinute } from '../core/ports.ts';
 import { canaryStateSchema, type CanaryState } from '../core/state.ts';
 import { causeMessage, createSteps, type Judge, type Steps } from '../core/steps.ts';
@@ -87,7 +88,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunResult> {
   const request = options.request ?? defaultRequest(scenario, account.settings);
   const executionName = localExecutionName(nameParts(request, account.settings), seed);
   const { local, machine } = loadMachine(options.definition);
-  const steps = options.steps ? options.steps(account.ports) : createSteps(account.ports, { judge: options.judge ?? (await defaultJudge()) });
+  const steps = options.steps ? options.steps(account.ports) : createSteps(account.ports, { judge: options.judge ?? assess });
   const startedAt = account.clock.now().toISOString();
 
   const trace = new ExecutionTrace(account, local, options.onEvent);
@@ -173,13 +174,6 @@ export function defaultRequest(scenario: Scenario, settings: SimAccountSettings)
     ...(scenario.strategy === undefined ? {} : { strategy: scenario.strategy }),
     ...(scenario.analysis === undefined ? {} : { analysis: scenario.analysis }),
   };
-}
-
-async function defaultJudge(): Promise<Judge> {
-  // Coalmine's judge (src/core/judge) is being written alongside; resolved at run time until it lands.
-  const specifier = '../core/judge/index.ts';
-  const module = (await import(specifier)) as { assess: Judge };
-  return module.assess;
 }
 
 /** Task state name → the local function that stands in for its resource. */
