@@ -19,15 +19,22 @@ export interface AwsDeps {
   now?: () => number;
 }
 
-let shared: AwsDeps | undefined;
+let executions: StepFunctionsExecutions | undefined;
+let stackOutputs: StackOutputs | undefined;
 
-/** The process's clients, made on first use (region and credentials from the usual AWS chain). */
+/**
+ * The process's clients, each made on first use (region and credentials from the usual AWS chain),
+ * so that a command refused for bad input never builds one.
+ */
 export function awsDeps(): AwsDeps {
-  shared ??= {
-    executions: new StepFunctionsExecutions(new SFNClient({})),
-    stackOutputs: new StackOutputs(new CloudFormationClient({})),
+  return {
+    get executions() {
+      return (executions ??= new StepFunctionsExecutions(new SFNClient({})));
+    },
+    get stackOutputs() {
+      return (stackOutputs ??= new StackOutputs(new CloudFormationClient({})));
+    },
   };
-  return shared;
 }
 
 export interface StateMachineChoice {

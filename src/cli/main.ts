@@ -1,0 +1,195 @@
+/**
+ * The `coalmine` command: commander wiring only. Each command lives in its own file, checks its own
+ * options and returns its exit code; this is the one place that turns what they return or throw
+ * into the process's exit code (0 ok or promoted, 3 rolled back, 2 bad input, 1 anything else).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import type { AwsDeps } from './aws-context.ts';
+import { errorLine, EXIT, exitCodeForError } from './exit-codes.ts';
+import { processIo, type CliIo } from './io.ts';
+
+export interface MainDeps {
+  /** The AWS clients; default: the process's, made on first use. */
+  aws?: () => AwsDeps;
+  /** Resolves when `coalmine console` should stop; default: on SIGINT or SIGTERM. */
+  consoleStopped?: () => Promise<void>;
+}
+
+const STATE_MACHINE_HELP = 'the Coalmine state machine (default: $COALMINE_STATE_MACHINE_ARN)';
+
+const START_EXAMPLES = `
+Examples:
+  $ coalmine start --stack coalmine --function checkout-api --alias live --version 13 --wait
+  $ coalmine start --function checkout-api --alias live --version "$VERSION" --strategy Linear10PercentEvery3Minutes
+  $ coalmine start --request canary.json --version 14 --wait --json
+
+The execution is named after the function, alias and version: running the same command again
+(a retried CI job) joins the running execution, or reports the finished one, instead of starting
+a second canary.
+
+Exit codes with --wait: 0 promoted · 3 rolled back · 2 bad input · 1 anything else.`;
+
+async function aws(deps: MainDeps): Promise<AwsDeps> {
+  if (deps.aws) return deps.aws();
+  const { awsDeps } = await import('./aws-context.ts');
+  return awsDeps();
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** Builds the program; `setCode` receives each command's exit code. */
+export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) => void): Command {
+  const program = new Command()
+    .name('coalmine')
+    .description('Canary deployments for AWS Lambda, run as an AWS Step Functions workflow.')
+    .version('0.1.0', '-V, --version', 'print the version of coalmine')
+    .helpOption('-h, --help', 'show help')
+    .enablePositionalOptions()
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => void io.stdout.write(text),
+      writeErr: (text) => void io.stderr.write(text),
+      // Usage errors are one line, suggestion included ("… (Did you mean --wait?)").
+      outputError: (text, write) => write(`${text.trim().replace(/\s*\n\s*/g, ' ')}\n`),
+    });
+
+  const stateMachineOptions = (command: Command) =>
+    command
+      .addOption(new Option('--state-machine <arn>', STATE_MACHINE_HELP).conflicts('stack'))
+      .option('--stack <name>', 'read the state machine ARN from this CloudFormation stack\'s StateMachineArn output');
+
+  program
+    .command('run')
+    .description('run one canary end to end on the simulated account, through the real state machine definition')
+    .option('--local', 'run on the simulated account (required: `start` runs on AWS)')
+    .option('--scenario <name|file>', 'a built-in scenario (scenarios/<name>.json) or a scenario file', 'healthy')
+    .option('--seed <n>', 'seed of the simulation: a scenario and a seed give the same run', '1')
+    .option('--request <file>', 'the state machine input as JSON (as on AWS); default: one made from the scenario')
+    .option('--json', 'print one JSON object (outcome, reason, steps, alias, excessFailures, minutesToDecision, queue)')
+    .action(async (options: Record<string, unknown>) => {
+      const { runCommand } = await import('./run.ts');
+      setCode(await runCommand(options, { stdout: io.stdout, stderr: io.stderr, cwd: io.cwd }));
+    });
+
+  program
+    .command('bench')
+    .description("run many scenarios × seeds through Coalmine's judge and the peer policies, side by side")
+    .option('--scenarios <dir|file...>', 'scenario files, or folders of them', ['scenarios'])
+    .option('--seeds <n>', 'seeds per scenario and policy', '200')
+    .option('--policies <a,b>', 'policies to compare: coalmine, codedeploy-alarm, flagger-threshold, kayenta-mann-whitney, sprt-oracle (default: all)')
+    .option('--out <dir>', 'also write the report (JSON and Markdown) to this folder')
+    .option('--json', 'print the report as one JSON object instead of a Markdown table')
+    .action(async (options: Record<string, unknown>) => {
+      const { benchCommand } = await import('./bench.ts');
+      setCode(await benchCommand(options, io));
+    });
+
+  stateMachineOptions(
+    program
+      .command('start')
+      .description('start a canary on AWS (from CI); with --wait, follow it to the end')
+      .option('--function <name>', 'the Lambda function (name or ARN)')
+      .option('--alias <name>', 'the alias that serves traffic, e.g. live')
+      .option('--version <n>', 'the published version to canary (aws lambda publish-version prints it)')
+      .option('--strategy <name|json>', 'Canary10Percent5Minutes, Linear10PercentEvery3Minutes, AllAtOnce… or {"steps":[5,25,50],"intervalMinutes":5} (default: Coalmine\'s)'),
+  )
+    .option('--request <file>', 'a request as JSON (the state machine input); the flags above override its fields')
+    .option('--execution-name <name>', 'name the execution yourself (default: from function, alias and version)')
+    .option('--wait', 'follow the execution until it ends; the exit code tells how it ended')
+    .option('--wait-minutes <n>', 'with --wait, stop following after this many minutes (the execution goes on)')
+    .option('--json', 'print one JSON object (with --wait: outcome, reason, steps, alias, minutesToDecision, as `run --json`)')
+    .addHelpText('after', START_EXAMPLES)
+    .action(async (options: Record<string, unknown>) => {
+      const { startCommand } = await import('./start.ts');
+      setCode(await startCommand(options, io, await aws(deps)));
+    });
+
+  stateMachineOptions(
+    program
+      .command('status')
+      .description("show an execution: where it stands, its latest decision with figures, and how it ended")
+      .argument('<execution>', 'execution ARN, or name (with --state-machine, --stack or $COALMINE_STATE_MACHINE_ARN)'),
+  )
+    .option('--json', 'print one JSON object')
+    .action(async (execution: string, options: Record<string, unknown>) => {
+      const { statusCommand } = await import('./status.ts');
+      setCode(await statusCommand({ ...options, execution }, io, await aws(deps)));
+    });
+
+  stateMachineOptions(
+    program
+      .command('list')
+      .description('list recent executions, newest first, with their outcome and reason')
+      .option('--function <name>', "only this function's canaries")
+      .option('--limit <n>', 'at most this many (1-100)', '20'),
+  )
+    .option('--json', 'print one JSON object: { executions: [...] }')
+    .action(async (options: Record<string, unknown>) => {
+      const { listCommand } = await import('./list.ts');
+      setCode(await listCommand(options, io, await aws(deps)));
+    });
+
+  stateMachineOptions(
+    program
+      .command('abort')
+      .description("stop a running canary; Coalmine's status-change rule then rolls the alias back to the stable version")
+      .argument('<execution>', 'execution ARN, or name (with --state-machine, --stack or $COALMINE_STATE_MACHINE_ARN)')
+      .option('--reason <text>', 'why, recorded as the cause of the stop', 'stopped with coalmine abort'),
+  )
+    .option('--json', 'print one JSON object')
+    .action(async (execution: string, options: Record<string, unknown>) => {
+      const { abortCommand } = await import('./abort.ts');
+      setCode(await abortCommand({ ...options, execution }, io, await aws(deps)));
+    });
+
+  program
+    .command('console')
+    .description('serve the local execution viewer on 127.0.0.1 (records of `coalmine run --local`)')
+    .option('--port <n>', 'port to listen on (0: any free port)', '4477')
+    .option('--dir <folder>', 'folder of execution records', '.coalmine/executions')
+    .action(async (options: Record<string, unknown>) => {
+      const { consoleCommand } = await import('./console.ts');
+      setCode(await consoleCommand(options, io, deps.consoleStopped ?? waitForSignal));
+    });
+
+  return program;
+}
+
+/**
+ * Runs the command line and returns the exit code (bin/coalmine.js sets `process.exitCode`).
+ *
+ * @example
+ * process.exitCode = await main(process.argv);
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo(), deps: MainDeps = {}): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, deps, (result) => {
+    code = result;
+  });
+  if (argv.length <= 2) {
+    io.stderr.write(program.helpInformation());
+    return EXIT.badInput;
+  }
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; commander has already printed a usage error in one line.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    io.stderr.write(`coalmine: ${errorLine(error)}\n`);
+    return exitCodeForError(error);
+  }
+}
