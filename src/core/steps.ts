@@ -28,7 +28,7 @@ import {
 import { DEFAULT_API_STRATEGY, type Strategy } from './strategy.ts';
 import { addSeconds, ceilMinute, floorMinute, iso, minutesBetween } from './time.ts';
 import { normaliseTrigger } from './trigger.ts';
-import { discoverQueue } from './queue-discovery.ts';
+import { discoverQueue } from './sqs.ts';
 
 export type Judge = (input: JudgeInput) => Assessment;
 
