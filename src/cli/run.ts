@@ -15,20 +15,23 @@ import { causeMessage } from '../core/steps.ts';
 import { runLocal, type ProgressEvent, type WindowSummary } from '../local/runner.ts';
 import type { RunResult } from '../local/record.ts';
 import { createSimAccount } from '../sim/account.ts';
-import { loadScenario } from '../sim/scenario.ts';
+import { loadScenario, parseScenario, type Scenario } from '../sim/scenario.ts';
 import { errorLine, EXIT, exitCodeForOutcome } from './exit-codes.ts';
 import type { Output } from './io.ts';
 import { zodLine } from './options.ts';
 
 const MAX_SEED = 2 ** 32 - 1;
+const SEED = `must be a whole number from 0 to ${MAX_SEED}`;
 
 export const runOptionsSchema = z.strictObject({
   local: z.boolean().default(false),
   /** A built-in scenario's name (`scenarios/<name>.json`) or a path to a scenario file. */
   scenario: z.string().min(1, 'must name a scenario or a scenario file').default('healthy'),
   seed: z
-    .union([z.number(), z.string().regex(/^\s*\d+\s*$/, 'must be a whole number from 0 to 4294967295').transform(Number)])
-    .pipe(z.number().int('must be a whole number from 0 to 4294967295').min(0, 'must be a whole number from 0 to 4294967295').max(MAX_SEED, 'must be a whole number from 0 to 4294967295'))
+    .union([z.number(), z.string()], { error: SEED })
+    // commander hands over text; anything but digits is not a seed.
+    .transform((value) => (typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN))
+    .pipe(z.number({ error: SEED }).int(SEED).min(0, SEED).max(MAX_SEED, SEED))
     .default(1),
   /** A JSON file holding the state machine's input, as on AWS. */
   request: z.string().min(1, 'must name a JSON file').optional(),
@@ -68,7 +71,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
 
   let result: RunResult;
   try {
-    const scenario = loadScenario(isPath(scenarioName) ? resolve(cwd, scenarioName) : scenarioName);
+    const scenario = isPath(scenarioName) ? readScenarioFile(resolve(cwd, scenarioName), scenarioName) : loadScenario(scenarioName);
     const request = requestFile === undefined ? undefined : readRequest(resolve(cwd, requestFile), requestFile);
     const account = createSimAccount(scenario, { seed });
     if (!json) io.stdout.write(`${style.bold(`coalmine run --local`)} · scenario ${scenario.name}${scenario.description ? style.dim(` (${scenario.description})`) : ''} · seed ${seed}\n`);
@@ -108,6 +111,17 @@ function badInput(io: RunIo, line: string): number {
 /** A path rather than a built-in scenario's name. */
 function isPath(value: string): boolean {
   return value.includes('/') || value.includes('\\') || value.endsWith('.json');
+}
+
+/** A scenario file, named in messages as the user wrote it. */
+function readScenarioFile(path: string, shown: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InvalidRequestError(`--scenario: cannot read ${shown} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
+  return parseScenario(text, shown);
 }
 
 function readRequest(path: string, shown: string): { value: unknown } {

@@ -66,6 +66,22 @@ describe('runCommand', () => {
     expect(io.stdout.text).not.toContain('\x1b[');
   });
 
+  it('colours the decisions on a terminal', async () => {
+    const code = await runCommand({ local: true, scenario: 'error-3x', seed: 1 }, { ...io, isTTY: true });
+
+    expect(code).toBe(3);
+    expect(io.stdout.text).toContain('\x1b[31m');
+  });
+
+  it('exits 2 for a scenario file with a bad field, naming it', async () => {
+    writeFileSync(join(cwd, 'odd.json'), JSON.stringify({ name: 'odd', traffic: { requestsPerMinute: 10 }, stable: { errorRate: 2 } }));
+
+    const code = await runCommand({ local: true, scenario: 'odd.json' }, io);
+
+    expect(code).toBe(2);
+    expect(io.stderr.text).toMatch(/^odd\.json: stable\.errorRate: /);
+  });
+
   it('exits 2, says which field is wrong, and leaves the alias alone when Plan refuses the request', async () => {
     const file = join(cwd, 'request.json');
     writeFileSync(file, JSON.stringify({ functionName: 'checkout', alias: 'live', candidateVersion: '99' }));
@@ -83,8 +99,10 @@ describe('runCommand', () => {
     [{ local: true, scenario: 'no-such-scenario' }, /^scenario: no-such-scenario not found; known: .*healthy/],
     [{ local: true, seed: -1 }, /^--seed: /],
     [{ local: true, seed: '1.5' }, /^--seed: /],
+    [{ local: true, seed: 'abc' }, /^--seed: must be a whole number/],
     [{ local: true, request: 'missing.json' }, /^--request: cannot read missing\.json \(ENOENT\)/],
     [{ local: false }, /^--local: .*coalmine start/],
+    [{ local: true, scenario: './missing.json' }, /^--scenario: cannot read \.\/missing\.json \(ENOENT\)/],
   ])('exits 2 with one line on stderr for bad options %j', async (options, line) => {
     const code = await runCommand(options, io);
 

@@ -135,6 +135,26 @@ describe('runLocal', () => {
     expect(result.steps.length).toBeGreaterThan(0);
   });
 
+  it('reports where every message went for an SQS scenario, none lost', async () => {
+    const sqs = parseScenario(
+      {
+        name: 'runner-sqs',
+        trigger: 'sqs',
+        minutes: 40,
+        queue: { messagesPerMinute: 120, batchSize: 10, visibilityTimeoutSeconds: 30, maxReceiveCount: 3 },
+        stable: { errorRate: 0.002, latencyMs: { median: 40, p99: 200 } },
+        strategy: { steps: [20], intervalMinutes: 3 },
+      },
+      'runner-sqs.json',
+    );
+
+    const result = await runLocal({ scenario: sqs, seed: 6, judge: passAfter(10) });
+
+    expect(result.outcome).toBe('promoted');
+    expect(result.queue?.sent).toBeGreaterThan(0);
+    expect(result.queue?.lost).toBe(0);
+  });
+
   it('writes the execution record the console reads', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'coalmine-records-'));
     dirs.push(dir);
