@@ -212,6 +212,12 @@ export interface SimAccount {
   /** Someone changes the alias in the console: no revision check; the revision moves on. */
   changeAliasByHand(change: AliasChange): AliasState;
   aliasNow(): AliasState;
+  /**
+   * Does something when the simulated clock reaches a time: an ISO time, or minutes after the first
+   * shift (as `candidate.fromMinute`). E.g. someone changes the alias by hand in mid-canary:
+   * `account.at(4, () => account.changeAliasByHand({ weights: {} }))`.
+   */
+  at(when: string | number, run: () => void): void;
   /** EventBridge events published so far. */
   readonly events: readonly PublishedEvent[];
   /** EventBridge `PutEvents`, through the fault hooks as `events.putEvents`. */
@@ -229,6 +235,11 @@ export interface SimAccount {
   /** The minutes as charts want them: weight and both versions' figures (null without a datapoint). */
   series(): SeriesPoint[];
   queueSummary(): QueueSummary | undefined;
+}
+
+interface ScheduledAction {
+  when: string | number;
+  run: () => void;
 }
 
 interface RoutingSegment {
@@ -269,6 +280,7 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
   };
   const routing: RoutingSegment[] = [{ from: simulationStart, shares: sharesOf(alias) }];
   let firstShift: number | undefined;
+  const scheduled: ScheduledAction[] = [];
   const minutes: SimMinute[] = [];
   const events: PublishedEvent[] = [];
   const rng = new Random(0);
@@ -281,10 +293,31 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
   function advanceTo(time: string | Date): void {
     const target = typeof time === 'string' ? Date.parse(time) : time.getTime();
     if (Number.isNaN(target)) throw new RangeError(`advanceTo: not a time: ${String(time)}`);
+    // Scheduled actions happen at their time, in order, with the traffic generated up to it.
+    for (let due = nextDue(target); due; due = nextDue(target)) {
+      scheduled.splice(scheduled.indexOf(due.action), 1);
+      moveClock(due.at);
+      due.action.run();
+    }
+    moveClock(target);
+  }
+
+  function moveClock(target: number): void {
     if (target <= now) return;
     now = target;
     const end = Math.floor(now / MINUTE_MS) * MINUTE_MS;
     while (simulationStart + minutes.length * MINUTE_MS + MINUTE_MS <= end) generateMinute(minutes.length);
+  }
+
+  /** The earliest scheduled action due by `target` (minutes after the first shift wait for it). */
+  function nextDue(target: number): { action: ScheduledAction; at: number } | undefined {
+    let best: { action: ScheduledAction; at: number } | undefined;
+    for (const action of scheduled) {
+      const at = typeof action.when === 'string' ? Date.parse(action.when) : firstShift === undefined ? undefined : firstShift + action.when * MINUTE_MS;
+      if (at === undefined || at > target) continue;
+      if (!best || at < best.at) best = { action, at };
+    }
+    return best;
   }
 
   function generateMinute(index: number): void {
@@ -499,6 +532,11 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
     settings,
     advanceTo,
     changeAliasByHand: (change) => setAlias(applyChange(alias, change)),
+    at: (when, run) => {
+      scheduled.push({ when, run });
+      // Something due already happens at once (at the current time).
+      advanceTo(new Date(now));
+    },
     aliasNow: () => snapshot(alias),
     events,
     putEvents,

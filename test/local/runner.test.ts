@@ -109,6 +109,16 @@ describe('runLocal', () => {
     expect(account.aliasNow().description).toBe('');
   });
 
+  it('stops and leaves the change alone when someone changes the alias by hand mid-canary', async () => {
+    const account = createSimAccount(scenario(), { seed: 3 });
+    account.at(2, () => account.changeAliasByHand({ version: '11', weights: {} }));
+
+    const result = await runLocal({ scenario: scenario(), seed: 3, account, judge: passAfter(100_000) });
+
+    expect(result).toMatchObject({ outcome: 'failed', errorName: 'AliasChangedError', alias: { version: '11', routing: {} } });
+    expect(account.aliasNow().description).toBe('');
+  });
+
   it('fails with a bad-input error and leaves the alias untouched when the request is bad', async () => {
     const account = createSimAccount(scenario(), { seed: 4 });
     const before = account.aliasNow();

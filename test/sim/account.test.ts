@@ -321,6 +321,22 @@ describe('createSimAccount', () => {
       expect(next.minutes).toHaveLength(3);
     });
 
+    it('does a scheduled thing when the clock reaches it, minutes counted from the first shift', async () => {
+      const account = createSimAccount(scenario(), { seed: 1 });
+      const seen: string[] = [];
+      account.at(3, () => {
+        seen.push(account.clock.now().toISOString());
+        account.changeAliasByHand({ weights: {} });
+      });
+      account.advanceTo(at(2));
+      await shift(account, 10);
+
+      account.advanceTo(at(10));
+
+      expect(seen).toEqual([at(5)]);
+      expect(account.history().filter((minute) => minute.weight > 0).map((minute) => minute.minute)).toEqual([at(2), at(3), at(4)]);
+    });
+
     it('records published events at the simulated time, and can fail them', async () => {
       const account = createSimAccount(scenario(), { seed: 1 });
       account.advanceTo(at(4));
