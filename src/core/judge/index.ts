@@ -1,0 +1,7 @@
+/**
+ * Coalmine's judge: `assess()` turns the minutes that settled since the last look into a phase,
+ * reasons and figures. Pure; no AWS SDK.
+ */
+export { assess, judgeChecks } from './assess.ts';
+export type { CheckInput, CheckResult, JudgeCheck, WindowSummary } from './check.ts';
+export type { Assessment, Figures, JudgeContext, JudgeInput, JudgeMemory, JudgePhase } from './types.ts';

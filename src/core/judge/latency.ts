@@ -1,0 +1,71 @@
+/**
+ * Latency: requests slower than stable's pre-shift percentile (the baseline threshold, counted by
+ * CloudWatch per version as `slow`) are counted like errors and fed to the same paired test. A
+ * candidate with the same median but a heavier tail shows up here even when its p99 stays under
+ * any absolute limit. Without a baseline threshold (no pre-shift data) latency is not compared,
+ * and the reasons say so.
+ */
+import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
+import { formatCount, formatEvidence, formatRate, round } from './check.ts';
+import { compactPaired, describeRatio, judgePaired, readPaired, updatePaired, type PairedObservation } from './paired.ts';
+
+export const latencyCheck: JudgeCheck = {
+  name: 'latency',
+  alphaWeight: 1,
+  applies: (input) => input.baseline.latencyThresholdMs !== undefined,
+  run({ judge, window, alpha, memory }: CheckInput): CheckResult {
+    const threshold = judge.baseline.latencyThresholdMs!;
+    const observations: PairedObservation[] = [];
+    let missing = 0;
+    for (const { candidate: c, stable: s } of window.paired) {
+      const cMissing = c.invocations > 0 && c.slow === undefined;
+      const sMissing = s.invocations > 0 && s.slow === undefined;
+      if (cMissing || sMissing) {
+        missing++;
+        continue;
+      }
+      observations.push({ nC: c.invocations, nS: s.invocations, xC: c.slow ?? 0, xS: s.slow ?? 0 });
+    }
+    const test = updatePaired(readPaired(memory), observations);
+    const verdict = judgePaired(test, 'higherIsWorse', alpha);
+    const [nC, nS] = test.n;
+    const [slowC, slowS] = test.x;
+    const rateC = nC > 0 ? slowC / nC : 0;
+    const rateS = nS > 0 ? slowS / nS : 0;
+    const figures = {
+      slowThresholdMs: round(threshold, 1),
+      candidateSlow: slowC,
+      stableSlow: slowS,
+      candidateSlowRate: round(rateC, 5),
+      stableSlowRate: round(rateS, 5),
+      latencyEvidence: round(verdict.evidence, 3),
+      latencyEvidenceNeeded: round(verdict.needed, 1),
+    };
+    const comparison = `${formatRate(rateC)} of candidate requests slower than ${formatCount(threshold)} ms vs ${formatRate(rateS)} of stable's`;
+    if (verdict.worse) {
+      return {
+        phase: 'fail',
+        reasons: [`the candidate is slower than stable: ${comparison}; evidence ${formatEvidence(verdict.evidence)} reached ${formatEvidence(verdict.needed)} (slow-request ratio ${describeRatio(verdict)})`],
+        figures,
+        memory: compactPaired(test),
+      };
+    }
+    if (missing > 0) {
+      return {
+        phase: 'inconclusive',
+        reasons: [`latency data missing: no slow-request count in ${missing} minute${missing === 1 ? '' : 's'} of this window`],
+        figures,
+        memory: compactPaired(test),
+      };
+    }
+    return {
+      phase: 'pass',
+      reasons: [`no latency regression found: ${comparison}; evidence ${formatEvidence(verdict.evidence)} of ${formatEvidence(verdict.needed)}`],
+      figures,
+      memory: compactPaired(test),
+    };
+  },
+};
+
+/** Said once when latency cannot be compared, so nobody mistakes silence for a pass. */
+export const NO_LATENCY_BASELINE = 'latency not compared: the stable version had no duration data before the first shift';

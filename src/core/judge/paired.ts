@@ -1,0 +1,97 @@
+/**
+ * The paired-count test shared by errors, slow requests and custom count metrics: the candidate's
+ * and stable's counts in the same minutes, with the candidate's share of them compared with its
+ * share of invocations (stats.ts explains why that is anytime-valid as weights change).
+ *
+ * Its memory is the cumulative counts and the log-likelihood ratios on the ratio grid, rounded:
+ * about 200 bytes of JSON.
+ */
+import { addPairedMinute, logEvidenceWorse, RATIO_GRID, ratioConfidence, ratioEstimate } from './stats.ts';
+import { round } from './check.ts';
+
+export type Direction = 'higherIsWorse' | 'lowerIsWorse';
+
+export interface PairedMemory {
+  /** Invocations [candidate, stable] that the counts came from. */
+  n: [number, number];
+  /** Counts [candidate, stable]. */
+  x: [number, number];
+  /** ln LR(ρ_g : 1) on RATIO_GRID. */
+  L: number[];
+}
+
+export interface PairedObservation {
+  nC: number;
+  nS: number;
+  xC: number;
+  xS: number;
+}
+
+export function emptyPaired(): PairedMemory {
+  return { n: [0, 0], x: [0, 0], L: RATIO_GRID.map(() => 0) };
+}
+
+/** Accepts memory only if it has the shape this version writes; anything else starts afresh. */
+export function readPaired(memory: unknown): PairedMemory {
+  if (memory !== null && typeof memory === 'object') {
+    const m = memory as Partial<PairedMemory>;
+    if (
+      Array.isArray(m.n) && m.n.length === 2 && Array.isArray(m.x) && m.x.length === 2 &&
+      Array.isArray(m.L) && m.L.length === RATIO_GRID.length && [...m.n, ...m.x, ...m.L].every((v) => typeof v === 'number' && Number.isFinite(v))
+    ) {
+      return { n: [m.n[0]!, m.n[1]!], x: [m.x[0]!, m.x[1]!], L: [...m.L] };
+    }
+  }
+  return emptyPaired();
+}
+
+/** Adds minutes of paired counts (in place) and returns the memory to keep. */
+export function updatePaired(memory: PairedMemory, observations: PairedObservation[]): PairedMemory {
+  for (const { nC, nS, xC, xS } of observations) {
+    addPairedMinute(memory.L, RATIO_GRID, nC, nS, xC, xS);
+    memory.n[0] += nC;
+    memory.n[1] += nS;
+    memory.x[0] += xC;
+    memory.x[1] += xS;
+  }
+  return memory;
+}
+
+/** Rounded copy for the execution state. */
+export function compactPaired(memory: PairedMemory): PairedMemory {
+  return { n: memory.n, x: memory.x, L: memory.L.map((v) => round(v, 4)) };
+}
+
+export interface PairedVerdict {
+  /** The e-value against "candidate no worse". */
+  evidence: number;
+  /** 1/α: the evidence that rolls back. */
+  needed: number;
+  worse: boolean;
+  /** Confidence sequence for rate_c / rate_s at the test's level (grid resolution). */
+  ratioLower: number;
+  ratioUpper: number;
+  ratioEstimate: number;
+}
+
+/** Evidence and ratio bounds for a paired test at level α. */
+export function judgePaired(memory: PairedMemory, direction: Direction, alpha: number): PairedVerdict {
+  const logEvidence = logEvidenceWorse(memory.L, direction);
+  const needed = 1 / alpha;
+  const { lower, upper } = ratioConfidence(memory.L, alpha);
+  return {
+    evidence: Math.exp(logEvidence),
+    needed,
+    worse: logEvidence >= Math.log(needed),
+    ratioLower: lower,
+    ratioUpper: upper,
+    ratioEstimate: ratioEstimate(memory.L),
+  };
+}
+
+/** "between 0.71× and 2.8×" for display. */
+export function describeRatio(verdict: PairedVerdict): string {
+  const lower = verdict.ratioLower === 0 ? '0' : `${Number(verdict.ratioLower.toPrecision(2))}×`;
+  const upper = Number.isFinite(verdict.ratioUpper) ? `${Number(verdict.ratioUpper.toPrecision(2))}×` : 'unbounded';
+  return `${lower} to ${upper}`;
+}
