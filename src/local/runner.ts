@@ -9,7 +9,7 @@
  * result.outcome; // 'rolled-back'
  */
 import '../polyfills.ts';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { assess } from '../core/judge/index.ts';
@@ -154,13 +154,14 @@ const machines = new Map<string, { local: LocalDefinition; machine: StateMachine
  * running it, and one StateMachine runs any number of independent executions.
  */
 function loadMachine(text: string | undefined): { local: LocalDefinition; machine: StateMachine } {
-  const key = text ?? DEFINITION_PATH;
-  let loaded = machines.get(key);
+  // Keyed by the text itself, so an edited canary.asl.json is never run from a stale copy.
+  const source = text ?? readFileSync(DEFINITION_PATH, 'utf8');
+  let loaded = machines.get(source);
   if (!loaded) {
-    const local = prepareDefinition(text);
+    const local = prepareDefinition(source);
     const machine = new StateMachine(local.definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: false, checkPaths: true } });
     loaded = { local, machine };
-    machines.set(key, loaded);
+    machines.set(source, loaded);
   }
   return loaded;
 }
