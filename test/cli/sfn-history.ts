@@ -50,7 +50,7 @@ export function history(ending: Ending): HistoryEvent[] {
   push('ExecutionStarted', { executionStartedEventDetails: { input: '{}' } });
   if (ending === 'bad-input') {
     push('TaskStateEntered', { stateEnteredEventDetails: { name: 'Plan the canary' } });
-    push('TaskFailed', { taskFailedEventDetails: { error: 'AliasNotFoundError', cause: 'alias live does not exist' } });
+    push('TaskFailed', { taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'AliasNotFoundError', cause: 'alias live does not exist' } });
     push('ExecutionFailed', { executionFailedEventDetails: { error: 'AliasNotFoundError', cause: 'alias live does not exist' } });
     return events;
   }
@@ -72,7 +72,7 @@ export function history(ending: Ending): HistoryEvent[] {
   }
   if (ending === 'task-error') {
     push('TaskStateEntered', { stateEnteredEventDetails: { name: 'Evaluate the canary' } });
-    push('TaskFailed', { taskFailedEventDetails: { error: 'AliasChangedError', cause: 'someone changed alias live' } });
+    push('TaskFailed', { taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'AliasChangedError', cause: 'someone changed alias live' } });
     push('ExecutionFailed', { executionFailedEventDetails: { error: 'AliasChangedError', cause: 'someone changed alias live' } });
     return events;
   }
