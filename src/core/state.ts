@@ -11,6 +11,15 @@ export type Decision = (typeof DECISIONS)[number];
 
 export const figuresSchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]));
 
+export const queueMinuteSchema = z.object({
+  sent: z.number(),
+  received: z.number(),
+  deleted: z.number(),
+  visible: z.number(),
+  ageOfOldestSeconds: z.number(),
+  dlqVisible: z.number(),
+});
+
 /** The queue of an SQS-triggered function, as Plan found it. */
 export const planQueueSchema = z.object({
   mappingId: z.string(),
@@ -49,6 +58,8 @@ export const planSchema = z.object({
     invocations: z.number(),
     errors: z.number(),
     latencyThresholdMs: z.number().optional(),
+    /** SQS: the queue's minutes before the first shift, the reference for its trends. */
+    queue: z.array(queueMinuteSchema).optional(),
   }),
   queue: planQueueSchema.optional(),
   redriveOnRollback: z.boolean(),

@@ -156,6 +156,7 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
         invocations: baseline.invocations,
         errors: baseline.errors,
         ...(baseline.latencyThresholdMs === undefined ? {} : { latencyThresholdMs: round(baseline.latencyThresholdMs, 1) }),
+        ...(queue && baseline.queue ? { queue: baseline.queue } : {}),
       },
       ...(queue ? { queue: { ...queue.plan, ...(dlqDepthAtStart === undefined ? {} : { dlqDepthAtStart }) } } : {}),
       redriveOnRollback: request.redriveOnRollback,
@@ -232,7 +233,7 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
     const assessment = options.judge({
       memory: progress.judge,
       window,
-      baseline: { ...p.baseline, ...(p.queue ? {} : {}) },
+      baseline: p.baseline,
       context: { trigger: p.trigger, stepIndex: progress.stepIndex, stepCount: p.strategy.steps.length, weight: progress.weight, isFinalStep, minutesInStep },
       settings: p.analysis,
     });
