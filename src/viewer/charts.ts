@@ -20,6 +20,8 @@ export interface ChartSeries {
 }
 
 export interface ChartMarker {
+  /** Position in the list of decisions (the decisions table refers to it). */
+  index: number;
   x: number;
   /** `advance`, `hold`, `promote`, `rollback`. */
   decision: string;
@@ -83,7 +85,7 @@ export function renderChart(spec: ChartSpec): string {
   const markers = spec.markers
     .map(
       (marker) =>
-        `<g${attrs({ class: `marker decision-${marker.decision}` })}><title>${escape(marker.title)}</title>` +
+        `<g${attrs({ class: `marker decision-${marker.decision}`, 'data-index': marker.index })}><title>${escape(marker.title)}</title>` +
         `<line${attrs({ x1: sx(marker.x), x2: sx(marker.x), y1: PAD.top, y2: PAD.top + plotHeight })}/>` +
         `<circle${attrs({ cx: sx(marker.x), cy: PAD.top - 6, r: 4 })}/></g>`,
     )

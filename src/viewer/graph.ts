@@ -327,9 +327,10 @@ export function renderGraph(definition: unknown, path: ExecutionPath): string {
         .filter(Boolean)
         .join(' ');
       const radius = node.type === 'Choice' ? 17 : node.type === 'Succeed' || node.type === 'Fail' ? 17 : 6;
+      const badgeWidth = 14 + String(visits).length * 7;
       const badge =
         visits > 1
-          ? `<g class="badge"><rect${attrs({ x: node.x + node.width - 16, y: node.y - 9, width: 30, height: 18, rx: 9 })}/><text${attrs({ x: node.x + node.width - 1, y: node.y + 4, 'text-anchor': 'middle' })}>×${visits}</text></g>`
+          ? `<g class="badge"><rect${attrs({ x: node.x + node.width - badgeWidth / 2, y: node.y - 9, width: badgeWidth, height: 18, rx: 9 })}/><text${attrs({ x: node.x + node.width, y: node.y + 4, 'text-anchor': 'middle' })}>×${visits}</text></g>`
           : '';
       const title = `${node.name} (${node.type})${visits ? ` — entered ${visits}×` : ' — not entered'}${node.comment ? `\n${node.comment}` : ''}`;
       return (

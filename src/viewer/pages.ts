@@ -131,6 +131,32 @@ function p99Of(record: ViewerRecord, version: 'stable' | 'candidate', t0: number
   });
 }
 
+const minutes = (x: number): string => formatNumber(Math.round(x * 10) / 10);
+
+/**
+ * Runs of the same decision at the same weight, as one row each: a step held for two hours is one
+ * line that says so (with the last look's reasons and figures), not a hundred and twenty.
+ */
+export interface DecisionGroup {
+  first: DecisionView;
+  last: DecisionView;
+  count: number;
+  /** Index of the first decision of the run (markers carry the same index). */
+  from: number;
+}
+
+export function groupDecisions(decisions: DecisionView[]): DecisionGroup[] {
+  const groups: DecisionGroup[] = [];
+  decisions.forEach((decision, index) => {
+    const current = groups.at(-1);
+    if (current && current.last.decision === decision.decision && current.last.weight === decision.weight) {
+      current.last = decision;
+      current.count += 1;
+    } else groups.push({ first: decision, last: decision, count: 1, from: index });
+  });
+  return groups;
+}
+
 function figureValue(value: unknown): string {
   if (typeof value === 'number') return formatNumber(value);
   if (value === null) return '–';
@@ -157,7 +183,8 @@ export function executionPage(record: ViewerRecord, summary: RecordSummary): str
   const firstShiftMinute = firstShift ? xOf(firstShift.minute) : 0;
   const decisions = decisionsOf(record, t0, firstShiftMinute);
   const xMax = Math.max(1, xOf(record.finishedAt), ...record.series.map((point) => xOf(point.minute) + 1));
-  const markers: ChartMarker[] = decisions.map((decision) => ({
+  const markers: ChartMarker[] = decisions.map((decision, index) => ({
+    index,
     x: decision.x,
     decision: decision.decision,
     title: `+${formatNumber(decision.x)}m ${decision.decision} at ${decision.weight}%: ${decision.reasons[0] ?? ''}`,
@@ -208,12 +235,14 @@ export function executionPage(record: ViewerRecord, summary: RecordSummary): str
       : []),
   ].join('');
 
-  const decisionRows = decisions
-    .map((decision) => {
+  const decisionRows = groupDecisions(decisions)
+    .map(({ first, last: decision, count, from }) => {
       const figures = Object.entries(decision.figures)
         .map(([key, value]) => `<span class="figure"><span class="key">${escape(key)}</span> ${escape(figureValue(value))}</span>`)
         .join('');
-      return `<tr class="decision-${escape(decision.decision)}"><td class="num">+${formatNumber(Math.round(decision.x * 10) / 10)}m</td><td class="num">${formatNumber(decision.weight)}%</td><td><span class="badge decision decision-${escape(decision.decision)}">${escape(decision.decision)}</span></td><td><ul class="reasons">${decision.reasons.map((reason) => `<li>${escape(reason)}</li>`).join('')}</ul>${figures ? `<div class="figures">${figures}</div>` : ''}</td></tr>`;
+      const when = count > 1 ? `+${minutes(first.x)}–${minutes(decision.x)}m` : `+${minutes(decision.x)}m`;
+      const times = count > 1 ? ` <span class="times">×${count}</span>` : '';
+      return `<tr class="decision-${escape(decision.decision)}" data-from="${from}" data-to="${from + count - 1}"><td class="num">${when}</td><td class="num">${formatNumber(decision.weight)}%</td><td><span class="badge decision decision-${escape(decision.decision)}">${escape(decision.decision)}</span>${times}</td><td><ul class="reasons">${decision.reasons.map((reason) => `<li>${escape(reason)}</li>`).join('')}</ul>${figures ? `<div class="figures">${figures}</div>` : ''}</td></tr>`;
     })
     .join('\n');
   const events = record.events

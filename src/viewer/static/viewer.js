@@ -25,11 +25,15 @@
     setInterval(check, 5000);
   }
 
-  const rows = document.querySelectorAll('table.decisions tbody tr');
-  const markers = document.querySelectorAll('svg.chart g.marker');
-  const perChart = markers.length && rows.length ? markers.length / document.querySelectorAll('svg.chart').length : 0;
-  rows.forEach((row, index) => {
-    const related = perChart ? Array.from(markers).filter((_, markerIndex) => markerIndex % perChart === index) : [];
+  // Rows stand for runs of decisions (data-from..data-to); markers carry their decision's index.
+  const markers = Array.from(document.querySelectorAll('svg.chart g.marker'));
+  document.querySelectorAll('table.decisions tbody tr').forEach((row) => {
+    const from = Number(row.getAttribute('data-from'));
+    const to = Number(row.getAttribute('data-to'));
+    const related = markers.filter((marker) => {
+      const index = Number(marker.getAttribute('data-index'));
+      return index >= from && index <= to;
+    });
     row.addEventListener('mouseenter', () => related.forEach((marker) => marker.classList.add('active')));
     row.addEventListener('mouseleave', () => related.forEach((marker) => marker.classList.remove('active')));
   });
