@@ -107,7 +107,7 @@ export function decisionsOf(record: ViewerRecord, t0: number, firstShiftMinute: 
   return record.result.steps.map((step) => ({ x: firstShiftMinute + step.minute, weight: step.weight, decision: step.decision, reasons: step.reasons, figures: {} }));
 }
 
-function rollingRate(record: ViewerRecord, version: 'stable' | 'candidate', t0: number): ChartPoint[] {
+function rollingRate(record: ViewerRecord, version: 'stable' | 'candidate', t0: number, xMax: number): ChartPoint[] {
   const points: ChartPoint[] = [];
   for (let index = 0; index < record.series.length; index++) {
     let errors = 0;
@@ -119,13 +119,14 @@ function rollingRate(record: ViewerRecord, version: 'stable' | 'candidate', t0: 
       invocations += minute.invocations;
     }
     const point = record.series[index]!;
-    points.push({ x: (Date.parse(point.minute) - t0) / 60_000, y: invocations > 0 ? (errors / invocations) * 100 : null });
+    const x = (Date.parse(point.minute) - t0) / 60_000;
+    if (x <= xMax) points.push({ x, y: invocations > 0 ? (errors / invocations) * 100 : null });
   }
   return points;
 }
 
-function p99Of(record: ViewerRecord, version: 'stable' | 'candidate', t0: number): ChartPoint[] {
-  return record.series.map((point) => {
+function p99Of(record: ViewerRecord, version: 'stable' | 'candidate', t0: number, xMax: number): ChartPoint[] {
+  return record.series.filter((point) => (Date.parse(point.minute) - t0) / 60_000 <= xMax).map((point) => {
     const minute = point[version];
     return { x: (Date.parse(point.minute) - t0) / 60_000, y: minute && minute.invocations > 0 && minute.p99Ms !== undefined ? minute.p99Ms : null };
   });
@@ -182,14 +183,17 @@ export function executionPage(record: ViewerRecord, summary: RecordSummary): str
   const firstShift = record.series.find((point) => point.weight > 0);
   const firstShiftMinute = firstShift ? xOf(firstShift.minute) : 0;
   const decisions = decisionsOf(record, t0, firstShiftMinute);
-  const xMax = Math.max(1, xOf(record.finishedAt), ...record.series.map((point) => xOf(point.minute) + 1));
+  // The series may run on to the scenario's horizon after the canary ended; the charts stop a little
+  // after the end, where there is nothing left to judge.
+  const finished = xOf(record.finishedAt);
+  const xMax = Math.max(1, finished + Math.max(3, finished * 0.1));
   const markers: ChartMarker[] = decisions.map((decision, index) => ({
     index,
     x: decision.x,
     decision: decision.decision,
     title: `+${formatNumber(decision.x)}m ${decision.decision} at ${decision.weight}%: ${decision.reasons[0] ?? ''}`,
   }));
-  const weightPoints: ChartPoint[] = record.series.map((point) => ({ x: xOf(point.minute), y: point.weight }));
+  const weightPoints: ChartPoint[] = record.series.filter((point) => xOf(point.minute) <= xMax).map((point) => ({ x: xOf(point.minute), y: point.weight }));
   if (weightPoints.length) weightPoints.push({ x: Math.min(xMax, weightPoints.at(-1)!.x + 1), y: weightPoints.at(-1)!.y });
   const charts = [
     renderChart({ title: 'Candidate weight', unit: '%', xMax, yMax: 100, markers, series: [{ label: 'candidate %', className: 'weight', points: weightPoints, step: true }] }),
@@ -199,8 +203,8 @@ export function executionPage(record: ViewerRecord, summary: RecordSummary): str
       xMax,
       markers,
       series: [
-        { label: 'stable', className: 'stable', points: rollingRate(record, 'stable', t0) },
-        { label: 'candidate', className: 'candidate', points: rollingRate(record, 'candidate', t0) },
+        { label: 'stable', className: 'stable', points: rollingRate(record, 'stable', t0, xMax) },
+        { label: 'candidate', className: 'candidate', points: rollingRate(record, 'candidate', t0, xMax) },
       ],
     }),
     renderChart({
@@ -209,8 +213,8 @@ export function executionPage(record: ViewerRecord, summary: RecordSummary): str
       xMax,
       markers,
       series: [
-        { label: 'stable', className: 'stable', points: p99Of(record, 'stable', t0) },
-        { label: 'candidate', className: 'candidate', points: p99Of(record, 'candidate', t0) },
+        { label: 'stable', className: 'stable', points: p99Of(record, 'stable', t0, xMax) },
+        { label: 'candidate', className: 'candidate', points: p99Of(record, 'candidate', t0, xMax) },
       ],
     }),
   ].join('\n');
