@@ -236,6 +236,18 @@ export function sampleP99(rng: Random, law: LatencyLaw, n: number): number {
   return Math.exp(law.mu + law.sigma * z);
 }
 
+/**
+ * A percentile (e.g. 99) of n log-normal latencies pooled over a period, as CloudWatch reports it:
+ * the true percentile plus the sample quantile's asymptotic noise on the z-scale (n large).
+ */
+export function samplePercentile(rng: Random, law: LatencyLaw, n: number, percentile: number): number {
+  const p = percentile / 100;
+  const zp = normalQuantile(p);
+  if (!(n > 0)) return Math.exp(law.mu + law.sigma * zp);
+  const density = Math.exp(-0.5 * zp * zp) / Math.sqrt(2 * Math.PI);
+  return Math.exp(law.mu + law.sigma * (zp + (Math.sqrt((p * (1 - p)) / n) / density) * rng.normal()));
+}
+
 /** Shorthand for `new TrafficModel(scenario, seed)`. */
 export function createTraffic(scenario: Scenario, seed: number): TrafficModel {
   return new TrafficModel(scenario, seed);

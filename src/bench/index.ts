@@ -1,0 +1,66 @@
+/**
+ * The benchmark: many scenarios × seeds through Coalmine's judge and, side by side, models of the
+ * policies people use today (policies/). `coalmine bench` (src/cli/bench.ts) calls these.
+ *
+ * @example
+ * const report = runBench({ scenarios: listScenarios(), seeds: 200 });
+ * await writeBenchOutputs(report, 'bench-out');
+ */
+import { InvalidRequestError } from '../core/errors.ts';
+import { Random } from '../sim/random.ts';
+import type { Scenario } from '../sim/scenario.ts';
+import { DEFAULT_POLICIES, POLICIES } from './policies/index.ts';
+import { checkTargets, summariseRuns, type BenchReport, type BenchRow } from './report.ts';
+import { prepareRun, runPolicy, type RunOutcome } from './run.ts';
+
+export { writeBenchOutputs } from './output.ts';
+export { POLICIES, DEFAULT_POLICIES } from './policies/index.ts';
+export type { BenchReport, BenchRow, TargetCheck } from './report.ts';
+
+export interface BenchOptions {
+  scenarios: Scenario[];
+  seeds: number;
+  /** Policy names (default: the five of the contract). */
+  policies?: readonly string[];
+  /** First seed (default 1): seeds are firstSeed … firstSeed + seeds − 1. */
+  firstSeed?: number;
+}
+
+/** Runs every scenario × seed × policy and summarises them; synchronous and deterministic. */
+export function runBench(options: BenchOptions): BenchReport {
+  const started = performance.now();
+  const policyNames = [...(options.policies ?? DEFAULT_POLICIES)];
+  for (const name of policyNames) {
+    if (!POLICIES[name]) throw new InvalidRequestError(`policies: unknown policy "${name}"; known: ${Object.keys(POLICIES).join(', ')}`);
+  }
+  if (!Number.isInteger(options.seeds) || options.seeds < 1) throw new InvalidRequestError(`seeds: must be a whole number ≥ 1, got ${options.seeds}`);
+  const firstSeed = options.firstSeed ?? 1;
+  const skipped: BenchReport['skipped'] = [];
+  const runnable: Scenario[] = [];
+  for (const scenario of options.scenarios) {
+    if (scenario.trigger !== 'api') skipped.push({ scenario: scenario.name, reason: 'SQS-triggered scenarios run through `coalmine run --local`; the benchmark models request traffic only' });
+    else if (scenario.expect === undefined) skipped.push({ scenario: scenario.name, reason: 'no "expect": the benchmark cannot tell right from wrong' });
+    else runnable.push(scenario);
+  }
+
+  const rng = new Random(0);
+  const results: BenchRow[] = [];
+  for (const scenario of runnable) {
+    const outcomes = new Map<string, RunOutcome[]>(policyNames.map((name) => [name, []]));
+    for (let seed = firstSeed; seed < firstSeed + options.seeds; seed++) {
+      const setting = prepareRun(scenario, seed, rng);
+      for (const name of policyNames) outcomes.get(name)!.push(runPolicy(POLICIES[name]!, setting, rng));
+    }
+    for (const name of policyNames) results.push(summariseRuns(scenario, name, outcomes.get(name)!));
+  }
+  const elapsedMs = Math.round(performance.now() - started);
+  return {
+    seeds: options.seeds,
+    policies: policyNames,
+    scenarios: runnable.map((s) => ({ name: s.name, description: s.description, ...(s.expect === undefined ? {} : { expect: s.expect }) })),
+    results,
+    targets: checkTargets(runnable, results, elapsedMs),
+    skipped,
+    elapsedMs,
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * Coalmine itself: the real judge (`assess`) and the real `decide()`, looking every
+ * `evaluationMinutes`, exactly as the Evaluate step does — without the state machine around them.
+ */
+import { decide } from '../../core/decide.ts';
+import { assess } from '../../core/judge/index.ts';
+import type { JudgeMemory } from '../../core/judge/types.ts';
+import type { MinuteObservation } from '../../core/ports.ts';
+import { StepWalker, type ObservedMinute, type Policy, type PolicyAction, type PolicyContext } from '../policy.ts';
+
+export const coalminePolicy: Policy = {
+  name: 'coalmine',
+  summary: "Coalmine's anytime-valid judge and decide(), on the scenario's strategy or Coalmine's default",
+  start(context: PolicyContext) {
+    const steps = new StepWalker(context.strategy);
+    let memory: JudgeMemory | undefined;
+    let pending: MinuteObservation[] = [];
+    return {
+      weight: () => steps.weight,
+      observe(minute: ObservedMinute): PolicyAction {
+        steps.tick();
+        pending.push({ minute: `+${minute.minute}`, stable: minute.stable, candidate: minute.candidate });
+        if (pending.length < context.settings.evaluationMinutes) return 'continue';
+        const assessment = assess({
+          memory,
+          window: { minutes: pending, failures: [] },
+          baseline: context.baseline,
+          context: {
+            trigger: context.scenario.trigger,
+            stepIndex: steps.stepIndex,
+            stepCount: context.strategy.steps.length,
+            weight: steps.weight,
+            isFinalStep: steps.isFinalStep,
+            minutesInStep: steps.minutesInStep,
+          },
+          settings: context.settings,
+        });
+        memory = assessment.memory;
+        pending = [];
+        const { decision } = decide({
+          assessment,
+          minutesInStep: steps.minutesInStep,
+          intervalMinutes: context.strategy.intervalMinutes,
+          isFinalStep: steps.isFinalStep,
+          maxExtensionMinutes: context.settings.maxExtensionMinutes,
+        });
+        if (decision === 'advance') steps.advance();
+        return decision === 'promote' ? 'promote' : decision === 'rollback' ? 'rollback' : 'continue';
+      },
+    };
+  },
+};

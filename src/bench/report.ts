@@ -1,0 +1,155 @@
+/**
+ * From runs to the report: one row per scenario and policy (CONTRACTS.md §1), and the issue's
+ * targets measured on them. Targets are read off the scenarios' properties (expectation, error
+ * ratio, traffic), not their names, so a new scenario is held to them too.
+ */
+import type { Scenario } from '../sim/scenario.ts';
+import type { RunOutcome } from './run.ts';
+
+export interface Summary {
+  median: number | null;
+  p95: number | null;
+}
+
+export interface BenchRow {
+  scenario: string;
+  expect?: 'promote' | 'rollback';
+  policy: string;
+  runs: number;
+  promoted: number;
+  rolledBack: number;
+  undecided: number;
+  /** Share of runs that did what the scenario expects. */
+  correct: number | null;
+  excessFailures: Summary & { mean: number | null };
+  /** Over decided runs. */
+  minutesToDecision: Summary;
+}
+
+export interface TargetCheck {
+  target: string;
+  /** What was measured, in words and numbers. */
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchReport {
+  seeds: number;
+  policies: string[];
+  scenarios: Array<{ name: string; description: string; expect?: 'promote' | 'rollback' }>;
+  results: BenchRow[];
+  targets: TargetCheck[];
+  /** Scenarios the benchmark could not run (e.g. SQS-triggered), with why. */
+  skipped: Array<{ scenario: string; reason: string }>;
+  elapsedMs: number;
+}
+
+/** Nearest-rank quantile of sorted values. */
+export function quantile(sorted: number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+export function summariseRuns(scenario: Scenario, policy: string, outcomes: RunOutcome[]): BenchRow {
+  const promoted = outcomes.filter((o) => o.result === 'promoted').length;
+  const rolledBack = outcomes.filter((o) => o.result === 'rolledBack').length;
+  const excess = outcomes.map((o) => o.excessFailures).sort((a, b) => a - b);
+  const minutes = outcomes.flatMap((o) => (o.minutesToDecision === null ? [] : [o.minutesToDecision])).sort((a, b) => a - b);
+  const runs = outcomes.length;
+  const correctRuns = scenario.expect === 'promote' ? promoted : scenario.expect === 'rollback' ? rolledBack : undefined;
+  return {
+    scenario: scenario.name,
+    ...(scenario.expect === undefined ? {} : { expect: scenario.expect }),
+    policy,
+    runs,
+    promoted,
+    rolledBack,
+    undecided: runs - promoted - rolledBack,
+    correct: correctRuns === undefined || runs === 0 ? null : correctRuns / runs,
+    excessFailures: {
+      median: roundOrNull(quantile(excess, 0.5)),
+      p95: roundOrNull(quantile(excess, 0.95)),
+      mean: runs === 0 ? null : roundOrNull(excess.reduce((sum, v) => sum + v, 0) / runs),
+    },
+    minutesToDecision: { median: quantile(minutes, 0.5), p95: quantile(minutes, 0.95) },
+  };
+}
+
+function roundOrNull(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 10) / 10;
+}
+
+const PEERS = ['codedeploy-alarm', 'flagger-threshold', 'kayenta-mann-whitney'];
+const PERCENT = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/** The issue's targets, measured. Only those whose policies and scenarios were run appear. */
+export function checkTargets(scenarios: Scenario[], rows: BenchRow[], elapsedMs: number): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const row = (scenario: string, policy: string) => rows.find((r) => r.scenario === scenario && r.policy === policy);
+  const ratio = (s: Scenario) => (s.stable.errorRate > 0 ? s.candidate.errorRate / s.stable.errorRate : Infinity);
+  const rpm = (s: Scenario) => s.traffic?.requestsPerMinute ?? 0;
+  const healthy = scenarios.filter((s) => s.expect === 'promote');
+
+  for (const s of healthy) {
+    const r = row(s.name, 'coalmine');
+    if (!r) continue;
+    const rate = r.rolledBack / r.runs;
+    checks.push({ target: `false rollbacks ≤ 1% on ${s.name}`, measured: `${r.rolledBack}/${r.runs} = ${PERCENT(rate)} (undecided ${r.undecided})`, met: rate <= 0.01 });
+  }
+
+  for (const s of scenarios.filter((s) => s.expect === 'rollback' && ratio(s) >= 2 && rpm(s) >= 300 && s.candidate.errorRate > s.stable.errorRate)) {
+    const r = row(s.name, 'coalmine');
+    if (!r) continue;
+    const caught = r.rolledBack / r.runs;
+    checks.push({ target: `≥ 2× error regression caught in ≥ 99% of seeds: ${s.name}`, measured: PERCENT(caught), met: caught >= 0.99 });
+  }
+
+  for (const s of scenarios.filter((s) => s.expect === 'rollback' && ratio(s) > 1 && ratio(s) < 2)) {
+    const r = row(s.name, 'coalmine');
+    const peers = PEERS.flatMap((p) => (row(s.name, p) ? [row(s.name, p)!] : []));
+    if (!r || peers.length === 0) continue;
+    const best = Math.max(...peers.map((p) => p.rolledBack / p.runs));
+    checks.push({
+      target: `${s.name} caught more often than every peer`,
+      measured: `coalmine ${PERCENT(r.rolledBack / r.runs)} vs best peer ${PERCENT(best)}`,
+      met: r.rolledBack / r.runs > best,
+    });
+  }
+
+  // Peers that keep false rollbacks ≤ 5% on every healthy scenario.
+  const falseRollback = (policy: string) => Math.max(0, ...healthy.flatMap((s) => (row(s.name, policy) ? [row(s.name, policy)!.rolledBack / row(s.name, policy)!.runs] : [])));
+  const careful = PEERS.filter((p) => rows.some((r) => r.policy === p) && falseRollback(p) <= 0.05);
+  for (const s of scenarios.filter((s) => s.expect === 'rollback' && (Math.abs(ratio(s) - 2) < 1e-9 || Math.abs(ratio(s) - 3) < 1e-9) && s.candidate.fromMinute === 0)) {
+    const r = row(s.name, 'coalmine');
+    if (!r || r.excessFailures.median === null) continue;
+    const peerMedians = careful.flatMap((p) => (row(s.name, p)?.excessFailures.median != null ? [row(s.name, p)!.excessFailures.median!] : []));
+    if (peerMedians.length > 0) {
+      const best = Math.min(...peerMedians);
+      checks.push({
+        target: `${s.name}: median excess failures ≤ 0.5 × best peer with ≤ 5% false rollbacks`,
+        measured: `coalmine ${r.excessFailures.median} vs best such peer ${best} (peers counted: ${careful.join(', ') || 'none'})`,
+        met: r.excessFailures.median <= 0.5 * best,
+      });
+    }
+    const oracle = row(s.name, 'sprt-oracle');
+    if (oracle?.excessFailures.median != null) {
+      checks.push({
+        target: `${s.name}: median excess failures within 1.5× of sprt-oracle`,
+        measured: `coalmine ${r.excessFailures.median} vs oracle ${oracle.excessFailures.median} (${(r.excessFailures.median / Math.max(oracle.excessFailures.median, 1e-9)).toFixed(2)}×)`,
+        met: r.excessFailures.median <= 1.5 * oracle.excessFailures.median,
+      });
+    }
+  }
+
+  for (const s of healthy.filter((s) => rpm(s) === 600 && s.traffic?.pattern === 'steady' && s.strategy === undefined && s.stable.errorRate <= 0.005)) {
+    const r = row(s.name, 'coalmine');
+    if (!r || r.minutesToDecision.median === null) continue;
+    checks.push({
+      target: `${s.name}: promoted no slower than Canary10Percent30Minutes (30 min)`,
+      measured: `median ${r.minutesToDecision.median} min, p95 ${r.minutesToDecision.p95} min`,
+      met: r.minutesToDecision.median <= 30,
+    });
+  }
+  checks.push({ target: 'the bench finishes in under 60 s', measured: `${(elapsedMs / 1000).toFixed(1)} s`, met: elapsedMs < 60_000 });
+  return checks;
+}
