@@ -1,0 +1,88 @@
+/**
+ * examples/github-actions.yml must keep working with the command as it is: its `coalmine start`
+ * line is parsed by the real `main` and run against a mocked Step Functions.
+ */
+import { readFileSync } from 'node:fs';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { yamlParse } from 'yaml-cfn';
+import { describe, expect, it } from 'vitest';
+import { StackOutputs } from '../../src/aws/cloudformation.ts';
+import { executionArnFor, StepFunctionsExecutions } from '../../src/aws/stepfunctions.ts';
+import { executionNameFor } from '../../src/cli/execution-name.ts';
+import { bufferIo } from '../../src/cli/io.ts';
+import { main } from '../../src/cli/main.ts';
+import { history, START, STATE_MACHINE_ARN } from './sfn-history.ts';
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, string>;
+  env?: Record<string, string>;
+}
+
+const workflow = yamlParse(readFileSync(new URL('../../examples/github-actions.yml', import.meta.url), 'utf8')) as {
+  permissions: Record<string, string>;
+  jobs: { canary: { steps: Step[] } };
+};
+const steps = workflow.jobs.canary.steps;
+
+/** A step's shell command as argv: continuation lines joined, `"$VAR"` replaced by `values`. */
+function argv(script: string, values: Record<string, string>): string[] {
+  return script
+    .replace(/\\\n/g, ' ')
+    .trim()
+    .split(/\s+/)
+    .map((word) => word.replace(/^"\$([A-Z_]+)"$/, (_, name: string) => values[name] ?? `<${name} unset>`));
+}
+
+describe('examples/github-actions.yml', () => {
+  it('gets AWS credentials through OIDC, not stored keys', () => {
+    expect(workflow.permissions['id-token']).toBe('write');
+    const credentials = steps.find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials'));
+    expect(credentials?.with?.['role-to-assume']).toBeDefined();
+    expect(JSON.stringify(workflow)).not.toMatch(/aws-access-key-id|AWS_SECRET_ACCESS_KEY/);
+  });
+
+  it('publishes a version and hands its number to coalmine start --wait', () => {
+    const publish = steps.find((step) => step.run?.includes('aws lambda publish-version'));
+    const canary = steps.find((step) => step.run?.includes('npx coalmine start'));
+
+    expect(publish).toBeDefined();
+    expect(canary?.env?.VERSION).toBe('${{ steps.publish.outputs.version }}');
+    expect(canary?.run).toContain('--wait');
+  });
+
+  it("runs, as written, through coalmine's own parser, and exits 0 when the canary is promoted", async () => {
+    const sfn = mockClient(SFNClient);
+    const cloudformation = mockClient(CloudFormationClient);
+    const name = executionNameFor('checkout-api', 'live', '13');
+    const executionArn = executionArnFor(STATE_MACHINE_ARN, name);
+    cloudformation.on(DescribeStacksCommand, { StackName: 'coalmine' }).resolves({
+      Stacks: [{ StackName: 'coalmine', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'StateMachineArn', OutputValue: STATE_MACHINE_ARN }] }],
+    });
+    sfn.on(StartExecutionCommand).resolves({ executionArn, startDate: new Date(START) });
+    sfn.on(DescribeExecutionCommand).resolves({ executionArn, name, stateMachineArn: STATE_MACHINE_ARN, status: 'RUNNING', startDate: new Date(START) });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: history('promoted') });
+    const script = steps.find((step) => step.run?.includes('npx coalmine start'))!.run!;
+    const [npx, command, ...args] = argv(script, { COALMINE_STACK: 'coalmine', FUNCTION_NAME: 'checkout-api', VERSION: '13' });
+    const io = bufferIo();
+
+    const code = await main(['node', command!, ...args], io, {
+      aws: () => ({
+        executions: new StepFunctionsExecutions(new SFNClient({ region: 'eu-west-1' })),
+        stackOutputs: new StackOutputs(new CloudFormationClient({ region: 'eu-west-1' })),
+        sleep: async () => {},
+      }),
+    });
+
+    expect([npx, command, args[0]]).toEqual(['npx', 'coalmine', 'start']);
+    expect(io.stderr.text).not.toContain('coalmine:');
+    expect(code).toBe(0);
+    expect(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.name).toBe(name);
+    sfn.restore();
+    cloudformation.restore();
+  });
+});
