@@ -1,19 +1,18 @@
 /**
  * `coalmine bench`: many scenarios × seeds through Coalmine's judge and, side by side, the policies
- * people use today. This file only turns options into the benchmark's input and its report into a
- * Markdown table (or JSON); the benchmark itself is src/bench.
+ * people use today. This file only turns options into the benchmark's input and prints its report
+ * as Markdown (src/bench's tables) or JSON; the benchmark itself is src/bench.
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
+import { DEFAULT_POLICIES, POLICIES, runBench, writeBenchOutputs, type BenchReport } from '../bench/index.ts';
+import { renderMarkdown } from '../bench/output.ts';
 import { BUILT_IN_SCENARIOS_DIR, listScenarios, loadScenario, type Scenario } from '../sim/scenario.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { zodLine } from './options.ts';
-
-export const POLICY_NAMES = ['coalmine', 'codedeploy-alarm', 'flagger-threshold', 'kayenta-mann-whitney', 'sprt-oracle'] as const;
-export type PolicyName = (typeof POLICY_NAMES)[number];
 
 const DEFAULT_SCENARIOS = 'scenarios';
 
@@ -24,43 +23,28 @@ export const benchOptionsSchema = z.strictObject({
     .string()
     .optional()
     .transform((value, context) => {
-      if (value === undefined) return [...POLICY_NAMES];
+      if (value === undefined) return [...DEFAULT_POLICIES];
       const names = value.split(',').map((name) => name.trim()).filter(Boolean);
-      const unknown = names.find((name) => !(POLICY_NAMES as readonly string[]).includes(name));
+      const unknown = names.find((name) => !POLICIES[name]);
       if (unknown !== undefined || names.length === 0) {
-        context.addIssue({ code: 'custom', message: `unknown policy "${unknown ?? ''}"; known: ${POLICY_NAMES.join(', ')}` });
+        context.addIssue({ code: 'custom', message: `unknown policy "${unknown ?? ''}"; known: ${Object.keys(POLICIES).join(', ')}` });
         return z.NEVER;
       }
-      return [...new Set(names)] as PolicyName[];
+      return [...new Set(names)];
     }),
   out: z.string().min(1).optional(),
   json: z.boolean().default(false),
 });
 export type BenchOptions = z.input<typeof benchOptionsSchema>;
 
-/** One row of the report (CONTRACTS.md §1). */
-export interface BenchRow {
-  scenario: string;
-  expect?: 'promote' | 'rollback' | undefined;
-  policy: string;
-  runs: number;
-  promoted: number;
-  rolledBack: number;
-  undecided: number;
-  excessFailures: { median: number | null; p95: number | null };
-  minutesToDecision: { median: number | null; p95: number | null };
-}
-
-export interface BenchReport {
-  seeds: number;
-  results: BenchRow[];
-}
-
-/** What this command needs of src/bench; `benchCommand` takes another in tests. */
+/** What this command needs of src/bench; tests pass another. */
 export interface BenchEngine {
-  runBench(input: { scenarios: Scenario[]; seeds: number; policies: PolicyName[] }): Promise<BenchReport> | BenchReport;
+  runBench(input: { scenarios: Scenario[]; seeds: number; policies: string[] }): Promise<BenchReport> | BenchReport;
   writeBenchOutputs(report: BenchReport, outDir: string): Promise<unknown> | unknown;
+  renderMarkdown(report: BenchReport): string;
 }
+
+const ENGINE: BenchEngine = { runBench, writeBenchOutputs, renderMarkdown };
 
 /** Scenario files and folders → scenarios. The default folder falls back to the built-in scenarios. */
 export function loadBenchScenarios(paths: string[], cwd: string): Scenario[] {
@@ -83,54 +67,19 @@ export function loadBenchScenarios(paths: string[], cwd: string): Scenario[] {
   return scenarios;
 }
 
-function cell(value: number | null | undefined): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
-  return Number.isInteger(value) ? String(value) : value.toFixed(1);
-}
-
-function percent(part: number, whole: number): string {
-  return whole > 0 ? `${Math.round((part / whole) * 100)}%` : '–';
-}
-
-/** The report as a Markdown table: one row per scenario and policy; "correct" is what the scenario expects. */
-export function renderBenchMarkdown(report: BenchReport): string {
-  const lines = [
-    `Benchmark: ${report.seeds} seeds per scenario and policy.`,
-    '',
-    '| scenario | expect | policy | correct | promoted | rolled back | undecided | excess failures (median / p95) | minutes to decision (median / p95) |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ];
-  for (const row of report.results) {
-    const correct = row.expect === 'promote' ? row.promoted : row.expect === 'rollback' ? row.rolledBack : undefined;
-    lines.push(
-      `| ${row.scenario} | ${row.expect ?? '–'} | ${row.policy} | ${correct === undefined ? '–' : percent(correct, row.runs)} | ${row.promoted} | ${row.rolledBack} | ${row.undecided} | ${cell(row.excessFailures.median)} / ${cell(row.excessFailures.p95)} | ${cell(row.minutesToDecision.median)} / ${cell(row.minutesToDecision.p95)} |`,
-    );
-  }
-  return lines.join('\n') + '\n';
-}
-
-async function defaultEngine(): Promise<BenchEngine> {
-  // Loaded on use: the benchmark pulls in the simulator and every policy.
-  const bench = (await import(BENCH_MODULE)) as BenchEngine;
-  return bench;
-}
-
-/** src/bench's entry point (engineer A's); named here once. */
-const BENCH_MODULE = '../bench/index.ts';
-
 /** Runs the benchmark and prints the table (or JSON). Exit 0 when it ran. */
-export async function benchCommand(rawOptions: BenchOptions, io: CliIo, engine?: BenchEngine): Promise<ExitCode> {
+export async function benchCommand(rawOptions: BenchOptions, io: CliIo, engine: BenchEngine = ENGINE): Promise<ExitCode> {
   const parsed = benchOptionsSchema.safeParse(rawOptions);
   if (!parsed.success) throw new InvalidRequestError(zodLine(parsed.error));
   const options = parsed.data;
   const scenarios = loadBenchScenarios(Array.isArray(options.scenarios) ? options.scenarios : [options.scenarios], io.cwd);
-  const bench = engine ?? (await defaultEngine());
+  const bench = engine;
   if (!options.json) io.stderr.write(`Running ${scenarios.length} scenario(s) × ${options.seeds} seed(s) × ${options.policies.length} policies…\n`);
   const report = await bench.runBench({ scenarios, seeds: options.seeds, policies: options.policies });
   if (options.out) {
     await bench.writeBenchOutputs(report, resolve(io.cwd, options.out));
     if (!options.json) io.stderr.write(`Wrote the report to ${options.out}\n`);
   }
-  io.stdout.write(options.json ? `${JSON.stringify(report)}\n` : renderBenchMarkdown(report));
+  io.stdout.write(options.json ? `${JSON.stringify(report)}\n` : bench.renderMarkdown(report));
   return EXIT.ok;
 }

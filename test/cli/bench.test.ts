@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { benchCommand, POLICY_NAMES, renderBenchMarkdown, type BenchEngine, type BenchReport } from '../../src/cli/bench.ts';
+import { DEFAULT_POLICIES, type BenchReport } from '../../src/bench/index.ts';
+import { benchCommand, type BenchEngine } from '../../src/cli/bench.ts';
 import { bufferIo } from '../../src/cli/io.ts';
+import { main } from '../../src/cli/main.ts';
 
 const SCENARIO = {
   name: 'error-3x',
@@ -15,30 +17,27 @@ const SCENARIO = {
   candidate: { errorRate: 0.015 },
 };
 
-function recordingEngine(): BenchEngine & { calls: unknown[]; written: string[] } {
-  const calls: unknown[] = [];
+function recordingEngine(): BenchEngine & { calls: { seeds: number; policies: string[]; scenarios: { name: string }[] }[]; written: string[] } {
+  const calls: { seeds: number; policies: string[]; scenarios: { name: string }[] }[] = [];
   const written: string[] = [];
   return {
     calls,
     written,
     runBench: (input) => {
       calls.push(input);
-      return {
+      const report: BenchReport = {
         seeds: input.seeds,
-        results: input.policies.map((policy) => ({
-          scenario: input.scenarios[0]!.name,
-          expect: 'rollback' as const,
-          policy,
-          runs: input.seeds,
-          promoted: 1,
-          rolledBack: input.seeds - 1,
-          undecided: 0,
-          excessFailures: { median: 9, p95: 21.25 },
-          minutesToDecision: { median: 11, p95: 19 },
-        })),
-      } satisfies BenchReport;
+        policies: input.policies,
+        scenarios: input.scenarios.map((scenario) => ({ name: scenario.name, description: scenario.description })),
+        results: [],
+        targets: [],
+        skipped: [],
+        elapsedMs: 1,
+      };
+      return report;
     },
     writeBenchOutputs: (_report, dir) => void written.push(dir),
+    renderMarkdown: (report) => `table of ${report.scenarios.map((scenario) => scenario.name).join(', ')} × ${report.seeds}\n`,
   };
 }
 
@@ -49,7 +48,7 @@ function scenarioDir(): string {
 }
 
 describe('coalmine bench', () => {
-  it('hands the scenarios, seeds and policies to the benchmark and prints a Markdown table', async () => {
+  it('hands the scenarios, seeds and policies to the benchmark and prints its Markdown', async () => {
     const dir = scenarioDir();
     const engine = recordingEngine();
     const io = bufferIo({ cwd: dir });
@@ -59,10 +58,10 @@ describe('coalmine bench', () => {
     expect(code).toBe(0);
     expect(engine.calls).toHaveLength(1);
     expect(engine.calls[0]).toMatchObject({ seeds: 50, policies: ['coalmine', 'sprt-oracle'], scenarios: [{ name: 'error-3x' }] });
-    expect(io.stdout.text).toContain('| error-3x | rollback | coalmine | 98% | 1 | 49 | 0 | 9 / 21.3 | 11 / 19 |');
+    expect(io.stdout.text).toBe('table of error-3x × 50\n');
   });
 
-  it('prints the report as one JSON object with --json, and writes it with --out', async () => {
+  it('defaults to 200 seeds and every policy, prints one JSON object with --json, and writes it with --out', async () => {
     const dir = scenarioDir();
     const engine = recordingEngine();
     const io = bufferIo({ cwd: dir });
@@ -72,7 +71,7 @@ describe('coalmine bench', () => {
     expect(code).toBe(0);
     const report = JSON.parse(io.stdout.text);
     expect(report.seeds).toBe(200);
-    expect(report.results.map((row: { policy: string }) => row.policy)).toEqual([...POLICY_NAMES]);
+    expect(report.policies).toEqual([...DEFAULT_POLICIES]);
     expect(engine.written).toEqual([join(dir, 'bench-out')]);
   });
 
@@ -80,9 +79,21 @@ describe('coalmine bench', () => {
     await expect(benchCommand({ scenarios: ['nowhere'] }, bufferIo(), recordingEngine())).rejects.toThrow('--scenarios: nowhere not found');
   });
 
-  it('renders a dash where a figure is missing', () => {
-    const table = renderBenchMarkdown({ seeds: 1, results: [{ scenario: 's', policy: 'coalmine', runs: 1, promoted: 0, rolledBack: 0, undecided: 1, excessFailures: { median: null, p95: null }, minutesToDecision: { median: null, p95: null } }] });
+  it('runs the real benchmark through main and prints the contract fields with --json', async () => {
+    const dir = scenarioDir();
+    const io = bufferIo({ cwd: dir });
 
-    expect(table).toContain('| s | – | coalmine | – | 0 | 0 | 1 | – / – | – / – |');
+    const code = await main(['node', 'coalmine', 'bench', '--scenarios', 'error-3x.json', '--seeds', '3', '--policies', 'coalmine', '--json', '--out', 'out'], io);
+
+    expect(code).toBe(0);
+    const report = JSON.parse(io.stdout.text);
+    expect(report.seeds).toBe(3);
+    expect(report.results).toHaveLength(1);
+    const row = report.results[0];
+    expect(row).toMatchObject({ scenario: 'error-3x', expect: 'rollback', policy: 'coalmine', runs: 3 });
+    expect(row.promoted + row.rolledBack + row.undecided).toBe(3);
+    expect(row.excessFailures).toHaveProperty('median');
+    expect(row.minutesToDecision).toHaveProperty('p95');
+    expect(existsSync(join(dir, 'out', 'results.md'))).toBe(true);
   });
 });
