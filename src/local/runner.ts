@@ -72,6 +72,11 @@ export interface RunLocalOptions {
   steps?: (ports: Ports) => Steps;
   /** ASL text to run; default: statemachine/canary.asl.json. */
   definition?: string;
+  /**
+   * Stops the execution when it aborts, as StopExecution (or the execution's timeout) would: no Catch
+   * runs, and the run fails with `ExecutionAbortedError`. Fault tests use it for aborted and timed-out executions.
+   */
+  signal?: AbortSignal;
 }
 
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
@@ -111,6 +116,8 @@ export async function runLocal(options: RunLocalOptions): Promise<RunResult> {
       StateMachine: { Id: `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${STATE_MACHINE_NAME}`, Name: STATE_MACHINE_NAME },
     },
   });
+  if (options.signal?.aborted) execution.abort();
+  else options.signal?.addEventListener('abort', () => execution.abort(), { once: true });
   const reading = trace.read(execution.eventLogs);
 
   let output: unknown;
