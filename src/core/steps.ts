@@ -48,7 +48,8 @@ export interface Steps {
 }
 
 export interface CleanupResult {
-  action: 'restored' | 'none';
+  /** `released`: someone else had changed the alias; their routing was kept and only the mark taken off. */
+  action: 'restored' | 'released' | 'none';
   reason: string;
   functionName?: string;
   alias?: string;
@@ -285,7 +286,9 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
     const alias = await router.getAlias(p.functionName, p.alias);
     const mark = readOwnerMark(alias.description);
     const ours = mark?.owner === execution.name;
-    const changedBySomeoneElse = ours && alias.revisionId !== state.progress.revisionId && !sameRouting(alias, { version: p.stableVersion, weights: {} });
+    // A routing this canary writes itself may carry a newer revision than the state knows: a Shift
+    // whose answer was lost (its Lambda timed out after UpdateAlias). That is ours to undo, not someone else's.
+    const changedBySomeoneElse = ours && alias.revisionId !== state.progress.revisionId && !isCanaryRouting(alias, mark, p.strategy.steps);
     let after = alias;
     const notes: string[] = [];
     if (ours && changedBySomeoneElse) {
@@ -323,7 +326,7 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
       error,
       outcome: {
         result: 'failed',
-        reason: target?.action === 'restored' ? `${reason}; ${target.reason}` : `${reason}; the alias was not touched`,
+        reason: target && target.action !== 'none' ? `${reason}; ${target.reason}` : `${reason}; the alias was not touched`,
         ...(target?.functionName ? { functionName: target.functionName, alias: target.alias } : {}),
         finishedAt: iso(clock.now()),
       },
@@ -351,6 +354,11 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
     if (mark?.owner !== owner) {
       return { action: 'none', reason: `alias ${functionName}:${aliasName} is not owned by ${owner}; left as it is`, functionName, alias: aliasName, version: alias.version };
     }
+    if (!isCanaryRouting(alias, mark)) {
+      // Someone changed the alias by hand but left the mark: keep their version and routing, only let go.
+      const released = await router.updateAlias(functionName, aliasName, { description: mark.original }, alias.revisionId);
+      return { action: 'released', reason: `alias ${functionName}:${aliasName} was changed by someone else (version ${released.version}${routingNote(released)}); Coalmine left their change and let go of the alias`, functionName, alias: aliasName, version: released.version };
+    }
     const after = await router.updateAlias(functionName, aliasName, { version: mark.stable, weights: {}, description: mark.original }, alias.revisionId);
     return { action: 'restored', reason: `alias ${functionName}:${aliasName} restored to version ${after.version} and let go`, functionName, alias: aliasName, version: after.version };
   }
@@ -366,7 +374,9 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
     } catch {
       return { action: 'none', reason: `execution ${name}'s input is not JSON (it may have been truncated); cannot find its alias` };
     }
-    return restoreIfOwned(request, name);
+    const result = await restoreIfOwned(request, name);
+    // Say why Cleanup ran: the person reading it was not there when the execution stopped.
+    return { ...result, reason: `execution ${name} ${status === 'TIMED_OUT' ? 'timed out' : status.toLowerCase()}: ${result.reason}` };
   }
 
   return { plan, shift, evaluate, promote, rollback, cleanup };
@@ -456,6 +466,19 @@ function assertOwned(alias: AliasState, state: CanaryState, execution: Execution
     throw new AliasChangedError(`alias ${where} was changed by someone else (now version ${alias.version}${routingNote(alias)}); Coalmine stops and leaves their change`);
   }
   return alias;
+}
+
+/**
+ * True when the alias is routed as this canary itself routes it: on the stable version, with weight
+ * only on the candidate (at one of `steps`, when the plan's steps are known). Anything else was done
+ * by someone else.
+ */
+function isCanaryRouting(alias: AliasState, mark: { stable: string; candidate: string }, steps?: readonly number[]): boolean {
+  const weighted = Object.entries(alias.weights).filter(([, weight]) => weight > 0);
+  return (
+    alias.version === mark.stable &&
+    weighted.every(([version, weight]) => version === mark.candidate && (steps === undefined || steps.some((step) => Math.abs(step - weight) < 1e-6)))
+  );
 }
 
 function sameRouting(alias: AliasState, target: { version: string; weights: Record<string, number> }): boolean {
