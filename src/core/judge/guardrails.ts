@@ -5,14 +5,16 @@
  * A limit read off one noisy minute would false-alarm (a 2%-baseline function's canary of 60
  * requests a minute sees 3/60 = 5% minutes), so each limit trips only on statistical evidence that
  * the candidate's true figure is beyond it. Their false alarms are counted in the α budget:
- * guardrails share GUARDRAIL_ALPHA_SHARE of α, a third each, spent over the looks as δ·6/(π²t²).
+ * guardrails share GUARDRAIL_ALPHA_SHARE of α, a third each (the rate bounds spend theirs over the
+ * looks as δ·6/(π²t²); the p99 e-process needs no such split).
  *
  * - error and throttle rates: a Chernoff bound on the look's window (x of n beyond the limit);
  * - p99: CloudWatch gives the minute's p99, not counts beyond the limit. If the true p99 is within
  *   the limit, a minute of n invocations shows a p99 above it with probability at most
  *   q = P(Binomial(n, 1%) ≥ n − ⌈0.99n⌉ + 1) (distribution-free), so each minute's "above / not
  *   above" feeds an e-process (alternative: above with probability 0.95). It trips after a run of
- *   minutes above the limit — from about 4 minutes at 100 requests a minute — not on one minute.
+ *   minutes above the limit (about 6 minutes in a row at 100 requests a minute, 8 at 300), never on
+ *   one minute.
  */
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
 import { formatCount, formatRate, round } from './check.ts';
@@ -41,7 +43,10 @@ export const guardrailsCheck: JudgeCheck = {
   run({ judge, window, look, memory }: CheckInput): CheckResult {
     const { settings } = judge;
     const state = readMemory(memory);
-    const delta = lookLevel((settings.alpha * GUARDRAIL_ALPHA_SHARE) / GUARDRAIL_KINDS, look);
+    const kindAlpha = (settings.alpha * GUARDRAIL_ALPHA_SHARE) / GUARDRAIL_KINDS;
+    // Fixed-sample bounds on this look's window spend a shrinking part of their share at each look;
+    // the p99 e-process is valid at every look by itself (Ville), so it gets its share whole.
+    const delta = lookLevel(kindAlpha, look);
     const reasons: string[] = [];
     const { candidate } = window;
 
@@ -74,7 +79,7 @@ export const guardrailsCheck: JudgeCheck = {
           state.p99 += Math.log((1 - P99_ALTERNATIVE) / (1 - q));
         }
       }
-      if (state.p99 >= Math.log(1 / delta)) {
+      if (state.p99 >= Math.log(1 / kindAlpha)) {
         reasons.push(`guardrail: the candidate's p99 is above the ${formatCount(settings.maxP99Ms)} ms limit (${plural(minutesAbove)} above it in this window, up to ${formatCount(worstP99)} ms)`);
       }
     }

@@ -41,7 +41,7 @@ export function klBernoulli(q: number, p: number): number {
  * Coarse on purpose: it is what the execution state carries, and the mixture only needs its
  * alternatives within a factor √2 of the truth (the loss is then under 6% of the evidence rate).
  */
-export const RATIO_GRID: readonly number[] = Array.from({ length: 19 }, (_, i) => Math.SQRT2 ** (i - 8));
+export const RATIO_GRID: readonly number[] = Array.from({ length: 19 }, (_, i) => 2 ** ((i - 8) / 2));
 /** Index of ρ = 1 in RATIO_GRID. */
 export const RATIO_ONE = 8;
 

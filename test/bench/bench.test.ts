@@ -1,0 +1,117 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InvalidRequestError } from '../../src/core/errors.ts';
+import { runBench, writeBenchOutputs } from '../../src/bench/index.ts';
+import { hodgesLehmann } from '../../src/bench/policies/kayenta.ts';
+import { POLICIES } from '../../src/bench/policies/index.ts';
+import type { ObservedMinute, PolicyContext } from '../../src/bench/policy.ts';
+import { prepareRun, runPolicy } from '../../src/bench/run.ts';
+import { loadScenario } from '../../src/sim/scenario.ts';
+
+const withoutTime = (report: ReturnType<typeof runBench>) => ({ ...report, elapsedMs: 0, targets: report.targets.filter((t) => !t.target.includes('60 s')) });
+
+describe('runBench', () => {
+  const scenarios = ['healthy', 'error-10x', 'latency-p99-2x'].map((name) => loadScenario(name));
+  const report = runBench({ scenarios, seeds: 4 });
+
+  it('reports every scenario × policy with the contract fields', () => {
+    expect(report.seeds).toBe(4);
+    expect(report.results).toHaveLength(3 * 5);
+    for (const row of report.results) {
+      expect(row.runs).toBe(4);
+      expect(row.promoted + row.rolledBack + row.undecided).toBe(4);
+      expect(row.excessFailures).toHaveProperty('median');
+      expect(row.excessFailures).toHaveProperty('p95');
+      expect(row.minutesToDecision).toHaveProperty('median');
+    }
+  });
+
+  it("rolls back a candidate failing ten times as often and one with a slow tail, and promotes a healthy one, with Coalmine's judge", () => {
+    const coalmine = (scenario: string) => report.results.find((r) => r.scenario === scenario && r.policy === 'coalmine')!;
+    expect(coalmine('error-10x').rolledBack).toBe(4);
+    expect(coalmine('latency-p99-2x').rolledBack).toBe(4);
+    expect(coalmine('healthy').promoted).toBe(4);
+  });
+
+  it('gives the same report for the same seeds', () => {
+    expect(withoutTime(runBench({ scenarios, seeds: 4 }))).toEqual(withoutTime(report));
+  });
+
+  it('refuses an unknown policy', () => {
+    expect(() => runBench({ scenarios, seeds: 1, policies: ['magic'] })).toThrow(InvalidRequestError);
+  });
+
+  it('writes results.md, results.json and the blast-radius plot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coalmine-bench-'));
+    const paths = await writeBenchOutputs(report, dir);
+    expect(JSON.parse(readFileSync(paths.json, 'utf8')).results).toHaveLength(15);
+    expect(readFileSync(paths.markdown, 'utf8')).toContain('| healthy | promote | coalmine |');
+    expect(readFileSync(paths.svg, 'utf8')).toMatch(/^<svg[\s\S]*coalmine[\s\S]*<\/svg>/);
+  });
+});
+
+describe('runPolicy', () => {
+  it('counts what a wrong promotion keeps costing until the horizon', () => {
+    const setting = prepareRun(loadScenario('error-3x'), 1);
+    const promoteAtOnce = { name: 'yes', summary: '', start: () => ({ weight: () => 10, observe: () => 'promote' as const }) };
+    const rollBackAtOnce = { name: 'no', summary: '', start: () => ({ weight: () => 10, observe: () => 'rollback' as const }) };
+    const promoted = runPolicy(promoteAtOnce, setting);
+    const rolledBack = runPolicy(rollBackAtOnce, setting);
+    // 120 minutes × 600 requests × 1% extra errors ≈ 720.
+    expect(promoted.excessFailures).toBeGreaterThan(600);
+    expect(rolledBack.excessFailures).toBeLessThan(5);
+    expect(rolledBack.minutesToDecision).toBe(1);
+  });
+});
+
+describe('peer policies', () => {
+  const context = { truth: { stableErrorRate: 0.005, candidateErrorRate: 0.005 } } as PolicyContext;
+  const seen = (minute: number, candidate: [number, number], stable: [number, number] = [540, 3]): ObservedMinute => ({
+    minute,
+    candidate: { invocations: candidate[0], errors: candidate[1], throttles: 0 },
+    stable: { invocations: stable[0], errors: stable[1], throttles: 0 },
+  });
+
+  it('flagger-threshold advances 10 points a passed minute, holds on a failed one, and rolls back at the tick after the fifth failure', () => {
+    const run = POLICIES['flagger-threshold']!.start(context);
+    expect(run.weight()).toBe(10);
+    expect(run.observe(seen(0, [60, 0]))).toBe('continue');
+    expect(run.weight()).toBe(20);
+    for (let i = 1; i <= 5; i++) expect(run.observe(seen(i, [120, 5]))).toBe('continue');
+    expect(run.weight()).toBe(20);
+    expect(run.observe(seen(6, [120, 0]))).toBe('rollback');
+  });
+
+  it('flagger-threshold promotes after a passed check at 50%', () => {
+    const run = POLICIES['flagger-threshold']!.start(context);
+    const actions = [0, 1, 2, 3, 4].map((i) => run.observe(seen(i, [100, 0])));
+    expect(actions).toEqual(['continue', 'continue', 'continue', 'continue', 'promote']);
+  });
+
+  it('codedeploy-alarm promotes after five quiet minutes and rolls back on an alias error rate above max(1%, 2× usual)', () => {
+    const quiet = POLICIES['codedeploy-alarm']!.start(context);
+    expect([0, 1, 2, 3, 4].map((i) => quiet.observe(seen(i, [60, 0])))).toEqual(['continue', 'continue', 'continue', 'continue', 'promote']);
+    const loud = POLICIES['codedeploy-alarm']!.start(context);
+    expect(loud.observe(seen(0, [60, 5], [540, 2]))).toBe('rollback');
+    expect(POLICIES['codedeploy-alarm-strict']!.start(context).observe(seen(0, [60, 0], [540, 1]))).toBe('rollback');
+  });
+
+  it("sprt-oracle rolls back at Wald's boundary", () => {
+    const run = POLICIES['sprt-oracle']!.start({ ...context, truth: { stableErrorRate: 0.005, candidateErrorRate: 0.05 }, strategy: { name: 'x', steps: [10], intervalMinutes: 5 } } as PolicyContext);
+    // ln(0.05/0.005) per error ≈ 2.30; ln(0.95/0.995) per success ≈ −0.046: 3 errors in 10 requests cross ln 99 ≈ 4.6.
+    expect(run.observe(seen(0, [10, 1]))).toBe('continue');
+    expect(run.observe(seen(1, [10, 2]))).toBe('rollback');
+  });
+});
+
+describe('hodgesLehmann', () => {
+  it("gives the median pairwise difference and Mann–Whitney's interval (complete separation of 5 vs 5 at 98%)", () => {
+    const { estimate, lower, upper } = hodgesLehmann([6, 7, 8, 9, 10], [1, 2, 3, 4, 5], 0.98);
+    expect(estimate).toBe(5);
+    // k = ⌊12.5 − 2.326·√(25·11/12)⌋ = 1: the interval spans the smallest to the largest difference.
+    expect(lower).toBe(1);
+    expect(upper).toBe(9);
+  });
+});
