@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { HistoryEntry } from '../../src/aws/stepfunctions.ts';
+import { emptyProgress, endingOf, readProgress } from '../../src/cli/follow.ts';
+
+const ARN = 'arn:aws:states:eu-west-1:123456789012:execution:Coalmine:run-1';
+const start = () => emptyProgress({ executionArn: ARN, name: 'run-1', startedAt: '2024-05-14T09:00:00.000Z' });
+const evaluate = (id: number, minute: number, decision: string): HistoryEntry => ({
+  id,
+  at: new Date(Date.parse('2024-05-14T09:00:00.000Z') + minute * 60_000).toISOString(),
+  type: 'TaskStateExited',
+  state: 'Evaluate the canary',
+  output: JSON.stringify({ progress: { stepIndex: 0, weight: 10 }, verdict: { decision, reasons: [`${decision} because`], figures: { n: 100, nested: { not: 'a figure' } } } }),
+});
+
+describe('readProgress', () => {
+  it('reads each decision once, however often a page is read again', () => {
+    const entries = [evaluate(1, 5, 'hold'), evaluate(2, 10, 'advance')];
+
+    const once = readProgress(start(), entries);
+    const twice = readProgress(once, [...entries, evaluate(3, 15, 'promote')]);
+
+    expect(twice.decisions.map((decision) => [decision.minute, decision.decision])).toEqual([
+      [5, 'hold'],
+      [10, 'advance'],
+      [15, 'promote'],
+    ]);
+    expect(twice.decisions[0]!.figures).toEqual({ n: 100 });
+  });
+
+  it('takes the state from a Lambda result when only TaskSucceeded carries it', () => {
+    const progress = readProgress(start(), [
+      { id: 1, at: '2024-05-14T09:20:00.000Z', type: 'ExecutionSucceeded', output: JSON.stringify({ Payload: { outcome: { result: 'promoted', reason: 'all good', alias: { version: '13', routing: {} } } } }) },
+    ]);
+
+    expect(progress.status).toBe('SUCCEEDED');
+    expect(endingOf(progress)).toMatchObject({ outcome: 'promoted', reason: 'all good', exitCode: 0 });
+  });
+
+  it('calls a skipped canary a failure to act on, exit 1', () => {
+    const progress = readProgress(start(), [
+      { id: 1, at: '2024-05-14T09:00:01.000Z', type: 'SucceedStateEntered', state: 'Skipped' },
+      { id: 2, at: '2024-05-14T09:00:01.000Z', type: 'ExecutionSucceeded', output: JSON.stringify({ skipped: true, status: 'function has no coalmine:alias tag' }) },
+    ]);
+
+    expect(endingOf(progress)).toEqual({ outcome: 'failed', reason: 'Coalmine skipped this canary: function has no coalmine:alias tag', exitCode: 1 });
+  });
+
+  it('ignores outputs that are not JSON', () => {
+    const progress = readProgress(start(), [{ id: 1, at: '2024-05-14T09:01:00.000Z', type: 'TaskStateExited', state: 'Evaluate the canary', output: 'not json' }]);
+
+    expect(progress.decisions).toEqual([]);
+    expect(progress.lastEventId).toBe(1);
+  });
+});
