@@ -47,6 +47,8 @@ export type RawRequest = z.input<typeof requestSchema>;
 /** A request that passed validation, with names normalised. */
 export interface CanaryRequest {
   functionName: string;
+  /** The unqualified function ARN when the request gave one: Plan checks it names the function it found (account and region). */
+  functionArn?: string;
   alias: string;
   /** A version number, or `latest` for the newest published version. */
   candidateVersion: string;
@@ -69,7 +71,7 @@ export function parseRequest(input: unknown): CanaryRequest {
     throw new InvalidRequestError(`request: must be a JSON object, got ${describe(input)}`);
   }
   const parsed = requestSchema.safeParse(input);
-  if (!parsed.success) throw new InvalidRequestError(firstIssue(parsed.error));
+  if (!parsed.success) throw new InvalidRequestError(firstIssue(parsed.error, input));
   const request = parsed.data;
 
   const functionName = normaliseFunctionName(request.functionName);
@@ -83,6 +85,7 @@ export function parseRequest(input: unknown): CanaryRequest {
   }
   return {
     functionName,
+    ...(functionName === request.functionName ? {} : { functionArn: request.functionName }),
     alias: request.alias,
     candidateVersion,
     ...(stableVersion === undefined ? {} : { stableVersion }),
@@ -115,7 +118,7 @@ function normaliseVersion(value: string, field: string, allowLatest: boolean): s
 }
 
 /** One line from zod's first issue: the field's path and why, with a suggestion for unknown keys. */
-function firstIssue(error: z.ZodError): string {
+function firstIssue(error: z.ZodError, input: unknown): string {
   const issue = error.issues[0]!;
   const path = issue.path.length ? issue.path.map(String).join('.') : 'request';
   if (issue.code === 'unrecognized_keys') {
@@ -125,8 +128,23 @@ function firstIssue(error: z.ZodError): string {
     const suggestion = closest(key, candidates);
     return `${clip(where)}: unknown field${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${path}: is required`;
+  // zod does not keep the input in its issues: look the value up, so a wrong type is not called missing.
+  const value = valueAt(input, issue.path);
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && value === undefined) return `${path}: is required`;
+  if (issue.code === 'invalid_union') {
+    const expected = path === 'strategy' ? 'a strategy name or { "steps": [...], "intervalMinutes": n }' : 'a version number (a string of digits or a number)';
+    return `${path}: expected ${expected}, got ${describe(value)}`;
+  }
   return `${path}: ${issue.message}`;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 function knownKeysAt(path: PropertyKey[]): string[] {
