@@ -9,6 +9,7 @@ import {
   AliasAlreadyRoutedError,
   AliasChangedError,
   CanaryInProgressError,
+  FunctionNotFoundError,
   InvalidRequestError,
   InvalidVersionError,
 } from './errors.ts';
@@ -93,6 +94,10 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
 
     // Everything is checked before the alias is touched.
     const fn = await functions.getFunction(request.functionName);
+    if (request.functionArn !== undefined && request.functionArn !== fn.functionArn) {
+      // Only the name reaches the Lambda API: an ARN of another account or region would canary this one's namesake.
+      throw new FunctionNotFoundError(`functionName: ${request.functionArn} is not in Coalmine's account and region (${fn.functionArn}); deploy Coalmine there`);
+    }
     const alias = await router.getAlias(fn.functionName, request.alias);
     const mark = readOwnerMark(alias.description);
     if (mark && mark.owner !== execution.name) {
