@@ -71,6 +71,11 @@ export interface QueueMinute {
   visible: number;
   ageOfOldestSeconds: number;
   dlqVisible: number;
+  /**
+   * ApproximateNumberOfMessagesNotVisible (received, not yet deleted nor visible again). Lets the
+   * judge tell batches still running at the minute's end from messages that failed.
+   */
+  notVisible?: number;
 }
 
 /** One settled minute: each version's figures, or null when there was no datapoint. */

@@ -836,7 +836,8 @@ export function queueMinuteSource(context: MinuteSourceContext, settings: QueueA
       const record = model.minute(index);
       if (!record) throw new RangeError(`queue model: minute ${index} was not simulated`);
       dlqDepths[index] = record.queue.dlqVisible;
-      const { inFlight: _inFlight, ...queue } = record.queue;
+      const { inFlight, ...figures } = record.queue;
+      const queue: QueueMinute = { ...figures, notVisible: inFlight };
       return {
         stable: model.versionMinute(index, 'stable') ?? { invocations: 0, errors: 0, throttles: 0 },
         candidate: model.versionMinute(index, 'candidate') ?? { invocations: 0, errors: 0, throttles: 0 },

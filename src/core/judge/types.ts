@@ -4,6 +4,7 @@
  * execution state (keep it small: a few hundred bytes).
  */
 import type { Baseline, MetricsWindow } from '../ports.ts';
+import type { QueueJudgeSetup } from './queue.ts';
 import type { AnalysisSettings } from './settings.ts';
 
 /** Where the canary stands when the judge looks. */
@@ -18,6 +19,8 @@ export interface JudgeContext {
   isFinalStep: boolean;
   /** Settled minutes observed at this step's weight so far (including this window). */
   minutesInStep: number;
+  /** SQS-triggered canaries: the queue's settings from the plan (`queueJudgeSetup(plan.queue)`). */
+  queue?: QueueJudgeSetup;
 }
 
 /**

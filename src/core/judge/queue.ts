@@ -1,0 +1,393 @@
+/**
+ * The queue checks of an SQS-triggered canary: queue-wide trends against the baseline taken before
+ * the first shift. SQS metrics are queue-wide, and a retried message may land on either version, so
+ * these judge the queue as a whole, next to the per-version error and latency tests (which see
+ * invocations, i.e. batches, by `ExecutedVersion`).
+ *
+ * - Retry rate, 1 − deleted/received. A partial batch failure is no Lambda error, so a candidate
+ *   that fails some messages (and reports them with ReportBatchItemFailures) shows up here only.
+ *   Tested sequentially (anytime-valid): failures ≈ Poisson(λ·received), where λ is the baseline's
+ *   rate bounded from above at level α/2 plus what a candidate "no worse" may add at its weight,
+ *   w·max((tolerance − 1)·λ, margin) (the request's errorTolerance and errorMargin). The e-value is
+ *   a mixture over θ > 1 of Π exp(F_t·ln θ − (θ−1)·λ_t·R_t); by Ville's inequality it reaches 2/α
+ *   with probability ≤ α/2 however often Coalmine looks. Counts are divided by a dispersion factor
+ *   (a returned batch fails all its messages at once without ReportBatchItemFailures; the baseline's
+ *   own minute-to-minute spread) so that clumped failures are not read as evidence.
+ * - Retry storm: a look's window in which a large share of received messages came back rolls back
+ *   at once.
+ * - Backlog and age of the oldest message: roll back when, for `trendMinutes` minutes in a row,
+ *   the queue holds far more than it ever did in the baseline and keeps growing while arrivals are
+ *   no higher than the baseline saw. Bursts are excused (arrivals explain them, and they drain);
+ *   a backlog that grows at normal arrivals means the consumers fell behind. ApproximateAgeOf-
+ *   OldestMessage ignores messages received three or more times, so poison messages do not move it.
+ * - DLQ growth: more dead letters since the canary began than the baseline's pace allows (twice its
+ *   rate, plus noise, plus a small allowance) rolls back at once.
+ * - Missing queue metrics, or no queue baseline, make the look inconclusive: never healthy.
+ *
+ * @example
+ * // src/core/judge/queue-checks.ts
+ * export const queueChecks: JudgeCheck[] = [queueTrendCheck];
+ */
+import type { QueueMinute } from '../ports.ts';
+import type { PlanQueue } from '../state.ts';
+import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
+import { formatCount, formatEvidence, formatRate, round } from './check.ts';
+import type { Figures } from './types.ts';
+
+/** What the queue checks need to know of the queue (from the plan). */
+export interface QueueJudgeSetup {
+  batchSize: number;
+  reportBatchItemFailures: boolean;
+  visibilityTimeoutSeconds: number;
+  batchingWindowSeconds: number;
+  /** Absent: the queue has no DLQ. */
+  maxReceiveCount?: number;
+}
+
+/** The plan's queue as the judge needs it (the core passes it as `context.queue`). */
+export function queueJudgeSetup(queue: PlanQueue): QueueJudgeSetup {
+  return {
+    batchSize: queue.batchSize,
+    reportBatchItemFailures: queue.reportBatchItemFailures,
+    visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
+    batchingWindowSeconds: queue.batchingWindowSeconds,
+    ...(queue.dlq ? { maxReceiveCount: queue.dlq.maxReceiveCount } : {}),
+  };
+}
+
+/** Limits of the queue checks. Sized on the SQS scenarios (docs/sqs.md), not on one run. */
+export const QUEUE_CHECK_DEFAULTS = {
+  /** Minutes in a row that the backlog (or the age of the oldest message) must grow before it rolls back. */
+  trendMinutes: 5,
+  /** Backlog "far above the baseline": above this many times the baseline's largest backlog… */
+  backlogFactor: 2,
+  /** …and above the baseline's largest backlog plus this share of a minute's arrivals. */
+  backlogArrivalShare: 0.5,
+  /** Age "far above the baseline": above this many times the baseline's oldest message… */
+  ageFactor: 2,
+  /** …and at least this many seconds older than it. */
+  ageMarginSeconds: 120,
+  /** Retry storm: a window in which this share of received messages came back (and at least 10 × the baseline's). */
+  stormRetryRate: 0.2,
+  stormBaselineMultiple: 10,
+  /** Dead letters tolerated beyond the baseline's pace. */
+  dlqAllowance: 2,
+  /** The DLQ may grow up to this many times the baseline's pace. */
+  dlqTolerance: 2,
+} as const;
+
+/** Alternatives θ (failure rate / the null's rate) of the retry-rate e-process, equally weighted. */
+const THETAS: readonly number[] = [1.25, 1.5, 2, 3, 5, 10];
+/** Arrivals above the baseline's usual: its largest minute, or its mean + this many Poisson sds. */
+const ARRIVAL_SDS = 3;
+/** Baseline minutes needed to estimate the failures' dispersion. */
+const MIN_MINUTES_FOR_DISPERSION = 5;
+
+/** The baseline's queue figures, summarised once. */
+export interface QueueBaselineSummary {
+  minutes: number;
+  /** Received over the minutes whose failures are counted. */
+  received: number;
+  /** Messages that came back after a receive (see `surfacedFailures`), floored at 0. */
+  failures: number;
+  meanSent: number;
+  maxSent: number;
+  maxVisible: number;
+  maxAgeSeconds: number;
+  /** Dead letters that arrived during the baseline (sum of the DLQ depth's rises). */
+  dlqGrowth: number;
+  /** DLQ depth at the baseline's last minute. */
+  lastDlq: number;
+  /** Variance / mean of the minutes' failures given their receives (1 for Poisson). */
+  dispersion: number;
+  /** ApproximateNumberOfMessagesNotVisible at the baseline's last minute, when known. */
+  lastNotVisible?: number;
+}
+
+/**
+ * Messages received in a minute that came back instead of being deleted. Received − deleted counts
+ * batches still running at the minute's end as failures (a burst fills the pollers, and its batches
+ * would read as a retry storm); with ApproximateNumberOfMessagesNotVisible at both ends, what is
+ * still in flight is left out: it counts once it is visible again (at most a visibility timeout
+ * later) or not at all when it is deleted.
+ *
+ * @example
+ * surfacedFailures({ received: 600, deleted: 560, notVisible: 40 }, 0); // 0: the 40 are still running
+ */
+export function surfacedFailures(minute: Pick<QueueMinute, 'received' | 'deleted' | 'notVisible'>, previousNotVisible: number | undefined): number {
+  const inFlightChange = minute.notVisible !== undefined && previousNotVisible !== undefined ? minute.notVisible - previousNotVisible : 0;
+  return minute.received - minute.deleted - inFlightChange;
+}
+
+/**
+ * Sums the baseline's queue minutes (missing minutes are skipped).
+ *
+ * @example
+ * summariseQueueBaseline(baseline.queue ?? []).failures / summary.received; // the baseline's retry rate
+ */
+export function summariseQueueBaseline(minutes: readonly (QueueMinute | null | undefined)[]): QueueBaselineSummary | undefined {
+  const present = minutes.filter((minute): minute is QueueMinute => minute !== null && minute !== undefined);
+  if (present.length === 0) return undefined;
+  let received = 0;
+  let failures = 0;
+  let sent = 0;
+  let maxSent = 0;
+  let maxVisible = 0;
+  let maxAgeSeconds = 0;
+  let dlqGrowth = 0;
+  // With NotVisible, the first minute only gives the starting point: its in-flight change is unknown.
+  const counted = present[0]!.notVisible !== undefined && present.length > 1 ? present.slice(1) : present;
+  const perMinute: { received: number; failures: number }[] = [];
+  for (let i = 0; i < present.length; i++) {
+    const minute = present[i]!;
+    if (counted.includes(minute)) {
+      const failed = surfacedFailures(minute, present[i - 1]?.notVisible);
+      perMinute.push({ received: minute.received, failures: failed });
+      received += minute.received;
+      failures += failed;
+    }
+    sent += minute.sent;
+    maxSent = Math.max(maxSent, minute.sent);
+    maxVisible = Math.max(maxVisible, minute.visible);
+    maxAgeSeconds = Math.max(maxAgeSeconds, minute.ageOfOldestSeconds);
+    if (i > 0) dlqGrowth += Math.max(0, minute.dlqVisible - present[i - 1]!.dlqVisible);
+  }
+  failures = Math.max(0, failures);
+  const rate = received > 0 ? failures / received : 0;
+  let dispersion = 1;
+  if (perMinute.length >= MIN_MINUTES_FOR_DISPERSION && rate > 0) {
+    let chi = 0;
+    for (const minute of perMinute) {
+      const expected = rate * minute.received;
+      if (expected > 0) chi += (minute.failures - expected) ** 2 / expected;
+    }
+    // Only overdispersion the baseline shows beyond chance (χ² above its 99th percentile, roughly)
+    // counts: a dispersion read off noise would only blunt the test.
+    const degrees = perMinute.length - 1;
+    const ratio = chi / degrees;
+    if (ratio > 1 + 2.33 * Math.sqrt(2 / degrees)) dispersion = ratio;
+  }
+  const last = present[present.length - 1]!;
+  return {
+    minutes: present.length,
+    received,
+    failures,
+    meanSent: sent / present.length,
+    maxSent,
+    maxVisible,
+    maxAgeSeconds,
+    dlqGrowth,
+    lastDlq: last.dlqVisible,
+    dispersion,
+    ...(last.notVisible === undefined ? {} : { lastNotVisible: last.notVisible }),
+  };
+}
+
+/** What the queue checks carry from one look to the next (a few numbers). */
+interface QueueMemory {
+  /** Canary minutes with queue figures. */
+  m: number;
+  /** Σ failures / φ, and Σ λ_t·received_t / φ (expected failures under the null). */
+  f: number;
+  l: number;
+  /** Σ received and Σ surfaced failures since the first look (for figures). */
+  r: number;
+  x: number;
+  /** NotVisible at the end of the last minute seen, and that minute (ISO). */
+  nv: number | null;
+  nvAt: string | null;
+  /** Dead letters since the canary began, and the DLQ depth last seen. */
+  q: number;
+  lastDlq: number | null;
+  /** The last trendMinutes minutes: [sent, visible, ageOfOldestSeconds]. */
+  recent: [number, number, number][];
+}
+
+function readMemory(memory: unknown): QueueMemory {
+  const value = (memory ?? {}) as Partial<QueueMemory>;
+  const number = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
+  return {
+    m: number(value.m),
+    f: number(value.f),
+    l: number(value.l),
+    r: number(value.r),
+    x: number(value.x),
+    nv: typeof value.nv === 'number' ? value.nv : null,
+    nvAt: typeof value.nvAt === 'string' ? value.nvAt : null,
+    q: number(value.q),
+    lastDlq: typeof value.lastDlq === 'number' ? value.lastDlq : null,
+    recent: Array.isArray(value.recent) ? value.recent.filter((row): row is [number, number, number] => Array.isArray(row) && row.length === 3) : [],
+  };
+}
+
+/**
+ * Upper confidence bound on a Poisson mean at level δ, from x events (Wilson–Hilferty, accurate to
+ * a few percent from x = 0 up).
+ */
+export function poissonUpperBound(x: number, delta: number): number {
+  const z = normalQuantileUpper(delta);
+  const k = x + 1;
+  return k * (1 - 1 / (9 * k) + z / (3 * Math.sqrt(k))) ** 3;
+}
+
+/** z with P(Z > z) = δ, for the small δ used here (Abramowitz–Stegun 26.2.23, |error| < 4.5e-4). */
+function normalQuantileUpper(delta: number): number {
+  const p = Math.min(0.5, Math.max(1e-300, delta));
+  const t = Math.sqrt(-2 * Math.log(p));
+  return t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
+}
+
+/** ln of the mixture e-value for "failures at most the null's rate", from the sufficient sums. */
+export function logRetryEvidence(failures: number, expectedUnderNull: number): number {
+  const f = Math.max(0, failures);
+  let max = -Infinity;
+  const terms = THETAS.map((theta) => f * Math.log(theta) - (theta - 1) * expectedUnderNull);
+  for (const term of terms) max = Math.max(max, term);
+  const sum = terms.reduce((total, term) => total + Math.exp(term - max), 0);
+  return max + Math.log(sum / THETAS.length);
+}
+
+/**
+ * The queue-trend check, for `queueChecks` in queue-checks.ts. Reads `window.observations[].queue`,
+ * `judge.baseline.queue` and `judge.context.queue` (the plan's queue; conservative defaults without).
+ */
+export const queueTrendCheck: JudgeCheck = {
+  name: 'queue',
+  alphaWeight: 2,
+  applies: (input) => input.context.trigger === 'sqs',
+  run(input: CheckInput): CheckResult {
+    const { judge, window, alpha } = input;
+    const limits = QUEUE_CHECK_DEFAULTS;
+    const setup = judge.context.queue;
+    const state = readMemory(input.memory);
+    const baseline = summariseQueueBaseline(judge.baseline.queue ?? []);
+    const reasons: { fail: string[]; inconclusive: string[]; pass: string[] } = { fail: [], inconclusive: [], pass: [] };
+
+    const present: { at: string; queue: QueueMinute }[] = [];
+    let missing = 0;
+    for (const observation of window.observations) {
+      if (observation.queue) present.push({ at: observation.minute, queue: observation.queue });
+      else missing++;
+    }
+    const failedQueries = judge.window.failures.filter((failure) => /queue|sqs|dlq|message/i.test(failure.metric));
+    if (missing > 0) reasons.inconclusive.push(`queue metrics missing for ${missing} of ${window.observations.length} minutes: Coalmine does not read missing queue metrics as healthy`);
+    if (failedQueries.length > 0) reasons.inconclusive.push(`queue metrics could not be read (${failedQueries[0]!.message}): inconclusive, not healthy`);
+    if (present.length === 0 && state.m === 0 && reasons.inconclusive.length === 0) reasons.inconclusive.push('no queue minutes have settled yet');
+    if (!baseline) {
+      reasons.inconclusive.push('no queue baseline from before the first shift: retry rate, backlog and dead letters cannot be compared, so the queue is not judged healthy');
+      return result(reasons, { queueBaselineMinutes: 0 }, state);
+    }
+
+    // Dispersion: a returned batch returns all its messages at once without ReportBatchItemFailures.
+    const batchClump = setup ? (setup.reportBatchItemFailures ? 1 : setup.batchSize) : 10;
+    const phi = Math.max(1, Math.min(setup?.batchSize ?? 10, Math.max(batchClump, baseline.dispersion)));
+    const baselineRate = baseline.received > 0 ? baseline.failures / baseline.received : 0;
+    const baselineUpper = baseline.received > 0 ? Math.min(1, (poissonUpperBound(baseline.failures / phi, alpha / 2) * phi) / baseline.received) : 1;
+    const share = Math.min(1, Math.max(0, judge.context.weight / 100));
+    const allowedExtra = share * Math.max((judge.settings.errorTolerance - 1) * baselineUpper, judge.settings.errorMargin);
+    const nullRate = Math.min(1, baselineUpper + allowedExtra);
+
+    let windowReceived = 0;
+    let windowFailures = 0;
+    let previousDlq = state.lastDlq ?? baseline.lastDlq;
+    for (const { at, queue: minute } of present) {
+      // NotVisible corrects received − deleted only across consecutive minutes: the first minute
+      // (and the first after a gap) just gives the starting point.
+      const follows = state.nvAt !== null && Date.parse(at) - Date.parse(state.nvAt) === 60_000;
+      const previousNotVisible = follows && state.nv !== null ? state.nv : undefined;
+      const countable = minute.notVisible === undefined || previousNotVisible !== undefined;
+      state.nv = minute.notVisible ?? null;
+      state.nvAt = at;
+      if (countable) {
+        const failures = surfacedFailures(minute, previousNotVisible);
+        windowReceived += minute.received;
+        windowFailures += failures;
+        state.f += failures / phi;
+        state.l += (nullRate * minute.received) / phi;
+      }
+      state.m++;
+      state.q += Math.max(0, minute.dlqVisible - previousDlq);
+      previousDlq = minute.dlqVisible;
+      state.recent.push([minute.sent, minute.visible, minute.ageOfOldestSeconds]);
+      if (state.recent.length > limits.trendMinutes) state.recent.shift();
+    }
+    if (present.length > 0) state.lastDlq = previousDlq;
+    state.r += windowReceived;
+    state.x += windowFailures;
+
+    // Retry rate: sequential test against the null rate.
+    const logEvidence = logRetryEvidence(state.f, state.l);
+    const threshold = Math.log(2 / alpha);
+    const canaryRate = state.r > 0 ? Math.max(0, state.x) / state.r : 0;
+    if (logEvidence >= threshold) {
+      reasons.fail.push(
+        `queue: messages fail more often since the candidate took traffic: retry rate ${formatRate(canaryRate)} (${formatCount(Math.max(0, state.x))} of ${formatCount(state.r)} received came back) ` +
+          `vs ${formatRate(baselineRate)} before the shift (evidence ${formatEvidence(Math.exp(logEvidence))} ≥ ${formatEvidence(2 / alpha)})`,
+      );
+    }
+    const windowRate = windowReceived > 0 ? Math.max(0, windowFailures) / windowReceived : 0;
+    const stormRate = Math.max(limits.stormRetryRate, limits.stormBaselineMultiple * baselineUpper);
+    if (windowRate >= stormRate && windowFailures / phi >= 10) {
+      reasons.fail.push(`queue: retry storm: ${formatRate(windowRate)} of the ${formatCount(windowReceived)} messages received in this window came back (limit ${formatRate(stormRate)})`);
+    }
+
+    // Backlog and age: sustained growth beyond anything the baseline saw, at normal arrivals.
+    const recent = state.recent;
+    const busyArrivals = Math.max(baseline.maxSent, baseline.meanSent + ARRIVAL_SDS * Math.sqrt(baseline.meanSent));
+    const arrivalsNormal = recent.every(([sent]) => sent <= busyArrivals);
+    const backlogLimit = Math.max(limits.backlogFactor * baseline.maxVisible, baseline.maxVisible + limits.backlogArrivalShare * baseline.meanSent, 2 * (setup?.batchSize ?? 10));
+    const ageLimit = Math.max(limits.ageFactor * baseline.maxAgeSeconds, baseline.maxAgeSeconds + limits.ageMarginSeconds);
+    if (recent.length >= limits.trendMinutes && arrivalsNormal) {
+      const first = recent[0]!;
+      const last = recent[recent.length - 1]!;
+      if (recent.every(([, visible]) => visible > backlogLimit) && last[1] > first[1]) {
+        reasons.fail.push(
+          `queue: the backlog grew for ${recent.length} minutes to ${formatCount(last[1])} visible messages (at most ${formatCount(baseline.maxVisible)} before the shift) while arrivals stayed normal: consumers fell behind`,
+        );
+      }
+      if (recent.every(([, , age]) => age > ageLimit) && last[2] > first[2]) {
+        reasons.fail.push(
+          `queue: the oldest message aged for ${recent.length} minutes to ${formatCount(last[2])} s (at most ${formatCount(baseline.maxAgeSeconds)} s before the shift) while arrivals stayed normal`,
+        );
+      }
+    }
+
+    // Dead letters: beyond the baseline's pace (twice it, plus noise), and a small allowance.
+    const dlqExpected = baseline.minutes > 0 ? (limits.dlqTolerance * baseline.dlqGrowth * state.m) / baseline.minutes : 0;
+    const dlqAllowed = Math.ceil(dlqExpected + 3 * Math.sqrt(dlqExpected)) + limits.dlqAllowance;
+    if (state.q > dlqAllowed) {
+      reasons.fail.push(`queue: ${formatCount(state.q)} messages reached the DLQ since the canary began; the baseline's pace allows ${formatCount(dlqAllowed)}`);
+    }
+
+    // Retries surface one visibility timeout after a failure; a step must last a retry cycle to pass.
+    const retryCycleMinutes = setup ? Math.ceil((setup.visibilityTimeoutSeconds + setup.batchingWindowSeconds) / 60) : 0;
+    if (reasons.fail.length === 0 && judge.context.minutesInStep < retryCycleMinutes) {
+      reasons.inconclusive.push(`queue: retries take ${retryCycleMinutes} min to surface (visibility timeout ${setup!.visibilityTimeoutSeconds} s); not judged healthy before`);
+    }
+    if (reasons.fail.length === 0 && reasons.inconclusive.length === 0) {
+      reasons.pass.push(
+        `queue healthy: retry rate ${formatRate(canaryRate)} (before the shift ${formatRate(baselineRate)}), ${formatCount(recent.at(-1)?.[1] ?? 0)} visible, oldest ${formatCount(recent.at(-1)?.[2] ?? 0)} s, ${formatCount(state.q)} new dead letters`,
+      );
+    }
+
+    const figures: Figures = {
+      queueRetryRate: round(canaryRate, 5),
+      queueBaselineRetryRate: round(baselineRate, 5),
+      queueRetryNullRate: round(nullRate, 5),
+      queueRetryEvidence: round(Math.exp(logEvidence), 3),
+      queueVisible: recent.at(-1)?.[1] ?? null,
+      queueAgeOfOldestSeconds: recent.at(-1)?.[2] ?? null,
+      queueBacklogLimit: Math.round(backlogLimit),
+      queueDeadLetters: state.q,
+      queueDeadLettersAllowed: dlqAllowed,
+      queueBaselineMinutes: baseline.minutes,
+    };
+    return result(reasons, figures, state);
+  },
+};
+
+function result(reasons: { fail: string[]; inconclusive: string[]; pass: string[] }, figures: Figures, state: QueueMemory): CheckResult {
+  const phase = reasons.fail.length > 0 ? 'fail' : reasons.inconclusive.length > 0 ? 'inconclusive' : 'pass';
+  const memory: QueueMemory = { ...state, f: round(state.f, 3), l: round(state.l, 3), x: round(state.x, 3) };
+  return { phase, reasons: [...reasons.fail, ...reasons.inconclusive, ...(phase === 'pass' ? reasons.pass : [])], figures, memory };
+}
