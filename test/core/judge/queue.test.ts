@@ -1,0 +1,248 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { summariseWindow, type CheckResult } from '../../../src/core/judge/check.ts';
+import { assess } from '../../../src/core/judge/index.ts';
+import {
+  logRetryEvidence,
+  poissonUpperBound,
+  queueJudgeSetup,
+  queueTrendCheck,
+  summariseQueueBaseline,
+  surfacedFailures,
+  type QueueJudgeSetup,
+} from '../../../src/core/judge/queue.ts';
+import { analysisSchema } from '../../../src/core/judge/settings.ts';
+import type { JudgeContext, JudgeInput } from '../../../src/core/judge/types.ts';
+import type { Baseline, MeasurementFailure, MinuteObservation, QueueMinute } from '../../../src/core/ports.ts';
+import { Random } from '../../../src/sim/random.ts';
+
+const SETUP: QueueJudgeSetup = { batchSize: 10, reportBatchItemFailures: true, visibilityTimeoutSeconds: 30, batchingWindowSeconds: 0, maxReceiveCount: 5 };
+const ALPHA = 0.002;
+
+function queueMinute(overrides: Partial<QueueMinute> = {}): QueueMinute {
+  return { sent: 600, received: 603, deleted: 600, visible: 2, ageOfOldestSeconds: 25, dlqVisible: 0, notVisible: 3, ...overrides };
+}
+
+/** Fifteen quiet baseline minutes: 0.5% of received messages come back. */
+function baseline(minutes: QueueMinute[] = Array.from({ length: 15 }, () => queueMinute())): Baseline {
+  return { minutes: minutes.length, invocations: 9000, errors: 0, latencyThresholdMs: 400, queue: minutes };
+}
+
+function at(index: number): string {
+  return new Date(Date.UTC(2026, 0, 5, 9, index)).toISOString();
+}
+
+function observation(index: number, queue: QueueMinute | null): MinuteObservation {
+  return { minute: at(index), stable: { invocations: 500, errors: 0, throttles: 0 }, candidate: { invocations: 50, errors: 0, throttles: 0 }, queue };
+}
+
+function judgeInput(minutes: MinuteObservation[], options: { context?: Partial<JudgeContext>; baseline?: Baseline; failures?: MeasurementFailure[] } = {}): JudgeInput {
+  const context: JudgeContext = { trigger: 'sqs', stepIndex: 0, stepCount: 4, weight: 10, isFinalStep: false, minutesInStep: 5, queue: SETUP, ...options.context };
+  return { memory: undefined, window: { minutes, failures: options.failures ?? [] }, baseline: options.baseline ?? baseline(), context, settings: analysisSchema.parse({}) };
+}
+
+/** Runs the check one look per minute, carrying its memory through JSON as the state machine does. */
+function looks(minutes: (QueueMinute | null)[], options: Parameters<typeof judgeInput>[1] = {}, start = 0): CheckResult[] {
+  let memory: unknown;
+  return minutes.map((queue, i) => {
+    const input = judgeInput([observation(start + i, queue)], options);
+    const result = queueTrendCheck.run({ judge: input, window: summariseWindow(input.window.minutes, input.context.weight), look: i + 1, alpha: ALPHA, memory });
+    memory = JSON.parse(JSON.stringify(result.memory));
+    return result;
+  });
+}
+
+describe('queueTrendCheck', () => {
+  it('applies to SQS canaries only', () => {
+    expect(queueTrendCheck.applies(judgeInput([]))).toBe(true);
+    expect(queueTrendCheck.applies(judgeInput([], { context: { trigger: 'api' } }))).toBe(false);
+  });
+
+  it('passes a queue that behaves as it did before the shift', () => {
+    const results = looks(Array.from({ length: 10 }, () => queueMinute()));
+
+    expect(results.at(-1)!.phase).toBe('pass');
+    expect(results.at(-1)!.reasons[0]).toMatch(/^queue healthy: retry rate 0\.50% \(before the shift 0\.50%\)/);
+  });
+
+  it('rolls back when messages come back more often than before the shift, though Lambda counts no errors', () => {
+    // 3% of received messages come back instead of 0.5%: partial batch failures, no invocation errors.
+    const results = looks(Array.from({ length: 10 }, () => queueMinute({ received: 618, deleted: 600 })));
+
+    const failed = results.findIndex((result) => result.phase === 'fail');
+    expect(failed).toBeGreaterThan(0);
+    expect(failed).toBeLessThan(6);
+    expect(results[failed]!.reasons[0]).toMatch(/^queue: messages fail more often since the candidate took traffic: retry rate 2\.9\d%/);
+    expect(results[failed]!.figures['queueRetryEvidence']).toBeGreaterThanOrEqual(2 / ALPHA);
+  });
+
+  it('does not read batches still running at a minute\'s end as failures', () => {
+    // A burst fills the pollers: 40 messages are in flight at the end of minute 1, deleted in minute 2.
+    const burst = [queueMinute({ received: 643, deleted: 600, notVisible: 43 }), queueMinute({ received: 563, deleted: 600, notVisible: 3 })];
+    const results = looks([queueMinute(), ...burst, queueMinute(), queueMinute(), queueMinute()]);
+
+    expect(results.every((result) => result.phase !== 'fail')).toBe(true);
+    expect(results.at(-1)!.figures['queueRetryRate']).toBeCloseTo(0.005, 3);
+  });
+
+  it('counts received − deleted when the metrics have no NotVisible', () => {
+    const { notVisible: _none, ...plain } = queueMinute({ received: 618, deleted: 600 });
+
+    expect(surfacedFailures(plain, undefined)).toBe(18);
+    expect(surfacedFailures({ received: 643, deleted: 600, notVisible: 43 }, 3)).toBe(3);
+  });
+
+  it('rolls back a retry storm at once', () => {
+    const [, storm] = looks([queueMinute(), queueMinute({ received: 1500, deleted: 600, notVisible: 3 })]);
+
+    expect(storm!.phase).toBe('fail');
+    expect(storm!.reasons.join(' ')).toMatch(/retry storm: 60\.00% of the 1,500 messages/);
+  });
+
+  it('is inconclusive, never healthy, when queue metrics are missing', () => {
+    const results = looks([queueMinute(), null, queueMinute()]);
+
+    expect(results[1]!.phase).toBe('inconclusive');
+    expect(results[1]!.reasons[0]).toMatch(/queue metrics missing for 1 of 1 minutes: Coalmine does not read missing queue metrics as healthy/);
+  });
+
+  it('is inconclusive when a queue query failed', () => {
+    const input = judgeInput([observation(0, queueMinute())], { failures: [{ metric: 'queue:orders', message: 'GetMetricData: Throttling' }] });
+    const result = queueTrendCheck.run({ judge: input, window: summariseWindow(input.window.minutes, 10), look: 1, alpha: ALPHA, memory: undefined });
+
+    expect(result.phase).toBe('inconclusive');
+    expect(result.reasons.join(' ')).toMatch(/could not be read \(GetMetricData: Throttling\)/);
+  });
+
+  it('is inconclusive without a queue baseline', () => {
+    const results = looks([queueMinute()], { baseline: { minutes: 15, invocations: 9000, errors: 0 } });
+
+    expect(results[0]!.phase).toBe('inconclusive');
+    expect(results[0]!.reasons[0]).toMatch(/no queue baseline/);
+  });
+
+  it('does not pass a step before one retry cycle (visibility timeout) has passed', () => {
+    const slowRetries = { ...SETUP, visibilityTimeoutSeconds: 300 };
+    const results = looks([queueMinute(), queueMinute()], { context: { minutesInStep: 3, queue: slowRetries } });
+
+    expect(results[1]!.phase).toBe('inconclusive');
+    expect(results[1]!.reasons[0]).toMatch(/retries take 5 min to surface/);
+  });
+
+  it('rolls back when the backlog keeps growing while arrivals stay normal', () => {
+    const growing = Array.from({ length: 8 }, (_, i) => queueMinute({ visible: 400 + 150 * i, ageOfOldestSeconds: 30 }));
+    const results = looks(growing);
+
+    const failed = results.findIndex((result) => result.phase === 'fail');
+    expect(failed).toBe(4); // the fifth minute in a row above the limit
+    expect(results[failed]!.reasons[0]).toMatch(/^queue: the backlog grew for 5 minutes to 1,000 visible messages \(at most 2 before the shift\) while arrivals stayed normal/);
+  });
+
+  it('excuses a backlog that grows with a burst of arrivals, and one that drains', () => {
+    const burst = Array.from({ length: 6 }, (_, i) => queueMinute({ sent: 3000, visible: 400 + 400 * i }));
+    const draining = Array.from({ length: 6 }, (_, i) => queueMinute({ visible: 2400 - 400 * i }));
+
+    expect(looks([...burst, ...draining]).every((result) => result.phase !== 'fail')).toBe(true);
+  });
+
+  it('rolls back when the oldest message keeps ageing while arrivals stay normal', () => {
+    const ageing = Array.from({ length: 6 }, (_, i) => queueMinute({ ageOfOldestSeconds: 200 + 60 * i }));
+    const results = looks(ageing);
+
+    expect(results[4]!.phase).toBe('fail');
+    expect(results[4]!.reasons[0]).toMatch(/oldest message aged for 5 minutes to 440 s/);
+  });
+
+  it('rolls back when messages reach the DLQ faster than the baseline\'s pace allows', () => {
+    const results = looks([queueMinute({ dlqVisible: 7 }), queueMinute({ dlqVisible: 7 })], { baseline: baseline(Array.from({ length: 15 }, () => queueMinute({ dlqVisible: 7 }))) });
+    expect(results.every((result) => result.phase === 'pass')).toBe(true);
+
+    const grown = looks([queueMinute({ dlqVisible: 8 }), queueMinute({ dlqVisible: 9 }), queueMinute({ dlqVisible: 10 })], { baseline: baseline(Array.from({ length: 15 }, () => queueMinute({ dlqVisible: 7 }))) });
+    expect(grown.map((result) => result.phase)).toEqual(['pass', 'pass', 'fail']);
+    expect(grown[2]!.reasons[0]).toMatch(/3 messages reached the DLQ since the canary began; the baseline's pace allows 2/);
+  });
+
+  it('tolerates a DLQ that grew at the same pace before the shift', () => {
+    const before = Array.from({ length: 15 }, (_, i) => queueMinute({ dlqVisible: i }));
+    const results = looks(Array.from({ length: 10 }, (_, i) => queueMinute({ dlqVisible: 15 + i })), { baseline: baseline(before) });
+
+    expect(results.every((result) => result.phase === 'pass')).toBe(true);
+  });
+
+  it('keeps its memory small', () => {
+    const last = looks(Array.from({ length: 30 }, () => queueMinute())).at(-1)!;
+
+    expect(JSON.stringify(last.memory).length).toBeLessThan(400);
+  });
+
+  it('rolls back an A/A canary (same retry rate, Poisson noise, a look every minute) rarely', () => {
+    // 200 canaries of 60 looks each; the check may spend ALPHA on them; the baseline bound
+    // and the e-process together keep false rollbacks below it (allowing for sampling noise).
+    const rng = new Random(2026);
+    let falseRollbacks = 0;
+    for (let run = 0; run < 200; run++) {
+      const draw = () => {
+        const received = rng.poisson(600);
+        return queueMinute({ received, deleted: received - rng.binomial(received, 0.005) });
+      };
+      const results = looks(Array.from({ length: 60 }, draw), { baseline: baseline(Array.from({ length: 15 }, draw)) });
+      if (results.some((result) => result.phase === 'fail')) falseRollbacks++;
+    }
+    expect(falseRollbacks).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('summariseQueueBaseline', () => {
+  it('sums the minutes, skipping missing ones', () => {
+    const summary = summariseQueueBaseline([queueMinute({ sent: 500, visible: 9, ageOfOldestSeconds: 40 }), null, queueMinute({ dlqVisible: 2 })]);
+
+    expect(summary).toMatchObject({ minutes: 2, received: 603, failures: 3, meanSent: 550, maxSent: 600, maxVisible: 9, maxAgeSeconds: 40, dlqGrowth: 2, lastDlq: 2, dispersion: 1 });
+    expect(summariseQueueBaseline([null, undefined])).toBeUndefined();
+  });
+
+  it('finds clumped failures (whole batches returning) overdispersed', () => {
+    const clumped = Array.from({ length: 15 }, (_, i) => queueMinute({ received: 600 + (i % 3 === 0 ? 20 : 0), deleted: 600 }));
+
+    expect(summariseQueueBaseline(clumped)!.dispersion).toBeGreaterThan(3);
+  });
+});
+
+describe('queue statistics', () => {
+  it('bounds a Poisson mean from above', () => {
+    expect(poissonUpperBound(0, 0.05)).toBeCloseTo(3.0, 1);
+    expect(poissonUpperBound(45, 0.001)).toBeGreaterThan(45 + 3 * Math.sqrt(45));
+    expect(poissonUpperBound(45, 0.001)).toBeLessThan(45 + 4 * Math.sqrt(45) + 4);
+  });
+
+  it('never gives evidence above 1 while failures stay at or below what the null expects', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1e4, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (expected, share) => {
+        expect(logRetryEvidence(expected * share, expected)).toBeLessThanOrEqual(1e-9);
+      }),
+    );
+  });
+
+  it('grows with failures beyond the null', () => {
+    expect(logRetryEvidence(60, 20)).toBeGreaterThan(logRetryEvidence(30, 20));
+  });
+
+  it('takes the plan\'s queue as the judge needs it', () => {
+    const setup = queueJudgeSetup({ mappingId: 'm', queueArn: 'a', queueUrl: 'u', queueName: 'q', visibilityTimeoutSeconds: 60, batchSize: 5, batchingWindowSeconds: 2, reportBatchItemFailures: false });
+
+    expect(setup).toEqual({ batchSize: 5, reportBatchItemFailures: false, visibilityTimeoutSeconds: 60, batchingWindowSeconds: 2 });
+  });
+});
+
+describe('assess with the queue checks', () => {
+  it('rolls back a poison-message candidate on queue evidence alone', () => {
+    let memory: JudgeInput['memory'];
+    let phase = 'inconclusive';
+    for (let i = 0; i < 10 && phase !== 'fail'; i++) {
+      const result = assess({ ...judgeInput([observation(i, queueMinute({ received: 640, deleted: 600 }))]), memory });
+      memory = JSON.parse(JSON.stringify(result.memory));
+      phase = result.phase;
+      if (phase === 'fail') expect(result.reasons[0]).toMatch(/^queue: messages fail more often/);
+    }
+    expect(phase).toBe('fail');
+  });
+});
