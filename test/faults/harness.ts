@@ -66,12 +66,14 @@ const ACCOUNT_ID = '123456789012';
 const STATE_MACHINE = 'coalmine-canary';
 
 /** A short canary that the real judge promotes in two looks, or (bad candidate) rolls back at the first. */
-export function scenarioFor(path: Path): Scenario {
+export function scenarioFor(path: Path, trigger: Trigger = 'api'): Scenario {
   return parseScenario(
     {
-      name: `faults-${path}`,
+      name: `faults-${path}-${trigger}`,
       minutes: 20,
-      traffic: { requestsPerMinute: 6000 },
+      ...(trigger === 'sqs'
+        ? { trigger, queue: { messagesPerMinute: 1200, batchSize: 10, visibilityTimeoutSeconds: 30, maxReceiveCount: 3 } }
+        : { traffic: { requestsPerMinute: 6000 } }),
       stable: { errorRate: 0.001, latencyMs: { median: 80, p99: 400 } },
       // The rollback path: half the candidate's requests fail, a guardrail rolls back at once.
       ...(path === 'rollback' ? { candidate: { errorRate: 0.5, latencyMs: { median: 80, p99: 400 } } } : {}),
@@ -82,6 +84,8 @@ export function scenarioFor(path: Path): Scenario {
     `faults-${path}.json`,
   );
 }
+
+export type Trigger = 'api' | 'sqs';
 
 export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
 
@@ -180,17 +184,21 @@ export interface RunWithFaultOptions {
   state: string;
   fault: FaultKind;
   seed?: number;
+  /** An SQS-triggered function instead of a request-driven one. */
+  trigger?: Trigger;
+  /** Error faults: fail only these calls of the state (default: every call it makes). */
+  calls?: readonly SimCall[];
 }
 
 /**
  * Runs one canary through the real ASL with `fault` aimed at `state`, then delivers the status
  * change to Cleanup when the execution did not succeed.
  */
-export async function runWithFault({ state, fault, seed = 1 }: RunWithFaultOptions): Promise<FaultRun> {
+export async function runWithFault({ state, fault, seed = 1, trigger = 'api', calls = SIM_CALLS }: RunWithFaultOptions): Promise<FaultRun> {
   const task = DEFINITION.tasks.get(state);
   const path = PATH_TO[state];
   if (!task || !path) throw new Error(`no way to reach Task state "${state}": add it to PATH_TO`);
-  const scenario = scenarioFor(path);
+  const scenario = scenarioFor(path, trigger);
   const account = createSimAccount(scenario, { seed });
   const stop = new AbortController();
   const events: ExecutionEvent[] = [];
@@ -217,7 +225,7 @@ export async function runWithFault({ state, fault, seed = 1 }: RunWithFaultOptio
       if (current === PRIMARY_ERROR.state) throw new AccessDeniedError(PRIMARY_ERROR.message);
     });
   }
-  installFault(account, task, fault, inTarget, stop, {
+  installFault(account, task, fault, calls, inTarget, stop, {
     injected: () => injected++,
     theirs: (alias) => (theirs = alias),
   });
@@ -282,6 +290,7 @@ function installFault(
   account: SimAccount,
   task: TaskKind,
   fault: FaultKind,
+  calls: readonly SimCall[],
   inTarget: () => boolean,
   stop: AbortController,
   record: { injected: () => void; theirs: (alias: AliasState) => void },
@@ -293,7 +302,7 @@ function installFault(
     case 'access denied': {
       // Every call the state makes fails, on every attempt: retries run out.
       const make = ERRORS[fault];
-      for (const call of SIM_CALLS) {
+      for (const call of calls) {
         faults.before(call, () => {
           if (!inTarget()) return;
           record.injected();

@@ -20,7 +20,7 @@ const cells = TASK_STATES.flatMap((state) => FAULT_KINDS.map((fault) => ({ state
 const tally = { injected: 0, safe: 0, cells: 0 };
 
 afterAll(() => {
-  console.log(`fault-injection suite: ${tally.cells} cells (${TASK_STATES.length} Task states × ${FAULT_KINDS.length} fault kinds): ${tally.injected} faults injected, ${tally.safe} safe end states`);
+  console.log(`fault-injection suite: ${tally.cells} cells (${TASK_STATES.length} Task states × ${FAULT_KINDS.length} fault kinds, and 3 SQS redrive faults): ${tally.injected} faults injected, ${tally.safe} safe end states`);
 });
 
 describe('the fault-injection suite', () => {
@@ -45,8 +45,25 @@ describe('the fault-injection suite', () => {
     });
   });
 
+  describe('an SQS-triggered canary whose DLQ redrive fails in "Roll back"', () => {
+    it.each(['throttled', 'service error', 'access denied'] as const)('ends safe, loses no message, and names the cause: %s', async (fault) => {
+      const run = await runWithFault({ state: 'Roll back', fault, trigger: 'sqs', calls: ['queues.redrive'] });
+      tally.cells++;
+
+      const safety = [...safetyProblems(run, run.alias), ...safetyProblems(run, run.aliasAtEnd).map((problem) => `before cleanup: ${problem}`)];
+      if (run.injected > 0) tally.injected++;
+      if (run.injected > 0 && safety.length === 0) tally.safe++;
+
+      expect(run.injected).toBeGreaterThan(0);
+      expect([...safety, ...causeProblems(run)]).toEqual([]);
+      expect(run.result.queue?.lost).toBe(0);
+      // "Roll back after an error" redrove what the canary sent to the DLQ.
+      expect(run.result.queue?.redriven).toBeGreaterThan(0);
+    });
+  });
+
   it('covers the whole matrix', () => {
     // Runs last in this file: every cell above has counted itself.
-    expect(tally.cells).toBe(cells.length);
+    expect(tally.cells).toBe(cells.length + 3);
   });
 });
