@@ -174,15 +174,16 @@ export class SimulatedQueue {
   private candidateShare = 0;
   private firstShiftAt: number | undefined;
 
-  // Messages, by id (structure of arrays: tens of thousands per run).
-  private readonly state: number[] = [];
-  private readonly receiveCount: number[] = [];
-  private readonly sentAt: number[] = [];
-  private readonly visibleSince: number[] = [];
+  // Messages, by id: typed arrays grown by doubling (tens of thousands of messages per run).
+  private messageCount = 0;
+  private state = new Uint8Array(1024);
+  private receiveCount = new Int32Array(1024);
+  private sentAt = new Float64Array(1024);
+  private visibleSince = new Float64Array(1024);
   /** When the message was first received (Infinity before): SQS's ApproximateFirstReceiveTimestamp. */
-  private readonly firstReceivedAt: number[] = [];
+  private firstReceivedAt = new Float64Array(1024);
   /** Uniform key fixed at send: a message is poison for a version when its key < the version's poisonRate. */
-  private readonly poisonKey: number[] = [];
+  private poisonKey = new Float64Array(1024);
   /** Ids of messages that may still be in the source queue; compacted every minute. */
   private alive: number[] = [];
 
@@ -198,7 +199,7 @@ export class SimulatedQueue {
   private succeededTotal = 0;
   private redrivenTotal = 0;
 
-  private arrivals: number[] = [];
+  private arrivals = new Float64Array(0);
   private arrivalIndex = 0;
 
   private pollerLimit: number;
@@ -347,8 +348,8 @@ export class SimulatedQueue {
    * for tests of the invariant that each message is in exactly one state.
    */
   census(): Record<MessageState, number> & { messages: number } {
-    const counts = { visible: 0, inFlight: 0, succeeded: 0, deadLettered: 0, messages: this.state.length };
-    for (const state of this.state) counts[MESSAGE_STATES[state]!]++;
+    const counts = { visible: 0, inFlight: 0, succeeded: 0, deadLettered: 0, messages: this.messageCount };
+    for (let id = 0; id < this.messageCount; id++) counts[MESSAGE_STATES[this.state[id]!]!]++;
     return counts;
   }
 
@@ -370,9 +371,9 @@ export class SimulatedQueue {
     // Arrivals come from a stream of their own per minute, so they do not depend on routing.
     const rng = this.arrivalRandom.reseed(this.seed, minute, 0x61727276);
     const count = rng.poisson(Math.max(0, this.config.messagesPerMinute(minute)));
-    const times: number[] = new Array(count);
+    const times = new Float64Array(count);
     for (let i = 0; i < count; i++) times[i] = minute * 60 + 60 * rng.uniform();
-    times.sort((a, b) => a - b);
+    times.sort();
     this.arrivals = times;
     this.arrivalIndex = 0;
   }
@@ -406,18 +407,33 @@ export class SimulatedQueue {
   }
 
   private send(): void {
-    const id = this.state.length;
-    this.state.push(VISIBLE);
-    this.receiveCount.push(0);
-    this.sentAt.push(this.now);
-    this.visibleSince.push(this.now);
-    this.firstReceivedAt.push(Infinity);
-    this.poisonKey.push(this.arrivalRandom.uniform());
+    if (this.messageCount === this.state.length) this.grow();
+    const id = this.messageCount++;
+    this.state[id] = VISIBLE;
+    this.receiveCount[id] = 0;
+    this.sentAt[id] = this.now;
+    this.visibleSince[id] = this.now;
+    this.firstReceivedAt[id] = Infinity;
+    this.poisonKey[id] = this.arrivalRandom.uniform();
     this.visibleQueue.push(id);
     this.visibleCount++;
     this.alive.push(id);
     this.sentTotal++;
     this.open.queue.sent++;
+  }
+
+  private grow(): void {
+    const size = this.state.length * 2;
+    const copy = <T extends Uint8Array | Int32Array | Float64Array>(from: T, to: T): T => {
+      to.set(from);
+      return to;
+    };
+    this.state = copy(this.state, new Uint8Array(size));
+    this.receiveCount = copy(this.receiveCount, new Int32Array(size));
+    this.sentAt = copy(this.sentAt, new Float64Array(size));
+    this.visibleSince = copy(this.visibleSince, new Float64Array(size));
+    this.firstReceivedAt = copy(this.firstReceivedAt, new Float64Array(size));
+    this.poisonKey = copy(this.poisonKey, new Float64Array(size));
   }
 
   private makeVisible(id: number): void {
@@ -486,7 +502,6 @@ export class SimulatedQueue {
       this.receiveCount[id] = receipt;
       this.state[id] = IN_FLIGHT;
       this.inFlightCount++;
-      this.events.push(this.now + visibilityTimeoutSeconds, EVENT_EXPIRE, id, receipt);
       ids.push(id);
       receipts.push(receipt);
     }
@@ -498,6 +513,12 @@ export class SimulatedQueue {
     const behaviour = active ? this.config.candidate : this.config.stable;
     const running = this.busy;
     const { durationMs, error, deletes } = this.process(ids, behaviour, running);
+    // A message becomes visible again when its visibility timeout ends unless the batch deletes it
+    // first; only those need the event (the outcome is known now, so most messages need none).
+    const outlasts = durationMs / 1000 >= visibilityTimeoutSeconds;
+    for (let i = 0; i < ids.length; i++) {
+      if (outlasts || !deletes[i]) this.events.push(this.now + visibilityTimeoutSeconds, EVENT_EXPIRE, ids[i]!, receipts[i]!);
+    }
     const batchId = this.nextBatchId++;
     this.batches.set(batchId, { candidate: toCandidate, ids, receipts, deletes, error, durationMs });
     this.busy++;
@@ -519,10 +540,11 @@ export class SimulatedQueue {
       if (failed[i]) anyFailed = true;
     }
     const overloaded = behaviour.timeoutAboveConcurrency !== undefined && running > behaviour.timeoutAboveConcurrency;
-    if (overloaded || durationMs > timeoutMs) return { durationMs: timeoutMs, error: true, deletes: ids.map(() => false) };
-    if (!anyFailed) return { durationMs, error: false, deletes: ids.map(() => true) };
-    if (reportBatchItemFailures) return { durationMs, error: false, deletes: failed.map((f) => !f) };
-    return { durationMs, error: true, deletes: ids.map(() => false) };
+    const timedOut = overloaded || durationMs > timeoutMs;
+    // A timeout, or a failure without ReportBatchItemFailures, returns the whole batch.
+    const error = timedOut || (anyFailed && !reportBatchItemFailures);
+    for (let i = 0; i < failed.length; i++) failed[i] = !error && !failed[i];
+    return { durationMs: timedOut ? timeoutMs : durationMs, error, deletes: failed };
   }
 
   private complete(batchId: number): void {
