@@ -41,7 +41,10 @@ export function decide(input: DecideInput): DecideResult {
   if (extension >= maxExtensionMinutes) {
     return {
       decision: 'rollback',
-      reasons: [`not enough traffic to judge: no verdict after extending the step by ${extension} minutes (limit ${maxExtensionMinutes})`, ...assessment.reasons],
+      reasons: [
+        `not enough traffic to judge: no verdict after extending the step by ${extension} minutes (limit ${maxExtensionMinutes})${assessment.reasons[0] ? ` — ${assessment.reasons[0]}` : ''}`,
+        ...assessment.reasons.slice(1),
+      ],
     };
   }
   return {

@@ -101,7 +101,7 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
     const alias = await router.getAlias(fn.functionName, request.alias);
     const mark = readOwnerMark(alias.description);
     if (mark && mark.owner !== execution.name) {
-      throw new CanaryInProgressError(`alias ${fn.functionName}:${alias.name} is in a canary run by execution ${mark.owner}; wait for it or abort it`);
+      throw new CanaryInProgressError(`alias ${fn.functionName}:${alias.name} is in a canary run by execution ${mark.owner}; wait for it or abort it (if that execution no longer runs, remove the coalmine-canary mark from the alias description)`);
     }
     const retryOfThisPlan = mark?.owner === execution.name;
     if (!retryOfThisPlan && Object.keys(alias.weights).length > 0) {

@@ -37,5 +37,6 @@ describe('decide', () => {
     const result = decide({ ...base, assessment: assessment('inconclusive'), minutesInStep: 35 });
     expect(result.decision).toBe('rollback');
     expect(result.reasons[0]).toMatch(/^not enough traffic to judge/);
+    expect(result.reasons[0]).toContain('the judge says inconclusive');
   });
 });
