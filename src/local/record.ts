@@ -3,6 +3,7 @@
  * written to `.coalmine/executions/<execution name>-<timestamp>.json`, which the console reads.
  * Times inside a record are simulated times (ISO), so a scenario and a seed give the same record.
  */
+import type { QueueAccounting } from '../sim/queue.ts';
 import type { VersionMinute } from '../core/ports.ts';
 
 export const RUN_OUTCOMES = ['promoted', 'rolled-back', 'failed'] as const;
@@ -18,16 +19,8 @@ export interface RunStep {
   reasons: string[];
 }
 
-/** What the SQS queue model counted over the run (SQS scenarios only). */
-export interface QueueSummary {
-  sent: number;
-  succeeded: number;
-  deadLettered: number;
-  redriven: number;
-  inQueue: number;
-  /** sent − succeeded − inQueue − deadLettered; must be 0. */
-  lost: number;
-}
+/** What the SQS queue model counted over the run (SQS scenarios only); `lost` must be 0. */
+export type QueueSummary = QueueAccounting;
 
 /** The `run --json` object. */
 export interface RunResult {
