@@ -366,7 +366,8 @@ export const queueTrendCheck: JudgeCheck = {
     }
     if (reasons.fail.length === 0 && reasons.inconclusive.length === 0) {
       reasons.pass.push(
-        `queue healthy: retry rate ${formatRate(canaryRate)} (before the shift ${formatRate(baselineRate)}), ${formatCount(recent.at(-1)?.[1] ?? 0)} visible, oldest ${formatCount(recent.at(-1)?.[2] ?? 0)} s, ${formatCount(state.q)} new dead letters`,
+        `no queue regression found: retry rate ${formatRate(canaryRate)} vs ${formatRate(baselineRate)} before the shift (evidence ${formatEvidence(Math.exp(logEvidence))} of ${formatEvidence(2 / alpha)} needed to roll back); ` +
+          `${formatCount(recent.at(-1)?.[1] ?? 0)} visible, oldest ${formatCount(recent.at(-1)?.[2] ?? 0)} s, ${formatCount(state.q)} new dead letters`,
       );
     }
 
