@@ -18,6 +18,7 @@ export const queueMinuteSchema = z.object({
   visible: z.number(),
   ageOfOldestSeconds: z.number(),
   dlqVisible: z.number(),
+  notVisible: z.number().optional(),
 });
 
 /** The queue of an SQS-triggered function, as Plan found it. */

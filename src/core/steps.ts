@@ -30,6 +30,7 @@ import { DEFAULT_API_STRATEGY, type Strategy } from './strategy.ts';
 import { addSeconds, ceilMinute, floorMinute, iso, minutesBetween } from './time.ts';
 import { normaliseTrigger } from './trigger.ts';
 import { discoverQueue } from './sqs.ts';
+import { queueJudgeSetup } from './judge/queue.ts';
 
 export type Judge = (input: JudgeInput) => Assessment;
 
@@ -240,7 +241,7 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
       memory: progress.judge,
       window,
       baseline: p.baseline,
-      context: { trigger: p.trigger, stepIndex: progress.stepIndex, stepCount: p.strategy.steps.length, weight: progress.weight, isFinalStep, minutesInStep },
+      context: { trigger: p.trigger, stepIndex: progress.stepIndex, stepCount: p.strategy.steps.length, weight: progress.weight, isFinalStep, minutesInStep, ...(p.queue ? { queue: queueJudgeSetup(p.queue) } : {}) },
       settings: p.analysis,
     });
     const { decision, reasons } = decide({
