@@ -166,6 +166,22 @@ export function retryWindowSeconds(queue: Pick<PlanQueue, 'visibilityTimeoutSeco
   return queue.visibilityTimeoutSeconds * receives + queue.batchingWindowSeconds;
 }
 
+/** Margin after the last visibility timeout for a poller to receive what came back. */
+export const REDRIVE_SETTLE_MARGIN_SECONDS = 60;
+
+/**
+ * How long to wait after the alias is back on stable before redriving the DLQ. A message the
+ * candidate failed just before the rollback is still invisible for up to one visibility timeout;
+ * if it has used up its receives, it moves to the DLQ only when a poller next receives it. Redriving
+ * at once would leave those behind, so the DLQ would end above its pre-canary depth.
+ *
+ * @example
+ * redriveDelaySeconds({ visibilityTimeoutSeconds: 30, batchingWindowSeconds: 0 }); // 90
+ */
+export function redriveDelaySeconds(queue: Pick<PlanQueue, 'visibilityTimeoutSeconds' | 'batchingWindowSeconds'>): number {
+  return queue.visibilityTimeoutSeconds + queue.batchingWindowSeconds + REDRIVE_SETTLE_MARGIN_SECONDS;
+}
+
 /** The weights of the default event strategy: it starts smaller than the request strategy. */
 export const DEFAULT_EVENT_STEPS = [5, 10, 25, 50] as const;
 

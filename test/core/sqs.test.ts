@@ -14,6 +14,7 @@ import {
   defaultEventStrategy,
   discoverQueue,
   mappingTarget,
+  redriveDelaySeconds,
   retryWindowSeconds,
 } from '../../src/core/sqs.ts';
 import { DEFAULT_API_STRATEGY } from '../../src/core/strategy.ts';
@@ -180,6 +181,13 @@ describe('defaultEventStrategy', () => {
         },
       ),
     );
+  });
+});
+
+describe('redriveDelaySeconds', () => {
+  it('waits out one visibility timeout and the batching window, with a margin, before the redrive', () => {
+    expect(redriveDelaySeconds({ visibilityTimeoutSeconds: 30, batchingWindowSeconds: 0 })).toBe(90);
+    expect(redriveDelaySeconds({ visibilityTimeoutSeconds: 300, batchingWindowSeconds: 20 })).toBe(380);
   });
 });
 
