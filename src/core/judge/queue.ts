@@ -17,9 +17,10 @@
  *   at once.
  * - Backlog and age of the oldest message: roll back when, for `trendMinutes` minutes in a row,
  *   the queue holds far more than it ever did in the baseline and keeps growing while arrivals are
- *   no higher than the baseline saw. Bursts are excused (arrivals explain them, and they drain);
- *   a backlog that grows at normal arrivals means the consumers fell behind. ApproximateAgeOf-
- *   OldestMessage ignores messages received three or more times, so poison messages do not move it.
+ *   within the throughput the consumers showed in the baseline (its busiest minute of receives).
+ *   Bursts beyond that are excused (arrivals explain them, and they drain); a backlog that grows at
+ *   arrivals the consumers used to keep up with means they fell behind. ApproximateAgeOfOldest-
+ *   Message ignores messages received three or more times, so poison messages do not move it.
  * - DLQ growth: more dead letters since the canary began than the baseline's pace allows (twice its
  *   rate, plus noise, plus a small allowance) rolls back at once.
  * - Missing queue metrics, or no queue baseline, make the look inconclusive: never healthy.
@@ -78,8 +79,6 @@ export const QUEUE_CHECK_DEFAULTS = {
 
 /** Alternatives θ (failure rate / the null's rate) of the retry-rate e-process, equally weighted. */
 const THETAS: readonly number[] = [1.25, 1.5, 2, 3, 5, 10];
-/** Arrivals above the baseline's usual: its largest minute, or its mean + this many Poisson sds. */
-const ARRIVAL_SDS = 3;
 /** Baseline minutes needed to estimate the failures' dispersion. */
 const MIN_MINUTES_FOR_DISPERSION = 5;
 
@@ -92,6 +91,8 @@ export interface QueueBaselineSummary {
   failures: number;
   meanSent: number;
   maxSent: number;
+  /** The most messages the consumers received in one baseline minute: throughput they have shown. */
+  maxReceived: number;
   maxVisible: number;
   maxAgeSeconds: number;
   /** Dead letters that arrived during the baseline (sum of the DLQ depth's rises). */
@@ -132,6 +133,7 @@ export function summariseQueueBaseline(minutes: readonly (QueueMinute | null | u
   let failures = 0;
   let sent = 0;
   let maxSent = 0;
+  let maxReceived = 0;
   let maxVisible = 0;
   let maxAgeSeconds = 0;
   let dlqGrowth = 0;
@@ -148,6 +150,7 @@ export function summariseQueueBaseline(minutes: readonly (QueueMinute | null | u
     }
     sent += minute.sent;
     maxSent = Math.max(maxSent, minute.sent);
+    maxReceived = Math.max(maxReceived, minute.received);
     maxVisible = Math.max(maxVisible, minute.visible);
     maxAgeSeconds = Math.max(maxAgeSeconds, minute.ageOfOldestSeconds);
     if (i > 0) dlqGrowth += Math.max(0, minute.dlqVisible - present[i - 1]!.dlqVisible);
@@ -174,6 +177,7 @@ export function summariseQueueBaseline(minutes: readonly (QueueMinute | null | u
     failures,
     meanSent: sent / present.length,
     maxSent,
+    maxReceived,
     maxVisible,
     maxAgeSeconds,
     dlqGrowth,
@@ -333,8 +337,10 @@ export const queueTrendCheck: JudgeCheck = {
 
     // Backlog and age: sustained growth beyond anything the baseline saw, at normal arrivals.
     const recent = state.recent;
-    const busyArrivals = Math.max(baseline.maxSent, baseline.meanSent + ARRIVAL_SDS * Math.sqrt(baseline.meanSent));
-    const arrivalsNormal = recent.every(([sent]) => sent <= busyArrivals);
+    // Growth is the consumers' fault only if the arrivals were within what they have handled before:
+    // a burst beyond the baseline's best minute explains a backlog by itself.
+    const meanArrivals = recent.reduce((sum, [sent]) => sum + sent, 0) / Math.max(1, recent.length);
+    const arrivalsNormal = meanArrivals <= baseline.maxReceived;
     const backlogLimit = Math.max(limits.backlogFactor * baseline.maxVisible, baseline.maxVisible + limits.backlogArrivalShare * baseline.meanSent, 2 * (setup?.batchSize ?? 10));
     const ageLimit = Math.max(limits.ageFactor * baseline.maxAgeSeconds, baseline.maxAgeSeconds + limits.ageMarginSeconds);
     if (recent.length >= limits.trendMinutes && arrivalsNormal) {
@@ -342,12 +348,12 @@ export const queueTrendCheck: JudgeCheck = {
       const last = recent[recent.length - 1]!;
       if (recent.every(([, visible]) => visible > backlogLimit) && last[1] > first[1]) {
         reasons.fail.push(
-          `queue: the backlog grew for ${recent.length} minutes to ${formatCount(last[1])} visible messages (at most ${formatCount(baseline.maxVisible)} before the shift) while arrivals stayed normal: consumers fell behind`,
+          `queue: the backlog grew for ${recent.length} minutes to ${formatCount(last[1])} visible messages (at most ${formatCount(baseline.maxVisible)} before the shift) while arrivals stayed within what consumers handled before: they fell behind`,
         );
       }
       if (recent.every(([, , age]) => age > ageLimit) && last[2] > first[2]) {
         reasons.fail.push(
-          `queue: the oldest message aged for ${recent.length} minutes to ${formatCount(last[2])} s (at most ${formatCount(baseline.maxAgeSeconds)} s before the shift) while arrivals stayed normal`,
+          `queue: the oldest message aged for ${recent.length} minutes to ${formatCount(last[2])} s (at most ${formatCount(baseline.maxAgeSeconds)} s before the shift) while arrivals stayed within what consumers handled before`,
         );
       }
     }
