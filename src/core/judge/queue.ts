@@ -16,10 +16,10 @@
  * - Retry storm: a look's window in which a large share of received messages came back rolls back
  *   at once.
  * - Backlog and age of the oldest message: roll back when, for `trendMinutes` minutes in a row,
- *   the queue holds far more than it ever did in the baseline and keeps growing while arrivals are
- *   within the throughput the consumers showed in the baseline (its busiest minute of receives).
- *   Bursts beyond that are excused (arrivals explain them, and they drain); a backlog that grows at
- *   arrivals the consumers used to keep up with means they fell behind. ApproximateAgeOfOldest-
+ *   the queue holds far more than it ever did in the baseline and keeps growing while the consumers
+ *   take fewer messages a minute than they did in the baseline's busiest minute. With a backlog
+ *   they run flat out, so a burst (and its drain) finds them at full speed and is excused; consumers
+ *   that take fewer messages than before with work waiting got slower. ApproximateAgeOfOldest-
  *   Message ignores messages received three or more times, so poison messages do not move it.
  * - DLQ growth: more dead letters since the canary began than the baseline's pace allows (twice its
  *   rate, plus noise, plus a small allowance) rolls back at once.
@@ -60,6 +60,8 @@ export function queueJudgeSetup(queue: PlanQueue): QueueJudgeSetup {
 export const QUEUE_CHECK_DEFAULTS = {
   /** Minutes in a row that the backlog (or the age of the oldest message) must grow before it rolls back. */
   trendMinutes: 5,
+  /** …while consumers take fewer than this share of the messages a minute they took in the baseline's busiest minute. */
+  throughputShare: 0.9,
   /** Backlog "far above the baseline": above this many times the baseline's largest backlog… */
   backlogFactor: 2,
   /** …and above the baseline's largest backlog plus this share of a minute's arrivals. */
@@ -203,7 +205,7 @@ interface QueueMemory {
   /** Dead letters since the canary began, and the DLQ depth last seen. */
   q: number;
   lastDlq: number | null;
-  /** The last trendMinutes minutes: [sent, visible, ageOfOldestSeconds]. */
+  /** The last trendMinutes minutes: [received, visible, ageOfOldestSeconds]. */
   recent: [number, number, number][];
 }
 
@@ -312,7 +314,7 @@ export const queueTrendCheck: JudgeCheck = {
       state.m++;
       state.q += Math.max(0, minute.dlqVisible - previousDlq);
       previousDlq = minute.dlqVisible;
-      state.recent.push([minute.sent, minute.visible, minute.ageOfOldestSeconds]);
+      state.recent.push([minute.received, minute.visible, minute.ageOfOldestSeconds]);
       if (state.recent.length > limits.trendMinutes) state.recent.shift();
     }
     if (present.length > 0) state.lastDlq = previousDlq;
@@ -337,23 +339,23 @@ export const queueTrendCheck: JudgeCheck = {
 
     // Backlog and age: sustained growth beyond anything the baseline saw, at normal arrivals.
     const recent = state.recent;
-    // Growth is the consumers' fault only if the arrivals were within what they have handled before:
-    // a burst beyond the baseline's best minute explains a backlog by itself.
-    const meanArrivals = recent.reduce((sum, [sent]) => sum + sent, 0) / Math.max(1, recent.length);
-    const arrivalsNormal = meanArrivals <= baseline.maxReceived;
+    // With a backlog, consumers run flat out: if they take fewer messages a minute than in the
+    // baseline's busiest minute, they got slower. A burst (or its drain) finds them at full speed.
+    const meanReceived = recent.reduce((sum, [received]) => sum + received, 0) / Math.max(1, recent.length);
+    const consumersSlower = meanReceived < limits.throughputShare * baseline.maxReceived;
     const backlogLimit = Math.max(limits.backlogFactor * baseline.maxVisible, baseline.maxVisible + limits.backlogArrivalShare * baseline.meanSent, 2 * (setup?.batchSize ?? 10));
     const ageLimit = Math.max(limits.ageFactor * baseline.maxAgeSeconds, baseline.maxAgeSeconds + limits.ageMarginSeconds);
-    if (recent.length >= limits.trendMinutes && arrivalsNormal) {
+    if (recent.length >= limits.trendMinutes && consumersSlower) {
       const first = recent[0]!;
       const last = recent[recent.length - 1]!;
       if (recent.every(([, visible]) => visible > backlogLimit) && last[1] > first[1]) {
         reasons.fail.push(
-          `queue: the backlog grew for ${recent.length} minutes to ${formatCount(last[1])} visible messages (at most ${formatCount(baseline.maxVisible)} before the shift) while arrivals stayed within what consumers handled before: they fell behind`,
+          `queue: the backlog grew for ${recent.length} minutes to ${formatCount(last[1])} visible messages (at most ${formatCount(baseline.maxVisible)} before the shift) while consumers took ${formatCount(meanReceived)} a minute, fewer than the ${formatCount(baseline.maxReceived)} they took before: they fell behind`,
         );
       }
       if (recent.every(([, , age]) => age > ageLimit) && last[2] > first[2]) {
         reasons.fail.push(
-          `queue: the oldest message aged for ${recent.length} minutes to ${formatCount(last[2])} s (at most ${formatCount(baseline.maxAgeSeconds)} s before the shift) while arrivals stayed within what consumers handled before`,
+          `queue: the oldest message aged for ${recent.length} minutes to ${formatCount(last[2])} s (at most ${formatCount(baseline.maxAgeSeconds)} s before the shift) while consumers took ${formatCount(meanReceived)} messages a minute, fewer than the ${formatCount(baseline.maxReceived)} they took before`,
         );
       }
     }

@@ -130,12 +130,13 @@ describe('queueTrendCheck', () => {
   });
 
   it('rolls back when the backlog keeps growing while arrivals stay normal', () => {
-    const growing = Array.from({ length: 8 }, (_, i) => queueMinute({ visible: 400 + 150 * i, ageOfOldestSeconds: 30 }));
+    // Consumers take 450 a minute where they took 603 before: 150 more wait every minute.
+    const growing = Array.from({ length: 8 }, (_, i) => queueMinute({ received: 450, deleted: 448, notVisible: 3, visible: 400 + 150 * i, ageOfOldestSeconds: 30 }));
     const results = looks(growing);
 
     const failed = results.findIndex((result) => result.phase === 'fail');
     expect(failed).toBe(4); // the fifth minute in a row above the limit
-    expect(results[failed]!.reasons[0]).toMatch(/^queue: the backlog grew for 5 minutes to 1,000 visible messages \(at most 2 before the shift\) while arrivals stayed within what consumers handled before/);
+    expect(results[failed]!.reasons[0]).toMatch(/^queue: the backlog grew for 5 minutes to 1,000 visible messages \(at most 2 before the shift\) while consumers took 450 a minute, fewer than the 603 they took before: they fell behind/);
   });
 
   it('excuses a backlog that grows with arrivals beyond what consumers handled in the baseline, even when the baseline saw the burst', () => {
@@ -146,18 +147,19 @@ describe('queueTrendCheck', () => {
   });
 
   it('excuses a backlog that grows with a burst of arrivals, and one that drains', () => {
-    const burst = Array.from({ length: 6 }, (_, i) => queueMinute({ sent: 3000, visible: 400 + 400 * i }));
-    const draining = Array.from({ length: 6 }, (_, i) => queueMinute({ visible: 2400 - 400 * i }));
+    // Consumers at full speed: 1,000 a minute while 3,000 arrive, then draining at 1,000 while 600 arrive.
+    const burst = Array.from({ length: 6 }, (_, i) => queueMinute({ sent: 3000, received: 1000, deleted: 997, visible: 2000 * (i + 1), ageOfOldestSeconds: 60 * (i + 1) }));
+    const draining = Array.from({ length: 6 }, (_, i) => queueMinute({ received: 1000, deleted: 997, visible: 12000 - 400 * (i + 1), ageOfOldestSeconds: 360 + 30 * i }));
 
     expect(looks([...burst, ...draining]).every((result) => result.phase !== 'fail')).toBe(true);
   });
 
   it('rolls back when the oldest message keeps ageing while arrivals stay normal', () => {
-    const ageing = Array.from({ length: 6 }, (_, i) => queueMinute({ ageOfOldestSeconds: 200 + 60 * i }));
+    const ageing = Array.from({ length: 6 }, (_, i) => queueMinute({ received: 500, deleted: 497, notVisible: 3, ageOfOldestSeconds: 200 + 60 * i }));
     const results = looks(ageing);
 
     expect(results[4]!.phase).toBe('fail');
-    expect(results[4]!.reasons[0]).toMatch(/oldest message aged for 5 minutes to 440 s/);
+    expect(results[4]!.reasons[0]).toMatch(/oldest message aged for 5 minutes to 440 s .* while consumers took 500 messages a minute, fewer than the 603/);
   });
 
   it('rolls back when messages reach the DLQ faster than the baseline\'s pace allows', () => {
