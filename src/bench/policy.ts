@@ -4,7 +4,8 @@
  * generated traffic (the same seed draws the same per-minute random stream), so they are compared
  * on equal footing.
  */
-import type { Baseline, VersionMinute } from '../core/ports.ts';
+import type { Baseline, QueueMinute, VersionMinute } from '../core/ports.ts';
+import type { QueueJudgeSetup } from '../core/judge/queue.ts';
 import type { AnalysisSettings } from '../core/judge/settings.ts';
 import type { Strategy } from '../core/strategy.ts';
 import type { Scenario } from '../sim/scenario.ts';
@@ -20,6 +21,8 @@ export interface PolicyContext {
   baseline: Baseline;
   /** True error rates, for the oracle only: stable's, and the candidate's once its behaviour has set in. */
   truth: { stableErrorRate: number; candidateErrorRate: number };
+  /** SQS-triggered scenarios: the queue's settings as Plan reads them (the judge's `context.queue`). */
+  queue?: QueueJudgeSetup;
 }
 
 /** One settled minute, `minute` minutes after the first shift (0-based). */
@@ -27,6 +30,8 @@ export interface ObservedMinute {
   minute: number;
   stable: VersionMinute;
   candidate: VersionMinute;
+  /** SQS-triggered scenarios: the queue's minute (CloudWatch's SQS metrics). Only Coalmine reads it. */
+  queue?: QueueMinute;
 }
 
 export type PolicyAction = 'continue' | 'promote' | 'rollback';

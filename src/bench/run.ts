@@ -10,6 +10,7 @@
 import { analysisSchema, type AnalysisSettings } from '../core/judge/settings.ts';
 import type { Baseline } from '../core/ports.ts';
 import { DEFAULT_API_STRATEGY, parseStrategy, type Strategy } from '../core/strategy.ts';
+import { queueBenchRun } from '../sim/queue.ts';
 import { Random } from '../sim/random.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { excessFailures, latencyLaw, samplePercentile, TrafficModel, trueErrorRate } from '../sim/traffic.ts';
@@ -107,4 +108,41 @@ export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new
     candidateRequests,
     candidateErrors,
   };
+}
+
+/**
+ * Runs one policy on one SQS scenario and seed through the queue model (src/sim/queue.ts): each
+ * policy gets its own queue (its state depends on the weights), with the same arrivals for every
+ * policy. Every policy sees each version's Lambda metrics as CloudWatch reports them — one
+ * invocation per batch, a partial batch failure is no error — and Coalmine also sees the queue's.
+ * Excess failures are failed message attempts on the candidate beyond stable's rate, to the horizon
+ * (after a promotion the candidate takes every batch; after a rollback none, so the run stops).
+ */
+export function runQueuePolicy(policy: Policy, scenario: Scenario, seed: number): RunOutcome {
+  const { settings } = scenarioSetup(scenario);
+  const run = queueBenchRun(scenario, seed, { baselineMinutes: settings.baselineMinutes, latencyPercentile: settings.latencyPercentile });
+  const strategy = scenario.strategy === undefined ? run.strategy : scenarioSetup(scenario).strategy;
+  const truth = { stableErrorRate: scenario.stable.errorRate, candidateErrorRate: scenario.candidate.errorRate };
+  const active = policy.start({ scenario, seed, settings, strategy, baseline: run.baseline, truth, queue: run.setup });
+  const slowThresholdMs = run.baseline.latencyThresholdMs;
+  const options = slowThresholdMs === undefined ? {} : { slowThresholdMs };
+  let result: RunResult = 'undecided';
+  let decidedAt: number | null = null;
+  let candidateRequests = 0;
+  let candidateErrors = 0;
+  for (let t = 0; t < scenario.minutes; t++) {
+    const minute = run.minute(result === 'promoted' ? 100 : active.weight(), options);
+    candidateRequests += minute.candidate.invocations;
+    candidateErrors += minute.candidate.errors;
+    if (result === 'promoted') continue;
+    const action = active.observe({ minute: t, stable: minute.stable, candidate: minute.candidate, queue: minute.queue });
+    if (action === 'continue') continue;
+    decidedAt = t + 1;
+    if (action === 'rollback') {
+      result = 'rolledBack';
+      break;
+    }
+    result = 'promoted';
+  }
+  return { result, minutesToDecision: decidedAt, excessFailures: run.excessFailures(), candidateRequests, candidateErrors };
 }

@@ -153,13 +153,16 @@ const AGE_IGNORES_RECEIVE_COUNT = 3;
 
 const Z99 = normalQuantile(0.99);
 
+/** A batch in flight; slots are reused (a run starts hundreds of thousands of batches). */
 interface Batch {
   candidate: boolean;
-  ids: number[];
+  /** Messages in the batch: the first `size` entries of the arrays below. */
+  size: number;
+  ids: Int32Array;
   /** Receive count of each message when this batch received it: its receipt handle, in effect. */
-  receipts: number[];
-  /** Per message: true when this batch deletes it. */
-  deletes: boolean[];
+  receipts: Int32Array;
+  /** Per message: 1 when this batch deletes it. */
+  deletes: Uint8Array;
   error: boolean;
   durationMs: number;
 }
@@ -207,8 +210,9 @@ export class SimulatedQueue {
 
   private pollerLimit: number;
   private busy = 0;
-  private readonly batches = new Map<number, Batch>();
-  private nextBatchId = 0;
+  /** Batch slots by id (an event's `a`); ids of free slots wait in `freeBatches`. */
+  private readonly batches: Batch[] = [];
+  private readonly freeBatches: number[] = [];
   private windowTimerAt = Infinity;
 
   private readonly events = new EventHeap();
@@ -282,14 +286,18 @@ export class SimulatedQueue {
   versionMinute(index: number, version: 'stable' | 'candidate', slowThresholdMs?: number): VersionMinute | null {
     const record = this.records[index]?.[version];
     if (!record || record.invocations === 0) return null;
-    const sorted = [...record.durationsMs].sort((a, b) => a - b);
+    const sorted = Float64Array.from(record.durationsMs).sort();
     const result: VersionMinute = {
       invocations: record.invocations,
       errors: record.errors,
       throttles: 0,
       p99Ms: sorted[Math.max(0, Math.ceil(0.99 * sorted.length) - 1)]!,
     };
-    if (slowThresholdMs !== undefined) result.slow = sorted.filter((ms) => ms > slowThresholdMs).length;
+    if (slowThresholdMs !== undefined) {
+      let slow = 0;
+      for (let i = sorted.length - 1; i >= 0 && sorted[i]! > slowThresholdMs; i--) slow++;
+      result.slow = slow;
+    }
     return result;
   }
 
@@ -446,10 +454,20 @@ export class SimulatedQueue {
   }
 
   private handleEvent(): void {
-    const { kind, a, b } = this.events.pop();
-    if (kind === EVENT_COMPLETE) this.complete(a);
-    else if (kind === EVENT_EXPIRE) this.expire(a, b);
+    const events = this.events;
+    events.pop();
+    const kind = events.poppedKind;
+    if (kind === EVENT_COMPLETE) this.complete(events.poppedA);
+    else if (kind === EVENT_EXPIRE) this.expire(events.poppedA, events.poppedB);
     else this.windowTimerAt = Infinity;
+  }
+
+  private takeBatch(): number {
+    const free = this.freeBatches.pop();
+    if (free !== undefined) return free;
+    const size = this.config.batchSize;
+    this.batches.push({ candidate: false, size: 0, ids: new Int32Array(size), receipts: new Int32Array(size), deletes: new Uint8Array(size), error: false, durationMs: 0 });
+    return this.batches.length - 1;
   }
 
   private expire(id: number, receipt: number): void {
@@ -489,9 +507,11 @@ export class SimulatedQueue {
 
   private startBatch(): void {
     const { batchSize, maxReceiveCount, visibilityTimeoutSeconds } = this.config;
-    const ids: number[] = [];
-    const receipts: number[] = [];
-    while (ids.length < batchSize && this.visibleCount > 0) {
+    const batchId = this.takeBatch();
+    const batch = this.batches[batchId]!;
+    const { ids, receipts } = batch;
+    let size = 0;
+    while (size < batchSize && this.visibleCount > 0) {
       this.skipStale();
       const id = this.visibleQueue[this.visibleHead++]!;
       this.visibleCount--;
@@ -505,66 +525,77 @@ export class SimulatedQueue {
       this.receiveCount[id] = receipt;
       this.state[id] = IN_FLIGHT;
       this.inFlightCount++;
-      ids.push(id);
-      receipts.push(receipt);
+      ids[size] = id;
+      receipts[size] = receipt;
+      size++;
     }
-    if (ids.length === 0) return;
-    this.open.queue.received += ids.length;
+    if (size === 0) {
+      this.freeBatches.push(batchId);
+      return;
+    }
+    batch.size = size;
+    this.open.queue.received += size;
 
     const toCandidate = this.candidateShare > 0 && this.random.uniform() < this.candidateShare;
     const active = toCandidate && this.firstShiftAt !== undefined && this.now >= this.firstShiftAt + this.config.candidateFromSeconds;
     const behaviour = active ? this.config.candidate : this.config.stable;
-    const running = this.busy;
-    const { durationMs, error, deletes } = this.process(ids, behaviour, running);
+    batch.candidate = toCandidate;
+    this.process(batch, behaviour, this.busy);
+    const { durationMs, deletes } = batch;
     // A message becomes visible again when its visibility timeout ends unless the batch deletes it
     // first; only those need the event (the outcome is known now, so most messages need none).
     const outlasts = durationMs / 1000 >= visibilityTimeoutSeconds;
-    for (let i = 0; i < ids.length; i++) {
-      if (outlasts || !deletes[i]) this.events.push(this.now + visibilityTimeoutSeconds, EVENT_EXPIRE, ids[i]!, receipts[i]!);
+    for (let i = 0; i < size; i++) {
+      if (outlasts || deletes[i] === 0) this.events.push(this.now + visibilityTimeoutSeconds, EVENT_EXPIRE, ids[i]!, receipts[i]!);
     }
-    const batchId = this.nextBatchId++;
-    this.batches.set(batchId, { candidate: toCandidate, ids, receipts, deletes, error, durationMs });
     this.busy++;
     this.events.push(this.now + durationMs / 1000, EVENT_COMPLETE, batchId, 0);
   }
 
-  private process(ids: number[], behaviour: QueueVersionBehaviour, running: number): { durationMs: number; error: boolean; deletes: boolean[] } {
+  /** Draws the batch's processing: sets its duration, error and which messages it deletes. */
+  private process(batch: Batch, behaviour: QueueVersionBehaviour, running: number): void {
     const { reportBatchItemFailures, functionTimeoutSeconds, invocationOverheadMs } = this.config;
     const timeoutMs = functionTimeoutSeconds * 1000;
     const mu = Math.log(behaviour.latencyMs.median);
     const sigma = Math.log(behaviour.latencyMs.p99 / behaviour.latencyMs.median) / Z99;
+    const { ids, deletes, size } = batch;
+    const { errorRate, poisonRate, throughputFactor } = behaviour;
+    const random = this.random;
+    const poisonKey = this.poisonKey;
     let durationMs = invocationOverheadMs;
-    const failed: boolean[] = new Array(ids.length);
     let anyFailed = false;
-    for (let i = 0; i < ids.length; i++) {
-      durationMs += Math.exp(mu + sigma * this.random.normal()) / behaviour.throughputFactor;
-      const poison = this.poisonKey[ids[i]!]! < behaviour.poisonRate;
-      failed[i] = poison || (behaviour.errorRate > 0 && this.random.uniform() < behaviour.errorRate);
-      if (failed[i]) anyFailed = true;
+    for (let i = 0; i < size; i++) {
+      durationMs += Math.exp(mu + sigma * random.normal()) / throughputFactor;
+      const poison = poisonKey[ids[i]!]! < poisonRate;
+      const failed = poison || (errorRate > 0 && random.uniform() < errorRate);
+      deletes[i] = failed ? 0 : 1;
+      if (failed) anyFailed = true;
     }
     const overloaded = behaviour.timeoutAboveConcurrency !== undefined && running > behaviour.timeoutAboveConcurrency;
     const timedOut = overloaded || durationMs > timeoutMs;
     // A timeout, or a failure without ReportBatchItemFailures, returns the whole batch.
     const error = timedOut || (anyFailed && !reportBatchItemFailures);
-    for (let i = 0; i < failed.length; i++) failed[i] = !error && !failed[i];
-    return { durationMs: timedOut ? timeoutMs : durationMs, error, deletes: failed };
+    if (error) deletes.fill(0, 0, size);
+    batch.error = error;
+    batch.durationMs = timedOut ? timeoutMs : durationMs;
   }
 
   private complete(batchId: number): void {
-    const batch = this.batches.get(batchId)!;
-    this.batches.delete(batchId);
+    const batch = this.batches[batchId]!;
+    this.freeBatches.push(batchId);
     this.busy--;
+    const { ids, receipts, deletes, size } = batch;
     const version = batch.candidate ? this.open.candidate : this.open.stable;
     version.invocations++;
     if (batch.error) version.errors++;
-    version.messages += batch.ids.length;
-    for (const deleted of batch.deletes) if (!deleted) version.failedMessages++;
+    version.messages += size;
+    for (let i = 0; i < size; i++) if (deletes[i] === 0) version.failedMessages++;
     version.durationsMs.push(batch.durationMs);
-    for (let i = 0; i < batch.ids.length; i++) {
-      if (!batch.deletes[i]) continue;
-      const id = batch.ids[i]!;
+    for (let i = 0; i < size; i++) {
+      if (deletes[i] === 0) continue;
+      const id = ids[i]!;
       // A delete applies only with the latest receipt: a message received again since is not ours.
-      if (this.receiveCount[id] !== batch.receipts[i]) continue;
+      if (this.receiveCount[id] !== receipts[i]) continue;
       const state = this.state[id];
       if (state === IN_FLIGHT) this.inFlightCount--;
       else if (state === VISIBLE) this.visibleCount--;
@@ -636,8 +667,15 @@ class EventHeap {
     this.set(i, time, seq, kind, a, b);
   }
 
-  pop(): { time: number; kind: number; a: number; b: number } {
-    const top = { time: this.times[0]!, kind: this.kinds[0]!, a: this.as[0]!, b: this.bs[0]! };
+  /** The last popped event's kind and values (pop() allocates nothing). */
+  poppedKind = 0;
+  poppedA = 0;
+  poppedB = 0;
+
+  pop(): void {
+    this.poppedKind = this.kinds[0]!;
+    this.poppedA = this.as[0]!;
+    this.poppedB = this.bs[0]!;
     const last = this.times.length - 1;
     const time = this.times[last]!;
     const seq = this.seqs[last]!;
@@ -649,7 +687,7 @@ class EventHeap {
     this.kinds.pop();
     this.as.pop();
     this.bs.pop();
-    if (last === 0) return top;
+    if (last === 0) return;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
@@ -661,7 +699,6 @@ class EventHeap {
       i = child;
     }
     this.set(i, time, seq, kind, a, b);
-    return top;
   }
 
   private less(t1: number, s1: number, t2: number, s2: number): boolean {

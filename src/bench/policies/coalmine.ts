@@ -8,6 +8,10 @@ import type { JudgeMemory } from '../../core/judge/types.ts';
 import type { MinuteObservation } from '../../core/ports.ts';
 import { StepWalker, type ObservedMinute, type Policy, type PolicyAction, type PolicyContext } from '../policy.ts';
 
+/** Minutes as the metrics port labels them (ISO start times): the queue checks tell consecutive minutes apart by them. */
+const FIRST_SHIFT = Date.UTC(2026, 0, 5, 9, 0);
+const minuteTime = (minute: number): string => new Date(FIRST_SHIFT + minute * 60_000).toISOString();
+
 export const coalminePolicy: Policy = {
   name: 'coalmine',
   summary: "Coalmine's anytime-valid judge and decide(), on the scenario's strategy or Coalmine's default",
@@ -19,7 +23,7 @@ export const coalminePolicy: Policy = {
       weight: () => steps.weight,
       observe(minute: ObservedMinute): PolicyAction {
         steps.tick();
-        pending.push({ minute: `+${minute.minute}`, stable: minute.stable, candidate: minute.candidate });
+        pending.push({ minute: minuteTime(minute.minute), stable: minute.stable, candidate: minute.candidate, ...(minute.queue ? { queue: minute.queue } : {}) });
         if (pending.length < context.settings.evaluationMinutes) return 'continue';
         const assessment = assess({
           memory,
@@ -32,6 +36,7 @@ export const coalminePolicy: Policy = {
             weight: steps.weight,
             isFinalStep: steps.isFinalStep,
             minutesInStep: steps.minutesInStep,
+            ...(context.queue ? { queue: context.queue } : {}),
           },
           settings: context.settings,
         });
