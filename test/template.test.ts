@@ -236,7 +236,7 @@ describe('template.yaml', () => {
     const withQueues = statements(SAMPLE_PARAMETERS).filter(({ statement }) => asList(statement.Action).some((a) => a.startsWith('sqs:')));
     const withoutQueues = statements({ ...SAMPLE_PARAMETERS, TargetQueueArns: [''] }).filter(({ statement }) => asList(statement.Action).some((a) => a.startsWith('sqs:')));
 
-    expect(withQueues.map((s) => s.owner).sort()).toEqual(['PlanFunction', 'RollbackFunction']);
+    expect(withQueues.map((s) => s.owner).sort()).toEqual(['PlanFunction', 'RedriveFunction']);
     for (const { statement } of withQueues) expect(statement.Resource).toEqual(SAMPLE_PARAMETERS.TargetQueueArns);
     expect(withoutQueues).toEqual([]);
   });
@@ -247,7 +247,8 @@ describe('template.yaml', () => {
     expect(actionsOf('ShiftFunction')).toEqual(new Set(['lambda:GetAlias', 'lambda:UpdateAlias']));
     expect(actionsOf('PromoteFunction')).toEqual(new Set(['lambda:GetAlias', 'lambda:UpdateAlias']));
     expect(actionsOf('EvaluateFunction')).toEqual(new Set(['lambda:GetAlias', 'cloudwatch:GetMetricData']));
-    for (const owner of ['PlanFunction', 'ShiftFunction', 'EvaluateFunction', 'PromoteFunction', 'CleanupFunction']) {
+    expect(actionsOf('RedriveFunction')).toEqual(new Set(['sqs:ReceiveMessage', 'sqs:SendMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']));
+    for (const owner of ['PlanFunction', 'ShiftFunction', 'EvaluateFunction', 'PromoteFunction', 'RollbackFunction', 'CleanupFunction']) {
       expect([...actionsOf(owner)].filter((a) => ['sqs:SendMessage', 'sqs:DeleteMessage'].includes(a)), owner).toEqual([]);
     }
   });

@@ -1,5 +1,5 @@
 /**
- * Roll back: points the alias at the stable version with no routing left, redrives the DLQ, lets go.
+ * Roll back: points the alias at the stable version with no routing left, and lets go of it.
  * Parse, wire, map: the work is in src/core/steps.ts.
  */
 import { awsPorts, createClients } from '../../src/aws/index.ts';

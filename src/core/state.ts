@@ -107,6 +107,8 @@ export const canaryStateSchema = z.object({
   progress: progressSchema,
   verdict: verdictSchema.optional(),
   outcome: outcomeSchema.optional(),
+  /** SQS rollback: when to move the canary's dead letters back (the Wait before Redrive). */
+  redrive: z.object({ at: z.string() }).optional(),
   error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
 });
 

@@ -29,7 +29,7 @@ import {
 import { DEFAULT_API_STRATEGY, type Strategy } from './strategy.ts';
 import { addSeconds, ceilMinute, floorMinute, iso, minutesBetween } from './time.ts';
 import { normaliseTrigger } from './trigger.ts';
-import { discoverQueue } from './sqs.ts';
+import { discoverQueue, redriveDelaySeconds } from './sqs.ts';
 import { queueJudgeSetup } from './judge/queue.ts';
 
 export type Judge = (input: JudgeInput) => Assessment;
@@ -46,6 +46,7 @@ export interface Steps {
   evaluate(payload: unknown): Promise<CanaryState>;
   promote(payload: unknown): Promise<CanaryState>;
   rollback(payload: unknown): Promise<unknown>;
+  redrive(payload: unknown): Promise<CanaryState>;
   cleanup(event: unknown): Promise<CleanupResult>;
 }
 
@@ -310,15 +311,30 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
       notes.push(`alias ${p.alias} was not owned by this execution any more (now version ${alias.version}${routingNote(alias)}); left as it is`);
     }
 
-    let redriven: number | undefined;
-    if (p.queue?.dlq && p.redriveOnRollback && sameRouting(after, { version: p.stableVersion, weights: {} })) {
-      redriven = await queues.redrive({ url: p.queue.dlq.url, arn: p.queue.dlq.arn }, { url: p.queue.queueUrl, arn: p.queue.queueArn }, p.startedAt);
-    }
-
     const reason = error
       ? `${error.Error}: ${causeMessage(error.Cause)}`
       : (state.verdict?.reasons[0] ?? 'rolled back');
-    return finish(state, { result: error ? 'failed' : 'rolled-back', reason: [reason, ...notes].join('; '), alias: after, ...(redriven === undefined ? {} : { redriven }) }, clock.now());
+    const ended = finish(state, { result: error ? 'failed' : 'rolled-back', reason: [reason, ...notes].join('; '), alias: after }, clock.now());
+    // Dead letters are moved back only once the alias is fully on stable, and only after the
+    // messages the candidate failed last have had a visibility timeout to reach the DLQ.
+    if (p.queue?.dlq && p.redriveOnRollback && sameRouting(after, { version: p.stableVersion, weights: {} })) {
+      const at = addSeconds(clock.now(), redriveDelaySeconds(p.queue));
+      return { ...ended, status: `${ended.status}; the canary's dead letters go back to ${p.queue.queueName} at ${iso(at)}`, redrive: { at: iso(at) } };
+    }
+    return ended;
+  }
+
+  async function redrive(payload: unknown): Promise<CanaryState> {
+    const { state, execution: _execution } = parsePayload(statePayload, payload, 'Redrive');
+    const { plan: p, outcome } = state;
+    if (!p.queue?.dlq || !outcome) throw new InvalidRequestError('Redrive input: state has no DLQ or no outcome; nothing to redrive');
+    const moved = await queues.redrive({ url: p.queue.dlq.url, arn: p.queue.dlq.arn }, { url: p.queue.queueUrl, arn: p.queue.queueArn }, p.startedAt);
+    const { redrive: _redrive, ...rest } = state;
+    return {
+      ...rest,
+      status: `${outcome.result === 'failed' ? 'Failed' : 'Rolled back'}: ${p.functionName}:${p.alias} is on version ${outcome.alias.version}; ${moved} dead letter${moved === 1 ? '' : 's'} of the canary moved back to ${p.queue.queueName}`,
+      outcome: { ...outcome, redriven: moved },
+    };
   }
 
   /** The Plan step failed: no plan in the state. Let go of the alias only if this execution took it. */
@@ -385,9 +401,9 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
     return { ...result, reason: `execution ${name} ${status === 'TIMED_OUT' ? 'timed out' : status.toLowerCase()}: ${result.reason}` };
   }
 
-  return { plan, shift, evaluate, promote, rollback, cleanup };
+  return { plan, shift, evaluate, promote, rollback, redrive, cleanup };
 
-  function finish(state: CanaryState, outcome: { result: Outcome['result']; reason: string; alias: AliasState; redriven?: number }, now: Date): CanaryState {
+  function finish(state: CanaryState, outcome: { result: Outcome['result']; reason: string; alias: AliasState }, now: Date): CanaryState {
     const { alias } = outcome;
     const verb = outcome.result === 'promoted' ? 'Promoted' : outcome.result === 'rolled-back' ? 'Rolled back' : 'Failed';
     return {
@@ -397,7 +413,6 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
         result: outcome.result,
         reason: outcome.reason,
         alias: { version: alias.version, routing: alias.weights },
-        ...(outcome.redriven === undefined ? {} : { redriven: outcome.redriven }),
         finishedAt: iso(now),
       },
     };

@@ -13,6 +13,7 @@ export const STEP_BY_PLACEHOLDER = {
   EvaluateFunctionArn: 'evaluate',
   PromoteFunctionArn: 'promote',
   RollbackFunctionArn: 'rollback',
+  RedriveFunctionArn: 'redrive',
 } as const;
 
 export type StepName = (typeof STEP_BY_PLACEHOLDER)[keyof typeof STEP_BY_PLACEHOLDER];

@@ -46,7 +46,11 @@ export const PATH_TO: Readonly<Record<string, Path>> = {
   'Announce the rollback': 'rollback',
   'Roll back after an error': 'error',
   'Announce the failure': 'error',
+  'Redrive dead letters': 'rollback',
 };
+
+/** States that only an SQS-triggered canary reaches. */
+export const SQS_ONLY_STATES: ReadonlySet<string> = new Set(['Redrive dead letters']);
 
 /** The state the "error" path fails in, and with what, to reach "Roll back after an error". */
 export const PRIMARY_ERROR = { state: 'Evaluate the canary', name: 'AccessDeniedError', message: 'not authorized to perform: lambda:GetAlias (primary error)' } as const;
@@ -177,6 +181,7 @@ export function statusChangeEvent(name: string, status: Exclude<ExecutionStatus,
 /** The first call a state makes at the moment "someone else" races it: its alias write, else its first call. */
 function raceCall(task: TaskKind): SimCall {
   if (task.kind === 'putEvents') return 'events.putEvents';
+  if (task.step === 'redrive') return 'queues.redrive';
   return task.step === 'evaluate' ? 'router.getAlias' : 'router.updateAlias';
 }
 
@@ -194,7 +199,7 @@ export interface RunWithFaultOptions {
  * Runs one canary through the real ASL with `fault` aimed at `state`, then delivers the status
  * change to Cleanup when the execution did not succeed.
  */
-export async function runWithFault({ state, fault, seed = 1, trigger = 'api', calls = SIM_CALLS }: RunWithFaultOptions): Promise<FaultRun> {
+export async function runWithFault({ state, fault, seed = 1, trigger = SQS_ONLY_STATES.has(state) ? 'sqs' : 'api', calls = SIM_CALLS }: RunWithFaultOptions): Promise<FaultRun> {
   const task = DEFINITION.tasks.get(state);
   const path = PATH_TO[state];
   if (!task || !path) throw new Error(`no way to reach Task state "${state}": add it to PATH_TO`);
@@ -254,7 +259,7 @@ export async function runWithFault({ state, fault, seed = 1, trigger = 'api', ca
         }
         return output;
       }) as Steps[K];
-    return { ...real, plan: around('plan'), shift: around('shift'), evaluate: around('evaluate'), promote: around('promote'), rollback: around('rollback') };
+    return { ...real, plan: around('plan'), shift: around('shift'), evaluate: around('evaluate'), promote: around('promote'), rollback: around('rollback'), redrive: around('redrive') };
   };
 
   const request = { functionName: account.settings.functionName, alias: account.settings.alias, candidateVersion: CANDIDATE, strategy: STRATEGY, analysis: { maxExtensionMinutes: 3 } };
@@ -388,12 +393,20 @@ export function causeProblems(run: FaultRun): string[] {
     }
     return problems; // After the decision, metrics are not read again: nothing to name.
   }
-  if (fault === 'alias changed by someone else' && isAnnounce) return problems; // Coalmine had let go: not its business.
+  const isRedrive = state === 'Redrive dead letters';
+  // Coalmine had let go of the alias before these states: a later change is not its business.
+  if (fault === 'alias changed by someone else' && (isAnnounce || isRedrive)) return problems;
 
   const message = INJECTED_MESSAGE[fault]!;
   if (isAnnounce) {
     const error = errorIn('announceError');
     if (error?.Error !== expectedName) problems.push(`announceError is ${JSON.stringify(error)}, not ${expectedName}`);
+  } else if (isRedrive) {
+    // The alias is already restored: a failed redrive keeps the outcome and names itself.
+    const error = errorIn('redriveError');
+    if (!error || error.Error !== expectedName) problems.push(`redriveError is ${JSON.stringify(error)}, not ${expectedName}`);
+    else if (!message.test(error.Cause ?? '')) problems.push(`redriveError's cause does not name it: ${error.Cause}`);
+    if (result.outcome !== 'rolled-back') problems.push(`a failed redrive changed the outcome to ${result.outcome}`);
   } else if (isRollbackAfterError) {
     const error = errorIn('rollbackError');
     if (!error || error.Error !== expectedName) problems.push(`rollbackError is ${JSON.stringify(error)}, not ${expectedName}`);

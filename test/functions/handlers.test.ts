@@ -7,6 +7,7 @@ const { fakeSteps, createSteps, assess } = vi.hoisted(() => {
     evaluate: vi.fn(),
     promote: vi.fn(),
     rollback: vi.fn(),
+    redrive: vi.fn(),
     cleanup: vi.fn(),
   };
   return { fakeSteps, createSteps: vi.fn(() => fakeSteps), assess: vi.fn() };
@@ -21,7 +22,7 @@ vi.mock('../../src/aws/lambda-handler.ts', async (importOriginal) => {
   return original;
 });
 
-const STEPS = ['plan', 'shift', 'evaluate', 'promote', 'rollback', 'cleanup'] as const;
+const STEPS = ['plan', 'shift', 'evaluate', 'promote', 'rollback', 'redrive', 'cleanup'] as const;
 
 beforeEach(() => {
   for (const step of STEPS) fakeSteps[step].mockReset();

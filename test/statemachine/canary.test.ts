@@ -128,7 +128,7 @@ describe('the canary state machine', () => {
   it('rolls back when the judge fails the candidate, and ends as CanaryRolledBack with the judge\'s reason', async () => {
     const { account, result, path } = await run({ judge: failAlways });
 
-    expect(path.slice(-3)).toEqual(['Roll back', 'Announce the rollback', 'Rolled back']);
+    expect(path.slice(-5)).toEqual(['Roll back', 'Dead letters to redrive?', 'Which ending?', 'Announce the rollback', 'Rolled back']);
     expect(path).not.toContain('Roll back after an error');
     expect(result).toMatchObject({ outcome: 'rolled-back', errorName: 'CanaryRolledBack', reason: 'the candidate fails more often than stable' });
     expectRestored(account);
@@ -159,7 +159,7 @@ describe('the canary state machine', () => {
     it.each(cases)('in "%s" goes to "Roll back after an error", then fails with the original error', async (state, judge) => {
       const { account, result, path } = await run({ judge, arrange: failIn(state, () => new AccessDeniedError(`not authorized in ${state}`)) });
 
-      expect(path.slice(path.indexOf(state))).toEqual([state, 'Roll back after an error', 'Announce the failure', 'Failed']);
+      expect(path.slice(path.indexOf(state))).toEqual([state, 'Roll back after an error', 'Dead letters to redrive?', 'Which ending?', 'Announce the failure', 'Failed']);
       expect(result.outcome).toBe('failed');
       expect(result.errorName).toBe('AccessDeniedError');
       expect(result.reason).toContain(`not authorized in ${state}`);
@@ -209,7 +209,7 @@ describe('the canary state machine', () => {
       const maxAttempts = (DEFINITION.definition.States['Shift traffic']!.Retry as { MaxAttempts: number }[])[0]!.MaxAttempts;
 
       expect(retriedIn(events, 'Shift traffic')).toBe(maxAttempts);
-      expect(path.slice(-3)).toEqual(['Roll back after an error', 'Announce the failure', 'Failed']);
+      expect(path.slice(-5)).toEqual(['Roll back after an error', 'Dead letters to redrive?', 'Which ending?', 'Announce the failure', 'Failed']);
       expect(result).toMatchObject({ outcome: 'failed', errorName: 'ThrottledError' });
       expect(result.reason).toContain('Rate exceeded (TooManyRequestsException)');
       expectRestored(account);
