@@ -101,6 +101,8 @@ function queueSeries(queue: { queueName: string; dlqName?: string }): Series[] {
     series('q_del', `${queue.queueName} NumberOfMessagesDeleted`, 'AWS/SQS', 'NumberOfMessagesDeleted', dims, 'Sum'),
     series('q_vis', `${queue.queueName} ApproximateNumberOfMessagesVisible`, 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', dims, 'Maximum'),
     series('q_age', `${queue.queueName} ApproximateAgeOfOldestMessage`, 'AWS/SQS', 'ApproximateAgeOfOldestMessage', dims, 'Maximum'),
+    // In flight at the minute's end: tells batches still running from messages that failed.
+    series('q_inflight', `${queue.queueName} ApproximateNumberOfMessagesNotVisible`, 'AWS/SQS', 'ApproximateNumberOfMessagesNotVisible', dims, 'Maximum'),
   ];
   if (queue.dlqName) {
     list.push(series('q_dlq', `${queue.dlqName} ApproximateNumberOfMessagesVisible`, 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', { QueueName: queue.dlqName }, 'Maximum'));
@@ -199,7 +201,7 @@ function versionMinute(prefix: 's' | 'c', minute: number, results: Map<string, S
  * publishing for queues idle for hours); otherwise a missing count is 0.
  */
 function queueMinute(minute: number, results: Map<string, SeriesResult>): QueueMinute | null {
-  const ids = ['q_sent', 'q_recv', 'q_del', 'q_vis', 'q_age', 'q_dlq'].filter((id) => results.has(id));
+  const ids = ['q_sent', 'q_recv', 'q_del', 'q_vis', 'q_age', 'q_inflight', 'q_dlq'].filter((id) => results.has(id));
   if (ids.some((id) => results.get(id)!.failure)) return null;
   if (ids.every((id) => !results.get(id)!.points.has(minute))) return null;
   const value = (id: string) => results.get(id)?.points.get(minute) ?? 0;
@@ -209,6 +211,7 @@ function queueMinute(minute: number, results: Map<string, SeriesResult>): QueueM
     deleted: value('q_del'),
     visible: value('q_vis'),
     ageOfOldestSeconds: value('q_age'),
+    notVisible: value('q_inflight'),
     dlqVisible: value('q_dlq'),
   };
 }

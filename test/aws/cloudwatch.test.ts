@@ -171,6 +171,7 @@ describe('cloudWatchMetrics.versionMinutes', () => {
         result('q_del', { 0: 590 }),
         result('q_vis', { 0: 12 }),
         result('q_age', { 0: 4 }),
+        result('q_inflight', { 0: 30 }),
         result('q_dlq', { 0: 2 }),
       ],
     });
@@ -179,7 +180,7 @@ describe('cloudWatchMetrics.versionMinutes', () => {
 
     const dlqQuery = queriesSent().find((q) => q.Id === 'q_dlq')!.MetricStat!;
     expect(dlqQuery.Metric).toEqual({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: 'orders-dlq' }] });
-    expect(window.minutes[0]!.queue).toEqual({ sent: 600, received: 610, deleted: 590, visible: 12, ageOfOldestSeconds: 4, dlqVisible: 2 });
+    expect(window.minutes[0]!.queue).toEqual({ sent: 600, received: 610, deleted: 590, visible: 12, ageOfOldestSeconds: 4, notVisible: 30, dlqVisible: 2 });
     expect(window.minutes[1]!.queue).toBeNull();
   });
 
