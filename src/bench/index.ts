@@ -11,7 +11,7 @@ import { Random } from '../sim/random.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { DEFAULT_POLICIES, POLICIES } from './policies/index.ts';
 import { checkTargets, summariseRuns, type BenchReport, type BenchRow } from './report.ts';
-import { prepareRun, runPolicy, runQueuePolicy, type RunOutcome } from './run.ts';
+import { prepareRun, runPolicy, runQueuePolicies, type RunOutcome } from './run.ts';
 
 export { writeBenchOutputs } from './output.ts';
 export { POLICIES, DEFAULT_POLICIES } from './policies/index.ts';
@@ -48,7 +48,8 @@ export function runBench(options: BenchOptions): BenchReport {
     const outcomes = new Map<string, RunOutcome[]>(policyNames.map((name) => [name, []]));
     for (let seed = firstSeed; seed < firstSeed + options.seeds; seed++) {
       if (scenario.trigger === 'sqs') {
-        for (const name of policyNames) outcomes.get(name)!.push(runQueuePolicy(POLICIES[name]!, scenario, seed));
+        const seedOutcomes = runQueuePolicies(policyNames.map((name) => POLICIES[name]!), scenario, seed);
+        policyNames.forEach((name, i) => outcomes.get(name)!.push(seedOutcomes[i]!));
         continue;
       }
       const setting = prepareRun(scenario, seed, rng);

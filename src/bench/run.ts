@@ -10,11 +10,11 @@
 import { analysisSchema, type AnalysisSettings } from '../core/judge/settings.ts';
 import type { Baseline } from '../core/ports.ts';
 import { DEFAULT_API_STRATEGY, parseStrategy, type Strategy } from '../core/strategy.ts';
-import { queueBenchRun } from '../sim/queue.ts';
+import { queueBenchRun, type QueueBenchMinute, type QueueBenchRun } from '../sim/queue.ts';
 import { Random } from '../sim/random.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { excessFailures, latencyLaw, samplePercentile, TrafficModel, trueErrorRate } from '../sim/traffic.ts';
-import type { Policy, PolicyContext } from './policy.ts';
+import type { Policy, PolicyContext, PolicyRun } from './policy.ts';
 
 export type RunResult = 'promoted' | 'rolledBack' | 'undecided';
 
@@ -111,38 +111,94 @@ export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new
 }
 
 /**
- * Runs one policy on one SQS scenario and seed through the queue model (src/sim/queue.ts): each
- * policy gets its own queue (its state depends on the weights), with the same arrivals for every
- * policy. Every policy sees each version's Lambda metrics as CloudWatch reports them — one
- * invocation per batch, a partial batch failure is no error — and Coalmine also sees the queue's.
- * Excess failures are failed message attempts on the candidate beyond stable's rate, to the horizon
- * (after a promotion the candidate takes every batch; after a rollback none, so the run stops).
+ * Runs policies on one SQS scenario and seed through the queue model (src/sim/queue.ts). Each
+ * policy meets its own queue (the queue's state depends on the weights it set) with the same
+ * arrivals as every other policy. Every policy sees each version's Lambda metrics as CloudWatch
+ * reports them — one invocation per batch, a partial batch failure is no error — and Coalmine also
+ * sees the queue's minutes. Excess failures are failed message attempts on the candidate beyond
+ * stable's rate, to the horizon (after a promotion the candidate takes every batch; after a
+ * rollback none, so the run stops there).
+ *
+ * Policies that have set the same weights so far share one simulated queue, which forks where
+ * their weights part: the same outcomes as one queue per policy, without simulating a shared past
+ * (the baseline, the first steps, the time after the same promotion) more than once.
  */
-export function runQueuePolicy(policy: Policy, scenario: Scenario, seed: number): RunOutcome {
-  const { settings } = scenarioSetup(scenario);
-  const run = queueBenchRun(scenario, seed, { baselineMinutes: settings.baselineMinutes, latencyPercentile: settings.latencyPercentile });
-  const strategy = scenario.strategy === undefined ? run.strategy : scenarioSetup(scenario).strategy;
+export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario, seed: number): RunOutcome[] {
+  const { settings, strategy: requested } = scenarioSetup(scenario);
+  const root = queueBenchRun(scenario, seed, { baselineMinutes: settings.baselineMinutes, latencyPercentile: settings.latencyPercentile });
+  const strategy = scenario.strategy === undefined ? root.strategy : requested;
   const truth = { stableErrorRate: scenario.stable.errorRate, candidateErrorRate: scenario.candidate.errorRate };
-  const active = policy.start({ scenario, seed, settings, strategy, baseline: run.baseline, truth, queue: run.setup });
-  const slowThresholdMs = run.baseline.latencyThresholdMs;
+  const slowThresholdMs = root.baseline.latencyThresholdMs;
   const options = slowThresholdMs === undefined ? {} : { slowThresholdMs };
-  let result: RunResult = 'undecided';
-  let decidedAt: number | null = null;
-  let candidateRequests = 0;
-  let candidateErrors = 0;
-  for (let t = 0; t < scenario.minutes; t++) {
-    const minute = run.minute(result === 'promoted' ? 100 : active.weight(), options);
-    candidateRequests += minute.candidate.invocations;
-    candidateErrors += minute.candidate.errors;
-    if (result === 'promoted') continue;
-    const action = active.observe({ minute: t, stable: minute.stable, candidate: minute.candidate, queue: minute.queue });
-    if (action === 'continue') continue;
-    decidedAt = t + 1;
-    if (action === 'rollback') {
-      result = 'rolledBack';
-      break;
-    }
-    result = 'promoted';
+
+  interface Runner {
+    run: PolicyRun;
+    result: RunResult;
+    decidedAt: number | null;
+    candidateRequests: number;
+    candidateErrors: number;
+    queue: QueueBenchRun;
   }
-  return { result, minutesToDecision: decidedAt, excessFailures: run.excessFailures(), candidateRequests, candidateErrors };
+  const runners: Runner[] = policies.map((policy) => ({
+    run: policy.start({ scenario, seed, settings, strategy, baseline: root.baseline, truth, queue: root.setup }),
+    result: 'undecided',
+    decidedAt: null,
+    candidateRequests: 0,
+    candidateErrors: 0,
+    queue: root,
+  }));
+  const outcomes = new Map<Runner, RunOutcome>();
+  const finish = (runner: Runner) => outcomes.set(runner, {
+    result: runner.result,
+    minutesToDecision: runner.decidedAt,
+    excessFailures: runner.queue.excessFailures(),
+    candidateRequests: runner.candidateRequests,
+    candidateErrors: runner.candidateErrors,
+  });
+
+  for (let t = 0; t < scenario.minutes; t++) {
+    const active = runners.filter((runner) => !outcomes.has(runner));
+    if (active.length === 0) break;
+    // Group the runners by their queue, then by the weight each sets now: one minute per distinct (queue, weight).
+    const byQueue = new Map<QueueBenchRun, Map<number, Runner[]>>();
+    for (const runner of active) {
+      const weight = runner.result === 'promoted' ? 100 : runner.run.weight();
+      const byWeight = byQueue.get(runner.queue) ?? new Map<number, Runner[]>();
+      byQueue.set(runner.queue, byWeight);
+      byWeight.set(weight, [...(byWeight.get(weight) ?? []), runner]);
+    }
+    for (const [queue, byWeight] of byQueue) {
+      let first = true;
+      for (const [weight, group] of byWeight) {
+        const own = first ? queue : queue.fork();
+        first = false;
+        // Fork before this queue moves on: every group starts from the same minute.
+        const minute = own === queue ? undefined : own.minute(weight, options);
+        for (const runner of group) runner.queue = own;
+        if (minute) observe(group, minute, t);
+      }
+      const shared = byWeight.entries().next().value!;
+      observe(shared[1], queue.minute(shared[0], options), t);
+    }
+    for (const runner of active) if (runner.result === 'rolledBack') finish(runner);
+  }
+  for (const runner of runners) if (!outcomes.has(runner)) finish(runner);
+  return runners.map((runner) => outcomes.get(runner)!);
+
+  function observe(group: Runner[], minute: QueueBenchMinute, t: number): void {
+    for (const runner of group) {
+      runner.candidateRequests += minute.candidate.invocations;
+      runner.candidateErrors += minute.candidate.errors;
+      if (runner.result === 'promoted') continue;
+      const action = runner.run.observe({ minute: t, stable: minute.stable, candidate: minute.candidate, queue: minute.queue });
+      if (action === 'continue') continue;
+      runner.decidedAt = t + 1;
+      runner.result = action === 'rollback' ? 'rolledBack' : 'promoted';
+    }
+  }
+}
+
+/** One policy on one SQS scenario and seed (see runQueuePolicies). */
+export function runQueuePolicy(policy: Policy, scenario: Scenario, seed: number): RunOutcome {
+  return runQueuePolicies([policy], scenario, seed)[0]!;
 }

@@ -190,8 +190,13 @@ export class SimulatedQueue {
   private firstReceivedAt = new Float64Array(1024);
   /** Uniform key fixed at send: a message is poison for a version when its key < the version's poisonRate. */
   private poisonKey = new Float64Array(1024);
-  /** Ids of messages that may still be in the source queue; compacted every minute. */
+  /**
+   * Ids of messages that may still be in the source queue, in the order they were sent (so by
+   * `sentAt`: a redriven message is sent anew); `aliveHead` skips the finished ones in front, and
+   * the list is compacted when finished ones make up most of it.
+   */
   private alive: number[] = [];
+  private aliveHead = 0;
 
   /** Visible messages in (roughly) arrival order; entries whose message is no longer visible are skipped. */
   private visibleQueue: number[] = [];
@@ -227,6 +232,42 @@ export class SimulatedQueue {
     this.pollerLimit = Math.min(INITIAL_POLLERS, config.maxConcurrency);
     this.open = emptyRecord(0);
     this.startMinute(0);
+  }
+
+  /**
+   * An independent copy at this moment: the same calls on the copy and on the original give the
+   * same runs. The benchmark forks a queue where two policies' weights part, instead of simulating
+   * their shared past twice.
+   */
+  clone(): SimulatedQueue {
+    // Built by the constructor, then overwritten: the copy keeps the original's object shape, so
+    // the simulation's hot paths stay as fast on forks.
+    const copy = new SimulatedQueue(this.config, this.seed);
+    Object.assign(copy, this);
+    const mutable = copy as unknown as Record<string, unknown>;
+    mutable.random = cloneRandom(this.random);
+    mutable.arrivalRandom = cloneRandom(this.arrivalRandom);
+    mutable.state = this.state.slice();
+    mutable.receiveCount = this.receiveCount.slice();
+    mutable.sentAt = this.sentAt.slice();
+    mutable.visibleSince = this.visibleSince.slice();
+    mutable.firstReceivedAt = this.firstReceivedAt.slice();
+    mutable.poisonKey = this.poisonKey.slice();
+    mutable.alive = this.alive.slice();
+    mutable.visibleQueue = this.visibleQueue.slice();
+    // Dead letters and ended minutes are never changed in place, only replaced or appended.
+    mutable.deadLetters = this.deadLetters.slice();
+    mutable.records = this.records.slice();
+    mutable.batches = this.batches.map((batch) => ({ candidate: batch.candidate, size: batch.size, ids: batch.ids.slice(), receipts: batch.receipts.slice(), deletes: batch.deletes.slice(), error: batch.error, durationMs: batch.durationMs }));
+    mutable.freeBatches = this.freeBatches.slice();
+    mutable.events = this.events.clone();
+    const open = emptyRecord(this.open.minute);
+    Object.assign(open.queue, this.open.queue);
+    Object.assign(open.stable, this.open.stable, { durationsMs: this.open.stable.durationsMs.slice() });
+    Object.assign(open.candidate, this.open.candidate, { durationsMs: this.open.candidate.durationsMs.slice() });
+    open.candidateShare = this.open.candidateShare;
+    mutable.open = open;
+    return copy;
   }
 
   /** Seconds since the start of the simulation. */
@@ -318,6 +359,9 @@ export class SimulatedQueue {
    * (SQS keeps no time of the move), so a message first received before that stays in the DLQ.
    */
   redrive(sinceSeconds: number): number {
+    // Drop finished messages from `alive` first: a redriven message must appear there once, at the end.
+    this.alive = this.alive.slice(this.aliveHead).filter((id) => this.state[id]! < SUCCEEDED);
+    this.aliveHead = 0;
     const keep: { id: number; at: number }[] = [];
     let moved = 0;
     for (const letter of this.deadLetters) {
@@ -404,16 +448,29 @@ export class SimulatedQueue {
     else this.pollerLimit = Math.max(floor, this.pollerLimit - POLLER_STEP_PER_MINUTE);
   }
 
-  /** Also compacts `alive`: finished messages leave it. */
+  /**
+   * The age of the oldest message received fewer than three times. `alive` is in `sentAt` order, so
+   * the first such message from the front is the oldest: the scan stops there, instead of reading
+   * a backlog of tens of thousands every minute.
+   */
   private ageOfOldest(): number {
+    const { alive, state, receiveCount } = this;
+    let head = this.aliveHead;
+    while (head < alive.length && state[alive[head]!]! >= SUCCEEDED) head++;
+    this.aliveHead = head;
     let oldest = Infinity;
-    const alive: number[] = [];
-    for (const id of this.alive) {
-      if (this.state[id]! >= SUCCEEDED) continue;
-      alive.push(id);
-      if (this.receiveCount[id]! < AGE_IGNORES_RECEIVE_COUNT && this.sentAt[id]! < oldest) oldest = this.sentAt[id]!;
+    for (let i = head; i < alive.length; i++) {
+      const id = alive[i]!;
+      if (state[id]! < SUCCEEDED && receiveCount[id]! < AGE_IGNORES_RECEIVE_COUNT) {
+        oldest = this.sentAt[id]!;
+        break;
+      }
     }
-    this.alive = alive;
+    const live = this.visibleCount + this.inFlightCount;
+    if (alive.length - head > 1024 && alive.length - head > 2 * live) {
+      this.alive = alive.slice(head).filter((id) => state[id]! < SUCCEEDED);
+      this.aliveHead = 0;
+    }
     return oldest === Infinity ? 0 : Math.max(0, Math.floor(this.now - oldest));
   }
 
@@ -637,8 +694,24 @@ function validate(config: QueueConfig): void {
   }
 }
 
+/** A copy of a random stream at its current position (Random keeps its state in plain fields). */
+function cloneRandom(random: Random): Random {
+  return Object.assign(new Random(0), random);
+}
+
 /** A binary min-heap of (time, kind, a, b) events; ties leave in insertion order. */
 class EventHeap {
+  clone(): EventHeap {
+    const copy = new EventHeap();
+    copy.times = this.times.slice();
+    copy.seqs = this.seqs.slice();
+    copy.kinds = this.kinds.slice();
+    copy.as = this.as.slice();
+    copy.bs = this.bs.slice();
+    copy.seq = this.seq;
+    return copy;
+  }
+
   private times: number[] = [];
   private seqs: number[] = [];
   private kinds: number[] = [];
@@ -963,6 +1036,8 @@ export interface QueueBenchRun {
   /** Failed messages of the candidate beyond stable's rate, over the minutes run so far. */
   excessFailures(): number;
   accounting(): QueueAccounting;
+  /** An independent copy at this minute: the same calls on both give the same minutes. */
+  fork(): QueueBenchRun;
 }
 
 /**
@@ -1005,12 +1080,17 @@ export function queueBenchRun(scenario: Scenario, seed: number, options: { basel
     ...(config.maxReceiveCount === undefined ? {} : { dlq: { maxReceiveCount: config.maxReceiveCount } }),
   });
   const shiftMinute = warmup + options.baselineMinutes;
-  let next = shiftMinute;
+  return benchRunOn(model, shiftMinute, shiftMinute, baseline, setup, strategy);
+}
+
+function benchRunOn(model: SimulatedQueue, shiftMinute: number, nextMinute: number, baseline: Baseline, setup: QueueJudgeSetup, strategy: Strategy): QueueBenchRun {
+  let next = nextMinute;
   const none: VersionMinute = { invocations: 0, errors: 0, throttles: 0 };
   return {
     baseline,
     setup,
     strategy,
+    fork: () => benchRunOn(model.clone(), shiftMinute, next, baseline, setup, strategy),
     minute(weightPercent, minuteOptions = {}) {
       model.setCandidateShare(Math.min(1, Math.max(0, weightPercent / 100)));
       model.advanceTo((next + 1) * 60);
