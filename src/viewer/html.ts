@@ -30,8 +30,3 @@ export function formatNumber(value: number | null | undefined): string {
   if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US');
   return Number(value.toPrecision(3)).toString();
 }
-
-export function formatPercent(rate: number | null | undefined, digits = 2): string {
-  if (rate === null || rate === undefined || !Number.isFinite(rate)) return '–';
-  return `${Number((rate * 100).toFixed(digits))}%`;
-}

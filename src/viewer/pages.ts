@@ -5,7 +5,7 @@
  */
 import { renderChart, type ChartMarker, type ChartPoint } from './charts.ts';
 import { pathOf, renderGraph } from './graph.ts';
-import { escape, formatNumber, formatPercent } from './html.ts';
+import { escape, formatNumber } from './html.ts';
 import type { RecordListing, RecordSummary, ViewerRecord } from './records.ts';
 
 /** The state whose output carries the judge's verdict. */
