@@ -30,6 +30,10 @@ export function renderMarkdown(report: BenchReport): string {
     '# Benchmark results',
     '',
     `${report.scenarios.length} scenarios × ${report.seeds} seeds × ${report.policies.length} policies in ${(report.elapsedMs / 1000).toFixed(1)} s.`,
+    ...(report.sqsSeeds !== undefined && report.sqsSeeds !== report.seeds
+      ? [`SQS scenarios ran ${report.sqsSeeds} seeds each, not ${report.seeds}: the queue model simulates every message (\`--sqs-seeds N\` for more).`]
+      : []),
+    ...(report.sqsSeeds !== undefined ? ['SQS scenarios: excess failures are failed message attempts; the peers see only per-version Lambda errors (a partial batch failure is no error), Coalmine also the queue.'] : []),
     'Excess failures: failed requests the candidate served beyond what stable would have failed, until the horizon.',
     '',
     '| scenario | expect | policy | correct | promoted | rolled back | undecided | excess failures median / p95 | minutes to decision median / p95 |',

@@ -35,6 +35,8 @@ export interface TargetCheck {
 
 export interface BenchReport {
   seeds: number;
+  /** Seeds per SQS scenario, when SQS scenarios ran (each row's `runs` says it too). */
+  sqsSeeds?: number;
   policies: string[];
   scenarios: Array<{ name: string; description: string; expect?: 'promote' | 'rollback' }>;
   results: BenchRow[];

@@ -32,6 +32,7 @@ export const benchOptionsSchema = z.strictObject({
       }
       return [...new Set(names)];
     }),
+  sqsSeeds: z.coerce.number().int('must be a whole number').min(1, 'must be from 1 to 100000').max(100_000, 'must be from 1 to 100000').optional(),
   out: z.string().min(1).optional(),
   json: z.boolean().default(false),
 });
@@ -39,7 +40,7 @@ export type BenchOptions = z.input<typeof benchOptionsSchema>;
 
 /** What this command needs of src/bench; tests pass another. */
 export interface BenchEngine {
-  runBench(input: { scenarios: Scenario[]; seeds: number; policies: string[] }): Promise<BenchReport> | BenchReport;
+  runBench(input: { scenarios: Scenario[]; seeds: number; policies: string[]; sqsSeeds?: number }): Promise<BenchReport> | BenchReport;
   writeBenchOutputs(report: BenchReport, outDir: string): Promise<unknown> | unknown;
   renderMarkdown(report: BenchReport): string;
 }
@@ -75,7 +76,7 @@ export async function benchCommand(rawOptions: BenchOptions, io: CliIo, engine: 
   const scenarios = loadBenchScenarios(Array.isArray(options.scenarios) ? options.scenarios : [options.scenarios], io.cwd);
   const bench = engine;
   if (!options.json) io.stderr.write(`Running ${scenarios.length} scenario(s) × ${options.seeds} seed(s) × ${options.policies.length} policies…\n`);
-  const report = await bench.runBench({ scenarios, seeds: options.seeds, policies: options.policies });
+  const report = await bench.runBench({ scenarios, seeds: options.seeds, policies: options.policies, ...(options.sqsSeeds === undefined ? {} : { sqsSeeds: options.sqsSeeds }) });
   if (options.out) {
     await bench.writeBenchOutputs(report, resolve(io.cwd, options.out));
     if (!options.json) io.stderr.write(`Wrote the report to ${options.out}\n`);

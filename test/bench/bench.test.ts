@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../src/core/errors.ts';
 import { runBench, writeBenchOutputs } from '../../src/bench/index.ts';
 import { hodgesLehmann } from '../../src/bench/policies/kayenta.ts';
-import { POLICIES } from '../../src/bench/policies/index.ts';
+import { DEFAULT_POLICIES, POLICIES } from '../../src/bench/policies/index.ts';
 import type { ObservedMinute, PolicyContext } from '../../src/bench/policy.ts';
-import { prepareRun, runPolicy } from '../../src/bench/run.ts';
+import { prepareRun, runPolicy, runQueuePolicies, runQueuePolicy } from '../../src/bench/run.ts';
 import { loadScenario } from '../../src/sim/scenario.ts';
 
 const withoutTime = (report: ReturnType<typeof runBench>) => ({ ...report, elapsedMs: 0, targets: report.targets.filter((t) => !t.target.includes('60 s')) });
@@ -113,5 +113,36 @@ describe('hodgesLehmann', () => {
     // k = ⌊12.5 − 2.326·√(25·11/12)⌋ = 1: the interval spans the smallest to the largest difference.
     expect(lower).toBe(1);
     expect(upper).toBe(9);
+  });
+});
+
+describe('runBench on SQS scenarios', () => {
+  const scenarios = ['sqs-poison', 'sqs-healthy'].map((name) => loadScenario(name));
+  const report = runBench({ scenarios, seeds: 3, sqsSeeds: 2 });
+  const row = (scenario: string, policy: string) => report.results.find((r) => r.scenario === scenario && r.policy === policy)!;
+
+  it('runs them with their own seed count and the contract fields, instead of skipping them', () => {
+    expect(report.skipped).toEqual([]);
+    expect(report.sqsSeeds).toBe(2);
+    expect(report.results).toHaveLength(2 * 5);
+    for (const r of report.results) {
+      expect(r.runs).toBe(2);
+      expect(r.promoted + r.rolledBack + r.undecided).toBe(2);
+      expect(r.minutesToDecision).toHaveProperty('median');
+    }
+  });
+
+  it('rolls back a poison-message candidate with the queue checks while a peer that sees only Lambda errors promotes it', () => {
+    expect(row('sqs-poison', 'coalmine').rolledBack).toBe(2);
+    expect(row('sqs-poison', 'codedeploy-alarm').promoted).toBe(2);
+    expect(row('sqs-poison', 'codedeploy-alarm').excessFailures.median!).toBeGreaterThan(10 * row('sqs-poison', 'coalmine').excessFailures.median!);
+    expect(row('sqs-healthy', 'coalmine').promoted).toBe(2);
+  });
+
+  it('gives every policy the outcome it gets on a queue of its own (the shared, forked queue changes nothing)', () => {
+    const scenario = scenarios[0]!;
+    const together = runQueuePolicies(DEFAULT_POLICIES.map((name) => POLICIES[name]!), scenario, 5);
+    const alone = DEFAULT_POLICIES.map((name) => runQueuePolicy(POLICIES[name]!, scenario, 5));
+    expect(together).toEqual(alone);
   });
 });
