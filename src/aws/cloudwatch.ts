@@ -1,6 +1,6 @@
 /**
- * CloudWatch as the MetricsSource: per-version Lambda metrics of an alias, custom metrics, and
- * queue-wide SQS metrics, one `GetMetricData` call (paginated) per look, on whole minutes.
+ * CloudWatch as the MetricsSource: per-version Lambda metrics of an alias, custom metrics,
+ * queue-wide SQS metrics and the event source mapping's own event counts, one `GetMetricData` call (paginated) per look, on whole minutes.
  *
  * Lambda publishes alias metrics per executed version with exactly the dimensions
  * `FunctionName` (the bare name), `Resource` (`name:alias`) and `ExecutedVersion` (Lambda Developer
@@ -108,6 +108,37 @@ function queueSeries(queue: { queueName: string; dlqName?: string }): Series[] {
     list.push(series('q_dlq', `${queue.dlqName} ApproximateNumberOfMessagesVisible`, 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', { QueueName: queue.dlqName }, 'Maximum'));
   }
   return list;
+}
+
+/**
+ * The event source mapping's own counts. Lambda publishes them in `AWS/Lambda` with the single
+ * dimension `EventSourceMappingUUID`, only when the mapping's MetricsConfig has EventCount (Lambda
+ * Developer Guide, "Event source mapping metrics"); for SQS these five apply (DroppedEventCount and
+ * OnFailureDestinationDeliveredEventCount are for stream and Kafka mappings).
+ */
+const MAPPING_METRICS = [
+  ['m_polled', 'PolledEventCount'],
+  ['m_inv', 'InvokedEventCount'],
+  ['m_failed', 'FailedInvokeEventCount'],
+  ['m_del', 'DeletedEventCount'],
+  ['m_filtered', 'FilteredOutEventCount'],
+] as const;
+
+function mappingSeries(mappingId: string): Series[] {
+  // The label names the mapping, not the queue: a failed mapping query is not a failed queue query.
+  return MAPPING_METRICS.map(([id, metricName]) => series(id, `event source mapping ${mappingId} ${metricName}`, 'AWS/Lambda', metricName, { EventSourceMappingUUID: mappingId }, 'Sum'));
+}
+
+/**
+ * The mapping's minute: undefined when a mapping query failed or none of its series has a datapoint
+ * for the minute (metrics off, or not published yet); otherwise a missing count is 0.
+ */
+function mappingMinute(minute: number, results: Map<string, SeriesResult>): QueueMinute['mapping'] {
+  const entries = MAPPING_METRICS.map(([id]) => results.get(id)).filter((entry): entry is SeriesResult => entry !== undefined);
+  if (entries.length === 0 || entries.some((entry) => entry.failure)) return undefined;
+  if (entries.every((entry) => !entry.points.has(minute))) return undefined;
+  const value = (id: string) => results.get(id)?.points.get(minute) ?? 0;
+  return { polled: value('m_polled'), invoked: value('m_inv'), failedInvoke: value('m_failed'), deleted: value('m_del'), filteredOut: value('m_filtered') };
 }
 
 /** Whole minutes [start, end) as epoch ms; both ends are taken down to their minute. */
@@ -238,6 +269,7 @@ export function cloudWatchMetrics(client: CloudWatchClient): MetricsSource {
         ...versionSeries('s', 'stable', query, query.stableVersion),
         ...versionSeries('c', 'candidate', query, query.candidateVersion),
         ...(query.queue ? queueSeries(query.queue) : []),
+        ...(query.queue?.mappingId ? mappingSeries(query.queue.mappingId) : []),
       ];
       const { results, callFailure } = await fetchSeries(client, list, startMs, endMs);
       if (callFailure) return { minutes: [], failures: [{ metric: 'GetMetricData', message: callFailure }] };
@@ -249,7 +281,11 @@ export function cloudWatchMetrics(client: CloudWatchClient): MetricsSource {
           stable: versionMinute('s', minute, results, customIds),
           candidate: versionMinute('c', minute, results, customIds),
         };
-        if (query.queue) observation.queue = queueMinute(minute, results);
+        if (query.queue) {
+          const queue = queueMinute(minute, results);
+          const mapping = queue && query.queue.mappingId ? mappingMinute(minute, results) : undefined;
+          observation.queue = queue && mapping ? { ...queue, mapping } : queue;
+        }
         return observation;
       });
       return { minutes: observations, failures: failuresOf(list, results) };

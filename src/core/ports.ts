@@ -76,6 +76,16 @@ export interface QueueMinute {
    * judge tell batches still running at the minute's end from messages that failed.
    */
   notVisible?: number;
+  /**
+   * The event source mapping's own counts for the minute (Lambda's EventCount metrics, published only
+   * when the mapping has `MetricsConfig: { Metrics: ["EventCount"] }`). Absent when not asked for or
+   * when CloudWatch had no datapoint. Unlike the queue's figures, they count only what this mapping
+   * did. `failedInvoke` counts events of invocations that failed or returned a non-empty
+   * `BatchItemFailures`, timestamped at the invocation's end; `filteredOut` events are deleted by
+   * Lambda unprocessed. (Lambda publishes DroppedEventCount and OnFailureDestinationDeliveredEventCount
+   * for stream and Kafka mappings only, not for SQS.)
+   */
+  mapping?: { polled: number; invoked: number; failedInvoke: number; deleted: number; filteredOut: number };
 }
 
 /** One settled minute: each version's figures, or null when there was no datapoint. */
@@ -115,8 +125,11 @@ export interface VersionMetricsQuery {
   /** Count invocations slower than this into `slow`. */
   slowThresholdMs?: number;
   customMetrics?: CustomMetricQuery[];
-  /** Queue-wide metrics to read alongside (SQS-triggered functions). */
-  queue?: { queueName: string; dlqName?: string };
+  /**
+   * Queue-wide metrics to read alongside (SQS-triggered functions); with `mappingId`, the event source
+   * mapping's own event counts too (only when its MetricsConfig has EventCount).
+   */
+  queue?: { queueName: string; dlqName?: string; mappingId?: string };
 }
 
 /** The window of figures that has settled, for a pair of versions. */

@@ -150,6 +150,8 @@ export function planQueue(source: QueueSource): PlanQueue {
     batchingWindowSeconds: source.batchingWindowSeconds,
     reportBatchItemFailures: source.reportBatchItemFailures,
     ...(source.dlq ? { dlq: { ...source.dlq } } : {}),
+    // Only when on: the plan people read stays as it was for mappings without metrics.
+    ...(source.metricsEnabled ? { metricsEnabled: true } : {}),
   };
 }
 

@@ -34,6 +34,8 @@ export const planQueueSchema = z.object({
   dlq: z.object({ arn: z.string(), url: z.string(), name: z.string(), maxReceiveCount: z.number() }).optional(),
   /** DLQ depth when the canary started: a rollback with redrive brings it back to this. */
   dlqDepthAtStart: z.number().optional(),
+  /** The mapping publishes its own event counts (MetricsConfig EventCount); absent when it does not. */
+  metricsEnabled: z.boolean().optional(),
 });
 
 export const planSchema = z.object({

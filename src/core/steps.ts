@@ -527,8 +527,9 @@ function nextLook(stepStart: Date, plan: Plan): Date {
   return addSeconds(stepStart, 60 * plan.analysis.evaluationMinutes + plan.analysis.settleSeconds);
 }
 
-function queueRef(queue: { queueName: string; dlq?: { name: string } | undefined }): { queueName: string; dlqName?: string } {
-  return { queueName: queue.queueName, ...(queue.dlq ? { dlqName: queue.dlq.name } : {}) };
+/** The queue to read metrics of; the mapping's own counts only when it publishes them (MetricsConfig). */
+function queueRef(queue: { queueName: string; dlq?: { name: string } | undefined; mappingId: string; metricsEnabled?: boolean | undefined }): { queueName: string; dlqName?: string; mappingId?: string } {
+  return { queueName: queue.queueName, ...(queue.dlq ? { dlqName: queue.dlq.name } : {}), ...(queue.metricsEnabled ? { mappingId: queue.mappingId } : {}) };
 }
 
 function round(value: number, digits: number): number {

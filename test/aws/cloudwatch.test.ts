@@ -184,6 +184,82 @@ describe('cloudWatchMetrics.versionMinutes', () => {
     expect(window.minutes[1]!.queue).toBeNull();
   });
 
+  describe('with the event source mapping’s own counts', () => {
+    const mappingId = 'a1b2c3d4-5678-90ab-cdef-11111example';
+    // The versions' series are left out of these answers; their failures are not what is tested here.
+    const queueAndMappingFailures = (failures: { metric: string }[]) => failures.filter((f) => !/^(stable|candidate) /.test(f.metric));
+    const queueResults = [
+      result('q_sent', { 0: 600, 1: 610 }),
+      result('q_recv', { 0: 610, 1: 620 }),
+      result('q_del', { 0: 590, 1: 600 }),
+      result('q_vis', { 0: 12, 1: 10 }),
+      result('q_age', { 0: 4, 1: 5 }),
+      result('q_inflight', { 0: 30, 1: 30 }),
+    ];
+
+    it('asks AWS/Lambda for the SQS mapping’s five event counts by EventSourceMappingUUID, summed per minute', async () => {
+      cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+
+      await cloudWatchMetrics(client).versionMinutes({ ...query, queue: { queueName: 'orders', mappingId } });
+
+      const mappingQueries = queriesSent().filter((q) => q.Id?.startsWith('m_'));
+      expect(mappingQueries.map((q) => [q.Id, q.MetricStat])).toEqual(
+        [
+          ['m_polled', 'PolledEventCount'],
+          ['m_inv', 'InvokedEventCount'],
+          ['m_failed', 'FailedInvokeEventCount'],
+          ['m_del', 'DeletedEventCount'],
+          ['m_filtered', 'FilteredOutEventCount'],
+        ].map(([id, metricName]) => [id, { Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: [{ Name: 'EventSourceMappingUUID', Value: mappingId }] }, Period: 60, Stat: 'Sum' }]),
+      );
+    });
+
+    it('asks for no mapping counts without a mapping id (MetricsConfig off)', async () => {
+      cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+
+      await cloudWatchMetrics(client).versionMinutes({ ...query, queue: { queueName: 'orders' } });
+
+      expect(queriesSent().filter((q) => q.MetricStat?.Metric?.Dimensions?.some((d) => d.Name === 'EventSourceMappingUUID'))).toEqual([]);
+    });
+
+    it('puts each minute’s counts on the queue minute, a missing count as 0, and none for a minute with no datapoint', async () => {
+      cwMock.on(GetMetricDataCommand).resolves({
+        MetricDataResults: [
+          ...queueResults,
+          result('m_polled', { 0: 605 }),
+          result('m_inv', { 0: 600 }),
+          result('m_failed', { 0: 7 }),
+          result('m_del', { 0: 593 }),
+          result('m_filtered', {}),
+        ],
+      });
+
+      const window = await cloudWatchMetrics(client).versionMinutes({ ...query, end: minute(2).toISOString(), queue: { queueName: 'orders', mappingId } });
+
+      expect(window.minutes[0]!.queue?.mapping).toEqual({ polled: 605, invoked: 600, failedInvoke: 7, deleted: 593, filteredOut: 0 });
+      expect(window.minutes[1]!.queue).toEqual({ sent: 610, received: 620, deleted: 600, visible: 10, ageOfOldestSeconds: 5, notVisible: 30, dlqVisible: 0 });
+      expect(queueAndMappingFailures(window.failures)).toEqual([]);
+    });
+
+    it('turns a failed mapping query into a measurement failure named after the mapping, and keeps the queue’s figures', async () => {
+      cwMock.on(GetMetricDataCommand).resolves({
+        MetricDataResults: [
+          ...queueResults,
+          result('m_polled', { 0: 605 }),
+          result('m_inv', { 0: 600 }),
+          result('m_failed', { 0: 7 }, 'PartialData'),
+          result('m_del', { 0: 593 }),
+          result('m_filtered', {}),
+        ],
+      });
+
+      const window = await cloudWatchMetrics(client).versionMinutes({ ...query, end: minute(1).toISOString(), queue: { queueName: 'orders', mappingId } });
+
+      expect(queueAndMappingFailures(window.failures)).toEqual([{ metric: `event source mapping ${mappingId} FailedInvokeEventCount`, message: 'status PartialData' }]);
+      expect(window.minutes[0]!.queue).toEqual({ sent: 600, received: 610, deleted: 590, visible: 12, ageOfOldestSeconds: 4, notVisible: 30, dlqVisible: 0 });
+    });
+  });
+
   it('asks nothing for a window with no whole minute', async () => {
     const window = await cloudWatchMetrics(client).versionMinutes({ ...query, end: new Date(t0 + 59_000).toISOString() });
 
