@@ -24,6 +24,14 @@
  * - DLQ growth: more dead letters since the canary began than the baseline's pace allows (twice its
  *   rate, plus noise, plus a small allowance) rolls back at once.
  * - Missing queue metrics, or no queue baseline, make the look inconclusive: never healthy.
+ * - The event source mapping's own counts (when its MetricsConfig has EventCount) are reported in
+ *   the figures: what this mapping polled, invoked, failed to invoke and deleted, free of other
+ *   consumers of the queue. They decide nothing. FailedInvokeEventCount counts "any event with a
+ *   non-empty BatchItemFailures in the response" (Lambda Developer Guide), which does not say
+ *   whether a batch with one failed item counts one event or the whole batch, so it is no basis for
+ *   the retry-rate test; and the counts that would mean lost messages (DroppedEventCount) are not
+ *   published for SQS mappings. Counts missing while metrics are on are said in the figures and
+ *   reasons and leave the look's phase alone: the queue's own figures are what is judged.
  *
  * @example
  * // src/core/judge/queue-checks.ts
@@ -43,6 +51,8 @@ export interface QueueJudgeSetup {
   batchingWindowSeconds: number;
   /** Absent: the queue has no DLQ. */
   maxReceiveCount?: number;
+  /** The mapping publishes its own event counts (MetricsConfig EventCount). */
+  metricsEnabled?: boolean;
 }
 
 /** The plan's queue as the judge needs it (the core passes it as `context.queue`). */
@@ -53,6 +63,7 @@ export function queueJudgeSetup(queue: PlanQueue): QueueJudgeSetup {
     visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
     batchingWindowSeconds: queue.batchingWindowSeconds,
     ...(queue.dlq ? { maxReceiveCount: queue.dlq.maxReceiveCount } : {}),
+    ...(queue.metricsEnabled ? { metricsEnabled: true } : {}),
   };
 }
 
@@ -207,6 +218,11 @@ interface QueueMemory {
   lastDlq: number | null;
   /** The last trendMinutes minutes: [received, visible, ageOfOldestSeconds]. */
   recent: [number, number, number][];
+  /** The mapping's counts since the first look: polled, invoked, failedInvoke, deleted, filteredOut. */
+  mc: [number, number, number, number, number];
+  /** Queue minutes with the mapping's counts, and (metrics on) without them. */
+  mm: number;
+  mx: number;
 }
 
 function readMemory(memory: unknown): QueueMemory {
@@ -223,6 +239,9 @@ function readMemory(memory: unknown): QueueMemory {
     q: number(value.q),
     lastDlq: typeof value.lastDlq === 'number' ? value.lastDlq : null,
     recent: Array.isArray(value.recent) ? value.recent.filter((row): row is [number, number, number] => Array.isArray(row) && row.length === 3) : [],
+    mc: Array.isArray(value.mc) && value.mc.length === 5 ? (value.mc.map(number) as QueueMemory['mc']) : [0, 0, 0, 0, 0],
+    mm: number(value.mm),
+    mx: number(value.mx),
   };
 }
 
@@ -316,6 +335,13 @@ export const queueTrendCheck: JudgeCheck = {
       previousDlq = minute.dlqVisible;
       state.recent.push([minute.received, minute.visible, minute.ageOfOldestSeconds]);
       if (state.recent.length > limits.trendMinutes) state.recent.shift();
+      if (minute.mapping) {
+        const { polled, invoked, failedInvoke, deleted, filteredOut } = minute.mapping;
+        state.mc = [state.mc[0] + polled, state.mc[1] + invoked, state.mc[2] + failedInvoke, state.mc[3] + deleted, state.mc[4] + filteredOut];
+        state.mm++;
+      } else if (setup?.metricsEnabled) {
+        state.mx++;
+      }
     }
     if (present.length > 0) state.lastDlq = previousDlq;
     state.r += windowReceived;
@@ -372,10 +398,12 @@ export const queueTrendCheck: JudgeCheck = {
     if (reasons.fail.length === 0 && judge.context.minutesInStep < retryCycleMinutes) {
       reasons.inconclusive.push(`queue: retries take ${retryCycleMinutes} min to surface (visibility timeout ${setup!.visibilityTimeoutSeconds} s); not judged healthy before`);
     }
+    const mapping = mappingReport(state, setup?.metricsEnabled === true);
     if (reasons.fail.length === 0 && reasons.inconclusive.length === 0) {
       reasons.pass.push(
         `no queue regression found: retry rate ${formatRate(canaryRate)} vs ${formatRate(baselineRate)} before the shift (evidence ${formatEvidence(Math.exp(logEvidence))} of ${formatEvidence(2 / alpha)} needed to roll back); ` +
-          `${formatCount(recent.at(-1)?.[1] ?? 0)} visible, oldest ${formatCount(recent.at(-1)?.[2] ?? 0)} s, ${formatCount(state.q)} new dead letters`,
+          `${formatCount(recent.at(-1)?.[1] ?? 0)} visible, oldest ${formatCount(recent.at(-1)?.[2] ?? 0)} s, ${formatCount(state.q)} new dead letters` +
+          (mapping.sentence ? `; ${mapping.sentence}` : ''),
       );
     }
 
@@ -390,10 +418,37 @@ export const queueTrendCheck: JudgeCheck = {
       queueDeadLetters: state.q,
       queueDeadLettersAllowed: dlqAllowed,
       queueBaselineMinutes: baseline.minutes,
+      ...mapping.figures,
     };
     return result(reasons, figures, state);
   },
 };
+
+/**
+ * The mapping's counts since the first look, for the figures and one clause of the pass reason.
+ * Nothing when the mapping publishes no counts and none came.
+ */
+function mappingReport(state: QueueMemory, metricsEnabled: boolean): { figures: Figures; sentence?: string } {
+  if (!metricsEnabled && state.mm === 0) return { figures: {} };
+  const [polled, invoked, failedInvoke, deleted, filteredOut] = state.mc;
+  const figures: Figures = {
+    mappingPolled: polled,
+    mappingInvoked: invoked,
+    mappingFailedInvoke: failedInvoke,
+    mappingFailedInvokeRate: invoked > 0 ? round(failedInvoke / invoked, 5) : null,
+    mappingDeleted: deleted,
+    mappingFilteredOut: filteredOut,
+    mappingMinutes: state.mm,
+    mappingMinutesMissing: state.mx,
+  };
+  const missing = state.mx > 0 ? `the mapping's own event counts are missing for ${formatCount(state.mx)} of ${formatCount(state.mm + state.mx)} minutes (reported only, not judged)` : undefined;
+  const counts =
+    state.mm > 0
+      ? `the mapping invoked ${formatCount(invoked)} events, ${formatCount(failedInvoke)} failed or came back as batch item failures (${formatRate(invoked > 0 ? failedInvoke / invoked : 0)}), ${formatCount(deleted)} deleted`
+      : undefined;
+  const sentence = [counts, missing].filter((part): part is string => part !== undefined).join('; ');
+  return sentence ? { figures, sentence } : { figures };
+}
 
 function result(reasons: { fail: string[]; inconclusive: string[]; pass: string[] }, figures: Figures, state: QueueMemory): CheckResult {
   const phase = reasons.fail.length > 0 ? 'fail' : reasons.inconclusive.length > 0 ? 'inconclusive' : 'pass';

@@ -201,6 +201,67 @@ describe('queueTrendCheck', () => {
   });
 });
 
+describe('queueTrendCheck with the mapping’s own event counts', () => {
+  const counts = { polled: 603, invoked: 603, failedInvoke: 3, deleted: 600, filteredOut: 0 };
+  const metricsOn = { context: { queue: { ...SETUP, metricsEnabled: true } } };
+
+  it('reports what the mapping polled, invoked, failed and deleted since the first look, in figures and the pass reason', () => {
+    const results = looks(Array.from({ length: 6 }, () => queueMinute({ mapping: counts })), metricsOn);
+
+    const last = results.at(-1)!;
+    expect(last.phase).toBe('pass');
+    expect(last.figures).toMatchObject({ mappingPolled: 3618, mappingInvoked: 3618, mappingFailedInvoke: 18, mappingFailedInvokeRate: 0.00498, mappingDeleted: 3600, mappingFilteredOut: 0, mappingMinutes: 6, mappingMinutesMissing: 0 });
+    expect(last.reasons[0]).toMatch(/; the mapping invoked 3,618 events, 18 failed or came back as batch item failures \(0\.50%\), 3,600 deleted$/);
+  });
+
+  it('sums the counts the same however the minutes fall into looks', () => {
+    const mappingCounts = fc.record({ polled: fc.nat(2000), invoked: fc.nat(2000), failedInvoke: fc.nat(50), deleted: fc.nat(2000), filteredOut: fc.nat(20) });
+    fc.assert(
+      fc.property(fc.array(mappingCounts, { minLength: 1, maxLength: 12 }), fc.nat(11), (minutes, cut) => {
+        const split = Math.min(cut, minutes.length - 1);
+        let memory: unknown;
+        let figures: CheckResult['figures'] = {};
+        for (const part of [minutes.slice(0, split), minutes.slice(split)]) {
+          const input = judgeInput(part.map((mapping, i) => observation(i, queueMinute({ mapping }))), metricsOn);
+          const result = queueTrendCheck.run({ judge: input, window: summariseWindow(input.window.minutes, input.context.weight), look: 1, alpha: ALPHA, memory });
+          memory = JSON.parse(JSON.stringify(result.memory));
+          figures = result.figures;
+        }
+        const total = (key: keyof typeof counts) => minutes.reduce((sum, minute) => sum + minute[key], 0);
+        expect(figures).toMatchObject({ mappingPolled: total('polled'), mappingInvoked: total('invoked'), mappingFailedInvoke: total('failedInvoke'), mappingDeleted: total('deleted'), mappingFilteredOut: total('filteredOut'), mappingMinutes: minutes.length });
+      }),
+    );
+  });
+
+  it('says when the counts are missing while metrics are on, and leaves the look’s phase to the queue’s figures', () => {
+    const results = looks([queueMinute({ mapping: counts }), queueMinute(), queueMinute(), queueMinute({ mapping: counts }), queueMinute(), queueMinute()], metricsOn);
+
+    const last = results.at(-1)!;
+    expect(last.phase).toBe('pass');
+    expect(last.figures).toMatchObject({ mappingMinutes: 2, mappingMinutesMissing: 4, mappingInvoked: 1206 });
+    expect(last.reasons[0]).toMatch(/the mapping's own event counts are missing for 4 of 6 minutes \(reported only, not judged\)$/);
+  });
+
+  it('still rolls back on the queue’s figures when the mapping’s counts are missing', () => {
+    const results = looks(Array.from({ length: 10 }, () => queueMinute({ received: 640, deleted: 600 })), metricsOn);
+
+    expect(results.some((result) => result.phase === 'fail')).toBe(true);
+  });
+
+  it('adds no mapping figures when the mapping publishes no counts', () => {
+    const last = looks(Array.from({ length: 6 }, () => queueMinute())).at(-1)!;
+
+    expect(Object.keys(last.figures).filter((key) => key.startsWith('mapping'))).toEqual([]);
+    expect(last.reasons[0]).not.toMatch(/mapping/);
+  });
+
+  it('takes metricsEnabled from the plan\'s queue', () => {
+    const setup = queueJudgeSetup({ mappingId: 'm', queueArn: 'a', queueUrl: 'u', queueName: 'q', visibilityTimeoutSeconds: 60, batchSize: 5, batchingWindowSeconds: 2, reportBatchItemFailures: true, metricsEnabled: true });
+
+    expect(setup.metricsEnabled).toBe(true);
+  });
+});
+
 describe('summariseQueueBaseline', () => {
   it('sums the minutes, skipping missing ones', () => {
     const summary = summariseQueueBaseline([queueMinute({ sent: 500, visible: 9, ageOfOldestSeconds: 40 }), null, queueMinute({ dlqVisible: 2 })]);
