@@ -344,6 +344,6 @@ describe('the canary state machine', () => {
       expectRestored(account);
     });
 
-    it.todo('a Plan still running when Cleanup looked can leave the mark of the stopped execution (docs/failure-modes.md)');
+    it.todo('a Plan still running when Cleanup looked can leave the mark of the stopped execution (README, Failure modes)');
   });
 });
