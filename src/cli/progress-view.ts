@@ -3,15 +3,10 @@
  * lines elsewhere (CI logs). Pure text; the commands decide where it goes.
  */
 import type { DecisionRecord, ExecutionEnding, ExecutionProgress, Figures } from './follow.ts';
+import { ansi } from './colours.ts';
 import type { Output } from './io.ts';
 
-const style = {
-  bold: (text: string) => `\x1b[1m${text}\x1b[22m`,
-  dim: (text: string) => `\x1b[2m${text}\x1b[22m`,
-  green: (text: string) => `\x1b[32m${text}\x1b[39m`,
-  red: (text: string) => `\x1b[31m${text}\x1b[39m`,
-  yellow: (text: string) => `\x1b[33m${text}\x1b[39m`,
-};
+const style = ansi;
 
 /** 0.0123 → "0.0123", 12345.678 → "12,346", 1.5 → "1.5": short, and exact enough to act on. */
 export function formatFigure(value: number | string | boolean | null): string {

@@ -19,6 +19,7 @@ import { loadScenario, parseScenario, type Scenario } from '../sim/scenario.ts';
 import { errorLine, EXIT, exitCodeForOutcome } from './exit-codes.ts';
 import type { Output } from './io.ts';
 import { zodLine } from './options.ts';
+import { ansi, plain, type Palette } from './colours.ts';
 
 const MAX_SEED = 2 ** 32 - 1;
 const SEED = `must be a whole number from 0 to ${MAX_SEED}`;
@@ -49,14 +50,6 @@ export interface RunIo {
   cwd?: string;
 }
 
-const paint = {
-  bold: (text: string) => `\x1b[1m${text}\x1b[22m`,
-  dim: (text: string) => `\x1b[2m${text}\x1b[22m`,
-  green: (text: string) => `\x1b[32m${text}\x1b[39m`,
-  red: (text: string) => `\x1b[31m${text}\x1b[39m`,
-  yellow: (text: string) => `\x1b[33m${text}\x1b[39m`,
-};
-const plain: typeof paint = { bold: (t) => t, dim: (t) => t, green: (t) => t, red: (t) => t, yellow: (t) => t };
 
 /** Runs `coalmine run`; the one place that decides its exit code. */
 export async function runCommand(options: RunOptions, io: RunIo): Promise<number> {
@@ -67,7 +60,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     return badInput(io, '--local: `run` only runs canaries on the simulated account; add --local, or use `coalmine start --function F --alias A --version V` to run one on AWS');
   }
   const cwd = io.cwd ?? process.cwd();
-  const style = (io.isTTY ?? io.stdout.isTTY ?? false) && !json ? paint : plain;
+  const style = (io.isTTY ?? io.stdout.isTTY ?? false) && !json ? ansi : plain;
 
   let result: RunResult;
   try {
@@ -146,7 +139,7 @@ function badInputLine(result: RunResult): string {
   return message.split('; ')[0] ?? message;
 }
 
-function renderProgress(event: ProgressEvent, out: Output, style: typeof paint): void {
+function renderProgress(event: ProgressEvent, out: Output, style: Palette): void {
   if (event.type !== 'evaluation') return;
   const { step } = event;
   const stepText = event.stepCount > 0 ? `step ${Math.min(event.stepIndex + 1, event.stepCount)}/${event.stepCount}` : 'all at once';
@@ -159,14 +152,14 @@ function renderProgress(event: ProgressEvent, out: Output, style: typeof paint):
   );
 }
 
-function decisionWord(decision: string, style: typeof paint): string {
+function decisionWord(decision: string, style: Palette): string {
   if (decision === 'rollback') return style.red(style.bold(decision));
   if (decision === 'promote') return style.green(style.bold(decision));
   if (decision === 'hold') return style.yellow(decision);
   return decision;
 }
 
-export function summaryLines(result: RunResult, style: typeof paint = plain, cwd: string = process.cwd()): string[] {
+export function summaryLines(result: RunResult, style: Palette = plain, cwd: string = process.cwd()): string[] {
   const word = result.outcome === 'promoted' ? style.green(style.bold('Promoted')) : result.outcome === 'rolled-back' ? style.red(style.bold('Rolled back')) : style.red(style.bold('Failed'));
   const routing = Object.entries(result.alias.routing);
   const alias = `version ${result.alias.version}${routing.length ? ` with ${routing.map(([version, weight]) => `${weight}% on ${version}`).join(', ')}` : ', no routing'}`;
