@@ -9,7 +9,7 @@ import { resolveExecutionArn, type AwsDeps } from './aws-context.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { isFinished } from './follow.ts';
 import type { CliIo } from './io.ts';
-import { zodLine } from './options.ts';
+import { stateMachineOptions, zodLine } from './options.ts';
 
 /** The error name a stopped execution carries, so the rollback rule and people can tell why. */
 export const ABORT_ERROR = 'CoalmineAborted';
@@ -17,8 +17,7 @@ export const ABORT_ERROR = 'CoalmineAborted';
 export const abortOptionsSchema = z.strictObject({
   execution: z.string().min(1, 'give an execution ARN or name'),
   reason: z.string().min(1).max(200).default('stopped with coalmine abort'),
-  stateMachine: z.string().startsWith('arn:', 'must be a state machine ARN').optional(),
-  stack: z.string().min(1).optional(),
+  ...stateMachineOptions,
   json: z.boolean().default(false),
 });
 export type AbortOptions = z.input<typeof abortOptionsSchema>;

@@ -9,14 +9,13 @@ import { executionNamePrefixFor, functionNameOf } from './execution-name.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { endingOf, isFinished } from './follow.ts';
 import type { CliIo } from './io.ts';
-import { zodLine } from './options.ts';
+import { stateMachineOptions, zodLine } from './options.ts';
 import { progressFromDescription } from './status.ts';
 
 export const listOptionsSchema = z.strictObject({
   function: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  stateMachine: z.string().startsWith('arn:', 'must be a state machine ARN').optional(),
-  stack: z.string().min(1).optional(),
+  ...stateMachineOptions,
   json: z.boolean().default(false),
 });
 export type ListOptions = z.input<typeof listOptionsSchema>;

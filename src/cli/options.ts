@@ -1,7 +1,14 @@
 /**
- * Turning zod's complaint about a command's options into the one line a person reads on stderr.
+ * Options several commands share, and turning zod's complaint about a command's options into the
+ * one line a person reads on stderr.
  */
-import type * as z from 'zod';
+import * as z from 'zod';
+
+/** Which Coalmine state machine a command talks to: an ARN, or the stack whose output names it. */
+export const stateMachineOptions = {
+  stateMachine: z.string().startsWith('arn:', 'must be a state machine ARN').optional(),
+  stack: z.string().min(1).optional(),
+};
 
 /** camelCase option key → `--kebab-case` flag, unless `flags` names it. */
 function flagOf(key: string, flags: Record<string, string>): string {

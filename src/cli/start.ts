@@ -17,15 +17,14 @@ import { EXIT, type ExitCode } from './exit-codes.ts';
 import { emptyProgress, endingOf, followExecution, isFinished, readProgress, type ExecutionEnding, type ExecutionProgress } from './follow.ts';
 import type { CliIo } from './io.ts';
 import { endingLines, LiveRegion, newLines, progressBlock } from './progress-view.ts';
-import { zodLine } from './options.ts';
+import { stateMachineOptions, zodLine } from './options.ts';
 
 export const startOptionsSchema = z.strictObject({
   function: z.string().min(1).optional(),
   alias: z.string().min(1).optional(),
   version: z.string().min(1).optional(),
   strategy: z.string().min(1).optional(),
-  stateMachine: z.string().startsWith('arn:', 'must be a state machine ARN').optional(),
-  stack: z.string().min(1).optional(),
+  ...stateMachineOptions,
   request: z.string().min(1).optional(),
   executionName: z
     .string()

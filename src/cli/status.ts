@@ -9,13 +9,12 @@ import { resolveExecutionArn, type AwsDeps } from './aws-context.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { emptyProgress, endingOf, isFinished, readProgress, type DecisionRecord, type ExecutionEnding, type ExecutionProgress } from './follow.ts';
 import type { CliIo } from './io.ts';
-import { zodLine } from './options.ts';
+import { stateMachineOptions, zodLine } from './options.ts';
 import { decisionLine, formatFigures } from './progress-view.ts';
 
 export const statusOptionsSchema = z.strictObject({
   execution: z.string().min(1, 'give an execution ARN or name'),
-  stateMachine: z.string().startsWith('arn:', 'must be a state machine ARN').optional(),
-  stack: z.string().min(1).optional(),
+  ...stateMachineOptions,
   json: z.boolean().default(false),
 });
 export type StatusOptions = z.input<typeof statusOptionsSchema>;
