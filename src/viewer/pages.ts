@@ -195,28 +195,22 @@ export function executionPage(record: ViewerRecord, summary: RecordSummary): str
   }));
   const weightPoints: ChartPoint[] = record.series.filter((point) => xOf(point.minute) <= xMax).map((point) => ({ x: xOf(point.minute), y: point.weight }));
   if (weightPoints.length) weightPoints.push({ x: Math.min(xMax, weightPoints.at(-1)!.x + 1), y: weightPoints.at(-1)!.y });
+  // Stable and candidate side by side, with every decision marked.
+  const versusChart = (title: string, unit: string, pointsOf: (version: 'stable' | 'candidate') => ChartPoint[]) =>
+    renderChart({
+      title,
+      unit,
+      xMax,
+      markers,
+      series: [
+        { label: 'stable', className: 'stable', points: pointsOf('stable') },
+        { label: 'candidate', className: 'candidate', points: pointsOf('candidate') },
+      ],
+    });
   const charts = [
     renderChart({ title: 'Candidate weight', unit: '%', xMax, yMax: 100, markers, series: [{ label: 'candidate %', className: 'weight', points: weightPoints, step: true }] }),
-    renderChart({
-      title: `Error rate (${ROLLING_MINUTES}-minute rolling)`,
-      unit: '%',
-      xMax,
-      markers,
-      series: [
-        { label: 'stable', className: 'stable', points: rollingRate(record, 'stable', t0, xMax) },
-        { label: 'candidate', className: 'candidate', points: rollingRate(record, 'candidate', t0, xMax) },
-      ],
-    }),
-    renderChart({
-      title: 'p99 latency',
-      unit: ' ms',
-      xMax,
-      markers,
-      series: [
-        { label: 'stable', className: 'stable', points: p99Of(record, 'stable', t0, xMax) },
-        { label: 'candidate', className: 'candidate', points: p99Of(record, 'candidate', t0, xMax) },
-      ],
-    }),
+    versusChart(`Error rate (${ROLLING_MINUTES}-minute rolling)`, '%', (version) => rollingRate(record, version, t0, xMax)),
+    versusChart('p99 latency', ' ms', (version) => p99Of(record, version, t0, xMax)),
   ].join('\n');
 
   const plan = planOf(record);
