@@ -19,13 +19,7 @@ describe('runBench', () => {
   it('reports every scenario × policy with the contract fields', () => {
     expect(report.seeds).toBe(4);
     expect(report.results).toHaveLength(3 * 5);
-    for (const row of report.results) {
-      expect(row.runs).toBe(4);
-      expect(row.promoted + row.rolledBack + row.undecided).toBe(4);
-      expect(row.excessFailures).toHaveProperty('median');
-      expect(row.excessFailures).toHaveProperty('p95');
-      expect(row.minutesToDecision).toHaveProperty('median');
-    }
+    expectContractRows(report.results, 4);
   });
 
   it("rolls back a candidate failing ten times as often and one with a slow tail, and promotes a healthy one, with Coalmine's judge", () => {
@@ -125,11 +119,7 @@ describe('runBench on SQS scenarios', () => {
     expect(report.skipped).toEqual([]);
     expect(report.sqsSeeds).toBe(2);
     expect(report.results).toHaveLength(2 * 5);
-    for (const r of report.results) {
-      expect(r.runs).toBe(2);
-      expect(r.promoted + r.rolledBack + r.undecided).toBe(2);
-      expect(r.minutesToDecision).toHaveProperty('median');
-    }
+    expectContractRows(report.results, 2);
   });
 
   it('rolls back a poison-message candidate with the queue checks while a peer that sees only Lambda errors promotes it', () => {
@@ -146,3 +136,14 @@ describe('runBench on SQS scenarios', () => {
     expect(together).toEqual(alone);
   });
 });
+
+/** Every row has the fields CONTRACTS.md promises, and accounts for each of its runs once. */
+function expectContractRows(results: ReturnType<typeof runBench>['results'], runs: number): void {
+  for (const row of results) {
+    expect(row.runs).toBe(runs);
+    expect(row.promoted + row.rolledBack + row.undecided).toBe(runs);
+    expect(row.excessFailures).toHaveProperty('median');
+    expect(row.excessFailures).toHaveProperty('p95');
+    expect(row.minutesToDecision).toHaveProperty('median');
+  }
+}
