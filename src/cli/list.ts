@@ -5,7 +5,7 @@ import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
 import type { ExecutionInfo, ExecutionStatus } from '../aws/stepfunctions.ts';
 import { resolveStateMachineArn, type AwsDeps } from './aws-context.ts';
-import { executionNamePrefixFor, functionNameOf } from './execution-name.ts';
+import { executionNamePrefixFor, functionNameOf } from '../core/execution-name.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { endingOf, isFinished } from './follow.ts';
 import type { CliIo } from './io.ts';

@@ -12,7 +12,7 @@ import { CoalmineError, InvalidRequestError } from '../core/errors.ts';
 import { parseRequest } from '../core/request.ts';
 import { consoleUrlFor, type ExecutionInfo, type ExecutionStatus } from '../aws/stepfunctions.ts';
 import { resolveStateMachineArn, type AwsDeps } from './aws-context.ts';
-import { executionNameFor, MAX_EXECUTION_NAME_LENGTH } from './execution-name.ts';
+import { executionNameFor, MAX_EXECUTION_NAME_LENGTH } from '../core/execution-name.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { emptyProgress, endingOf, followExecution, isFinished, readProgress, type ExecutionEnding, type ExecutionProgress } from './follow.ts';
 import type { CliIo } from './io.ts';

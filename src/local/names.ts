@@ -1,12 +1,12 @@
 /**
  * A local run's execution name: the name `coalmine start` gives the same canary (see
- * src/cli/execution-name.ts), then `-local-<seed>`, the whole within Step Functions' 80 characters.
+ * src/core/execution-name.ts), then `-local-<seed>`, the whole within Step Functions' 80 characters.
  *
  * @example
  * localExecutionName({ functionName: 'checkout', alias: 'live', candidateVersion: '13' }, 7);
  * // 'checkout_live_v13_<8 hex digits>-local-7'
  */
-import { executionNameFor, MAX_EXECUTION_NAME_LENGTH } from '../cli/execution-name.ts';
+import { executionNameFor, MAX_EXECUTION_NAME_LENGTH } from '../core/execution-name.ts';
 
 export interface NameParts {
   functionName: string;

@@ -3,8 +3,10 @@
  * written to `.coalmine/executions/<execution name>-<timestamp>.json`, which the console reads.
  * Times inside a record are simulated times (ISO), so a scenario and a seed give the same record.
  */
+import type { SeriesPoint } from '../sim/account.ts';
 import type { QueueAccounting } from '../sim/queue.ts';
-import type { VersionMinute } from '../core/ports.ts';
+
+export type { SeriesPoint } from '../sim/account.ts';
 
 export const RUN_OUTCOMES = ['promoted', 'rolled-back', 'failed'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
@@ -19,9 +21,6 @@ export interface RunStep {
   reasons: string[];
 }
 
-/** What the SQS queue model counted over the run (SQS scenarios only); `lost` must be 0. */
-export type QueueSummary = QueueAccounting;
-
 /** The `run --json` object. */
 export interface RunResult {
   outcome: RunOutcome;
@@ -34,7 +33,8 @@ export interface RunResult {
   excessFailures: number;
   /** Simulated minutes from the first shift to the final decision (promote or roll back); null when traffic never moved. */
   minutesToDecision: number | null;
-  queue?: QueueSummary;
+  /** What the SQS queue model counted over the run (SQS scenarios only); `lost` must be 0. */
+  queue?: QueueAccounting;
   /** The error the execution failed with (`CanaryRolledBack` for a judged rollback). */
   errorName?: string;
   /** The execution's name, as `coalmine start` would name it, with `-local-<seed>`. */
@@ -54,16 +54,6 @@ export interface ExecutionEvent {
   output?: unknown;
   error?: string;
   cause?: string;
-}
-
-/** One simulated minute of the alias' traffic, for charts. */
-export interface SeriesPoint {
-  /** ISO time of the minute's start. */
-  minute: string;
-  /** Candidate's share of traffic over the minute, percent. */
-  weight: number;
-  stable: VersionMinute | null;
-  candidate: VersionMinute | null;
 }
 
 /** The file a local run writes, and the console reads. */

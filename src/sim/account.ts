@@ -35,9 +35,8 @@ import type {
   VersionMetricsQuery,
   VersionMinute,
 } from '../core/ports.ts';
-import type { QueueSummary, SeriesPoint } from '../local/record.ts';
 import { FaultInjector } from './faults.ts';
-import { queueMinuteSource } from './queue.ts';
+import { queueMinuteSource, type QueueAccounting } from './queue.ts';
 import { mixSeed, Random } from './random.ts';
 import type { Scenario } from './scenario.ts';
 import { excessFailures, stableLatencyPercentile, TrafficModel, type VersionName } from './traffic.ts';
@@ -126,7 +125,7 @@ export interface MinuteSource {
   /** Failed work the candidate did beyond stable's rate, over the minutes before `endIndex`, when the model counts it its own way (the queue: messages). */
   excessFailures?(endIndex: number): number;
   /** Totals for `run --json` (SQS only). */
-  queueSummary?(): QueueSummary;
+  queueSummary?(): QueueAccounting;
 }
 
 /** The API traffic model (engineer A's src/sim/traffic.ts) as a minute source. */
@@ -174,6 +173,16 @@ export interface SimMinute {
   /** Figures by version; a version that served nothing has no entry. */
   versions: Record<string, VersionMinute>;
   queue?: QueueMinute;
+}
+
+/** One simulated minute of the alias' traffic, for charts (an execution record's `series`). */
+export interface SeriesPoint {
+  /** ISO time of the minute's start. */
+  minute: string;
+  /** Candidate's share of traffic over the minute, percent. */
+  weight: number;
+  stable: VersionMinute | null;
+  candidate: VersionMinute | null;
 }
 
 export interface SimClock extends Clock {
@@ -234,7 +243,7 @@ export interface SimAccount {
   history(): readonly SimMinute[];
   /** The minutes as charts want them: weight and both versions' figures (null without a datapoint). */
   series(): SeriesPoint[];
-  queueSummary(): QueueSummary | undefined;
+  queueSummary(): QueueAccounting | undefined;
 }
 
 interface ScheduledAction {

@@ -50,7 +50,6 @@ import type { QueueJudgeSetup } from '../core/judge/queue.ts';
 import type { Baseline, QueueInspector, QueueMinute, QueueSource, VersionMinute } from '../core/ports.ts';
 import { defaultEventStrategy } from '../core/sqs.ts';
 import type { Strategy } from '../core/strategy.ts';
-import type { QueueSummary } from '../local/record.ts';
 import type { MinuteContext, MinuteSource, MinuteSourceContext, SourceMinute } from './account.ts';
 import { mixSeed, normalQuantile, Random } from './random.ts';
 import type { Scenario } from './scenario.ts';
@@ -882,7 +881,7 @@ export interface QueueAccountSettings {
 export interface QueueMinuteSource extends MinuteSource {
   readonly model: SimulatedQueue;
   queues: QueueInspector;
-  queueSummary(): QueueSummary;
+  queueSummary(): QueueAccounting;
   /** Invocations of a side in a minute slower than a threshold, counted from their durations. */
   slowCount(index: number, side: 'stable' | 'candidate', thresholdMs: number): number;
   /**

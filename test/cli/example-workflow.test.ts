@@ -10,7 +10,7 @@ import { yamlParse } from 'yaml-cfn';
 import { describe, expect, it } from 'vitest';
 import { StackOutputs } from '../../src/aws/cloudformation.ts';
 import { executionArnFor, StepFunctionsExecutions } from '../../src/aws/stepfunctions.ts';
-import { executionNameFor } from '../../src/cli/execution-name.ts';
+import { executionNameFor } from '../../src/core/execution-name.ts';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { history, START, STATE_MACHINE_ARN } from './sfn-history.ts';

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { StackOutputs } from '../../src/aws/cloudformation.ts';
 import { executionArnFor, StepFunctionsExecutions } from '../../src/aws/stepfunctions.ts';
 import type { AwsDeps } from '../../src/cli/aws-context.ts';
-import { executionNameFor } from '../../src/cli/execution-name.ts';
+import { executionNameFor } from '../../src/core/execution-name.ts';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
 import { finalDescription, history, START, STATE_MACHINE_ARN, type Ending } from './sfn-history.ts';

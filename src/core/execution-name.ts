@@ -1,7 +1,8 @@
 /**
  * Execution names. `coalmine start` names the execution after what it deploys, so that a retried CI
  * job or a duplicate event lands on the same name: Step Functions then refuses a second execution
- * (or joins the running one), and no second canary starts on the same alias.
+ * (or joins the running one), and no second canary starts on the same alias. The local runner names
+ * its executions by the same rule, so a local run reads like the deployed one.
  */
 import { createHash } from 'node:crypto';
 

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { executionNameFor, executionNamePrefixFor, functionNameOf, MAX_EXECUTION_NAME_LENGTH } from '../../src/cli/execution-name.ts';
+import { executionNameFor, executionNamePrefixFor, functionNameOf, MAX_EXECUTION_NAME_LENGTH } from '../../src/core/execution-name.ts';
 
 const anyPart = fc.string({ minLength: 1, maxLength: 200, unit: 'binary' });
 const lambdaName = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
