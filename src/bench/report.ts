@@ -1,5 +1,5 @@
 /**
- * From runs to the report: one row per scenario and policy (CONTRACTS.md §1), and the issue's
+ * From runs to the report: one row per scenario and policy (docs/contract.md §1), and the benchmark's
  * targets measured on them. Targets are read off the scenarios' properties (expectation, error
  * ratio, traffic), not their names, so a new scenario is held to them too.
  */
@@ -84,7 +84,7 @@ function roundOrNull(value: number | null): number | null {
 const PEERS = ['codedeploy-alarm', 'flagger-threshold', 'kayenta-mann-whitney'];
 const PERCENT = (v: number) => `${(v * 100).toFixed(1)}%`;
 
-/** The issue's targets, measured. Only those whose policies and scenarios were run appear. */
+/** The benchmark's targets (docs/bench.md), measured. Only those whose policies and scenarios were run appear. */
 export function checkTargets(scenarios: Scenario[], rows: BenchRow[], elapsedMs: number): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const row = (scenario: string, policy: string) => rows.find((r) => r.scenario === scenario && r.policy === policy);

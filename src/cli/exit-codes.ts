@@ -1,5 +1,5 @@
 /**
- * Exit codes, as /work/shared/CONTRACTS.md §1 fixes them: 0 promoted (or the command did what it
+ * Exit codes, as docs/contract.md §1 fixes them: 0 promoted (or the command did what it
  * was asked), 3 rolled back, 2 bad input, 1 anything else.
  */
 import { isBadInputError } from '../core/errors.ts';

@@ -1,7 +1,7 @@
 /**
  * `coalmine run --local`: one canary, end to end, on the simulated account, through the real state
  * machine definition. Prints a line per evaluation and a summary, or with `--json` only the
- * `run --json` object (CONTRACTS.md §1). Returns the exit code: 0 promoted, 3 rolled back,
+ * `run --json` object (docs/contract.md §1). Returns the exit code: 0 promoted, 3 rolled back,
  * 2 bad input (one line on stderr naming the field), 1 anything else.
  *
  * @example

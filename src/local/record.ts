@@ -1,5 +1,5 @@
 /**
- * What a local run produces: the `run --json` object (CONTRACTS.md §1) and the execution record
+ * What a local run produces: the `run --json` object (docs/contract.md §1) and the execution record
  * written to `.coalmine/executions/<execution name>-<timestamp>.json`, which the console reads.
  * Times inside a record are simulated times (ISO), so a scenario and a seed give the same record.
  */

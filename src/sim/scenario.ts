@@ -1,6 +1,6 @@
 /**
  * Scenarios: one JSON file describes a simulated function, its traffic, and how the candidate
- * version behaves (CONTRACTS.md §2; scenarios/README.md documents every field). The local runner
+ * version behaves (docs/contract.md §2; scenarios/README.md documents every field). The local runner
  * and the benchmark both read them through `parseScenario`, so a file means the same to both.
  *
  * Every field of the contract is accepted; unknown fields are kept (extensions ride along), and a

@@ -97,7 +97,7 @@ export function stableLatencyPercentile(scenario: Scenario, percentile: number):
 
 /**
  * Failed requests served by the candidate beyond what the stable version's true error rate would
- * have failed on the same requests, floored at 0 (CONTRACTS.md §1 `excessFailures`).
+ * have failed on the same requests, floored at 0 (docs/contract.md §1 `excessFailures`).
  * Pass the totals over the whole run (until the horizon).
  */
 export function excessFailures(candidateErrors: number, candidateInvocations: number, stableErrorRate: number): number {

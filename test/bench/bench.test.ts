@@ -137,7 +137,7 @@ describe('runBench on SQS scenarios', () => {
   });
 });
 
-/** Every row has the fields CONTRACTS.md promises, and accounts for each of its runs once. */
+/** Every row has the fields docs/contract.md promises, and accounts for each of its runs once. */
 function expectContractRows(results: ReturnType<typeof runBench>['results'], runs: number): void {
   for (const row of results) {
     expect(row.runs).toBe(runs);

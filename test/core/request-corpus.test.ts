@@ -1,5 +1,5 @@
 /**
- * The malformed-input corpus (issue 6.4): requests and EventBridge events from
+ * The malformed-input corpus (docs/failure-modes.md, bad input): requests and EventBridge events from
  * test/fixtures/malformed/*.json, each run through the real Plan on the simulated account. Every
  * one must be refused with its named error and a one-line message that says which field and why,
  * and leave the alias exactly as it was. Then fast-check throws arbitrary and near-valid input at

@@ -1,5 +1,5 @@
 /**
- * The fault-injection suite (issue 6): every Task state of statemachine/canary.asl.json × every
+ * The fault-injection suite (docs/failure-modes.md): every Task state of statemachine/canary.asl.json × every
  * fault kind, run through the real ASL on the simulated account with Coalmine's judge, and the end
  * state checked: the alias on exactly one version with no routing left, owned by nobody, the other
  * party's change intact where there was one, and an output that names the cause.

@@ -1,5 +1,5 @@
 /**
- * The state machine's paths (issue 2): the real statemachine/canary.asl.json run by
+ * The state machine's paths (docs/architecture.md): the real statemachine/canary.asl.json run by
  * aws-local-stepfunctions through `runLocal`, every Task backed by the real step code over the
  * simulated account. A stand-in judge steers each run, so these tests check the workflow (paths,
  * Retry, Catch, ownership), not the statistics.
@@ -344,6 +344,6 @@ describe('the canary state machine', () => {
       expectRestored(account);
     });
 
-    it.todo('a Plan still running when Cleanup looked can leave the mark of the stopped execution (README, Failure modes)');
+    it.todo('a Plan still running when Cleanup looked can leave the mark of the stopped execution (docs/failure-modes.md)');
   });
 });

@@ -5,7 +5,7 @@ import { flaggerPolicy } from './flagger.ts';
 import { kayentaPolicy } from './kayenta.ts';
 import { sprtOraclePolicy } from './oracle.ts';
 
-/** Every policy the benchmark knows, by name; the first five are the contract's (CONTRACTS.md §1). */
+/** Every policy the benchmark knows, by name; the first five are the contract's (docs/contract.md §1). */
 export const POLICIES: Readonly<Record<string, Policy>> = Object.freeze({
   coalmine: coalminePolicy,
   'codedeploy-alarm': codedeployAlarmPolicy,

@@ -67,7 +67,7 @@ export function queueJudgeSetup(queue: PlanQueue): QueueJudgeSetup {
   };
 }
 
-/** Limits of the queue checks. Sized on the SQS scenarios (README, "Event-driven canaries"), not on one run. */
+/** Limits of the queue checks. Sized on the SQS scenarios (docs/sqs.md), not on one run. */
 export const QUEUE_CHECK_DEFAULTS = {
   /** Minutes in a row that the backlog (or the age of the oldest message) must grow before it rolls back. */
   trendMinutes: 5,

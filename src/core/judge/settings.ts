@@ -1,6 +1,6 @@
 /**
  * Analysis settings: what the request may say about how the canary is judged, with defaults.
- * Defaults are sized from the statistics (README.md, "Why these defaults"), not from one
+ * Defaults are sized from the statistics (docs/judge.md, "Why these defaults"), not from one
  * scenario:
  * - alpha 1%: the false-rollback bound for a candidate as good as stable, however often Coalmine
  *   looks (measured: ≤ 0.65% on every shipped healthy scenario over 2,000 seeds).

@@ -49,7 +49,7 @@ export const RATIO_ONE = 8;
  * Prior weights of the alternatives ρ > 1 used to reject "candidate no worse" (grid points √2 … 32).
  * The weights lean towards moderate ratios (√2 to 4), the regressions that need many requests to
  * tell; large ratios are told from a handful of errors, so a small weight costs them little.
- * See README.md, "Why these defaults", for how these were sized.
+ * See docs/judge.md, "Why these defaults", for how these were sized.
  */
 export const WORSE_WEIGHTS: readonly number[] = normalise([1, 1, 1, 1, 0.5, 0.3, 0.2, 0.1, 0.05, 0.05]);
 
