@@ -10,11 +10,11 @@
 import { analysisSchema, type AnalysisSettings } from '../core/judge/settings.ts';
 import type { Baseline } from '../core/ports.ts';
 import { DEFAULT_API_STRATEGY, parseStrategy, type Strategy } from '../core/strategy.ts';
-import { queueBenchRun, type QueueBenchMinute, type QueueBenchRun } from '../sim/queue.ts';
 import { Random } from '../sim/random.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { excessFailures, latencyLaw, samplePercentile, TrafficModel, trueErrorRate } from '../sim/traffic.ts';
 import type { Policy, PolicyContext, PolicyRun } from './policy.ts';
+import { queueBenchRun, type QueueBenchMinute, type QueueBenchRun } from './queue-run.ts';
 
 export type RunResult = 'promoted' | 'rolledBack' | 'undecided';
 
@@ -111,7 +111,7 @@ export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new
 }
 
 /**
- * Runs policies on one SQS scenario and seed through the queue model (src/sim/queue.ts). Each
+ * Runs policies on one SQS scenario and seed through the queue model (src/sim/queue). Each
  * policy meets its own queue (the queue's state depends on the weights it set) with the same
  * arrivals as every other policy. Every policy sees each version's Lambda metrics as CloudWatch
  * reports them — one invocation per batch, a partial batch failure is no error — and Coalmine also

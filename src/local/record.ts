@@ -4,7 +4,7 @@
  * Times inside a record are simulated times (ISO), so a scenario and a seed give the same record.
  */
 import type { SeriesPoint } from '../sim/account.ts';
-import type { QueueAccounting } from '../sim/queue.ts';
+import type { QueueAccounting } from '../sim/queue/index.ts';
 
 export type { SeriesPoint } from '../sim/account.ts';
 

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AliasChangedError, AliasNotFoundError, FunctionNotFoundError, ThrottledError } from '../../src/core/errors.ts';
 import type { VersionMetricsQuery } from '../../src/core/ports.ts';
-import { apiMinuteSource, createSimAccount, SIM_START, type MinuteSource, type SimAccount } from '../../src/sim/account.ts';
+import { createSimAccount, SIM_START, type SimAccount } from '../../src/sim/account.ts';
+import { apiMinuteSource, type MinuteSource } from '../../src/sim/minute-source.ts';
 import { parseScenario, type Scenario } from '../../src/sim/scenario.ts';
 
 function scenario(overrides: Record<string, unknown> = {}): Scenario {

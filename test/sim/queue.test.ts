@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/sim/scenario.ts';
-import { QUEUE_DEFAULTS, queueConfigFromScenario, SimulatedQueue, type QueueConfig, type QueueVersionBehaviour } from '../../src/sim/queue.ts';
+import { QUEUE_DEFAULTS, queueConfigFromScenario, SimulatedQueue, type QueueConfig, type QueueVersionBehaviour } from '../../src/sim/queue/index.ts';
 
 const healthy: QueueVersionBehaviour = { errorRate: 0, latencyMs: { median: 50, p99: 200 }, poisonRate: 0, throughputFactor: 1 };
 

@@ -1,0 +1,85 @@
+/**
+ * The seam between the simulated account and the models that make its traffic: the API traffic
+ * model (src/sim/traffic.ts) and the SQS queue model (src/sim/queue). The account asks a source for
+ * each minute; the source knows how each version behaved in it.
+ */
+import type { QueueInspector, QueueMinute, VersionMinute } from '../core/ports.ts';
+import type { QueueAccounting } from './queue/records.ts';
+import type { Random } from './random.ts';
+import type { Scenario } from './scenario.ts';
+import { stableLatencyPercentile, TrafficModel, type VersionName } from './traffic.ts';
+
+/** What one source of traffic gives for one minute: each side's figures, and the queue's. */
+export interface SourceMinute {
+  stable: VersionMinute;
+  candidate: VersionMinute;
+  queue?: QueueMinute;
+}
+
+export interface MinuteContext {
+  /** A random stream seeded for this minute alone (seed, minute), so minutes do not depend on query order. */
+  rng: Random;
+  /** Minutes from the start of the simulation (the first warm-up minute is 0). */
+  index: number;
+  start: Date;
+  /** Whole minutes since the first shift; null before it. */
+  minutesSinceShift: number | null;
+  /** Candidate's share of the alias over this minute, percent. */
+  weightPercent: number;
+}
+
+/**
+ * Where a minute's traffic comes from: the API traffic model (requests) or, for `trigger: "sqs"`,
+ * the queue model (batches of messages, retries, DLQ). The account asks for each minute once, in
+ * order, when the clock has passed its end; a model that runs on exact times (the queue) also hears
+ * of every routing change when it happens, before any later minute is asked for.
+ */
+export interface MinuteSource {
+  minute(context: MinuteContext): SourceMinute;
+  /** The alias' routing changed at `at` (the account's clock): the candidate's share from now on, 0..1. */
+  routingChanged?(at: Date, candidateShare: number): void;
+  /**
+   * Slow invocations of a side in a generated minute, when the model knows each duration (the queue).
+   * Without it, slow counts are drawn at query time from `expectedSlowFraction`.
+   */
+  slowCount?(index: number, side: VersionName, thresholdMs: number): number;
+  /** The true share of a side's invocations slower than `thresholdMs` (slow counts are drawn at query time). */
+  expectedSlowFraction(side: VersionName, minutesSinceShift: number | null, thresholdMs: number): number;
+  /** Stable's true latency at a percentile (the baseline's threshold). */
+  stableLatencyPercentile(percentile: number): number;
+  /** Stable's true error rate (for excess failures). */
+  stableErrorRate(): number;
+  /** Event source mappings and queues (none for API functions). */
+  queues?: QueueInspector;
+  /** Failed work the candidate did beyond stable's rate, over the minutes before `endIndex`, when the model counts it its own way (the queue: messages). */
+  excessFailures?(endIndex: number): number;
+  /** Totals for `run --json` (SQS only). */
+  queueSummary?(): QueueAccounting;
+}
+
+/** The API traffic model (src/sim/traffic.ts) as a minute source. */
+export function apiMinuteSource(scenario: Scenario, seed: number): MinuteSource {
+  const model = new TrafficModel(scenario, seed);
+  return {
+    minute: ({ rng, index, minutesSinceShift, weightPercent }) => {
+      const { stable, candidate } = model.minute(rng, index, minutesSinceShift, weightPercent);
+      return { stable, candidate };
+    },
+    expectedSlowFraction: (side, minutesSinceShift, thresholdMs) => model.expectedSlowFraction(side, minutesSinceShift, thresholdMs),
+    stableLatencyPercentile: (percentile) => stableLatencyPercentile(scenario, percentile),
+    stableErrorRate: () => model.trueErrorRate('stable', null),
+  };
+}
+
+
+/** What a minute source is built from. Times in the source count from `simulationStart` (minute index 0). */
+export interface MinuteSourceContext {
+  scenario: Scenario;
+  seed: number;
+  simulationStart: Date;
+  /** The account's clock (for queue calls made between minutes: depth, redrive). */
+  now: () => Date;
+}
+
+export type MinuteSourceFactory = (context: MinuteSourceContext) => MinuteSource;
+
