@@ -9,11 +9,13 @@
 import { InvalidRequestError } from '../core/errors.ts';
 import { Random } from '../sim/random.ts';
 import type { Scenario } from '../sim/scenario.ts';
+import { scenarioCell } from './operating-range.ts';
 import { DEFAULT_POLICIES, POLICIES } from './policies/index.ts';
 import { checkTargets, summariseRuns, type BenchReport, type BenchRow } from './report.ts';
 import { prepareRun, runPolicy, runQueuePolicies, type RunOutcome } from './run.ts';
 
 export { writeBenchOutputs } from './output.ts';
+export { renderOperatingRange } from './operating-range.ts';
 export { POLICIES, DEFAULT_POLICIES } from './policies/index.ts';
 export type { BenchReport, BenchRow, TargetCheck } from './report.ts';
 
@@ -74,7 +76,7 @@ export function runBench(options: BenchOptions): BenchReport {
     seeds: options.seeds,
     ...(runnable.some((s) => s.trigger === 'sqs') ? { sqsSeeds } : {}),
     policies: policyNames,
-    scenarios: runnable.map((s) => ({ name: s.name, description: s.description, ...(s.expect === undefined ? {} : { expect: s.expect }) })),
+    scenarios: runnable.map((s) => ({ name: s.name, description: s.description, ...(s.expect === undefined ? {} : { expect: s.expect }), cell: scenarioCell(s) })),
     results,
     targets: checkTargets(runnable, results, elapsedMs),
     skipped,

@@ -4,6 +4,7 @@
  * ratio, traffic), not their names, so a new scenario is held to them too.
  */
 import type { Scenario } from '../sim/scenario.ts';
+import type { ScenarioCell } from './operating-range.ts';
 import type { RunOutcome } from './run.ts';
 
 export interface Summary {
@@ -24,6 +25,8 @@ export interface BenchRow {
   excessFailures: Summary & { mean: number | null };
   /** Over decided runs. */
   minutesToDecision: Summary;
+  /** Over promoted runs. */
+  minutesToPromote: Summary;
 }
 
 export interface TargetCheck {
@@ -38,7 +41,8 @@ export interface BenchReport {
   /** Seeds per SQS scenario, when SQS scenarios ran (each row's `runs` says it too). */
   sqsSeeds?: number;
   policies: string[];
-  scenarios: Array<{ name: string; description: string; expect?: 'promote' | 'rollback' }>;
+  /** `cell`: where the scenario sits in the operating range (traffic, pattern, error rates). */
+  scenarios: Array<{ name: string; description: string; expect?: 'promote' | 'rollback'; cell?: ScenarioCell }>;
   results: BenchRow[];
   targets: TargetCheck[];
   /** Scenarios the benchmark could not run (e.g. SQS-triggered), with why. */
@@ -57,6 +61,7 @@ export function summariseRuns(scenario: Scenario, policy: string, outcomes: RunO
   const rolledBack = outcomes.filter((o) => o.result === 'rolledBack').length;
   const excess = outcomes.map((o) => o.excessFailures).sort((a, b) => a - b);
   const minutes = outcomes.flatMap((o) => (o.minutesToDecision === null ? [] : [o.minutesToDecision])).sort((a, b) => a - b);
+  const minutesToPromote = outcomes.flatMap((o) => (o.result === 'promoted' && o.minutesToDecision !== null ? [o.minutesToDecision] : [])).sort((a, b) => a - b);
   const runs = outcomes.length;
   const correctRuns = scenario.expect === 'promote' ? promoted : scenario.expect === 'rollback' ? rolledBack : undefined;
   return {
@@ -74,6 +79,7 @@ export function summariseRuns(scenario: Scenario, policy: string, outcomes: RunO
       mean: runs === 0 ? null : roundOrNull(excess.reduce((sum, v) => sum + v, 0) / runs),
     },
     minutesToDecision: { median: quantile(minutes, 0.5), p95: quantile(minutes, 0.95) },
+    minutesToPromote: { median: quantile(minutesToPromote, 0.5), p95: quantile(minutesToPromote, 0.95) },
   };
 }
 

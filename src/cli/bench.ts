@@ -4,10 +4,11 @@
  * as Markdown (src/bench's tables) or JSON; the benchmark itself is src/bench.
  */
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
-import { DEFAULT_POLICIES, POLICIES, runBench, writeBenchOutputs, type BenchReport } from '../bench/index.ts';
+import { DEFAULT_POLICIES, POLICIES, renderOperatingRange, runBench, writeBenchOutputs, type BenchReport } from '../bench/index.ts';
 import { renderMarkdown } from '../bench/output.ts';
 import { BUILT_IN_SCENARIOS_DIR, listScenarios, loadScenario, type Scenario } from '../sim/scenario.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
@@ -15,6 +16,9 @@ import type { CliIo } from './io.ts';
 import { zodLine } from './options.ts';
 
 const DEFAULT_SCENARIOS = 'scenarios';
+const REPORTS = ['operating-range'] as const;
+/** The operating-range table's file in the --out folder. */
+export const OPERATING_RANGE_FILE = 'operating-range.md';
 
 export const benchOptionsSchema = z.strictObject({
   scenarios: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default([DEFAULT_SCENARIOS]),
@@ -35,6 +39,8 @@ export const benchOptionsSchema = z.strictObject({
   sqsSeeds: z.coerce.number().int('must be a whole number').min(1, 'must be from 1 to 100000').max(100_000, 'must be from 1 to 100000').optional(),
   out: z.string().min(1).optional(),
   json: z.boolean().default(false),
+  /** `operating-range`: print (and write to --out) the per-cell table instead of the per-scenario one. */
+  report: z.enum(REPORTS, { message: `must be one of: ${REPORTS.join(', ')}` }).optional(),
 });
 export type BenchOptions = z.input<typeof benchOptionsSchema>;
 
@@ -43,9 +49,10 @@ export interface BenchEngine {
   runBench(input: { scenarios: Scenario[]; seeds: number; policies: string[]; sqsSeeds?: number }): Promise<BenchReport> | BenchReport;
   writeBenchOutputs(report: BenchReport, outDir: string): Promise<unknown> | unknown;
   renderMarkdown(report: BenchReport): string;
+  renderOperatingRange(report: BenchReport): string;
 }
 
-const ENGINE: BenchEngine = { runBench, writeBenchOutputs, renderMarkdown };
+const ENGINE: BenchEngine = { runBench, writeBenchOutputs, renderMarkdown, renderOperatingRange };
 
 /** Scenario files and folders → scenarios. The default folder falls back to the built-in scenarios. */
 export function loadBenchScenarios(paths: string[], cwd: string): Scenario[] {
@@ -77,10 +84,16 @@ export async function benchCommand(rawOptions: BenchOptions, io: CliIo, engine: 
   const bench = engine;
   if (!options.json) io.stderr.write(`Running ${scenarios.length} scenario(s) × ${options.seeds} seed(s) × ${options.policies.length} policies…\n`);
   const report = await bench.runBench({ scenarios, seeds: options.seeds, policies: options.policies, ...(options.sqsSeeds === undefined ? {} : { sqsSeeds: options.sqsSeeds }) });
+  const operatingRange = options.report === 'operating-range' ? bench.renderOperatingRange(report) : undefined;
   if (options.out) {
-    await bench.writeBenchOutputs(report, resolve(io.cwd, options.out));
+    const outDir = resolve(io.cwd, options.out);
+    await bench.writeBenchOutputs(report, outDir);
+    if (operatingRange !== undefined) {
+      await mkdir(outDir, { recursive: true });
+      await writeFile(join(outDir, OPERATING_RANGE_FILE), operatingRange);
+    }
     if (!options.json) io.stderr.write(`Wrote the report to ${options.out}\n`);
   }
-  io.stdout.write(options.json ? `${JSON.stringify(report)}\n` : bench.renderMarkdown(report));
+  io.stdout.write(options.json ? `${JSON.stringify(report)}\n` : operatingRange ?? bench.renderMarkdown(report));
   return EXIT.ok;
 }

@@ -91,6 +91,7 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
     .option('--policies <a,b>', 'policies to compare: coalmine, codedeploy-alarm, flagger-threshold, kayenta-mann-whitney, sprt-oracle (default: all)')
     .option('--out <dir>', 'also write the report (JSON and Markdown) to this folder')
     .option('--json', 'print the report as one JSON object instead of a Markdown table')
+    .option('--report <name>', 'operating-range: print the per-cell table of a scenario grid (e.g. --scenarios scenarios/grid), and write it to --out as operating-range.md')
     .action(async (options: Record<string, unknown>) => {
       const { benchCommand } = await import('./bench.ts');
       setCode(await benchCommand(options, io));

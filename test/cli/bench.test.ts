@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { DEFAULT_POLICIES, type BenchReport } from '../../src/bench/index.ts';
 import { benchCommand, type BenchEngine } from '../../src/cli/bench.ts';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
+import { BUILT_IN_SCENARIOS_DIR } from '../../src/sim/scenario.ts';
 
 const SCENARIO = {
   name: 'error-3x',
@@ -38,6 +39,7 @@ function recordingEngine(): BenchEngine & { calls: { seeds: number; policies: st
     },
     writeBenchOutputs: (_report, dir) => void written.push(dir),
     renderMarkdown: (report) => `table of ${report.scenarios.map((scenario) => scenario.name).join(', ')} × ${report.seeds}\n`,
+    renderOperatingRange: (report) => `operating range of ${report.scenarios.length} cells\n`,
   };
 }
 
@@ -95,5 +97,24 @@ describe('coalmine bench', () => {
     expect(row.excessFailures).toHaveProperty('median');
     expect(row.minutesToDecision).toHaveProperty('p95');
     expect(existsSync(join(dir, 'out', 'results.md'))).toBe(true);
+  });
+
+  it('refuses a report it does not know, naming the option', async () => {
+    await expect(benchCommand({ scenarios: ['nowhere'], report: 'everything' as 'operating-range' }, bufferIo(), recordingEngine())).rejects.toThrow(/report.*operating-range/);
+  });
+
+  it('prints the operating-range table of a slice of the shipped grid and writes it to --out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coalmine-bench-'));
+    const io = bufferIo({ cwd: dir });
+    const cells = ['grid-600rpm-steady-0.5pct-healthy', 'grid-600rpm-steady-0.5pct-gross'].map((name) => join(BUILT_IN_SCENARIOS_DIR, 'grid', `${name}.json`));
+
+    const code = await main(['node', 'coalmine', 'bench', '--scenarios', ...cells, '--seeds', '3', '--report', 'operating-range', '--out', 'out'], io);
+
+    expect(code).toBe(0);
+    expect(io.stdout.text).toContain('# Operating range');
+    // Healthy at 600 a minute: Coalmine promotes every seed; the gross regression it catches every seed.
+    expect(io.stdout.text).toMatch(/\| 600 \| steady \| 0\.5% \| as stable \| 100% · \d+ min · 0% \|/);
+    expect(io.stdout.text).toMatch(/\| 600 \| steady \| 0\.5% \| 10× errors \| 0% · – · 100% \|/);
+    expect(readFileSync(join(dir, 'out', 'operating-range.md'), 'utf8')).toBe(io.stdout.text);
   });
 });

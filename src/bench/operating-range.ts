@@ -1,0 +1,97 @@
+/**
+ * The operating-range table: per cell of a scenario grid (traffic × pattern × stable error rate ×
+ * candidate), per policy, the share promoted, the median minutes to promote, and the share caught
+ * (rolled back). `coalmine bench --scenarios scenarios/grid --report operating-range` prints it.
+ *
+ * A cell is read off the scenario's own properties, not its name, so any folder of scenarios
+ * makes a table (scenarios/grid is the shipped one; scripts/make-grid.mjs writes it).
+ */
+import type { Scenario } from '../sim/scenario.ts';
+import type { BenchReport, BenchRow } from './report.ts';
+
+/** Where a scenario sits in the operating range. */
+export interface ScenarioCell {
+  /** Requests (API) or messages (SQS) a minute, on average. */
+  requestsPerMinute: number;
+  pattern: string;
+  stableErrorRate: number;
+  candidateErrorRate: number;
+  /** The candidate in a few words, relative to stable: "as stable", "2× errors", "+0.5 pts errors", … */
+  candidate: string;
+}
+
+const PATTERN_ORDER = ['steady', 'diurnal', 'bursty'];
+
+export function scenarioCell(scenario: Scenario): ScenarioCell {
+  const { stable, candidate } = scenario;
+  const requestsPerMinute = scenario.queue?.messagesPerMinute ?? scenario.traffic?.requestsPerMinute ?? 0;
+  const differences: string[] = [];
+  if (candidate.errorRate !== stable.errorRate) {
+    differences.push(stable.errorRate > 0
+      ? `${round(candidate.errorRate / stable.errorRate)}× errors`
+      : `+${round((candidate.errorRate - stable.errorRate) * 100)} pts errors`);
+  }
+  if (candidate.latencyMs.p99 !== stable.latencyMs.p99 || candidate.latencyMs.median !== stable.latencyMs.median) {
+    differences.push(`p99 ${round(candidate.latencyMs.p99 / stable.latencyMs.p99)}×`);
+  }
+  if (differences.length === 0 && (candidate.throttleRate !== stable.throttleRate || JSON.stringify(candidate.custom) !== JSON.stringify(stable.custom))) {
+    differences.push('other metrics differ');
+  }
+  const from = candidate.fromMinute > 0 && differences.length > 0 ? ` from minute ${candidate.fromMinute}` : '';
+  return {
+    requestsPerMinute,
+    pattern: scenario.traffic?.pattern ?? 'steady',
+    stableErrorRate: stable.errorRate,
+    candidateErrorRate: candidate.errorRate,
+    candidate: differences.length === 0 ? 'as stable' : `${differences.join(', ')}${from}`,
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function percent(part: number, whole: number): string {
+  return whole === 0 ? '–' : `${Math.round((part / whole) * 1000) / 10}%`;
+}
+
+/** One policy in one cell: "promoted · median minutes to promote · caught". */
+export function policyCell(row: BenchRow | undefined): string {
+  if (!row) return '–';
+  const minutes = row.minutesToPromote?.median;
+  return `${percent(row.promoted, row.runs)} · ${minutes === null || minutes === undefined ? '–' : `${minutes} min`} · ${percent(row.rolledBack, row.runs)}`;
+}
+
+/** The table as Markdown: healthy candidates first, then regressions, each sorted by baseline, candidate, traffic and pattern. */
+export function renderOperatingRange(report: BenchReport): string {
+  const cells = report.scenarios.flatMap((s) => (s.cell ? [{ name: s.name, expect: s.expect, cell: s.cell }] : []));
+  const rows = new Map(report.results.map((row) => [`${row.scenario}\u0000${row.policy}`, row]));
+  const sorted = [...cells].sort((a, b) =>
+    a.cell.stableErrorRate - b.cell.stableErrorRate ||
+    a.cell.candidateErrorRate - b.cell.candidateErrorRate ||
+    a.cell.candidate.localeCompare(b.cell.candidate) ||
+    a.cell.requestsPerMinute - b.cell.requestsPerMinute ||
+    PATTERN_ORDER.indexOf(a.cell.pattern) - PATTERN_ORDER.indexOf(b.cell.pattern) ||
+    a.name.localeCompare(b.name),
+  );
+  const seedsSaid = report.sqsSeeds !== undefined && report.sqsSeeds !== report.seeds ? `${report.seeds} seeds a cell (SQS: ${report.sqsSeeds})` : `${report.seeds} seeds a cell`;
+  const lines = [
+    '# Operating range',
+    '',
+    `${cells.length} cells × ${report.policies.length} policies, ${seedsSaid}, in ${(report.elapsedMs / 1000).toFixed(1)} s.`,
+    'Each policy: **% promoted · median minutes to promote · % caught (rolled back)**; the rest of the seeds were undecided at the horizon.',
+    'On a healthy candidate "caught" is a false rollback; on a regression "promoted" is a miss.',
+  ];
+  const header = ['req/min', 'pattern', 'stable errors', 'candidate', ...report.policies];
+  for (const [title, expect] of [['Healthy candidates', 'promote'], ['Regressions', 'rollback'], ['No expectation', undefined]] as const) {
+    const section = sorted.filter((c) => c.expect === expect);
+    if (section.length === 0) continue;
+    lines.push('', `## ${title}`, '', `| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i === 0 || i >= 4 ? '---:' : '---')).join(' | ')} |`);
+    for (const { name, cell } of section) {
+      const policies = report.policies.map((policy) => policyCell(rows.get(`${name}\u0000${policy}`)));
+      lines.push(`| ${cell.requestsPerMinute} | ${cell.pattern} | ${round(cell.stableErrorRate * 100)}% | ${cell.candidate} | ${policies.join(' | ')} |`);
+    }
+  }
+  lines.push('');
+  return lines.join('\n');
+}
