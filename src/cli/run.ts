@@ -14,7 +14,7 @@ import { InvalidRequestError, isBadInputError } from '../core/errors.ts';
 import { causeMessage } from '../core/steps.ts';
 import { runLocal, type ProgressEvent, type WindowSummary } from '../local/runner.ts';
 import type { RunResult } from '../local/record.ts';
-import { createSimAccount } from '../sim/account.ts';
+import { createSimAccount } from '../sim/account/index.ts';
 import { loadScenario, parseScenario, type Scenario } from '../sim/scenario.ts';
 import { errorLine, EXIT, exitCodeForOutcome } from './exit-codes.ts';
 import type { Output } from './io.ts';

@@ -3,10 +3,10 @@
  * written to `.coalmine/executions/<execution name>-<timestamp>.json`, which the console reads.
  * Times inside a record are simulated times (ISO), so a scenario and a seed give the same record.
  */
-import type { SeriesPoint } from '../sim/account.ts';
+import type { SeriesPoint } from '../sim/account/index.ts';
 import type { QueueAccounting } from '../sim/queue/index.ts';
 
-export type { SeriesPoint } from '../sim/account.ts';
+export type { SeriesPoint } from '../sim/account/index.ts';
 
 export const RUN_OUTCOMES = ['promoted', 'rolled-back', 'failed'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];

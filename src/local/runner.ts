@@ -16,7 +16,7 @@ import { assess } from '../core/judge/index.ts';
 import type { Ports, VersionMinute } from '../core/ports.ts';
 import { canaryStateSchema, type CanaryState } from '../core/state.ts';
 import { causeMessage, createSteps, type Judge, type Steps } from '../core/steps.ts';
-import { createSimAccount, type PutEventsEntry, type SimAccount, type SimAccountSettings } from '../sim/account.ts';
+import { createSimAccount, type PutEventsEntry, type SimAccount, type SimAccountSettings } from '../sim/account/index.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { DEFINITION_PATH, prepareDefinition, type LocalDefinition, type TaskKind, type WaitDefinition } from './definition.ts';
 import { localExecutionName } from './names.ts';

@@ -1,7 +1,7 @@
 /**
  * The traffic model: what one minute of a scenario looks like, per version, as CloudWatch would
  * report it. Pure given a random stream: the same scenario, seed, minute and weight give the same
- * figures. The local runner (src/sim/account.ts) and the benchmark (src/bench) both draw from it.
+ * figures. The simulated account (src/sim/account) and the benchmark (src/bench) both draw from it.
  *
  * The model, per minute m (absolute, from the start of the simulation):
  * - requests ~ Poisson(rate(m)); rate follows `traffic.pattern`:

@@ -13,7 +13,7 @@ import type { Assessment } from '../../src/core/judge/types.ts';
 import { readOwnerMark } from '../../src/core/ownership.ts';
 import { parseRequest } from '../../src/core/request.ts';
 import { createSteps } from '../../src/core/steps.ts';
-import { createSimAccount, type SimAccount } from '../../src/sim/account.ts';
+import { createSimAccount, type SimAccount } from '../../src/sim/account/index.ts';
 import { parseScenario } from '../../src/sim/scenario.ts';
 
 const FIXTURES = new URL('../fixtures/malformed/', import.meta.url);

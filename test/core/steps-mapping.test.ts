@@ -4,7 +4,7 @@ import type { Ports, VersionMetricsQuery } from '../../src/core/ports.ts';
 import { createSteps } from '../../src/core/steps.ts';
 import { assess } from '../../src/core/judge/index.ts';
 import { runLocal } from '../../src/local/runner.ts';
-import { createSimAccount } from '../../src/sim/account.ts';
+import { createSimAccount } from '../../src/sim/account/index.ts';
 import { parseScenario } from '../../src/sim/scenario.ts';
 
 const SQS_HEALTHY = parseScenario(JSON.parse(readFileSync(new URL('../../scenarios/sqs-healthy.json', import.meta.url), 'utf8')), 'sqs-healthy.json');

@@ -13,7 +13,7 @@ import { createSteps, type CleanupResult, type Steps } from '../../src/core/step
 import { prepareDefinition, type TaskKind } from '../../src/local/definition.ts';
 import type { ExecutionEvent, RunResult } from '../../src/local/record.ts';
 import { runLocal } from '../../src/local/runner.ts';
-import { createSimAccount, type SimAccount } from '../../src/sim/account.ts';
+import { createSimAccount, type SimAccount } from '../../src/sim/account/index.ts';
 import { SIM_CALLS, type SimCall } from '../../src/sim/faults.ts';
 import { parseScenario, type Scenario } from '../../src/sim/scenario.ts';
 

@@ -7,7 +7,7 @@ import type { Assessment, JudgeInput } from '../../src/core/judge/types.ts';
 import { DEFINITION_PATH, prepareDefinition } from '../../src/local/definition.ts';
 import type { ExecutionRecord } from '../../src/local/record.ts';
 import { asLambdaError, runLocal, type ProgressEvent } from '../../src/local/runner.ts';
-import { createSimAccount } from '../../src/sim/account.ts';
+import { createSimAccount } from '../../src/sim/account/index.ts';
 import { parseScenario, type Scenario } from '../../src/sim/scenario.ts';
 
 // These tests drive the real statemachine/canary.asl.json and step code with a stand-in judge, so

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AliasChangedError, AliasNotFoundError, FunctionNotFoundError, ThrottledError } from '../../src/core/errors.ts';
 import type { VersionMetricsQuery } from '../../src/core/ports.ts';
-import { createSimAccount, SIM_START, type SimAccount } from '../../src/sim/account.ts';
+import { createSimAccount, SIM_START, type SimAccount } from '../../src/sim/account/index.ts';
 import { apiMinuteSource, type MinuteSource } from '../../src/sim/minute-source.ts';
 import { parseScenario, type Scenario } from '../../src/sim/scenario.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkQueueSetup } from '../../src/core/sqs.ts';
-import { createSimAccount, SIM_START } from '../../src/sim/account.ts';
+import { createSimAccount, SIM_START } from '../../src/sim/account/index.ts';
 import { parseScenario } from '../../src/sim/scenario.ts';
 
 function scenario(overrides: Record<string, unknown> = {}) {

@@ -12,7 +12,7 @@ import type { Ports } from '../../src/core/ports.ts';
 import { createSteps, type Judge, type Steps } from '../../src/core/steps.ts';
 import type { ExecutionEvent, RunResult } from '../../src/local/record.ts';
 import { runLocal, type ProgressEvent } from '../../src/local/runner.ts';
-import { createSimAccount, type SimAccount } from '../../src/sim/account.ts';
+import { createSimAccount, type SimAccount } from '../../src/sim/account/index.ts';
 import { SIM_CALLS } from '../../src/sim/faults.ts';
 import { parseScenario, type Scenario } from '../../src/sim/scenario.ts';
 import { DEFINITION, statusChangeEvent } from '../faults/harness.ts';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { assess } from '../../src/core/judge/index.ts';
 import type { ExecutionEvent } from '../../src/local/record.ts';
 import { runLocal } from '../../src/local/runner.ts';
-import { createSimAccount } from '../../src/sim/account.ts';
+import { createSimAccount } from '../../src/sim/account/index.ts';
 import { loadScenario } from '../../src/sim/scenario.ts';
 
 describe('an SQS canary that is rolled back', () => {

@@ -38,7 +38,7 @@ export interface QueueMinuteSource extends MinuteSource {
 }
 
 /**
- * The queue model of an SQS scenario as a minute source for src/sim/account.ts: routing changes
+ * The queue model of an SQS scenario as a minute source for the simulated account (src/sim/account): routing changes
  * reach the model at the moment they happen, each minute the account asks for is simulated to its
  * end, and the mapping, queue and DLQ are served through the QueueInspector port — a depth or a
  * redrive first brings the queue up to the account's clock.

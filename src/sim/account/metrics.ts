@@ -1,0 +1,96 @@
+/**
+ * The simulated account's CloudWatch: each generated minute as the metrics port reports it, per
+ * version, with slow counts against a threshold, custom metrics and the queue's minute, and the
+ * stable version's baseline before the shift. Metric outages (fault injection) drop minutes or fail
+ * the query.
+ */
+import type { Baseline, MetricsSource, MetricsWindow, MinuteObservation, QueueMinute, VersionMetricsQuery, VersionMinute } from '../../core/ports.ts';
+import type { FaultInjector } from '../faults.ts';
+import { Random } from '../random.ts';
+import type { VersionName } from '../traffic.ts';
+import { MINUTE_MS, type SimAccountSettings } from './settings.ts';
+import type { SimMinute, Timeline } from './timeline.ts';
+
+export function createSimMetrics(timeline: Timeline, faults: FaultInjector, settings: SimAccountSettings, seed: number): MetricsSource {
+  const { source } = timeline;
+  const ours = (query: { functionName: string; alias: string }): boolean => query.functionName === settings.functionName && query.alias === settings.alias;
+
+  /** A minute lost to a metrics outage (fault injection): from a time, or from minutes after the first shift. */
+  function dropped(minute: SimMinute): boolean {
+    const cutoff = faults.metricsCutoff;
+    if (cutoff === undefined) return false;
+    const at = Date.parse(minute.minute);
+    if (typeof cutoff === 'string') return at >= Date.parse(cutoff);
+    const firstShift = timeline.firstShift();
+    return firstShift !== undefined && at >= firstShift + cutoff * MINUTE_MS;
+  }
+
+  function observe(minute: SimMinute, query: VersionMetricsQuery): MinuteObservation {
+    const visible = ours(query) && !dropped(minute);
+    const pick = (version: string, side: VersionName): VersionMinute | null => {
+      const figures = visible ? minute.versions[version] : undefined;
+      if (!figures) return null;
+      const result: VersionMinute = { invocations: figures.invocations, errors: figures.errors, throttles: figures.throttles };
+      if (figures.p99Ms !== undefined) result.p99Ms = figures.p99Ms;
+      if (query.slowThresholdMs !== undefined) {
+        const sideNow = version === settings.candidateVersion ? side : 'stable';
+        if (source.slowCount) {
+          result.slow = source.slowCount(minute.index, sideNow, query.slowThresholdMs);
+        } else {
+          const p = source.expectedSlowFraction(sideNow, minute.minutesSinceShift, query.slowThresholdMs);
+          result.slow = Random.for(seed, minute.index, sideNow === 'candidate' ? 1 : 0, Math.round(query.slowThresholdMs * 1000)).binomial(figures.invocations, p);
+        }
+      }
+      if (query.customMetrics?.length && figures.custom) {
+        const custom: Record<string, number> = {};
+        for (const metric of query.customMetrics) {
+          const value = figures.custom[metric.id];
+          if (value !== undefined) custom[metric.id] = value;
+        }
+        if (Object.keys(custom).length) result.custom = custom;
+      }
+      return result;
+    };
+    return {
+      minute: minute.minute,
+      stable: pick(query.stableVersion, 'stable'),
+      candidate: pick(query.candidateVersion, 'candidate'),
+      ...(query.queue ? { queue: visible && minute.queue ? minute.queue : null } : {}),
+    };
+  }
+
+  return {
+    versionMinutes: (query) =>
+      faults.call('metrics.versionMinutes', [query], (): MetricsWindow => {
+        const failure = faults.takeMetricsFailure();
+        if (failure !== undefined) return { minutes: [], failures: [{ metric: 'versionMinutes', message: failure }] };
+        const observed: MinuteObservation[] = [];
+        for (const minute of timeline.minutesIn(query.start, query.end)) observed.push(observe(minute, query));
+        return { minutes: observed, failures: [] };
+      }),
+    baseline: (query) =>
+      faults.call('metrics.baseline', [query], (): Baseline => {
+        let count = 0;
+        let invocations = 0;
+        let errors = 0;
+        const queue: QueueMinute[] = [];
+        for (const minute of timeline.minutesIn(query.start, query.end)) {
+          if (dropped(minute)) continue;
+          const figures = ours(query) ? minute.versions[query.version] : undefined;
+          if (figures) {
+            count++;
+            invocations += figures.invocations;
+            errors += figures.errors;
+          }
+          if (query.queue && minute.queue) queue.push(minute.queue);
+        }
+        return {
+          minutes: count,
+          invocations,
+          errors,
+          ...(invocations > 0 ? { latencyThresholdMs: source.stableLatencyPercentile(query.percentile) } : {}),
+          ...(query.queue ? { queue } : {}),
+        };
+      }),
+  };
+}
