@@ -4,7 +4,7 @@
  * local runner), and substitutes the placeholders as SAM's DefinitionSubstitutions would.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../package-files.ts';
 
 /** The step code a Lambda Task runs, named after `createSteps`' methods. */
 export const STEP_BY_PLACEHOLDER = {
@@ -59,7 +59,7 @@ interface AslState {
   [key: string]: unknown;
 }
 
-export const DEFINITION_PATH = fileURLToPath(new URL('../../statemachine/canary.asl.json', import.meta.url));
+export const DEFINITION_PATH = packageFile('statemachine', 'canary.asl.json');
 
 const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;
 const ACCOUNT = '123456789012';

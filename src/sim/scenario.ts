@@ -11,10 +11,10 @@
  * const custom = loadScenario('./my-scenario.json');  // a path
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, resolve } from 'node:path';
 import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
+import { packageFile } from '../package-files.ts';
 import { analysisSchema } from '../core/judge/settings.ts';
 
 const latencySchema = z.looseObject({
@@ -211,7 +211,7 @@ export function parseScenario(json: unknown, source: string): Scenario {
 }
 
 /** The scenarios shipped with Coalmine (the repository's `scenarios/` folder). */
-export const BUILT_IN_SCENARIOS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../scenarios');
+export const BUILT_IN_SCENARIOS_DIR = packageFile('scenarios');
 
 /**
  * Reads a scenario by bare name (`healthy` → `scenarios/healthy.json`) or by path.

@@ -10,11 +10,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageFile } from '../package-files.ts';
 import { errorPage, executionPage, listPage, notFoundPage } from './pages.ts';
 import { listRecords, readRecord, summarise } from './records.ts';
 
-const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
+const STATIC_DIR = packageFile('src', 'viewer', 'static');
 const STATIC_FILES: Record<string, string> = { 'viewer.css': 'text/css; charset=utf-8', 'viewer.js': 'text/javascript; charset=utf-8' };
 
 /** Nothing leaves the machine and nothing runs inline: the page only loads its own files. */
@@ -73,7 +74,7 @@ export function viewerHandler(dir: string): (request: IncomingMessage, response:
       }
       const asset = /^\/static\/([a-z]+\.(?:css|js))$/.exec(path);
       if (asset && STATIC_FILES[asset[1]!]) {
-        return send(response, 200, STATIC_FILES[asset[1]!]!, await readFile(`${STATIC_DIR}${asset[1]}`));
+        return send(response, 200, STATIC_FILES[asset[1]!]!, await readFile(join(STATIC_DIR, asset[1]!)));
       }
       if (path === '/favicon.ico') {
         response.writeHead(204, SECURITY_HEADERS);
