@@ -13,6 +13,14 @@ export const EVALUATE_STATE = 'Evaluate the canary';
 
 export type Figures = Record<string, number | string | boolean | null>;
 
+/** One check at one look, as the Evaluate state wrote it (docs/contract.md, `steps[].checks`). */
+export interface CheckRecord {
+  name: string;
+  phase: 'pass' | 'inconclusive' | 'fail';
+  summary: string;
+  figures?: Figures;
+}
+
 export interface DecisionRecord {
   /** Minutes since the execution started. */
   minute: number;
@@ -21,6 +29,8 @@ export interface DecisionRecord {
   decision: string;
   reasons: string[];
   figures: Figures;
+  /** Every check at this look, the decisive first; empty when the state carries none. */
+  checks: CheckRecord[];
 }
 
 export interface ExecutionProgress {
@@ -101,6 +111,17 @@ function figuresOf(value: unknown): Figures {
   return figures;
 }
 
+const PHASES = new Set(['pass', 'inconclusive', 'fail']);
+
+function checksOf(value: unknown): CheckRecord[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((check): CheckRecord[] =>
+    isObject(check) && typeof check.name === 'string' && typeof check.summary === 'string' && typeof check.phase === 'string' && PHASES.has(check.phase)
+      ? [{ name: check.name, phase: check.phase as CheckRecord['phase'], summary: check.summary, ...(isObject(check.figures) ? { figures: figuresOf(check.figures) } : {}) }]
+      : [],
+  );
+}
+
 function absorbState(progress: ExecutionProgress, state: Json, entry: HistoryEntry): void {
   if (typeof state.status === 'string') progress.statusLine = state.status;
   const plan = state.plan;
@@ -132,6 +153,7 @@ function absorbState(progress: ExecutionProgress, state: Json, entry: HistoryEnt
       decision: verdict.decision,
       reasons: Array.isArray(verdict.reasons) ? verdict.reasons.filter((reason): reason is string => typeof reason === 'string') : [],
       figures: figuresOf(verdict.figures),
+      checks: checksOf(verdict.checks),
     });
   }
   const outcome = state.outcome;

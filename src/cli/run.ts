@@ -146,10 +146,17 @@ function renderProgress(event: ProgressEvent, out: Output, style: Palette): void
   const decision = decisionWord(step.decision, style);
   out.write(
     `  min ${pad(formatMinute(step.minute), 5)} ${pad(stepText, 9)} ${pad(`${step.weight}%`, 4)}` +
-      `  errors ${rate(event.candidate)} vs ${rate(event.stable)}` +
-      `  p99 ${ms(event.candidate)} vs ${ms(event.stable)}` +
+      `  this step: errors ${rate(event.candidate)} vs ${rate(event.stable)}, p99 ${ms(event.candidate)} vs ${ms(event.stable)}` +
       `  ${decision}${step.reasons[0] ? style.dim(` — ${step.reasons[0]}`) : ''}\n`,
   );
+  // A decision that moves the canary shows every check behind it, the decisive first.
+  if (step.decision !== 'hold') for (const check of step.checks) out.write(`      ${checkLine(check, style)}\n`);
+}
+
+/** "✗ errors   candidate fails 1.4–∞× as often as stable, 99% sure: roll back" */
+export function checkLine(check: { name: string; phase: string; summary: string }, style: Palette = plain): string {
+  const mark = check.phase === 'fail' ? style.red('✗') : check.phase === 'pass' ? style.green('✓') : style.yellow('…');
+  return `${mark} ${pad(check.name, 10)} ${check.summary}`;
 }
 
 function decisionWord(decision: string, style: Palette): string {

@@ -14,7 +14,7 @@ import { consoleUrlFor, type ExecutionInfo, type ExecutionStatus } from '../aws/
 import { resolveStateMachineArn, type AwsDeps } from './aws-context.ts';
 import { executionNameFor, MAX_EXECUTION_NAME_LENGTH } from '../core/execution-name.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
-import { emptyProgress, endingOf, followExecution, isFinished, readProgress, type ExecutionEnding, type ExecutionProgress } from './follow.ts';
+import { emptyProgress, endingOf, followExecution, isFinished, readProgress, type CheckRecord, type ExecutionEnding, type ExecutionProgress } from './follow.ts';
 import type { CliIo } from './io.ts';
 import { endingLines, LiveRegion, newLines, progressBlock } from './progress-view.ts';
 import { stateMachineOptions, zodLine } from './options.ts';
@@ -53,7 +53,7 @@ export interface StartResult {
 
 /** With `--wait` (or for an execution that had already ended): `run --json`'s fields, and where it ran. */
 export interface StartOutcome extends StartResult, ExecutionEnding {
-  steps: { weight: number; minute: number; decision: string; reasons: string[]; figures: Record<string, unknown> }[];
+  steps: { weight: number; minute: number; decision: string; reasons: string[]; figures: Record<string, unknown>; checks: CheckRecord[] }[];
   alias?: { version: string; routing: Record<string, number> };
   error?: { error: string; cause?: string };
 }
@@ -183,7 +183,7 @@ export function toOutcome(result: StartResult, progress: ExecutionProgress): Sta
     ...result,
     status: progress.status,
     ...ending,
-    steps: progress.decisions.map(({ weight, minute, decision, reasons, figures }) => ({ weight, minute, decision, reasons, figures })),
+    steps: progress.decisions.map(({ weight, minute, decision, reasons, figures, checks }) => ({ weight, minute, decision, reasons, figures, checks })),
     ...(progress.outcome?.alias ? { alias: progress.outcome.alias } : {}),
     ...(progress.error ? { error: progress.error } : {}),
   };

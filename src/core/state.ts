@@ -69,10 +69,20 @@ export const planSchema = z.object({
   warnings: z.array(z.string()),
 });
 
+/** One check's verdict at a look (src/core/judge/types.ts `CheckVerdict`): what the scorecard shows. */
+export const checkVerdictSchema = z.object({
+  name: z.string(),
+  phase: z.enum(['pass', 'inconclusive', 'fail']),
+  summary: z.string(),
+  figures: figuresSchema.optional(),
+});
+
 export const verdictSchema = z.object({
   decision: z.enum(DECISIONS),
   reasons: z.array(z.string()),
   figures: figuresSchema,
+  /** Every check at this look, the decisive first. */
+  checks: z.array(checkVerdictSchema).optional(),
 });
 
 export const progressSchema = z.object({
@@ -99,6 +109,8 @@ export const outcomeSchema = z.object({
   alias: z.object({ version: z.string(), routing: z.record(z.string(), z.number()) }),
   /** Messages moved back from the DLQ to the source queue after a rollback. */
   redriven: z.number().optional(),
+  /** The checks at the look that decided (promoted or rolled back), the decisive first: the outcome event carries them. */
+  checks: z.array(checkVerdictSchema).optional(),
   finishedAt: z.string(),
 });
 
@@ -118,6 +130,7 @@ export type Plan = z.output<typeof planSchema>;
 export type PlanQueue = z.output<typeof planQueueSchema>;
 export type Progress = z.output<typeof progressSchema>;
 export type Verdict = z.output<typeof verdictSchema>;
+export type CheckVerdictRecord = z.output<typeof checkVerdictSchema>;
 export type Outcome = z.output<typeof outcomeSchema>;
 export type CanaryState = z.output<typeof canaryStateSchema>;
 

@@ -264,7 +264,7 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
         judge: assessment.memory,
         evaluations: progress.evaluations + 1,
       },
-      verdict: { decision, reasons, figures: assessment.figures },
+      verdict: { decision, reasons, figures: assessment.figures, ...(assessment.checks ? { checks: assessment.checks } : {}) },
     };
   }
 
@@ -414,6 +414,7 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
         reason: outcome.reason,
         alias: { version: alias.version, routing: alias.weights },
         finishedAt: iso(now),
+        ...(outcome.result !== 'failed' && state.verdict?.checks ? { checks: state.verdict.checks.map(({ figures: _figures, ...check }) => check) } : {}),
       },
     };
   }

@@ -19,6 +19,16 @@ export interface RunStep {
   minute: number;
   decision: 'advance' | 'hold' | 'promote' | 'rollback';
   reasons: string[];
+  /** Every check the judge ran at this look, the decisive first: phase, one plain line, figures. */
+  checks: StepCheck[];
+}
+
+/** One check at one look (docs/contract.md, `steps[].checks`). */
+export interface StepCheck {
+  name: string;
+  phase: 'pass' | 'inconclusive' | 'fail';
+  summary: string;
+  figures?: Record<string, number | string | boolean | null>;
 }
 
 /** The `run --json` object. */

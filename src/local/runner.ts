@@ -312,6 +312,7 @@ class ExecutionTrace {
       minute,
       decision: state.progress.decision,
       reasons: state.verdict?.reasons ?? [],
+      checks: state.verdict?.checks ?? [],
     };
     this.steps.push(step);
     if (!this.onEvent) return;

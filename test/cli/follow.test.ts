@@ -27,6 +27,19 @@ describe('readProgress', () => {
     expect(twice.decisions[0]!.figures).toEqual({ n: 100 });
   });
 
+  it('reads the checks of each look, and drops ones that are not checks', () => {
+    const checks = [
+      { name: 'errors', phase: 'fail', summary: 'candidate fails 1.4–∞× as often as stable, 99% sure: roll back', figures: { errorRatioLower: 1.414 } },
+      { name: 'latency', phase: 'maybe', summary: 'not a phase' },
+      { name: 'data', phase: 'pass', summary: 'every settled minute has data for both versions' },
+    ];
+    const progress = readProgress(start(), [
+      { id: 1, at: '2024-05-14T09:05:00.000Z', type: 'TaskStateExited', state: 'Evaluate the canary', output: JSON.stringify({ progress: { stepIndex: 0, weight: 10 }, verdict: { decision: 'rollback', reasons: ['r'], figures: {}, checks } }) },
+    ]);
+
+    expect(progress.decisions[0]!.checks).toEqual([checks[0], checks[2]]);
+  });
+
   it('takes the state from a Lambda result when only TaskSucceeded carries it', () => {
     const progress = readProgress(start(), [
       { id: 1, at: '2024-05-14T09:20:00.000Z', type: 'ExecutionSucceeded', output: JSON.stringify({ Payload: { outcome: { result: 'promoted', reason: 'all good', alias: { version: '13', routing: {} } } } }) },

@@ -104,7 +104,7 @@ export function fixtureRecord(options: FixtureOptions = {}): ExecutionRecord {
     result: {
       outcome,
       reason,
-      steps: decisions.map((d) => ({ weight: d.weight, minute: d.minute - 1, decision: d.decision as 'advance', reasons: d.reasons })),
+      steps: decisions.map((d) => ({ weight: d.weight, minute: d.minute - 1, decision: d.decision as 'advance', reasons: d.reasons, checks: [] })),
       alias: aliasAfter,
       excessFailures: outcome === 'promoted' ? 0 : 9,
       minutesToDecision: minute - 1,

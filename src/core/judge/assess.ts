@@ -19,10 +19,10 @@ import { dataCheck } from './data.ts';
 import { customMetricChecks } from './custom-metrics.ts';
 import { errorRateCheck } from './error-rate.ts';
 import { GUARDRAIL_ALPHA_SHARE, guardrailsCheck } from './guardrails.ts';
-import { latencyCheck, NO_LATENCY_BASELINE } from './latency.ts';
+import { latencyCheck, NO_LATENCY_BASELINE, NO_LATENCY_VERDICT } from './latency.ts';
 import { queueChecks } from './queue-checks.ts';
 import { summariseWindow, type CheckResult, type JudgeCheck } from './check.ts';
-import type { Assessment, Figures, JudgeInput, JudgeMemory, JudgePhase } from './types.ts';
+import type { Assessment, CheckVerdict, Figures, JudgeInput, JudgeMemory, JudgePhase } from './types.ts';
 
 const MEMORY_VERSION = 1;
 
@@ -61,11 +61,11 @@ export function assess(input: JudgeInput): Assessment {
   const memory = readMemory(input.memory);
   const look = memory.look + 1;
   const window = summariseWindow(input.window.minutes, input.context.weight);
-  const checks = judgeChecks(input);
-  const totalWeight = checks.reduce((sum, check) => sum + check.alphaWeight, 0);
+  const judged = judgeChecks(input);
+  const totalWeight = judged.reduce((sum, check) => sum + check.alphaWeight, 0);
   const testAlpha = input.settings.alpha * (1 - GUARDRAIL_ALPHA_SHARE);
 
-  const results: Array<{ check: JudgeCheck; result: CheckResult }> = checks.map((check) => ({
+  const results: Array<{ check: JudgeCheck; result: CheckResult }> = judged.map((check) => ({
     check,
     result: check.run({
       judge: input,
@@ -90,7 +90,19 @@ export function assess(input: JudgeInput): Assessment {
     Object.assign(figures, result.figures);
     if (result.memory !== undefined) checksMemory[check.name] = result.memory;
   }
-  return { phase, reasons, figures, memory: { v: MEMORY_VERSION, look, checks: checksMemory } };
+  const checks = verdicts(results);
+  if (input.baseline.latencyThresholdMs === undefined) checks.push({ ...NO_LATENCY_VERDICT, figures: {} });
+  return { phase, reasons, checks, figures, memory: { v: MEMORY_VERSION, look, checks: checksMemory } };
+}
+
+const PHASE_ORDER: Record<JudgePhase, number> = { fail: 0, inconclusive: 1, pass: 2 };
+
+/** Each check's verdict, the decisive first: what rolls back, then what holds, then what passed. */
+function verdicts(results: Array<{ check: JudgeCheck; result: CheckResult }>): CheckVerdict[] {
+  return results
+    .map(({ check, result }, index) => ({ index, verdict: { name: check.name, phase: result.phase, summary: result.summary, figures: result.figures } }))
+    .sort((a, b) => PHASE_ORDER[a.verdict.phase] - PHASE_ORDER[b.verdict.phase] || a.index - b.index)
+    .map(({ verdict }) => verdict);
 }
 
 function combine(phases: JudgePhase[]): JudgePhase {

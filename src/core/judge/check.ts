@@ -53,6 +53,8 @@ export interface CheckInput {
 export interface CheckResult {
   phase: JudgePhase;
   reasons: string[];
+  /** One plain line on what this check sees at this look, whatever its phase (intervals, no raw evidence). */
+  summary: string;
   figures: Figures;
   /** Small and JSON-safe: it travels in the execution state. */
   memory?: unknown;
@@ -135,13 +137,6 @@ export function formatRate(rate: number): string {
   if (percent === 0) return '0%';
   if (percent < 0.1) return `${percent.toPrecision(2)}%`;
   return `${percent.toFixed(2)}%`;
-}
-
-/** Evidence for display: 3 significant digits, big numbers without exponents. */
-export function formatEvidence(value: number): string {
-  if (!Number.isFinite(value)) return value > 0 ? '∞' : '0';
-  if (value >= 1000) return formatCount(value);
-  return String(Number(value.toPrecision(3)));
 }
 
 /** Rounds for figures and memory (keeps the execution state small and readable). */

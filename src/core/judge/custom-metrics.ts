@@ -10,8 +10,9 @@
  */
 import type { CustomMetric } from './settings.ts';
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
-import { formatEvidence, round } from './check.ts';
-import { compactPaired, describeRatio, judgePaired, readPaired, updatePaired, type PairedObservation } from './paired.ts';
+import { round } from './check.ts';
+import { compactPaired, judgePaired, readPaired, updatePaired, type PairedObservation } from './paired.ts';
+import { noHarmYet, sure, worseRange } from './wording.ts';
 
 /** Consecutive minutes beyond a gauge's limit that roll back. */
 export const GAUGE_MINUTES_BEYOND_LIMIT = 2;
@@ -25,7 +26,7 @@ function countCheck(metric: CustomMetric): JudgeCheck {
     name: `custom:${metric.id}`,
     alphaWeight: 1,
     applies: () => true,
-    run({ window, alpha, memory }: CheckInput): CheckResult {
+    run({ judge, window, alpha, memory }: CheckInput): CheckResult {
       const observations: PairedObservation[] = [];
       let missing = 0;
       for (const { candidate: c, stable: s } of window.paired) {
@@ -54,23 +55,37 @@ function countCheck(metric: CustomMetric): JudgeCheck {
       const comparison = `${metric.id}: ${perRequests(perC)} per 1,000 candidate requests vs ${perRequests(perS)} for stable`;
       const worse = metric.direction === 'higherIsWorse' ? 'higher' : 'lower';
       if (verdict.worse) {
+        const summary = `candidate's ${metric.id} is ${worse}: ${worseRange(verdict, metric.direction)} stable's per request, ${sure(judge.settings.alpha)}: roll back`;
         return {
           phase: 'fail',
-          reasons: [`the candidate's ${metric.id} is ${worse} than stable's: ${comparison}; evidence ${formatEvidence(verdict.evidence)} reached ${formatEvidence(verdict.needed)} (ratio ${describeRatio(verdict)})`],
+          reasons: [`${summary}; ${comparison}`],
+          summary,
           figures,
           memory: compactPaired(test),
         };
       }
       if (missing > 0) {
-        return { phase: 'inconclusive', reasons: [`${metric.id} missing for one version in ${missing} minute${missing === 1 ? '' : 's'}`], figures, memory: compactPaired(test) };
+        const reason = `${metric.id} missing for one version in ${missing} minute${missing === 1 ? '' : 's'}`;
+        return { phase: 'inconclusive', reasons: [reason], summary: `${reason}; ${comparison}`, figures, memory: compactPaired(test) };
       }
-      return { phase: 'pass', reasons: [`no regression in ${comparison}; evidence ${formatEvidence(verdict.evidence)} of ${formatEvidence(verdict.needed)}`], figures, memory: compactPaired(test) };
+      return {
+        phase: 'pass',
+        reasons: [`no regression in ${comparison}; ${noHarmYet(verdict, metric.direction)}`],
+        summary: `${noHarmYet(verdict, metric.direction)} (${comparison})`,
+        figures,
+        memory: compactPaired(test),
+      };
     },
   };
 }
 
 function perRequests(rate: number): string {
   return String(Number((rate * 1000).toPrecision(3)));
+}
+
+/** A gauge's value for people: a few significant digits. */
+function gaugeValue(value: number): string {
+  return String(Number(value.toPrecision(4)));
 }
 
 function gaugeCheck(metric: CustomMetric): JudgeCheck {
@@ -94,15 +109,21 @@ function gaugeCheck(metric: CustomMetric): JudgeCheck {
         beyond = isBeyond ? beyond + 1 : 0;
       }
       const figures = { [`${metric.id}Latest`]: last === undefined ? null : round(last, 4), ...(metric.limit === undefined ? {} : { [`${metric.id}Limit`]: metric.limit }) };
+      const side = metric.direction === 'higherIsWorse' ? 'above' : 'below';
+      const latest = `candidate's latest ${last === undefined ? '—' : gaugeValue(last)}`;
       if (metric.limit !== undefined && beyond >= GAUGE_MINUTES_BEYOND_LIMIT) {
-        const side = metric.direction === 'higherIsWorse' ? 'above' : 'below';
-        return { phase: 'fail', reasons: [`guardrail: the candidate's ${metric.id} is ${side} its limit ${metric.limit} for ${beyond} minutes in a row (latest ${last})`], figures, memory: { beyond } };
+        const reason = `guardrail: the candidate's ${metric.id} is ${side} its limit ${metric.limit} for ${beyond} minutes in a row (latest ${last === undefined ? '—' : gaugeValue(last)})`;
+        return { phase: 'fail', reasons: [reason], summary: `${metric.id} ${side} its limit ${metric.limit} for ${beyond} minutes in a row (${latest}): roll back`, figures, memory: { beyond } };
       }
       if (missing > 0) {
-        return { phase: 'inconclusive', reasons: [`${metric.id} missing for the candidate in ${missing} minute${missing === 1 ? '' : 's'}`], figures, memory: { beyond } };
+        const reason = `${metric.id} missing for the candidate in ${missing} minute${missing === 1 ? '' : 's'}`;
+        return { phase: 'inconclusive', reasons: [reason], summary: reason, figures, memory: { beyond } };
       }
       const reasons = metric.limit === undefined ? [`${metric.id} is a gauge without a limit: shown, not judged`] : [];
-      return { phase: 'pass', reasons, figures, memory: { beyond } };
+      const summary = metric.limit === undefined
+        ? `${metric.id}: ${latest}; a gauge without a limit is shown, not judged`
+        : `${metric.id}: ${latest}, limit ${metric.limit} (${side} it for ${beyond} minute${beyond === 1 ? '' : 's'} in a row)`;
+      return { phase: 'pass', reasons, summary, figures, memory: { beyond } };
     },
   };
 }

@@ -17,7 +17,7 @@ export const dataCheck: JudgeCheck = {
     const previous = typeof (memory as { troubled?: unknown } | undefined)?.troubled === 'number' ? (memory as { troubled: number }).troubled : 0;
     const troubled = failures.length > 0 || window.missing.length > 0 ? previous + 1 : 0;
     const figures = { measurementFailures: failures.length, missingMinutes: window.missingMinutes, troubledLooks: troubled };
-    if (troubled === 0) return { phase: 'pass', reasons: [], figures, memory: { troubled } };
+    if (troubled === 0) return { phase: 'pass', reasons: [], summary: 'every settled minute has data for both versions', figures, memory: { troubled } };
     const reasons: string[] = [];
     if (failures.length > 0) {
       const metrics = [...new Set(failures.map((failure) => failure.metric))].join(', ');
@@ -25,6 +25,6 @@ export const dataCheck: JudgeCheck = {
     }
     reasons.push(...window.missing.map((missing) => `metrics missing: ${missing}`));
     if (troubled >= REPEATED) reasons.push(`metrics have been missing at ${troubled} looks in a row: check the metrics queries and Coalmine's permissions`);
-    return { phase: 'inconclusive', reasons, figures, memory: { troubled } };
+    return { phase: 'inconclusive', reasons, summary: reasons.join('; '), figures, memory: { troubled } };
   },
 };

@@ -15,8 +15,9 @@
  * on stable's share during the canary: many more requests than the candidate's.
  */
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
-import { formatCount, formatEvidence, formatRate, round } from './check.ts';
-import { compactPaired, describeRatio, judgePaired, readPaired, updatePaired } from './paired.ts';
+import { formatCount, formatRate, round } from './check.ts';
+import { compactPaired, judgePaired, readPaired, updatePaired } from './paired.ts';
+import { noHarmYet, sure, worseRange } from './wording.ts';
 import { klBernoulli, rateUpperBound, UPPER_ALTERNATIVES } from './stats.ts';
 
 interface ErrorMemory {
@@ -70,23 +71,27 @@ export const errorRateCheck: JudgeCheck = {
       stepErrors,
       minRequests: settings.minRequests,
     };
-    const comparison = `candidate ${formatRate(candidateRate)} errors (${formatCount(candidateErrors)} of ${formatCount(candidateRequests)}) vs stable ${formatRate(stableRate)}`;
+    const comparison = `candidate ${formatRate(candidateRate)} errors (${formatCount(candidateErrors)} of ${formatCount(candidateRequests)} since the first shift) vs stable ${formatRate(stableRate)} (with its baseline)`;
+    const sureText = sure(settings.alpha);
 
     if (verdict.worse) {
+      const summary = `candidate fails ${worseRange(verdict)} as often as stable, ${sureText}: roll back`;
       return {
         phase: 'fail',
-        reasons: [
-          `the candidate fails more often than stable: ${comparison}; evidence ${formatEvidence(verdict.evidence)} reached ${formatEvidence(verdict.needed)} (error ratio ${describeRatio(verdict)})`,
-        ],
+        reasons: [`${summary}; ${comparison}`],
+        summary,
         figures,
         memory: nextMemory,
       };
     }
-    const noHarm = `no error regression found: ${comparison}; evidence ${formatEvidence(verdict.evidence)} of ${formatEvidence(verdict.needed)} needed to roll back`;
+    const interval = noHarmYet(verdict);
+    const noHarm = `no error regression found: ${comparison}; ${interval}`;
     if (stepRequests < settings.minRequests) {
+      const waiting = `waiting for traffic: ${formatCount(stepRequests)} of ${formatCount(settings.minRequests)} candidate requests at this step`;
       return {
         phase: 'inconclusive',
         reasons: [`only ${formatCount(stepRequests)} of ${formatCount(settings.minRequests)} candidate requests at this step so far`, noHarm],
+        summary: `${waiting}; ${interval}`,
         figures,
         memory: nextMemory,
       };
@@ -99,6 +104,7 @@ export const errorRateCheck: JudgeCheck = {
           `not yet enough requests to promote: ${formatCount(stepRequests)} of the ${formatCount(needed)} that a candidate as good as stable needs to show it is under the ${formatRate(bar)} bar`,
           noHarm,
         ],
+        summary: `not yet enough requests to promote: ${formatCount(stepRequests)} of ${formatCount(needed)} at this step; ${interval}`,
         figures: { ...figures, promotionRequests: needed },
         memory: nextMemory,
       };
@@ -107,17 +113,21 @@ export const errorRateCheck: JudgeCheck = {
       return {
         phase: 'inconclusive',
         reasons: [
-          `not yet shown good enough to promote: at this step the candidate's error rate is below ${formatRate(upper)} (${confidence(settings.alpha)}), not yet below the ${formatRate(bar)} bar (larger of ${settings.errorTolerance}× stable and stable + ${formatRate(settings.errorMargin)})`,
+          `not yet shown good enough to promote: at this step the candidate's error rate is below ${formatRate(upper)} (${sureText}), not yet below the ${formatRate(bar)} bar (larger of ${settings.errorTolerance}× stable and stable + ${formatRate(settings.errorMargin)})`,
           noHarm,
         ],
+        summary: `not yet under the ${formatRate(bar)} promotion bar: candidate below ${formatRate(upper)} at this step, ${sureText}`,
         figures,
         memory: nextMemory,
       };
     }
     const reasons = context.isFinalStep
-      ? [`good enough to promote: at this step the candidate's error rate is below ${formatRate(upper)} (${confidence(settings.alpha)}), under the ${formatRate(bar)} bar`, noHarm]
+      ? [`good enough to promote: at this step the candidate's error rate is below ${formatRate(upper)} (${sureText}), under the ${formatRate(bar)} bar`, noHarm]
       : [noHarm];
-    return { phase: 'pass', reasons, figures, memory: nextMemory };
+    const summary = context.isFinalStep
+      ? `under the ${formatRate(bar)} promotion bar: candidate below ${formatRate(upper)} at this step, ${sureText}: promote`
+      : `${interval} (errors since the first shift: candidate ${formatRate(candidateRate)}; stable ${formatRate(stableRate)} with its baseline)`;
+    return { phase: 'pass', reasons, summary, figures, memory: nextMemory };
   },
 };
 
@@ -132,9 +142,4 @@ export function promotionRequests(stableRate: number, bar: number, alpha: number
   const divergence = klBernoulli(stableRate, Math.min(bar, 1 - 1e-9));
   if (!(divergence > 0)) return Infinity;
   return Math.ceil(Math.log(UPPER_ALTERNATIVES / alpha) / divergence);
-}
-
-/** "99% confidence" for α = 0.01. */
-function confidence(alpha: number): string {
-  return `${Number(((1 - alpha) * 100).toPrecision(4))}% confidence`;
 }

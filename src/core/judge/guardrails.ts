@@ -91,7 +91,13 @@ export const guardrailsCheck: JudgeCheck = {
       maxThrottleRate: settings.maxThrottleRate,
       ...(settings.maxP99Ms === undefined ? {} : { maxP99Ms: settings.maxP99Ms, p99GuardrailEvidence: round(Math.exp(state.p99), 3) }),
     };
-    return { phase: reasons.length > 0 ? 'fail' : 'pass', reasons, figures, memory: { p99: round(state.p99, 4) } };
+    const within = [
+      `errors ${candidate.invocations > 0 ? formatRate(candidate.errors / candidate.invocations) : '—'} (limit ${formatRate(settings.maxErrorRate)})`,
+      `throttles ${attempts > 0 ? formatRate(candidate.throttles / attempts) : '—'} (limit ${formatRate(settings.maxThrottleRate)})`,
+      ...(settings.maxP99Ms === undefined ? [] : [`p99 above ${formatCount(settings.maxP99Ms)} ms in ${plural(minutesAbove)}`]),
+    ].join(', ');
+    const summary = reasons.length > 0 ? `${reasons[0]!.replace(/^guardrail: /, '')}: roll back` : `within limits in this window: ${within}`;
+    return { phase: reasons.length > 0 ? 'fail' : 'pass', reasons, summary, figures, memory: { p99: round(state.p99, 4) } };
   },
 };
 

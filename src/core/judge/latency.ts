@@ -6,8 +6,9 @@
  * and the reasons say so.
  */
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
-import { formatCount, formatEvidence, formatRate, round } from './check.ts';
-import { compactPaired, describeRatio, judgePaired, readPaired, updatePaired, type PairedObservation } from './paired.ts';
+import { formatCount, formatRate, round } from './check.ts';
+import { compactPaired, judgePaired, readPaired, updatePaired, type PairedObservation } from './paired.ts';
+import { noHarmYet, sure, worseRange } from './wording.ts';
 
 export const latencyCheck: JudgeCheck = {
   name: 'latency',
@@ -43,9 +44,11 @@ export const latencyCheck: JudgeCheck = {
     };
     const comparison = `${formatRate(rateC)} of candidate requests slower than ${formatCount(threshold)} ms vs ${formatRate(rateS)} of stable's`;
     if (verdict.worse) {
+      const summary = `candidate is slower: ${worseRange(verdict)} as many requests over ${formatCount(threshold)} ms as stable, ${sure(judge.settings.alpha)}: roll back`;
       return {
         phase: 'fail',
-        reasons: [`the candidate is slower than stable: ${comparison}; evidence ${formatEvidence(verdict.evidence)} reached ${formatEvidence(verdict.needed)} (slow-request ratio ${describeRatio(verdict)})`],
+        reasons: [`${summary}; ${comparison}`],
+        summary,
         figures,
         memory: compactPaired(test),
       };
@@ -54,13 +57,15 @@ export const latencyCheck: JudgeCheck = {
       return {
         phase: 'inconclusive',
         reasons: [`latency data missing: no slow-request count in ${missing} minute${missing === 1 ? '' : 's'} of this window`],
+        summary: `latency data missing in ${missing} minute${missing === 1 ? '' : 's'} of this window; ${noHarmYet(verdict)}`,
         figures,
         memory: compactPaired(test),
       };
     }
     return {
       phase: 'pass',
-      reasons: [`no latency regression found: ${comparison}; evidence ${formatEvidence(verdict.evidence)} of ${formatEvidence(verdict.needed)}`],
+      reasons: [`no latency regression found: ${comparison}; ${noHarmYet(verdict)}`],
+      summary: `${noHarmYet(verdict)} in requests over ${formatCount(threshold)} ms (since the first shift: candidate ${formatRate(rateC)}, stable ${formatRate(rateS)})`,
       figures,
       memory: compactPaired(test),
     };
@@ -69,3 +74,6 @@ export const latencyCheck: JudgeCheck = {
 
 /** Said once when latency cannot be compared, so nobody mistakes silence for a pass. */
 export const NO_LATENCY_BASELINE = 'latency not compared: the stable version had no duration data before the first shift';
+
+/** The latency line of a look without a baseline threshold: listed, so the scorecard shows it was not compared. */
+export const NO_LATENCY_VERDICT = { name: 'latency', phase: 'pass', summary: 'not compared: stable had no duration data before the first shift', figures: {} } as const;

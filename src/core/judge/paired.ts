@@ -88,10 +88,3 @@ export function judgePaired(memory: PairedMemory, direction: Direction, alpha: n
     ratioEstimate: ratioEstimate(memory.L),
   };
 }
-
-/** "between 0.71× and 2.8×" for display. */
-export function describeRatio(verdict: PairedVerdict): string {
-  const lower = verdict.ratioLower === 0 ? '0' : `${Number(verdict.ratioLower.toPrecision(2))}×`;
-  const upper = Number.isFinite(verdict.ratioUpper) ? `${Number(verdict.ratioUpper.toPrecision(2))}×` : 'unbounded';
-  return `${lower} to ${upper}`;
-}

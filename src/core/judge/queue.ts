@@ -40,7 +40,8 @@
 import type { QueueMinute } from '../ports.ts';
 import type { PlanQueue } from '../state.ts';
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
-import { formatCount, formatEvidence, formatRate, round } from './check.ts';
+import { formatCount, formatRate, round } from './check.ts';
+import { sure } from './wording.ts';
 import type { Figures } from './types.ts';
 
 /** What the queue checks need to know of the queue (from the plan). */
@@ -287,6 +288,8 @@ export const queueTrendCheck: JudgeCheck = {
     const state = readMemory(input.memory);
     const baseline = summariseQueueBaseline(judge.baseline.queue ?? []);
     const reasons: { fail: string[]; inconclusive: string[]; pass: string[] } = { fail: [], inconclusive: [], pass: [] };
+    /** What the failing reasons are about, so the summary does not say it twice. */
+    const failed = new Set<'retry' | 'backlog' | 'age' | 'dlq'>();
 
     const present: { at: string; queue: QueueMinute }[] = [];
     let missing = 0;
@@ -300,7 +303,7 @@ export const queueTrendCheck: JudgeCheck = {
     if (present.length === 0 && state.m === 0 && reasons.inconclusive.length === 0) reasons.inconclusive.push('no queue minutes have settled yet');
     if (!baseline) {
       reasons.inconclusive.push('no queue baseline from before the first shift: retry rate, backlog and dead letters cannot be compared, so the queue is not judged healthy');
-      return result(reasons, { queueBaselineMinutes: 0 }, state);
+      return result(reasons, { queueBaselineMinutes: 0 }, state, 'no queue baseline from before the first shift: the queue cannot be compared');
     }
 
     // Dispersion: a returned batch returns all its messages at once without ReportBatchItemFailures.
@@ -352,14 +355,16 @@ export const queueTrendCheck: JudgeCheck = {
     const threshold = Math.log(2 / alpha);
     const canaryRate = state.r > 0 ? Math.max(0, state.x) / state.r : 0;
     if (logEvidence >= threshold) {
+      failed.add('retry');
       reasons.fail.push(
         `queue: messages fail more often since the candidate took traffic: retry rate ${formatRate(canaryRate)} (${formatCount(Math.max(0, state.x))} of ${formatCount(state.r)} received came back) ` +
-          `vs ${formatRate(baselineRate)} before the shift (evidence ${formatEvidence(Math.exp(logEvidence))} ≥ ${formatEvidence(2 / alpha)})`,
+          `vs ${formatRate(baselineRate)} before the shift; more than the ${formatRate(nullRate)} a candidate no worse would show, ${sure(judge.settings.alpha)}`,
       );
     }
     const windowRate = windowReceived > 0 ? Math.max(0, windowFailures) / windowReceived : 0;
     const stormRate = Math.max(limits.stormRetryRate, limits.stormBaselineMultiple * baselineUpper);
     if (windowRate >= stormRate && windowFailures / phi >= 10) {
+      failed.add('retry');
       reasons.fail.push(`queue: retry storm: ${formatRate(windowRate)} of the ${formatCount(windowReceived)} messages received in this window came back (limit ${formatRate(stormRate)})`);
     }
 
@@ -375,11 +380,13 @@ export const queueTrendCheck: JudgeCheck = {
       const first = recent[0]!;
       const last = recent[recent.length - 1]!;
       if (recent.every(([, visible]) => visible > backlogLimit) && last[1] > first[1]) {
+        failed.add('backlog');
         reasons.fail.push(
           `queue: the backlog grew for ${recent.length} minutes to ${formatCount(last[1])} visible messages (at most ${formatCount(baseline.maxVisible)} before the shift) while consumers took ${formatCount(meanReceived)} a minute, fewer than the ${formatCount(baseline.maxReceived)} they took before: they fell behind`,
         );
       }
       if (recent.every(([, , age]) => age > ageLimit) && last[2] > first[2]) {
+        failed.add('age');
         reasons.fail.push(
           `queue: the oldest message aged for ${recent.length} minutes to ${formatCount(last[2])} s (at most ${formatCount(baseline.maxAgeSeconds)} s before the shift) while consumers took ${formatCount(meanReceived)} messages a minute, fewer than the ${formatCount(baseline.maxReceived)} they took before`,
         );
@@ -390,6 +397,7 @@ export const queueTrendCheck: JudgeCheck = {
     const dlqExpected = baseline.minutes > 0 ? (limits.dlqTolerance * baseline.dlqGrowth * state.m) / baseline.minutes : 0;
     const dlqAllowed = Math.ceil(dlqExpected + 3 * Math.sqrt(dlqExpected)) + limits.dlqAllowance;
     if (state.q > dlqAllowed) {
+      failed.add('dlq');
       reasons.fail.push(`queue: ${formatCount(state.q)} messages reached the DLQ since the canary began; the baseline's pace allows ${formatCount(dlqAllowed)}`);
     }
 
@@ -401,7 +409,7 @@ export const queueTrendCheck: JudgeCheck = {
     const mapping = mappingReport(state, setup?.metricsEnabled === true);
     if (reasons.fail.length === 0 && reasons.inconclusive.length === 0) {
       reasons.pass.push(
-        `no queue regression found: retry rate ${formatRate(canaryRate)} vs ${formatRate(baselineRate)} before the shift (evidence ${formatEvidence(Math.exp(logEvidence))} of ${formatEvidence(2 / alpha)} needed to roll back); ` +
+        `no queue regression found: retry rate ${formatRate(canaryRate)} vs ${formatRate(baselineRate)} before the shift (rolls back when shown above ${formatRate(nullRate)}); ` +
           `${formatCount(recent.at(-1)?.[1] ?? 0)} visible, oldest ${formatCount(recent.at(-1)?.[2] ?? 0)} s, ${formatCount(state.q)} new dead letters` +
           (mapping.sentence ? `; ${mapping.sentence}` : ''),
       );
@@ -420,7 +428,13 @@ export const queueTrendCheck: JudgeCheck = {
       queueBaselineMinutes: baseline.minutes,
       ...mapping.figures,
     };
-    return result(reasons, figures, state);
+    const seen = [
+      failed.has('retry') ? undefined : `retry rate ${formatRate(canaryRate)} since the first shift vs ${formatRate(baselineRate)} before (rolls back once shown above ${formatRate(nullRate)})`,
+      failed.has('backlog') ? undefined : `backlog ${formatCount(recent.at(-1)?.[1] ?? 0)} (limit ${formatCount(backlogLimit)})`,
+      failed.has('age') ? undefined : `oldest message ${formatCount(recent.at(-1)?.[2] ?? 0)} s (limit ${formatCount(ageLimit)} s)`,
+      failed.has('dlq') ? undefined : `${formatCount(state.q)} new dead letters (${formatCount(dlqAllowed)} allowed)`,
+    ].filter((part): part is string => part !== undefined);
+    return result(reasons, figures, state, seen.join('; '));
   },
 };
 
@@ -450,8 +464,19 @@ function mappingReport(state: QueueMemory, metricsEnabled: boolean): { figures: 
   return sentence ? { figures, sentence } : { figures };
 }
 
-function result(reasons: { fail: string[]; inconclusive: string[]; pass: string[] }, figures: Figures, state: QueueMemory): CheckResult {
+/**
+ * The check's result. Its summary always says what the queue shows (retry rate, backlog, age, dead
+ * letters), so a queue rollback has a visible cause at every look before it: after what decided.
+ */
+function result(reasons: { fail: string[]; inconclusive: string[]; pass: string[] }, figures: Figures, state: QueueMemory, seen: string): CheckResult {
   const phase = reasons.fail.length > 0 ? 'fail' : reasons.inconclusive.length > 0 ? 'inconclusive' : 'pass';
   const memory: QueueMemory = { ...state, f: round(state.f, 3), l: round(state.l, 3), x: round(state.x, 3) };
-  return { phase, reasons: [...reasons.fail, ...reasons.inconclusive, ...(phase === 'pass' ? reasons.pass : [])], figures, memory };
+  const lead = phase === 'fail' ? `${reasons.fail[0]!.replace(/^queue: /, '')}: roll back` : phase === 'inconclusive' ? reasons.inconclusive[0]!.replace(/^queue: /, '') : undefined;
+  return {
+    phase,
+    reasons: [...reasons.fail, ...reasons.inconclusive, ...(phase === 'pass' ? reasons.pass : [])],
+    summary: lead && seen ? `${lead} — ${seen}` : (lead ?? seen),
+    figures,
+    memory,
+  };
 }

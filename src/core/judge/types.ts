@@ -36,10 +36,25 @@ export type Figures = Record<string, number | string | boolean | null>;
 /** What the judge carries from one look to the next (evidence, cumulative counts). JSON only. */
 export type JudgeMemory = Record<string, unknown>;
 
+/**
+ * One check's verdict at a look, as people and machines read it: its phase, one plain line
+ * (intervals and words, no raw evidence), and its own figures.
+ */
+export interface CheckVerdict {
+  /** The check's name: `errors`, `latency`, `guardrails`, `custom:<id>`, `queue`, `data`. */
+  name: string;
+  phase: JudgePhase;
+  /** One line a person can act on, e.g. "candidate fails 1.4–∞× as often as stable, 99% sure: roll back". */
+  summary: string;
+  figures: Figures;
+}
+
 export interface Assessment {
   phase: JudgePhase;
   /** Sentences a person can act on, most important first. */
   reasons: string[];
+  /** Every check that judged this look, the decisive first (fails, then the undecided, then passes). Judges plugged in for tests may leave it out. */
+  checks?: CheckVerdict[];
   figures: Figures;
   memory: JudgeMemory;
 }

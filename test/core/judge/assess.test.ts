@@ -80,7 +80,8 @@ describe('assess', () => {
   it('rolls back when the candidate fails more often than stable in the same minutes', () => {
     const result = repeat(10, (i) => minute(version(300, 9), version(300, 1), i), { context: { weight: 50 } });
     expect(result.phase).toBe('fail');
-    expect(result.reasons[0]).toMatch(/^the candidate fails more often than stable: .*evidence .* reached/);
+    expect(result.reasons[0]).toMatch(/^candidate fails [\d.]+–∞× as often as stable, 99% sure: roll back; candidate 3\.00% errors/);
+    expect(result.checks![0]).toMatchObject({ name: 'errors', phase: 'fail', summary: expect.stringMatching(/^candidate fails [\d.]+–∞× as often as stable, 99% sure: roll back$/) });
     expect(Number(result.figures['errorEvidence'])).toBeGreaterThanOrEqual(Number(result.figures['errorEvidenceNeeded']));
   });
 
@@ -112,7 +113,7 @@ describe('assess', () => {
   it('rolls back on slow requests above the baseline threshold', () => {
     const result = repeat(6, (i) => minute(version(300, 1, { slow: 15 }), version(300, 1, { slow: 3 }), i), { context: { weight: 50 } });
     expect(result.phase).toBe('fail');
-    expect(result.reasons[0]).toMatch(/^the candidate is slower than stable: .* slower than 400 ms/);
+    expect(result.reasons[0]).toMatch(/^candidate is slower: .* as many requests over 400 ms as stable, 99% sure: roll back; .* slower than 400 ms/);
   });
 
   it('says latency is not compared when there was no baseline duration', () => {
@@ -162,7 +163,7 @@ describe('assess', () => {
         context: { weight: 50 },
       });
       expect(result.phase).toBe('fail');
-      expect(result.reasons[0]).toMatch(/^the candidate's checkout_failures is higher than stable's/);
+      expect(result.reasons[0]).toMatch(/^candidate's checkout_failures is higher: .* stable's per request, 99% sure: roll back/);
     });
 
     it('rolls back when a lower-is-worse count drops on the candidate', () => {
@@ -172,7 +173,7 @@ describe('assess', () => {
         context: { weight: 50 },
       });
       expect(result.phase).toBe('fail');
-      expect(result.reasons[0]).toMatch(/orders is lower than stable's/);
+      expect(result.reasons[0]).toMatch(/orders is lower: [\d.]+–[\d.]+× stable's per request/);
     });
 
     it('rolls back on a gauge beyond its limit two minutes running, not one', () => {
