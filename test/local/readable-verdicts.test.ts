@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runLocal, type ProgressEvent } from '../../src/local/runner.ts';
-import { createSimAccount } from '../../src/sim/account.ts';
+import { createSimAccount } from '../../src/sim/account/index.ts';
 import { listScenarios } from '../../src/sim/scenario.ts';
 
 /**
