@@ -12,10 +12,13 @@ type Json = unknown;
 interface Resource {
   Type: string;
   Condition?: string;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
   Properties?: Record<string, Json>;
   Metadata?: Record<string, Json>;
 }
 interface Template {
+  Metadata: Record<string, Json>;
   Parameters: Record<string, { Type: string; Default?: string }>;
   Conditions: Record<string, Json>;
   Globals: { Function: Record<string, Json> };
@@ -321,6 +324,30 @@ describe('template.yaml', () => {
 
     const outcomeMetrics = parsed.widgets[0]!.properties.metrics!.map((m) => m[1]);
     expect(outcomeMetrics).toEqual(['ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsAborted', 'ExecutionsTimedOut']);
+  });
+
+  it('says what becomes of each log group when the stack is deleted or the group replaced', () => {
+    const logGroups = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::Logs::LogGroup');
+
+    expect(logGroups.length).toBeGreaterThan(0);
+    for (const [name, resource] of logGroups) {
+      expect(resource.DeletionPolicy, name).toBe('Delete');
+      expect(resource.UpdateReplacePolicy, name).toBe('Delete');
+    }
+  });
+
+  it('carries Serverless Application Repository metadata whose version is the package’s', () => {
+    const application = template.Metadata['AWS::ServerlessRepo::Application'] as Record<string, Json>;
+    const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string; license: string };
+
+    expect(application['Name']).toMatch(/^[A-Za-z0-9-]{1,140}$/);
+    expect(String(application['Description']).length).toBeLessThanOrEqual(256);
+    expect(application['SemanticVersion']).toBe(manifest.version);
+    expect(application['SpdxLicenseId']).toBe(manifest.license);
+    for (const file of [application['LicenseUrl'], application['ReadmeUrl']] as string[]) expect(existsSync(`${root}${file}`), file).toBe(true);
+    const labels = application['Labels'] as string[];
+    expect(labels.length).toBeLessThanOrEqual(10);
+    for (const label of labels) expect(label).toMatch(/^[a-zA-Z0-9+\-_:\/@]{1,127}$/);
   });
 
   it('outputs the state machine ARN for `coalmine start --stack`', () => {

@@ -6,6 +6,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { StateMachineNotFoundError } from '../core/errors.ts';
 import { StackOutputs } from '../aws/cloudformation.ts';
 import { executionArnFor, StepFunctionsExecutions } from '../aws/stepfunctions.ts';
+import type { AwsConfig } from './aws-config.ts';
 
 /** The stack output that holds the state machine's ARN (template.yaml's `Outputs`). */
 export const STATE_MACHINE_OUTPUT = 'StateMachineArn';
@@ -19,20 +20,19 @@ export interface AwsDeps {
   now?: () => number;
 }
 
-let executions: StepFunctionsExecutions | undefined;
-let stackOutputs: StackOutputs | undefined;
-
 /**
- * The process's clients, each made on first use (region and credentials from the usual AWS chain),
- * so that a command refused for bad input never builds one.
+ * The command's clients, each made on first use (region and credentials from `config`, else the
+ * usual AWS chain), so that a command refused for bad input never builds one.
  */
-export function awsDeps(): AwsDeps {
+export function awsDeps(config: AwsConfig = {}): AwsDeps {
+  let executions: StepFunctionsExecutions | undefined;
+  let stackOutputs: StackOutputs | undefined;
   return {
     get executions() {
-      return (executions ??= new StepFunctionsExecutions(new SFNClient({})));
+      return (executions ??= new StepFunctionsExecutions(new SFNClient(config)));
     },
     get stackOutputs() {
-      return (stackOutputs ??= new StackOutputs(new CloudFormationClient({})));
+      return (stackOutputs ??= new StackOutputs(new CloudFormationClient(config)));
     },
   };
 }

@@ -4,13 +4,17 @@
  * into the process's exit code (0 ok or promoted, 3 rolled back, 2 bad input, 1 anything else).
  */
 import { Command, CommanderError, Option } from 'commander';
+import type { DeployDeps } from '../deploy/deploy.ts';
+import { credentialsHint, regionFor, type AwsConfig } from './aws-config.ts';
 import type { AwsDeps } from './aws-context.ts';
 import { errorLine, EXIT, exitCodeForError } from './exit-codes.ts';
 import { processIo, type CliIo } from './io.ts';
 
 export interface MainDeps {
-  /** The AWS clients; default: the process's, made on first use. */
-  aws?: () => AwsDeps;
+  /** The AWS clients for a region and profile; default: the SDK's, made on first use. */
+  aws?: (config: AwsConfig) => AwsDeps;
+  /** What `coalmine deploy` works with; default: the SDK's clients for that region and profile. */
+  deploy?: (config: { region: string; profile?: string | undefined }) => Omit<DeployDeps, 'log'>;
   /** Resolves when `coalmine console` should stop; default: on SIGINT or SIGTERM. */
   consoleStopped?: () => Promise<void>;
 }
@@ -29,10 +33,33 @@ a second canary.
 
 Exit codes with --wait: 0 promoted · 3 rolled back · 2 bad input · 1 anything else.`;
 
-async function aws(deps: MainDeps): Promise<AwsDeps> {
-  if (deps.aws) return deps.aws();
+const DEPLOY_EXAMPLES = `
+Examples:
+  $ coalmine deploy --stack coalmine --targets 'arn:aws:lambda:*:123456789012:function:team-*' --region eu-west-1
+  $ coalmine deploy --stack coalmine --queues 'arn:aws:sqs:*:123456789012:team-*'     # update one parameter, keep the rest
+
+It uploads the package's prebuilt function bundles and state machine definition to the artifacts
+bucket, then creates and executes a CloudFormation change set with the SAM transform (capabilities
+CAPABILITY_IAM and CAPABILITY_AUTO_EXPAND), waits for it and prints the stack's outputs. Running it
+again with nothing changed reports "No changes" and exits 0.
+
+Exit codes: 0 deployed or already up to date · 2 bad input · 1 anything else.`;
+
+async function aws(deps: MainDeps, config: AwsConfig): Promise<AwsDeps> {
+  if (deps.aws) return deps.aws(config);
   const { awsDeps } = await import('./aws-context.ts');
-  return awsDeps();
+  return awsDeps(config);
+}
+
+const AWS_HELP = {
+  region: 'the AWS region (default: the region of an ARN given, else AWS_REGION or the profile\'s)',
+  profile: 'the AWS profile from your AWS config to use (default: AWS_PROFILE, else the default chain)',
+};
+
+/** --region, else the region of the first of these options' ARNs; and --profile. */
+function configOf(options: Record<string, unknown>, ...arns: unknown[]): AwsConfig {
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return regionFor({ region: text(options['region']), profile: text(options['profile']) }, ...arns.map(text));
 }
 
 function waitForSignal(): Promise<void> {
@@ -67,7 +94,9 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
   const stateMachineOptions = (command: Command) =>
     command
       .addOption(new Option('--state-machine <arn>', STATE_MACHINE_HELP).conflicts('stack'))
-      .option('--stack <name>', 'read the state machine ARN from this CloudFormation stack\'s StateMachineArn output');
+      .option('--stack <name>', 'read the state machine ARN from this CloudFormation stack\'s StateMachineArn output')
+      .option('--region <name>', AWS_HELP.region)
+      .option('--profile <name>', AWS_HELP.profile);
 
   program
     .command('run')
@@ -114,7 +143,7 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
     .addHelpText('after', START_EXAMPLES)
     .action(async (options: Record<string, unknown>) => {
       const { startCommand } = await import('./start.ts');
-      setCode(await startCommand(options, io, await aws(deps)));
+      setCode(await startCommand(options, io, await aws(deps, configOf(options, options['stateMachine'], options['function']))));
     });
 
   stateMachineOptions(
@@ -126,7 +155,7 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
     .option('--json', 'print one JSON object')
     .action(async (execution: string, options: Record<string, unknown>) => {
       const { statusCommand } = await import('./status.ts');
-      setCode(await statusCommand({ ...options, execution }, io, await aws(deps)));
+      setCode(await statusCommand({ ...options, execution }, io, await aws(deps, configOf(options, execution, options['stateMachine']))));
     });
 
   stateMachineOptions(
@@ -139,7 +168,7 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
     .option('--json', 'print one JSON object: { executions: [...] }')
     .action(async (options: Record<string, unknown>) => {
       const { listCommand } = await import('./list.ts');
-      setCode(await listCommand(options, io, await aws(deps)));
+      setCode(await listCommand(options, io, await aws(deps, configOf(options, options['stateMachine']))));
     });
 
   stateMachineOptions(
@@ -152,7 +181,25 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
     .option('--json', 'print one JSON object')
     .action(async (execution: string, options: Record<string, unknown>) => {
       const { abortCommand } = await import('./abort.ts');
-      setCode(await abortCommand({ ...options, execution }, io, await aws(deps)));
+      setCode(await abortCommand({ ...options, execution }, io, await aws(deps, configOf(options, execution, options['stateMachine']))));
+    });
+
+  program
+    .command('deploy')
+    .description("deploy Coalmine's own stack from this package, with the AWS SDK alone (no SAM CLI); safe to run again")
+    .requiredOption('--stack <name>', 'the CloudFormation stack to create or update, e.g. coalmine')
+    .option('--targets <arn-patterns>', 'comma-separated unqualified ARN patterns of the functions Coalmine may canary, e.g. arn:aws:lambda:*:123456789012:function:team-* (required to create; kept on update when not given)')
+    .option('--queues <arn-patterns>', 'comma-separated ARN patterns of the SQS queues (and dead-letter queues) that trigger them ("" for none)')
+    .option('--notification-topic <arn>', 'an SNS topic for outcome events (promoted, rolled back, failed); "" for none')
+    .option('--parameter <key=value...>', 'any other template parameter, e.g. LogRetentionDays=90 or EventBusName=releases')
+    .option('--artifacts-bucket <name>', 'an S3 bucket of yours for the code and definition (default: coalmine-artifacts-ACCOUNT-REGION, made if missing)')
+    .option('--region <name>', 'the AWS region to deploy to (default: AWS_REGION or the profile\'s)')
+    .option('--profile <name>', AWS_HELP.profile)
+    .option('--json', 'print one JSON object: stack, region, action (created, updated, unchanged), status, outputs')
+    .addHelpText('after', DEPLOY_EXAMPLES)
+    .action(async (options: Record<string, unknown>) => {
+      const { deployCommand, deployDeps, regionOf } = await import('./deploy.ts');
+      setCode(await deployCommand(options, io, deps.deploy ?? deployDeps, regionOf));
     });
 
   program
@@ -166,6 +213,11 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
     });
 
   return program;
+}
+
+/** What a failed command prints on stdout with --json: the contract's outcome and reason, and the error's name. */
+function failureJson(error: string, reason: string): { outcome: 'failed'; error: string; reason: string } {
+  return { outcome: 'failed', error, reason: reason.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim() };
 }
 
 /**
@@ -189,9 +241,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), dep
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version exit 0; commander has already printed a usage error in one line.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+      if (error.exitCode === 0) return EXIT.ok;
+      if (argv.includes('--json')) io.stdout.write(`${JSON.stringify(failureJson('InvalidRequestError', error.message))}\n`);
+      return EXIT.badInput;
     }
-    io.stderr.write(`coalmine: ${errorLine(error)}\n`);
+    // A credentials or region problem gets the line that says what to do instead of the SDK's.
+    const line = credentialsHint(error) ?? errorLine(error);
+    io.stderr.write(`coalmine: ${line}\n`);
+    // With --json, stdout holds one JSON object whatever happened, for the script reading it.
+    if (argv.includes('--json')) io.stdout.write(`${JSON.stringify(failureJson(error instanceof Error ? error.name : 'Error', line))}\n`);
     return exitCodeForError(error);
   }
 }

@@ -4,10 +4,17 @@
  */
 import * as z from 'zod';
 
-/** Which Coalmine state machine a command talks to: an ARN, or the stack whose output names it. */
+/** Which account and region an AWS command works in: a profile of the AWS config, and a region. */
+export const awsOptions = {
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'a region name, e.g. eu-west-1').optional(),
+  profile: z.string().min(1).optional(),
+};
+
+/** Which Coalmine state machine a command talks to (an ARN, or the stack whose output names it), and where. */
 export const stateMachineOptions = {
   stateMachine: z.string().startsWith('arn:', 'must be a state machine ARN').optional(),
   stack: z.string().min(1).optional(),
+  ...awsOptions,
 };
 
 /** camelCase option key → `--kebab-case` flag, unless `flags` names it. */

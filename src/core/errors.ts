@@ -117,6 +117,38 @@ export class StateMachineNotFoundError extends CoalmineError {
   }
 }
 
+/** `coalmine deploy`: the stack is in the middle of an operation, or in a state it cannot be updated from. */
+export class StackNotReadyError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StackNotReadyError';
+  }
+}
+
+/** `coalmine deploy`: CloudFormation refused the change set, or the stack rolled back. */
+export class DeploymentFailedError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeploymentFailedError';
+  }
+}
+
+/** `coalmine deploy`: the artifacts bucket cannot be used (another account owns the name, or it cannot be made). */
+export class ArtifactsBucketError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ArtifactsBucketError';
+  }
+}
+
+/** No usable AWS credentials or region: missing, expired, or for a profile that does not exist. */
+export class CredentialsError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CredentialsError';
+  }
+}
+
 /** Error names the state machine retries. Keep in step with `Retry` in statemachine/canary.asl.json. */
 export const RETRYABLE_ERROR_NAMES = ['ThrottledError', 'TransientServiceError'] as const;
 

@@ -80,4 +80,11 @@ describe('the packed package', () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ outcome: 'promoted' });
   });
+
+  it('documents `coalmine deploy` in `npx coalmine deploy --help`', async () => {
+    const result = await inProject('npx', ['--no', 'coalmine', 'deploy', '--help']);
+
+    expect(result.code).toBe(0);
+    for (const flag of ['--stack', '--targets', '--queues', '--notification-topic', '--region', '--profile']) expect(result.stdout).toContain(flag);
+  });
 });
