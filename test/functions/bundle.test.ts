@@ -13,7 +13,7 @@ let bundles: BuiltBundle[] = [];
 beforeAll(async () => {
   // The same function that builds the package's prebuilt bundles (scripts/build.ts).
   bundles = await bundleFunctions(functions, outRoot);
-});
+}, 120_000);
 
 afterAll(() => {
   rmSync(outRoot, { recursive: true, force: true });
