@@ -55,11 +55,12 @@ function percent(part: number, whole: number): string {
   return whole === 0 ? '–' : `${Math.round((part / whole) * 1000) / 10}%`;
 }
 
-/** One policy in one cell: "promoted · median minutes to promote · caught". */
+/** One policy in one cell: "promoted · median minutes to promote · rolled back (of which inconclusive)". */
 export function policyCell(row: BenchRow | undefined): string {
   if (!row) return '–';
   const minutes = row.minutesToPromote?.median;
-  return `${percent(row.promoted, row.runs)} · ${minutes === null || minutes === undefined ? '–' : `${minutes} min`} · ${percent(row.rolledBack, row.runs)}`;
+  const inconclusive = row.inconclusive > 0 ? ` (${percent(row.inconclusive, row.runs)} inconclusive)` : '';
+  return `${percent(row.promoted, row.runs)} · ${minutes === null || minutes === undefined ? '–' : `${minutes} min`} · ${percent(row.rolledBack, row.runs)}${inconclusive}`;
 }
 
 /** The table as Markdown: healthy candidates first, then regressions, each sorted by baseline, candidate, traffic and pattern. */
@@ -80,7 +81,8 @@ export function renderOperatingRange(report: BenchReport): string {
     '',
     `${cells.length} cells × ${report.policies.length} policies, ${seedsSaid}, in ${(report.elapsedMs / 1000).toFixed(1)} s.`,
     'Each policy: **% promoted · median minutes to promote · % caught (rolled back)**; the rest of the seeds were undecided at the horizon.',
-    'On a healthy candidate "caught" is a false rollback; on a regression "promoted" is a miss.',
+    'In brackets, the rollbacks that were inconclusive: the canary could not decide in time and failed safe, without a regression verdict.',
+    'On a healthy candidate a rollback with a regression verdict is a false rollback; on a regression "promoted" is a miss.',
   ];
   const header = ['req/min', 'pattern', 'stable errors', 'candidate', ...report.policies];
   for (const [title, expect] of [['Healthy candidates', 'promote'], ['Regressions', 'rollback'], ['No expectation', undefined]] as const) {

@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BenchReport, BenchRow } from './report.ts';
+import { regressionVerdicts, type BenchReport, type BenchRow } from './report.ts';
 
 export async function writeBenchOutputs(report: BenchReport, outDir: string): Promise<{ json: string; markdown: string; svg: string }> {
   await mkdir(outDir, { recursive: true });
@@ -35,13 +35,14 @@ export function renderMarkdown(report: BenchReport): string {
       : []),
     ...(report.sqsSeeds !== undefined ? ['SQS scenarios: excess failures are failed message attempts; the peers see only per-version Lambda errors (a partial batch failure is no error), Coalmine also the queue.'] : []),
     'Excess failures: failed requests the candidate served beyond what stable would have failed, until the horizon.',
+    'Rolled back counts every rollback; inconclusive, those of them that failed safe for want of a verdict (no regression found).',
     '',
-    '| scenario | expect | policy | correct | promoted | rolled back | undecided | excess failures median / p95 | minutes to decision median / p95 |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | expect | policy | correct | promoted | rolled back | of which inconclusive | undecided | excess failures median / p95 | minutes to decision median / p95 |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of report.results) {
     lines.push(
-      `| ${row.scenario} | ${row.expect ?? '–'} | ${row.policy} | ${percent(row.correct)} | ${row.promoted} | ${row.rolledBack} | ${row.undecided} | ${cell(row.excessFailures.median)} / ${cell(row.excessFailures.p95)} | ${cell(row.minutesToDecision.median)} / ${cell(row.minutesToDecision.p95)} |`,
+      `| ${row.scenario} | ${row.expect ?? '–'} | ${row.policy} | ${percent(row.correct)} | ${row.promoted} | ${row.rolledBack} | ${row.inconclusive} | ${row.undecided} | ${cell(row.excessFailures.median)} / ${cell(row.excessFailures.p95)} | ${cell(row.minutesToDecision.median)} / ${cell(row.minutesToDecision.p95)} |`,
     );
   }
   if (report.targets.length > 0) {
@@ -72,7 +73,7 @@ export function blastRadius(rows: BenchRow[]): PolicyPoint[] {
     if (runs === 0 || regressions.length === 0) return [];
     return [{
       policy,
-      falseRollbacks: healthy.reduce((sum, r) => sum + r.rolledBack, 0) / runs,
+      falseRollbacks: healthy.reduce((sum, r) => sum + regressionVerdicts(r), 0) / runs,
       excess: regressions.reduce((sum, r) => sum + r.excessFailures.median!, 0) / regressions.length,
     }];
   });

@@ -34,7 +34,12 @@ export interface ObservedMinute {
   queue?: QueueMinute;
 }
 
-export type PolicyAction = 'continue' | 'promote' | 'rollback';
+/**
+ * `rollback`: the policy found the candidate worse. `rollback-inconclusive`: it rolls back because
+ * it could not decide within its limits — a safe ending, but no regression verdict (only Coalmine
+ * says so; the peers have no such ending).
+ */
+export type PolicyAction = 'continue' | 'promote' | 'rollback' | 'rollback-inconclusive';
 
 export interface PolicyRun {
   /** The candidate's weight (percent) for the coming minute. */

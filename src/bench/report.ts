@@ -18,7 +18,10 @@ export interface BenchRow {
   policy: string;
   runs: number;
   promoted: number;
+  /** Every rollback, whatever its kind (promoted + rolledBack + undecided = runs). */
   rolledBack: number;
+  /** Of `rolledBack`, those that ended because the policy could not decide in time: no regression verdict. */
+  inconclusive: number;
   undecided: number;
   /** Share of runs that did what the scenario expects. */
   correct: number | null;
@@ -56,9 +59,15 @@ export function quantile(sorted: number[], q: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
+/** Rollbacks on a verdict that the candidate is worse (not for want of evidence): on a healthy candidate, false rollbacks. */
+export function regressionVerdicts(row: Pick<BenchRow, 'rolledBack' | 'inconclusive'>): number {
+  return row.rolledBack - row.inconclusive;
+}
+
 export function summariseRuns(scenario: Scenario, policy: string, outcomes: RunOutcome[]): BenchRow {
   const promoted = outcomes.filter((o) => o.result === 'promoted').length;
   const rolledBack = outcomes.filter((o) => o.result === 'rolledBack').length;
+  const inconclusive = outcomes.filter((o) => o.result === 'rolledBack' && o.rollbackKind === 'inconclusive').length;
   const excess = outcomes.map((o) => o.excessFailures).sort((a, b) => a - b);
   const minutes = outcomes.flatMap((o) => (o.minutesToDecision === null ? [] : [o.minutesToDecision])).sort((a, b) => a - b);
   const minutesToPromote = outcomes.flatMap((o) => (o.result === 'promoted' && o.minutesToDecision !== null ? [o.minutesToDecision] : [])).sort((a, b) => a - b);
@@ -71,6 +80,7 @@ export function summariseRuns(scenario: Scenario, policy: string, outcomes: RunO
     runs,
     promoted,
     rolledBack,
+    inconclusive,
     undecided: runs - promoted - rolledBack,
     correct: correctRuns === undefined || runs === 0 ? null : correctRuns / runs,
     excessFailures: {
@@ -101,8 +111,12 @@ export function checkTargets(scenarios: Scenario[], rows: BenchRow[], elapsedMs:
   for (const s of healthy) {
     const r = row(s.name, 'coalmine');
     if (!r) continue;
-    const rate = r.rolledBack / r.runs;
-    checks.push({ target: `false rollbacks ≤ 1% on ${s.name}`, measured: `${r.rolledBack}/${r.runs} = ${PERCENT(rate)} (undecided ${r.undecided})`, met: rate <= 0.01 });
+    const rate = regressionVerdicts(r) / r.runs;
+    checks.push({
+      target: `false rollbacks (regression verdicts) ≤ 1% on ${s.name}`,
+      measured: `${regressionVerdicts(r)}/${r.runs} = ${PERCENT(rate)} (inconclusive rollbacks ${r.inconclusive}, undecided ${r.undecided})`,
+      met: rate <= 0.01,
+    });
   }
 
   for (const s of scenarios.filter((s) => s.expect === 'rollback' && ratio(s) >= 2 && rpm(s) >= 300 && s.candidate.errorRate > s.stable.errorRate)) {
@@ -125,7 +139,7 @@ export function checkTargets(scenarios: Scenario[], rows: BenchRow[], elapsedMs:
   }
 
   // Peers that keep false rollbacks ≤ 5% on every healthy scenario.
-  const falseRollback = (policy: string) => Math.max(0, ...healthy.flatMap((s) => (row(s.name, policy) ? [row(s.name, policy)!.rolledBack / row(s.name, policy)!.runs] : [])));
+  const falseRollback = (policy: string) => Math.max(0, ...healthy.flatMap((s) => (row(s.name, policy) ? [regressionVerdicts(row(s.name, policy)!) / row(s.name, policy)!.runs] : [])));
   const careful = PEERS.filter((p) => rows.some((r) => r.policy === p) && falseRollback(p) <= 0.05);
   for (const s of scenarios.filter((s) => s.expect === 'rollback' && (Math.abs(ratio(s) - 2) < 1e-9 || Math.abs(ratio(s) - 3) < 1e-9) && s.candidate.fromMinute === 0)) {
     const r = row(s.name, 'coalmine');

@@ -17,9 +17,12 @@ import type { Policy, PolicyContext, PolicyRun } from './policy.ts';
 import { queueBenchRun, type QueueBenchMinute, type QueueBenchRun } from './queue-run.ts';
 
 export type RunResult = 'promoted' | 'rolledBack' | 'undecided';
+export type RollbackKind = 'regression' | 'inconclusive';
 
 export interface RunOutcome {
   result: RunResult;
+  /** With `rolledBack`: `regression` (a verdict that the candidate is worse) or `inconclusive` (no verdict in time); else null. */
+  rollbackKind: RollbackKind | null;
   /** Minutes after the first shift at which the policy decided; null when undecided. */
   minutesToDecision: number | null;
   excessFailures: number;
@@ -74,6 +77,7 @@ export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new
   const slowThresholdMs = setting.baseline.latencyThresholdMs;
   const options = slowThresholdMs === undefined ? {} : { slowThresholdMs };
   let result: RunResult = 'undecided';
+  let rollbackKind: RollbackKind | null = null;
   let decidedAt: number | null = null;
   let candidateRequests = 0;
   let candidateErrors = 0;
@@ -95,14 +99,16 @@ export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new
     const action = run.observe({ minute: t, stable: drawn.stable, candidate: drawn.candidate });
     if (action === 'continue') continue;
     decidedAt = t + 1;
-    if (action === 'rollback') {
+    if (action !== 'promote') {
       result = 'rolledBack';
+      rollbackKind = action === 'rollback-inconclusive' ? 'inconclusive' : 'regression';
       break;
     }
     result = 'promoted';
   }
   return {
     result,
+    rollbackKind,
     minutesToDecision: decidedAt,
     excessFailures: excessFailures(candidateErrors, candidateRequests, stableRate),
     candidateRequests,
@@ -134,6 +140,7 @@ export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario
   interface Runner {
     run: PolicyRun;
     result: RunResult;
+    rollbackKind: RollbackKind | null;
     decidedAt: number | null;
     candidateRequests: number;
     candidateErrors: number;
@@ -142,6 +149,7 @@ export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario
   const runners: Runner[] = policies.map((policy) => ({
     run: policy.start({ scenario, seed, settings, strategy, baseline: root.baseline, truth, queue: root.setup }),
     result: 'undecided',
+    rollbackKind: null,
     decidedAt: null,
     candidateRequests: 0,
     candidateErrors: 0,
@@ -150,6 +158,7 @@ export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario
   const outcomes = new Map<Runner, RunOutcome>();
   const finish = (runner: Runner) => outcomes.set(runner, {
     result: runner.result,
+    rollbackKind: runner.rollbackKind,
     minutesToDecision: runner.decidedAt,
     excessFailures: runner.queue.excessFailures(),
     candidateRequests: runner.candidateRequests,
@@ -193,7 +202,8 @@ export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario
       const action = runner.run.observe({ minute: t, stable: minute.stable, candidate: minute.candidate, queue: minute.queue });
       if (action === 'continue') continue;
       runner.decidedAt = t + 1;
-      runner.result = action === 'rollback' ? 'rolledBack' : 'promoted';
+      runner.result = action === 'promote' ? 'promoted' : 'rolledBack';
+      if (action !== 'promote') runner.rollbackKind = action === 'rollback-inconclusive' ? 'inconclusive' : 'regression';
     }
   }
 }

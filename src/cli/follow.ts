@@ -6,7 +6,8 @@
  */
 import { AccessDeniedError, CoalmineError, ThrottledError, TransientServiceError } from '../core/errors.ts';
 import { consoleUrlFor, type ExecutionInfo, type ExecutionStatus, type HistoryEntry, type StepFunctionsExecutions } from '../aws/stepfunctions.ts';
-import { exitCodeForOutcome, ROLLED_BACK_ERROR, type ExitCode, type Outcome } from './exit-codes.ts';
+import { rollbackKindOfError, type RollbackKind } from '../core/state.ts';
+import { exitCodeForOutcome, type ExitCode, type Outcome } from './exit-codes.ts';
 
 /** The states whose output carries a decision (Plan's first, then every evaluation). */
 export const EVALUATE_STATE = 'Evaluate the canary';
@@ -61,6 +62,8 @@ export interface ExecutionProgress {
 /** How an execution ended, in the terms of `coalmine run --json`. */
 export interface ExecutionEnding {
   outcome: Outcome;
+  /** `regression` (exit 3), `inconclusive` (exit 4), `error` (a step failed, exit 1 or 2), or null. */
+  rollbackKind: RollbackKind | null;
   reason: string;
   exitCode: ExitCode;
   /** Minutes from the start to the decision that ended it, when a decision ended it. */
@@ -230,26 +233,31 @@ export function endingOf(progress: ExecutionProgress): ExecutionEnding {
       if (progress.outcome?.result === 'promoted' || progress.outcome === undefined) {
         const reason = progress.outcome?.reason || progress.statusLine || 'promoted';
         if (progress.outcome === undefined && progress.state === 'Skipped') {
-          return { outcome: 'failed', reason: `Coalmine skipped this canary: ${progress.statusLine ?? 'nothing to do'}`, exitCode: exitCodeForOutcome('failed') };
+          return { outcome: 'failed', reason: `Coalmine skipped this canary: ${progress.statusLine ?? 'nothing to do'}`, rollbackKind: null, exitCode: exitCodeForOutcome('failed') };
         }
-        return { outcome: 'promoted', reason, exitCode: exitCodeForOutcome('promoted'), ...minutesToDecision };
+        return { outcome: 'promoted', rollbackKind: null, reason, exitCode: exitCodeForOutcome('promoted'), ...minutesToDecision };
       }
-      return { outcome: 'failed', reason: progress.outcome.reason, exitCode: exitCodeForOutcome('failed') };
-    case 'FAILED':
-      if (error === ROLLED_BACK_ERROR) {
-        return { outcome: 'rolled-back', reason: cause || progress.outcome?.reason || 'the judge rolled the candidate back', exitCode: exitCodeForOutcome('rolled-back'), ...minutesToDecision };
+      return { outcome: 'failed', rollbackKind: null, reason: progress.outcome.reason, exitCode: exitCodeForOutcome('failed') };
+    case 'FAILED': {
+      const judged = rollbackKindOfError(error);
+      if (judged) {
+        const fallback = judged === 'inconclusive' ? 'the canary could not decide in time and rolled back; no regression was found' : 'the judge rolled the candidate back';
+        return { outcome: 'rolled-back', rollbackKind: judged, reason: cause || progress.outcome?.reason || fallback, exitCode: exitCodeForOutcome('rolled-back', error, judged), ...minutesToDecision };
       }
-      return { outcome: 'failed', reason: `${error ?? 'failed'}${cause ? `: ${cause}` : ''}`, exitCode: exitCodeForOutcome('failed', error) };
+      // Every other Fail state is reached through "Roll back after an error".
+      return { outcome: 'failed', rollbackKind: 'error', reason: `${error ?? 'failed'}${cause ? `: ${cause}` : ''}`, exitCode: exitCodeForOutcome('failed', error) };
+    }
     case 'ABORTED':
       return {
         outcome: 'failed',
+        rollbackKind: null,
         reason: `the execution was stopped${cause ? ` (${cause})` : ''}; the status-change rule rolls the alias back to the stable version`,
         exitCode: exitCodeForOutcome('failed'),
       };
     case 'TIMED_OUT':
-      return { outcome: 'failed', reason: 'the execution timed out; the status-change rule rolls the alias back to the stable version', exitCode: exitCodeForOutcome('failed') };
+      return { outcome: 'failed', rollbackKind: null, reason: 'the execution timed out; the status-change rule rolls the alias back to the stable version', exitCode: exitCodeForOutcome('failed') };
     default:
-      return { outcome: 'failed', reason: `the execution is still ${progress.status.toLowerCase()}`, exitCode: exitCodeForOutcome('failed') };
+      return { outcome: 'failed', rollbackKind: null, reason: `the execution is still ${progress.status.toLowerCase()}`, exitCode: exitCodeForOutcome('failed') };
   }
 }
 

@@ -3,6 +3,7 @@
  */
 import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
+import type { RollbackKind } from '../core/state.ts';
 import type { ExecutionInfo, ExecutionStatus } from '../aws/stepfunctions.ts';
 import { resolveStateMachineArn, type AwsDeps } from './aws-context.ts';
 import { executionNamePrefixFor, functionNameOf } from '../core/execution-name.ts';
@@ -32,6 +33,8 @@ export interface ListedExecution {
   alias?: string;
   candidateVersion?: string;
   outcome: 'running' | 'promoted' | 'rolled-back' | 'failed';
+  /** When it ended: why it was rolled back (`regression`, `inconclusive`, `error`), or null. */
+  rollbackKind?: RollbackKind | null;
   reason: string;
 }
 
@@ -79,6 +82,7 @@ export async function listExecutions(rawOptions: ListOptions, io: Pick<CliIo, 'e
       ...(typeof request?.alias === 'string' ? { alias: request.alias } : {}),
       ...(request?.candidateVersion !== undefined ? { candidateVersion: String(request.candidateVersion) } : {}),
       outcome: ending?.outcome ?? 'running',
+      ...(ending ? { rollbackKind: ending.rollbackKind } : {}),
       reason: ending?.reason ?? 'in progress',
     });
   }
@@ -103,7 +107,8 @@ export function renderList(rows: ListedExecution[]): string {
       pad(row.startedAt.slice(0, 16).replace('T', ' '), 17),
       pad(row.functionName ? `${row.functionName}:${row.alias ?? '?'}` : row.name, 28),
       pad(row.candidateVersion ?? '', 8),
-      pad(row.outcome, 12),
+      // An inconclusive rollback found no regression: it is not listed as one.
+      pad(row.rollbackKind === 'inconclusive' ? 'inconclusive' : row.outcome, 12),
       pad(String(row.minutes), 5),
       row.reason,
     ].join(' '),

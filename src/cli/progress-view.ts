@@ -2,6 +2,7 @@
  * Rendering an execution's progress for people: a block redrawn in place on a terminal, plain
  * lines elsewhere (CI logs). Pure text; the commands decide where it goes.
  */
+import { outcomeTitle } from '../core/state.ts';
 import type { DecisionRecord, ExecutionEnding, ExecutionProgress, Figures } from './follow.ts';
 import { ansi } from './colours.ts';
 import type { Output } from './io.ts';
@@ -90,8 +91,10 @@ export function endingLines(
   aliasName: string | undefined,
   color: boolean,
 ): string[] {
-  const word = ending.outcome === 'promoted' ? 'Promoted' : ending.outcome === 'rolled-back' ? 'Rolled back' : 'Failed';
-  const painted = !color ? word : ending.outcome === 'promoted' ? style.green(style.bold(word)) : style.red(style.bold(word));
+  const word = outcomeTitle({ result: ending.outcome, rollbackKind: ending.rollbackKind });
+  // An inconclusive canary found no harm: a warning, not an alarm.
+  const paint = ending.outcome === 'promoted' ? style.green : ending.rollbackKind === 'inconclusive' ? style.yellow : style.red;
+  const painted = !color ? word : paint(style.bold(word));
   const reason = ending.reason.replace(/[.\s]+$/, '');
   const alias = ending.alias ? ` Alias ${aliasName ?? ''} is on version ${ending.alias.version}.` : '';
   return [`${painted}: ${reason}.${alias}`, `console: ${ending.consoleUrl}`];

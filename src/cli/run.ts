@@ -1,8 +1,9 @@
 /**
  * `coalmine run --local`: one canary, end to end, on the simulated account, through the real state
  * machine definition. Prints a line per evaluation and a summary, or with `--json` only the
- * `run --json` object (docs/contract.md §1). Returns the exit code: 0 promoted, 3 rolled back,
- * 2 bad input (one line on stderr naming the field), 1 anything else.
+ * `run --json` object (docs/contract.md §1). Returns the exit code: 0 promoted, 3 rolled back on a
+ * found regression, 4 rolled back because it could not decide in time, 2 bad input (one line on
+ * stderr naming the field), 1 anything else.
  *
  * @example
  * const code = await runCommand({ local: true, scenario: 'error-3x', seed: 7 }, { stdout: process.stdout, stderr: process.stderr, isTTY: true });
@@ -11,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as z from 'zod';
 import { InvalidRequestError, isBadInputError } from '../core/errors.ts';
+import { outcomeTitle } from '../core/state.ts';
 import { causeMessage } from '../core/steps.ts';
 import { runLocal, type ProgressEvent, type WindowSummary } from '../local/runner.ts';
 import type { RunResult } from '../local/record.ts';
@@ -93,7 +95,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     // Plan refused the request before touching anything: say which field, in one line.
     io.stderr.write(`${badInputLine(result)}\n`);
   }
-  return exitCodeForOutcome(result.outcome, result.errorName);
+  return exitCodeForOutcome(result.outcome, result.errorName, result.rollbackKind);
 }
 
 function badInput(io: RunIo, line: string): number {
@@ -143,7 +145,7 @@ function renderProgress(event: ProgressEvent, out: Output, style: Palette): void
   if (event.type !== 'evaluation') return;
   const { step } = event;
   const stepText = event.stepCount > 0 ? `step ${Math.min(event.stepIndex + 1, event.stepCount)}/${event.stepCount}` : 'all at once';
-  const decision = decisionWord(step.decision, style);
+  const decision = decisionWord(step.decision, style, step.rollbackKind);
   out.write(
     `  min ${pad(formatMinute(step.minute), 5)} ${pad(stepText, 9)} ${pad(`${step.weight}%`, 4)}` +
       `  this step: errors ${rate(event.candidate)} vs ${rate(event.stable)}, p99 ${ms(event.candidate)} vs ${ms(event.stable)}` +
@@ -159,7 +161,8 @@ export function checkLine(check: { name: string; phase: string; summary: string 
   return `${mark} ${pad(check.name, 10)} ${check.summary}`;
 }
 
-function decisionWord(decision: string, style: Palette): string {
+function decisionWord(decision: string, style: Palette, rollbackKind?: string): string {
+  if (decision === 'rollback' && rollbackKind === 'inconclusive') return style.yellow(style.bold('rollback (inconclusive)'));
   if (decision === 'rollback') return style.red(style.bold(decision));
   if (decision === 'promote') return style.green(style.bold(decision));
   if (decision === 'hold') return style.yellow(decision);
@@ -167,7 +170,9 @@ function decisionWord(decision: string, style: Palette): string {
 }
 
 export function summaryLines(result: RunResult, style: Palette = plain, cwd: string = process.cwd()): string[] {
-  const word = result.outcome === 'promoted' ? style.green(style.bold('Promoted')) : result.outcome === 'rolled-back' ? style.red(style.bold('Rolled back')) : style.red(style.bold('Failed'));
+  const title = style.bold(outcomeTitle({ result: result.outcome, rollbackKind: result.rollbackKind }));
+  // An inconclusive canary found no harm: it is a warning, not an alarm.
+  const word = result.outcome === 'promoted' ? style.green(title) : result.rollbackKind === 'inconclusive' ? style.yellow(title) : style.red(title);
   const routing = Object.entries(result.alias.routing);
   const alias = `version ${result.alias.version}${routing.length ? ` with ${routing.map(([version, weight]) => `${weight}% on ${version}`).join(', ')}` : ', no routing'}`;
   const lines = [

@@ -113,7 +113,7 @@ export function renderStatus(report: ExecutionStatusReport): string {
     const figures = formatFigures(report.latestDecision.figures, 20);
     if (figures && figures.length > 0 && report.latestDecision.reasons.length > 1) lines.push(`  ${figures}`);
   }
-  if (report.ending) lines.push(`${report.ending.outcome}: ${report.ending.reason}`);
+  if (report.ending) lines.push(`${report.ending.rollbackKind === 'inconclusive' ? 'rolled-back (inconclusive)' : report.ending.outcome}: ${report.ending.reason}`);
   if (report.aliasAfter) lines.push(`alias now on version ${report.aliasAfter.version}`);
   lines.push(`console: ${report.consoleUrl}`);
   return lines.join('\n') + '\n';

@@ -4,7 +4,7 @@
  * cannot yet call is extended, up to a limit, and then the canary fails safe.
  */
 import type { Assessment } from './judge/types.ts';
-import type { Decision } from './state.ts';
+import type { Decision, JudgedRollbackKind } from './state.ts';
 
 export interface DecideInput {
   assessment: Assessment;
@@ -18,6 +18,11 @@ export interface DecideInput {
 export interface DecideResult {
   decision: Decision;
   reasons: string[];
+  /**
+   * Why a rollback: `regression` when a check found the candidate worse, `inconclusive` when the
+   * step ran out of extension without a verdict. Present only with decision `rollback`.
+   */
+  rollbackKind?: JudgedRollbackKind;
 }
 
 /**
@@ -27,7 +32,7 @@ export interface DecideResult {
  */
 export function decide(input: DecideInput): DecideResult {
   const { assessment, minutesInStep, intervalMinutes, isFinalStep, maxExtensionMinutes } = input;
-  if (assessment.phase === 'fail') return { decision: 'rollback', reasons: assessment.reasons };
+  if (assessment.phase === 'fail') return { decision: 'rollback', rollbackKind: 'regression', reasons: assessment.reasons };
 
   const left = intervalMinutes - minutesInStep;
   if (left > 0) {
@@ -41,8 +46,9 @@ export function decide(input: DecideInput): DecideResult {
   if (extension >= maxExtensionMinutes) {
     return {
       decision: 'rollback',
+      rollbackKind: 'inconclusive',
       reasons: [
-        `not enough traffic to judge: no verdict after extending the step by ${extension} minutes (limit ${maxExtensionMinutes})${assessment.reasons[0] ? ` — ${assessment.reasons[0]}` : ''}`,
+        `inconclusive, no regression found: not enough traffic to judge after extending the step by ${extension} minutes (limit ${maxExtensionMinutes})${assessment.reasons[0] ? ` — ${assessment.reasons[0]}` : ''}`,
         ...assessment.reasons.slice(1),
       ],
     };

@@ -9,6 +9,40 @@ import { analysisSchema } from './judge/settings.ts';
 export const DECISIONS = ['advance', 'hold', 'promote', 'rollback'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
+/**
+ * Why a canary was rolled back: `regression` when a check found the candidate worse;
+ * `inconclusive` when it could not decide within its limits (no harm was found); `error` when a
+ * step failed and rolling back was the safe ending.
+ */
+export const ROLLBACK_KINDS = ['regression', 'inconclusive', 'error'] as const;
+export type RollbackKind = (typeof ROLLBACK_KINDS)[number];
+/** The kinds the judge's decision can give; `error` comes from a failed step. */
+export type JudgedRollbackKind = Exclude<RollbackKind, 'error'>;
+
+/**
+ * The error each kind of judged rollback ends the execution with (the Fail states of
+ * statemachine/canary.asl.json): callers tell a found regression from an inconclusive canary by it.
+ */
+export const ROLLBACK_ERRORS: Readonly<Record<JudgedRollbackKind, string>> = Object.freeze({
+  regression: 'CanaryRolledBack',
+  inconclusive: 'CanaryInconclusive',
+});
+
+/** The judged rollback an execution's error name stands for, if it stands for one. */
+export function rollbackKindOfError(error: string | undefined): JudgedRollbackKind | undefined {
+  return (Object.keys(ROLLBACK_ERRORS) as JudgedRollbackKind[]).find((kind) => ROLLBACK_ERRORS[kind] === error);
+}
+
+/**
+ * How an ending is named to people, everywhere (status line, CLI, console): a rollback for lack of
+ * evidence is not called what a found regression is called.
+ */
+export function outcomeTitle(outcome: { result: 'promoted' | 'rolled-back' | 'failed'; rollbackKind?: RollbackKind | null | undefined }): string {
+  if (outcome.result === 'promoted') return 'Promoted';
+  if (outcome.result === 'failed') return 'Failed';
+  return outcome.rollbackKind === 'inconclusive' ? 'Rolled back (inconclusive)' : 'Rolled back';
+}
+
 export const figuresSchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]));
 
 export const queueMinuteSchema = z.object({
@@ -79,6 +113,8 @@ export const checkVerdictSchema = z.object({
 
 export const verdictSchema = z.object({
   decision: z.enum(DECISIONS),
+  /** With decision `rollback`: whether the judge found a regression or could not decide. */
+  rollbackKind: z.enum(['regression', 'inconclusive']).optional(),
   reasons: z.array(z.string()),
   figures: figuresSchema,
   /** Every check at this look, the decisive first. */
@@ -105,6 +141,8 @@ export const progressSchema = z.object({
 
 export const outcomeSchema = z.object({
   result: z.enum(['promoted', 'rolled-back', 'failed']),
+  /** Why it was rolled back (null when it was not); absent in states written before it existed. */
+  rollbackKind: z.enum(ROLLBACK_KINDS).nullable().optional(),
   reason: z.string(),
   alias: z.object({ version: z.string(), routing: z.record(z.string(), z.number()) }),
   /** Messages moved back from the DLQ to the source queue after a rollback. */

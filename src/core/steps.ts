@@ -21,10 +21,12 @@ import { parseRequest, type CanaryRequest } from './request.ts';
 import {
   canaryStateSchema,
   executionRefSchema,
+  outcomeTitle,
   type CanaryState,
   type ExecutionRef,
   type Outcome,
   type Plan,
+  type RollbackKind,
 } from './state.ts';
 import { DEFAULT_API_STRATEGY, type Strategy } from './strategy.ts';
 import { addSeconds, ceilMinute, floorMinute, iso, minutesBetween } from './time.ts';
@@ -245,7 +247,7 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
       context: { trigger: p.trigger, stepIndex: progress.stepIndex, stepCount: p.strategy.steps.length, weight: progress.weight, isFinalStep, minutesInStep, ...(p.queue ? { queue: queueJudgeSetup(p.queue) } : {}) },
       settings: p.analysis,
     });
-    const { decision, reasons } = decide({
+    const { decision, reasons, rollbackKind } = decide({
       assessment,
       minutesInStep,
       intervalMinutes: p.strategy.intervalMinutes,
@@ -255,7 +257,7 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
     const step = `Step ${progress.stepIndex + 1} of ${p.strategy.steps.length} (${progress.weight}%)`;
     return {
       ...state,
-      status: `${step}: ${decision} — ${reasons[0] ?? 'no reason given'}`,
+      status: `${step}: ${rollbackKind === 'inconclusive' ? 'rollback (inconclusive)' : decision} — ${reasons[0] ?? 'no reason given'}`,
       progress: {
         ...progress,
         judgedUntil: iso(windowEnd),
@@ -264,7 +266,7 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
         judge: assessment.memory,
         evaluations: progress.evaluations + 1,
       },
-      verdict: { decision, reasons, figures: assessment.figures, ...(assessment.checks ? { checks: assessment.checks } : {}) },
+      verdict: { decision, ...(rollbackKind ? { rollbackKind } : {}), reasons, figures: assessment.figures, ...(assessment.checks ? { checks: assessment.checks } : {}) },
     };
   }
 
@@ -279,7 +281,7 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
     const reason = p.strategy.steps.length === 0
       ? `promoted all at once (${p.strategy.name})`
       : `promoted after ${p.strategy.steps.length} step${p.strategy.steps.length === 1 ? '' : 's'}: ${state.verdict?.reasons[0] ?? 'the judge found no harm'}`;
-    return finish(state, { result: 'promoted', reason, alias: after }, clock.now());
+    return finish(state, { result: 'promoted', rollbackKind: null, reason, alias: after }, clock.now());
   }
 
   async function rollback(payload: unknown): Promise<unknown> {
@@ -314,7 +316,9 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
     const reason = error
       ? `${error.Error}: ${causeMessage(error.Cause)}`
       : (state.verdict?.reasons[0] ?? 'rolled back');
-    const ended = finish(state, { result: error ? 'failed' : 'rolled-back', reason: [reason, ...notes].join('; '), alias: after }, clock.now());
+    // A state from before verdicts said their kind was rolled back on a judged verdict: a regression.
+    const rollbackKind = error ? 'error' : (state.verdict?.rollbackKind ?? 'regression');
+    const ended = finish(state, { result: error ? 'failed' : 'rolled-back', rollbackKind, reason: [reason, ...notes].join('; '), alias: after }, clock.now());
     // Dead letters are moved back only once the alias is fully on stable, and only after the
     // messages the candidate failed last have had a visibility timeout to reach the DLQ.
     if (p.queue?.dlq && p.redriveOnRollback && sameRouting(after, { version: p.stableVersion, weights: {} })) {
@@ -332,7 +336,7 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
     const { redrive: _redrive, ...rest } = state;
     return {
       ...rest,
-      status: `${outcome.result === 'failed' ? 'Failed' : 'Rolled back'}: ${p.functionName}:${p.alias} is on version ${outcome.alias.version}; ${moved} dead letter${moved === 1 ? '' : 's'} of the canary moved back to ${p.queue.queueName}`,
+      status: `${outcomeTitle(outcome)}: ${p.functionName}:${p.alias} is on version ${outcome.alias.version}; ${moved} dead letter${moved === 1 ? '' : 's'} of the canary moved back to ${p.queue.queueName}`,
       outcome: { ...outcome, redriven: moved },
     };
   }
@@ -348,6 +352,7 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
       error,
       outcome: {
         result: 'failed',
+        rollbackKind: 'error',
         reason: target && target.action !== 'none' ? `${reason}; ${target.reason}` : `${reason}; the alias was not touched`,
         ...(target?.functionName ? { functionName: target.functionName, alias: target.alias } : {}),
         finishedAt: iso(clock.now()),
@@ -403,14 +408,14 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
 
   return { plan, shift, evaluate, promote, rollback, redrive, cleanup };
 
-  function finish(state: CanaryState, outcome: { result: Outcome['result']; reason: string; alias: AliasState }, now: Date): CanaryState {
+  function finish(state: CanaryState, outcome: { result: Outcome['result']; rollbackKind: RollbackKind | null; reason: string; alias: AliasState }, now: Date): CanaryState {
     const { alias } = outcome;
-    const verb = outcome.result === 'promoted' ? 'Promoted' : outcome.result === 'rolled-back' ? 'Rolled back' : 'Failed';
     return {
       ...state,
-      status: `${verb}: ${state.plan.functionName}:${state.plan.alias} is on version ${alias.version}${routingNote(alias)} — ${outcome.reason}`,
+      status: `${outcomeTitle(outcome)}: ${state.plan.functionName}:${state.plan.alias} is on version ${alias.version}${routingNote(alias)} — ${outcome.reason}`,
       outcome: {
         result: outcome.result,
+        rollbackKind: outcome.rollbackKind,
         reason: outcome.reason,
         alias: { version: alias.version, routing: alias.weights },
         finishedAt: iso(now),

@@ -3,6 +3,7 @@
  * written to `.coalmine/executions/<execution name>-<timestamp>.json`, which the console reads.
  * Times inside a record are simulated times (ISO), so a scenario and a seed give the same record.
  */
+import type { JudgedRollbackKind, RollbackKind } from '../core/state.ts';
 import type { SeriesPoint } from '../sim/account/index.ts';
 import type { QueueAccounting } from '../sim/queue/index.ts';
 
@@ -18,6 +19,8 @@ export interface RunStep {
   /** Simulated minutes since the first shift when the judge looked. */
   minute: number;
   decision: 'advance' | 'hold' | 'promote' | 'rollback';
+  /** With decision `rollback`: a found `regression`, or `inconclusive` (no verdict in time). */
+  rollbackKind?: JudgedRollbackKind;
   reasons: string[];
   /** Every check the judge ran at this look, the decisive first: phase, one plain line, figures. */
   checks: StepCheck[];
@@ -34,6 +37,11 @@ export interface StepCheck {
 /** The `run --json` object. */
 export interface RunResult {
   outcome: RunOutcome;
+  /**
+   * Why it was rolled back: `regression` (exit 3), `inconclusive` (could not decide in time, exit 4),
+   * `error` (a step failed; the rollback was the safe ending); null when it was not rolled back.
+   */
+  rollbackKind: RollbackKind | null;
   /** One sentence a person can act on. */
   reason: string;
   steps: RunStep[];
@@ -45,7 +53,7 @@ export interface RunResult {
   minutesToDecision: number | null;
   /** What the SQS queue model counted over the run (SQS scenarios only); `lost` must be 0. */
   queue?: QueueAccounting;
-  /** The error the execution failed with (`CanaryRolledBack` for a judged rollback). */
+  /** The error the execution failed with (`CanaryRolledBack` for a found regression, `CanaryInconclusive` for an inconclusive canary). */
   errorName?: string;
   /** The execution's name, as `coalmine start` would name it, with `-local-<seed>`. */
   execution: string;

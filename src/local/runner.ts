@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { assess } from '../core/judge/index.ts';
 import type { Ports, VersionMinute } from '../core/ports.ts';
-import { canaryStateSchema, type CanaryState } from '../core/state.ts';
+import { canaryStateSchema, ROLLBACK_ERRORS, rollbackKindOfError, type CanaryState } from '../core/state.ts';
 import { causeMessage, createSteps, type Judge, type Steps } from '../core/steps.ts';
 import { createSimAccount, type PutEventsEntry, type SimAccount, type SimAccountSettings } from '../sim/account/index.ts';
 import type { Scenario } from '../sim/scenario.ts';
@@ -26,7 +26,8 @@ const REGION = 'us-east-1';
 const ACCOUNT_ID = '123456789012';
 const STATE_MACHINE_NAME = 'coalmine-canary';
 /** The error of the "Rolled back" Fail state: the judge rolled the canary back. */
-export const ROLLED_BACK = 'CanaryRolledBack';
+/** The error of a judged rollback that found a regression. */
+export const ROLLED_BACK = ROLLBACK_ERRORS.regression;
 
 /** A version's figures over the step so far, for the progress line. */
 export interface WindowSummary {
@@ -311,6 +312,7 @@ class ExecutionTrace {
       weight: before.data.progress.weight,
       minute,
       decision: state.progress.decision,
+      ...(state.verdict?.rollbackKind ? { rollbackKind: state.verdict.rollbackKind } : {}),
       reasons: state.verdict?.reasons ?? [],
       checks: state.verdict?.checks ?? [],
     };
@@ -392,22 +394,28 @@ function summarise(input: {
   const firstShift = account.firstShiftAt();
   const outcomeOf = (value: unknown) => (value as { outcome?: { result?: string; reason?: string } } | null)?.outcome;
   let outcome: RunResult['outcome'];
+  let rollbackKind: RunResult['rollbackKind'] = null;
   let reason: string;
+  const judgedRollback = rollbackKindOfError(failure?.name);
   if (!failure) {
     const ended = outcomeOf(output);
     const skipped = (output as { skipped?: unknown; status?: unknown } | null)?.skipped === true;
     outcome = ended?.result === 'promoted' ? 'promoted' : 'failed';
     reason = ended?.reason ?? (skipped ? String((output as { status?: unknown }).status) : 'the execution succeeded without promoting');
-  } else if (failure.name === ROLLED_BACK) {
+  } else if (judgedRollback) {
     outcome = 'rolled-back';
+    rollbackKind = judgedRollback;
     reason = failure.cause || 'rolled back';
   } else {
+    // Every Fail state but the judged ones is reached through "Roll back after an error".
     outcome = 'failed';
+    rollbackKind = 'error';
     reason = `${failure.name}: ${causeMessage(failure.cause)}`;
   }
   const queue = account.queueSummary();
   return {
     outcome,
+    rollbackKind,
     reason,
     steps: trace.steps,
     alias: { version: alias.version, routing: { ...alias.weights } },

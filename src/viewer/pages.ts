@@ -3,6 +3,7 @@
  * one execution (graph, weight timeline, error-rate and p99 charts with the decisions, the decisions
  * with their reasons and figures). No script is needed to read them.
  */
+import { outcomeTitle } from '../core/state.ts';
 import { renderChart, type ChartMarker, type ChartPoint } from './charts.ts';
 import { pathOf, renderGraph } from './graph.ts';
 import { escape, formatNumber } from './html.ts';
@@ -13,7 +14,6 @@ const EVALUATE_STATE = 'Evaluate the canary';
 /** Minutes summed for the error-rate lines: one minute of a 10% canary is a handful of requests. */
 const ROLLING_MINUTES = 5;
 
-const OUTCOME_LABEL: Record<RecordSummary['outcome'], string> = { promoted: 'Promoted', 'rolled-back': 'Rolled back', failed: 'Failed' };
 
 function layout(title: string, body: string): string {
   return `<!doctype html>
@@ -35,8 +35,15 @@ ${body}
 `;
 }
 
-function outcomeBadge(outcome: RecordSummary['outcome']): string {
-  return `<span class="badge outcome-${escape(outcome)}">${escape(OUTCOME_LABEL[outcome] ?? outcome)}</span>`;
+/** The ending's badge; an inconclusive rollback has its own name and colour, apart from a found regression. */
+function outcomeBadge(summary: Pick<RecordSummary, 'outcome' | 'rollbackKind'>): string {
+  const inconclusive = summary.outcome === 'rolled-back' && summary.rollbackKind === 'inconclusive' ? ' outcome-inconclusive' : '';
+  return `<span class="badge outcome-${escape(summary.outcome)}${inconclusive}">${escape(outcomeTitle({ result: summary.outcome, rollbackKind: summary.rollbackKind }))}</span>`;
+}
+
+function decisionBadge(decision: DecisionView): string {
+  const inconclusive = decision.decision === 'rollback' && decision.rollbackKind === 'inconclusive';
+  return `<span class="badge decision decision-${escape(decision.decision)}${inconclusive ? ' decision-inconclusive' : ''}">${escape(inconclusive ? 'rollback (inconclusive)' : decision.decision)}</span>`;
 }
 
 /** Whether the judge did what the scenario expected of it. */
@@ -53,7 +60,7 @@ export function listPage(listing: RecordListing): string {
       (summary) => `<tr>
 <td class="name"><a href="/executions/${encodeURIComponent(summary.id)}">${escape(summary.name)}</a><div class="muted">${escape([summary.functionName && `${summary.functionName}:${summary.alias ?? '?'}`, summary.candidateVersion && `v${summary.candidateVersion}`, `seed ${summary.seed}`].filter(Boolean).join(' · '))}</div></td>
 <td class="scenario" title="${escape(summary.description)}">${escape(summary.scenario)}<div class="muted">${escape(summary.description)}</div></td>
-<td class="outcome">${outcomeBadge(summary.outcome)}${verdictOnExpectation(summary)}</td>
+<td class="outcome">${outcomeBadge(summary)}${verdictOnExpectation(summary)}</td>
 <td class="reason">${escape(summary.reason)}</td>
 <td class="num">${formatNumber(summary.durationMinutes)} min</td>
 <td class="num">${summary.minutesToDecision === null ? '–' : `${formatNumber(summary.minutesToDecision)} min`}</td>
@@ -83,6 +90,8 @@ export interface DecisionView {
   x: number;
   weight: number;
   decision: string;
+  /** With decision `rollback`: `regression` or `inconclusive`. */
+  rollbackKind?: string;
   reasons: string[];
   figures: Record<string, unknown>;
 }
@@ -99,12 +108,13 @@ export function decisionsOf(record: ViewerRecord, t0: number, firstShiftMinute: 
       x: (Date.parse(event.at) - t0) / 60_000,
       weight: typeof progress.weight === 'number' ? progress.weight : 0,
       decision: output.verdict.decision,
+      ...(typeof output.verdict.rollbackKind === 'string' ? { rollbackKind: output.verdict.rollbackKind } : {}),
       reasons: Array.isArray(output.verdict.reasons) ? output.verdict.reasons.map(String) : [],
       figures: isObject(output.verdict.figures) ? output.verdict.figures : {},
     });
   }
   if (fromEvents.length) return fromEvents;
-  return record.result.steps.map((step) => ({ x: firstShiftMinute + step.minute, weight: step.weight, decision: step.decision, reasons: step.reasons, figures: {} }));
+  return record.result.steps.map((step) => ({ x: firstShiftMinute + step.minute, weight: step.weight, decision: step.decision, ...(step.rollbackKind ? { rollbackKind: step.rollbackKind } : {}), reasons: step.reasons, figures: {} }));
 }
 
 function rollingRate(record: ViewerRecord, version: 'stable' | 'candidate', t0: number, xMax: number): ChartPoint[] {
@@ -222,7 +232,7 @@ export function executionPage(record: ViewerRecord, summary: RecordSummary): str
   const alias = record.result.alias;
   const queue = isObject((record.result as unknown as Json).queue) ? ((record.result as unknown as Json).queue as Json) : undefined;
   const cards = [
-    card('Outcome', `${outcomeBadge(record.result.outcome)}`, verdictOnExpectation(summary)),
+    card('Outcome', `${outcomeBadge(summary)}`, verdictOnExpectation(summary)),
     card('Versions', versions, escape(summary.functionName ? `${summary.functionName}:${summary.alias ?? '?'}` : '')),
     card('Strategy', strategyText),
     card('To decision', record.result.minutesToDecision === null || record.result.minutesToDecision === undefined ? '–' : `${formatNumber(record.result.minutesToDecision)} min`, `ran ${formatNumber(summary.durationMinutes)} min (simulated)`),
@@ -240,7 +250,7 @@ export function executionPage(record: ViewerRecord, summary: RecordSummary): str
         .join('');
       const when = count > 1 ? `+${minutes(first.x)}–${minutes(decision.x)}m` : `+${minutes(decision.x)}m`;
       const times = count > 1 ? ` <span class="times">×${count}</span>` : '';
-      return `<tr class="decision-${escape(decision.decision)}" data-from="${from}" data-to="${from + count - 1}"><td class="num">${when}</td><td class="num">${formatNumber(decision.weight)}%</td><td><span class="badge decision decision-${escape(decision.decision)}">${escape(decision.decision)}</span>${times}</td><td><ul class="reasons">${decision.reasons.map((reason) => `<li>${escape(reason)}</li>`).join('')}</ul>${figures ? `<div class="figures">${figures}</div>` : ''}</td></tr>`;
+      return `<tr class="decision-${escape(decision.decision)}" data-from="${from}" data-to="${from + count - 1}"><td class="num">${when}</td><td class="num">${formatNumber(decision.weight)}%</td><td>${decisionBadge(decision)}${times}</td><td><ul class="reasons">${decision.reasons.map((reason) => `<li>${escape(reason)}</li>`).join('')}</ul>${figures ? `<div class="figures">${figures}</div>` : ''}</td></tr>`;
     })
     .join('\n');
   const events = record.events
@@ -252,7 +262,7 @@ export function executionPage(record: ViewerRecord, summary: RecordSummary): str
 
   const body = `<nav class="crumbs"><a href="/">← All executions</a></nav>
 <h1>${escape(record.name)}</h1>
-<p class="lead">${outcomeBadge(record.result.outcome)} <span class="reason">${escape(record.result.reason)}</span></p>
+<p class="lead">${outcomeBadge(summary)} <span class="reason">${escape(record.result.reason)}</span></p>
 <p class="muted">Scenario <strong>${escape(record.scenario.name)}</strong>: ${escape(record.scenario.description)} · seed ${escape(record.seed)} · started ${escape(record.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ''))} (simulated)</p>
 <section class="cards">${cards}</section>
 <section class="panels">

@@ -6,6 +6,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { ROLLBACK_KINDS, type RollbackKind } from '../core/state.ts';
 import type { ExecutionRecord } from '../local/record.ts';
 
 /** Where `coalmine run --local` writes its records, relative to the working directory. */
@@ -25,6 +26,7 @@ const recordSchema = z.looseObject({
   recordedAt: z.string().optional(),
   result: z.looseObject({
     outcome: z.enum(['promoted', 'rolled-back', 'failed']),
+    rollbackKind: z.enum(ROLLBACK_KINDS).nullable().optional(),
     reason: z.string(),
     steps: z.array(z.looseObject({ weight: z.number(), minute: z.number(), decision: z.string(), reasons: z.array(z.string()) })).default([]),
     alias: z.looseObject({ version: z.string(), routing: z.record(z.string(), z.number()) }).optional(),
@@ -49,6 +51,8 @@ export interface RecordSummary {
   expect?: 'promote' | 'rollback';
   seed: number;
   outcome: 'promoted' | 'rolled-back' | 'failed';
+  /** Why it was rolled back; null when it was not (or the record predates the field). */
+  rollbackKind: RollbackKind | null;
   reason: string;
   /** Simulated minutes from the start of the execution to its end. */
   durationMinutes: number;
@@ -87,6 +91,7 @@ export function summarise(record: ViewerRecord): RecordSummary {
     ...(record.scenario.expect ? { expect: record.scenario.expect } : {}),
     seed: record.seed,
     outcome: record.result.outcome,
+    rollbackKind: record.result.rollbackKind ?? null,
     reason: record.result.reason,
     durationMinutes: Math.max(0, Math.round((Date.parse(record.finishedAt) - Date.parse(record.startedAt)) / 60_000)),
     minutesToDecision: record.result.minutesToDecision ?? null,

@@ -8,7 +8,7 @@ import { hodgesLehmann } from '../../src/bench/policies/kayenta.ts';
 import { DEFAULT_POLICIES, POLICIES } from '../../src/bench/policies/index.ts';
 import type { ObservedMinute, PolicyContext } from '../../src/bench/policy.ts';
 import { prepareRun, runPolicy, runQueuePolicies, runQueuePolicy } from '../../src/bench/run.ts';
-import { loadScenario } from '../../src/sim/scenario.ts';
+import { loadScenario, parseScenario } from '../../src/sim/scenario.ts';
 
 const withoutTime = (report: ReturnType<typeof runBench>) => ({ ...report, elapsedMs: 0, targets: report.targets.filter((t) => !t.target.includes('60 s')) });
 
@@ -147,3 +147,20 @@ function expectContractRows(results: ReturnType<typeof runBench>['results'], run
     expect(row.minutesToDecision).toHaveProperty('median');
   }
 }
+
+describe('runBench on a canary that cannot decide in time', () => {
+  const quiet = parseScenario(
+    { name: 'quiet', expect: 'promote', minutes: 60, traffic: { requestsPerMinute: 1 }, stable: { errorRate: 0.005 }, analysis: { maxExtensionMinutes: 3 } },
+    'quiet.json',
+  );
+  const report = runBench({ scenarios: [quiet], seeds: 3, policies: ['coalmine'] });
+
+  it('counts its rollbacks as inconclusive, apart from regression verdicts', () => {
+    expect(report.results[0]).toMatchObject({ rolledBack: 3, inconclusive: 3, promoted: 0 });
+  });
+
+  it('does not count them as false rollbacks', () => {
+    const target = report.targets.find((check) => check.target.startsWith('false rollbacks'))!;
+    expect(target).toMatchObject({ met: true, measured: '0/3 = 0.0% (inconclusive rollbacks 3, undecided 0)' });
+  });
+});

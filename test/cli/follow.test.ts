@@ -55,7 +55,7 @@ describe('readProgress', () => {
       { id: 2, at: '2024-05-14T09:00:01.000Z', type: 'ExecutionSucceeded', output: JSON.stringify({ skipped: true, status: 'function has no coalmine:alias tag' }) },
     ]);
 
-    expect(endingOf(progress)).toEqual({ outcome: 'failed', reason: 'Coalmine skipped this canary: function has no coalmine:alias tag', exitCode: 1 });
+    expect(endingOf(progress)).toEqual({ outcome: 'failed', rollbackKind: null, reason: 'Coalmine skipped this canary: function has no coalmine:alias tag', exitCode: 1 });
   });
 
   it('ignores outputs that are not JSON', () => {

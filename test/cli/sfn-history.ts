@@ -7,7 +7,9 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 export const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Coalmine';
 export const START = Date.parse('2024-05-14T09:00:00.000Z');
 
-export type Ending = 'promoted' | 'rolled-back' | 'bad-input' | 'aborted' | 'timed-out' | 'task-error';
+export type Ending = 'promoted' | 'rolled-back' | 'inconclusive' | 'bad-input' | 'aborted' | 'timed-out' | 'task-error';
+
+const INCONCLUSIVE_REASON = 'inconclusive, no regression found: not enough traffic to judge after extending the step by 120 minutes (limit 120)';
 
 const plan = {
   functionName: 'checkout-api',
@@ -84,6 +86,14 @@ export function history(ending: Ending): HistoryEvent[] {
     push('ExecutionSucceeded', { executionSucceededEventDetails: { output: state(50, 1, 'promote', undefined, outcome) } });
     return events;
   }
+  if (ending === 'inconclusive') {
+    evaluate(50, 1, 'rollback', [INCONCLUSIVE_REASON], { candidateRequests: 90, candidateErrors: 0 });
+    const outcome = { result: 'rolled-back', rollbackKind: 'inconclusive', reason: INCONCLUSIVE_REASON, alias: { version: '12', routing: {} }, finishedAt: '2024-05-14T09:16:00Z' };
+    task('Roll back', state(50, 1, 'rollback', undefined, outcome));
+    push('FailStateEntered', { stateEnteredEventDetails: { name: 'Rolled back: inconclusive' } });
+    push('ExecutionFailed', { executionFailedEventDetails: { error: 'CanaryInconclusive', cause: INCONCLUSIVE_REASON } });
+    return events;
+  }
   evaluate(50, 1, 'rollback', ['candidate fails 3.2× as often as stable (1.6% vs 0.5%)'], { candidateRequests: 3000, candidateErrors: 48, evidence: 240.5 });
   const outcome = { result: 'rolled-back', reason: 'v13 fails 3.2× as often as v12', alias: { version: '12', routing: {} }, finishedAt: '2024-05-14T09:16:00Z' };
   task('Roll back', state(50, 1, 'rollback', undefined, outcome));
@@ -100,6 +110,8 @@ export function finalDescription(executionArn: string, name: string, ending: End
       return { ...base, status: 'SUCCEEDED' as const, output: history('promoted').at(-1)!.executionSucceededEventDetails!.output };
     case 'rolled-back':
       return { ...base, status: 'FAILED' as const, error: 'CanaryRolledBack', cause: 'v13 fails 3.2× as often as v12' };
+    case 'inconclusive':
+      return { ...base, status: 'FAILED' as const, error: 'CanaryInconclusive', cause: INCONCLUSIVE_REASON };
     case 'bad-input':
       return { ...base, status: 'FAILED' as const, error: 'AliasNotFoundError', cause: 'alias live does not exist' };
     case 'task-error':

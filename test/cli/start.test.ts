@@ -181,16 +181,17 @@ describe('coalmine start', () => {
 });
 
 describe('coalmine start --wait', () => {
-  const cases: { ending: Ending; code: number; outcome: string; reason: RegExp }[] = [
-    { ending: 'promoted', code: 0, outcome: 'promoted', reason: /v13 served 50% as well as v12/ },
-    { ending: 'rolled-back', code: 3, outcome: 'rolled-back', reason: /v13 fails 3\.2× as often as v12/ },
-    { ending: 'bad-input', code: 2, outcome: 'failed', reason: /AliasNotFoundError: alias live does not exist/ },
-    { ending: 'task-error', code: 1, outcome: 'failed', reason: /AliasChangedError/ },
-    { ending: 'aborted', code: 1, outcome: 'failed', reason: /stopped .*rolls the alias back/ },
-    { ending: 'timed-out', code: 1, outcome: 'failed', reason: /timed out/ },
+  const cases: { ending: Ending; code: number; outcome: string; rollbackKind: string | null; reason: RegExp }[] = [
+    { ending: 'promoted', code: 0, outcome: 'promoted', rollbackKind: null, reason: /v13 served 50% as well as v12/ },
+    { ending: 'rolled-back', code: 3, outcome: 'rolled-back', rollbackKind: 'regression', reason: /v13 fails 3\.2× as often as v12/ },
+    { ending: 'inconclusive', code: 4, outcome: 'rolled-back', rollbackKind: 'inconclusive', reason: /^inconclusive, no regression found/ },
+    { ending: 'bad-input', code: 2, outcome: 'failed', rollbackKind: 'error', reason: /AliasNotFoundError: alias live does not exist/ },
+    { ending: 'task-error', code: 1, outcome: 'failed', rollbackKind: 'error', reason: /AliasChangedError/ },
+    { ending: 'aborted', code: 1, outcome: 'failed', rollbackKind: null, reason: /stopped .*rolls the alias back/ },
+    { ending: 'timed-out', code: 1, outcome: 'failed', rollbackKind: null, reason: /timed out/ },
   ];
 
-  for (const { ending, code, outcome, reason } of cases) {
+  for (const { ending, code, outcome, rollbackKind, reason } of cases) {
     it(`follows the history to the end and exits ${code} when the execution ends ${ending}`, async () => {
       const events = history(ending);
       const served = serveGrowingHistory(events);
@@ -203,6 +204,7 @@ describe('coalmine start --wait', () => {
       expect(result.code).toBe(code);
       const json = JSON.parse(result.stdout);
       expect(json.outcome).toBe(outcome);
+      expect(json.rollbackKind).toBe(rollbackKind);
       expect(json.reason).toMatch(reason);
       expect(json.consoleUrl).toContain(EXECUTION_ARN);
       // Every decision once, though pages were read again from where the last poll ended.
@@ -245,6 +247,18 @@ describe('coalmine start --wait', () => {
     expect(stdout).toContain('Rolled back: v13 fails 3.2× as often as v12.');
     expect(stdout).toContain('Alias live is on version 12.');
     expect(stdout).toContain('console: https://eu-west-1.console.aws.amazon.com/');
+  });
+
+  it('says "Rolled back (inconclusive)" for a canary that could not decide, not "Rolled back", and exits 4', async () => {
+    const served = serveGrowingHistory(history('inconclusive'));
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date(START) });
+    sfn.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION_ARN, name: NAME, stateMachineArn: STATE_MACHINE_ARN, status: 'RUNNING', startDate: new Date(START), input: INPUT });
+
+    const { code, stdout } = await run([...BASE_ARGS, '--wait'], awsWith(() => served.grow()));
+
+    expect(code).toBe(4);
+    expect(stdout).toContain('Rolled back (inconclusive): inconclusive, no regression found: not enough traffic to judge');
+    expect(stdout).toContain('Alias live is on version 12.');
   });
 
   it('redraws the step, weight and latest decision in place on a terminal', async () => {

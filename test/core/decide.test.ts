@@ -9,8 +9,8 @@ function assessment(phase: JudgePhase, reason = `the judge says ${phase}`): Asse
 const base = { intervalMinutes: 5, isFinalStep: false, maxExtensionMinutes: 30 };
 
 describe('decide', () => {
-  it('rolls back at once when the judge fails the candidate, even mid-step', () => {
-    expect(decide({ ...base, assessment: assessment('fail'), minutesInStep: 1 })).toEqual({ decision: 'rollback', reasons: ['the judge says fail'] });
+  it('rolls back at once, as a regression, when the judge fails the candidate, even mid-step', () => {
+    expect(decide({ ...base, assessment: assessment('fail'), minutesInStep: 1 })).toEqual({ decision: 'rollback', rollbackKind: 'regression', reasons: ['the judge says fail'] });
   });
 
   it('holds while the step is still baking, even when the evidence would pass', () => {
@@ -30,13 +30,15 @@ describe('decide', () => {
   it('extends an inconclusive step up to the limit', () => {
     const result = decide({ ...base, assessment: assessment('inconclusive'), minutesInStep: 20 });
     expect(result.decision).toBe('hold');
+    expect(result).not.toHaveProperty('rollbackKind');
     expect(result.reasons[0]).toContain('15 of at most 30 extra minutes');
   });
 
-  it('fails safe with "not enough traffic to judge" once the extension is used up', () => {
+  it('fails safe as inconclusive, not as a regression, once the extension is used up', () => {
     const result = decide({ ...base, assessment: assessment('inconclusive'), minutesInStep: 35 });
     expect(result.decision).toBe('rollback');
-    expect(result.reasons[0]).toMatch(/^not enough traffic to judge/);
+    expect(result.rollbackKind).toBe('inconclusive');
+    expect(result.reasons[0]).toMatch(/^inconclusive, no regression found: not enough traffic to judge/);
     expect(result.reasons[0]).toContain('the judge says inconclusive');
   });
 });

@@ -2,8 +2,10 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runBench } from '../../src/bench/index.ts';
 import { runCommand, type RunIo } from '../../src/cli/run.ts';
 import type { RunResult } from '../../src/local/record.ts';
+import { loadScenario, parseScenario } from '../../src/sim/scenario.ts';
 
 // `coalmine run --local` end to end: the built-in scenarios, the real state machine, Coalmine's judge.
 
@@ -119,5 +121,63 @@ describe('runCommand', () => {
 
     expect(code).toBe(2);
     expect(io.stderr.text).toMatch(/^--request: broken\.json is not JSON/);
+  });
+});
+
+/** A function so quiet that no canary can judge it in time: it fails safe, inconclusive. */
+const QUIET = {
+  name: 'quiet',
+  description: 'one request a minute; the step may be extended by 3 minutes at most',
+  expect: 'promote',
+  minutes: 120,
+  traffic: { requestsPerMinute: 1 },
+  stable: { errorRate: 0.005 },
+  analysis: { maxExtensionMinutes: 3 },
+};
+
+describe('runCommand on a canary that cannot decide in time', () => {
+  it('exits 4 with rollbackKind "inconclusive", worded apart from a found regression', async () => {
+    writeFileSync(join(cwd, 'quiet.json'), JSON.stringify(QUIET));
+
+    const code = await runCommand({ local: true, scenario: 'quiet.json', seed: 1, json: true }, io);
+
+    const result = json(io.stdout.text);
+    expect(code).toBe(4);
+    expect(result).toMatchObject({ outcome: 'rolled-back', rollbackKind: 'inconclusive', errorName: 'CanaryInconclusive', alias: { version: '12', routing: {} } });
+    expect(result.reason).toMatch(/^inconclusive, no regression found/);
+    expect(result.steps.at(-1)).toMatchObject({ decision: 'rollback', rollbackKind: 'inconclusive' });
+  });
+
+  it('says "Rolled back (inconclusive)" in the summary, in yellow on a terminal, not in red', async () => {
+    writeFileSync(join(cwd, 'quiet.json'), JSON.stringify(QUIET));
+
+    const code = await runCommand({ local: true, scenario: 'quiet.json', seed: 1 }, { ...io, isTTY: true });
+
+    expect(code).toBe(4);
+    expect(io.stdout.text).toContain('\x1b[33m\x1b[1mRolled back (inconclusive)');
+    expect(io.stdout.text).toContain('rollback (inconclusive)');
+  });
+
+  it('gives a found regression rollbackKind "regression" and exit 3', async () => {
+    const code = await runCommand({ local: true, scenario: 'error-10x', seed: 1, json: true }, io);
+
+    expect(code).toBe(3);
+    expect(json(io.stdout.text)).toMatchObject({ outcome: 'rolled-back', rollbackKind: 'regression', errorName: 'CanaryRolledBack' });
+  });
+
+  it('ends the same way in the bench as in run --local, for the same scenario and seed', async () => {
+    writeFileSync(join(cwd, 'quiet.json'), JSON.stringify(QUIET));
+    const seed = 1;
+    const bench = runBench({ scenarios: [parseScenario(QUIET, 'quiet.json'), loadScenario('error-10x')], seeds: 1, firstSeed: seed, policies: ['coalmine'] });
+    const row = (name: string) => bench.results.find((r) => r.scenario === name)!;
+
+    await runCommand({ local: true, scenario: 'quiet.json', seed, json: true }, io);
+    const quiet = json(io.stdout.text);
+    io.stdout.text = '';
+    await runCommand({ local: true, scenario: 'error-10x', seed, json: true }, io);
+    const regression = json(io.stdout.text);
+
+    expect([quiet.rollbackKind, row('quiet')]).toMatchObject(['inconclusive', { rolledBack: 1, inconclusive: 1 }]);
+    expect([regression.rollbackKind, row('error-10x')]).toMatchObject(['regression', { rolledBack: 1, inconclusive: 0 }]);
   });
 });

@@ -128,11 +128,24 @@ describe('the canary state machine', () => {
   it('rolls back when the judge fails the candidate, and ends as CanaryRolledBack with the judge\'s reason', async () => {
     const { account, result, path } = await run({ judge: failAlways });
 
-    expect(path.slice(-5)).toEqual(['Roll back', 'Dead letters to redrive?', 'Which ending?', 'Announce the rollback', 'Rolled back']);
+    expect(path.slice(-6)).toEqual(['Roll back', 'Dead letters to redrive?', 'Which ending?', 'Announce the rollback', 'Regression or inconclusive?', 'Rolled back']);
     expect(path).not.toContain('Roll back after an error');
-    expect(result).toMatchObject({ outcome: 'rolled-back', errorName: 'CanaryRolledBack', reason: 'the candidate fails more often than stable' });
+    expect(result).toMatchObject({ outcome: 'rolled-back', rollbackKind: 'regression', errorName: 'CanaryRolledBack', reason: 'the candidate fails more often than stable' });
     expectRestored(account);
-    expect(account.events.map((event) => event.detailType)).toEqual(['Canary Rolled Back']);
+    expect(account.events.map((event) => [event.detailType, (event.detail as { rollbackKind?: string }).rollbackKind])).toEqual([['Canary Rolled Back', 'regression']]);
+  });
+
+  it('rolls back as inconclusive when no verdict comes within the extension: CanaryInconclusive, announced with rollbackKind "inconclusive"', async () => {
+    const neverSure: Judge = () => ({ phase: 'inconclusive', reasons: ['not enough candidate requests yet'], figures: {}, memory: {} });
+    const request = { functionName: 'checkout', alias: 'live', candidateVersion: '13', analysis: { maxExtensionMinutes: 2 } };
+
+    const { account, result, path } = await run({ judge: neverSure, request });
+
+    expect(path.slice(-3)).toEqual(['Announce the rollback', 'Regression or inconclusive?', 'Rolled back: inconclusive']);
+    expect(result).toMatchObject({ outcome: 'rolled-back', rollbackKind: 'inconclusive', errorName: 'CanaryInconclusive' });
+    expect(result.reason).toMatch(/^inconclusive, no regression found: not enough traffic to judge after extending the step by 2 minutes/);
+    expectRestored(account);
+    expect(account.events.map((event) => [event.detailType, (event.detail as { rollbackKind?: string }).rollbackKind])).toEqual([['Canary Rolled Back', 'inconclusive']]);
   });
 
   it('promotes AllAtOnce without a shift', async () => {

@@ -21,7 +21,7 @@ describe('an SQS canary that is rolled back', () => {
     const entered = states.filter((event) => event.type === 'StateEntered').map((event) => event.state);
     expect(result.outcome).toBe('rolled-back');
     expect(entered.slice(entered.indexOf('Roll back'))).toEqual([
-      'Roll back', 'Dead letters to redrive?', 'Wait for late dead letters', 'Redrive dead letters', 'Which ending?', 'Announce the rollback', 'Rolled back',
+      'Roll back', 'Dead letters to redrive?', 'Wait for late dead letters', 'Redrive dead letters', 'Which ending?', 'Announce the rollback', 'Regression or inconclusive?', 'Rolled back',
     ]);
     expect(result.alias).toEqual({ version: '12', routing: {} });
     expect(result.queue).toMatchObject({ lost: 0, deadLettered: 0 });

@@ -11,11 +11,15 @@ const DEFINITION = JSON.parse(readFileSync(new URL('../../statemachine/canary.as
 export interface FixtureOptions {
   name?: string;
   outcome?: 'promoted' | 'rolled-back';
+  /** For a rollback: a found regression (default) or an inconclusive canary. */
+  rollbackKind?: 'regression' | 'inconclusive';
   startedAt?: string;
 }
 
 export function fixtureRecord(options: FixtureOptions = {}): ExecutionRecord {
   const outcome = options.outcome ?? 'rolled-back';
+  const rollbackKind = outcome === 'promoted' ? null : (options.rollbackKind ?? 'regression');
+  const ending = rollbackKind === 'inconclusive' ? { state: 'Rolled back: inconclusive', error: 'CanaryInconclusive' } : { state: 'Rolled back', error: 'CanaryRolledBack' };
   const start = Date.parse(options.startedAt ?? '2024-05-14T09:00:00.000Z');
   const at = (minute: number) => new Date(start + minute * 60_000).toISOString();
   const plan = {
@@ -74,10 +78,11 @@ export function fixtureRecord(options: FixtureOptions = {}): ExecutionRecord {
     events.push({ at: at(minute), type: 'StateEntered', state: 'Promoted' });
     events.push({ at: at(minute), type: 'ExecutionSucceeded' });
   } else {
-    state(minute, 'Roll back', { outcome: { result: 'rolled-back', reason, alias: aliasAfter } });
+    state(minute, 'Roll back', { outcome: { result: 'rolled-back', rollbackKind, reason, alias: aliasAfter } });
     state(minute, 'Announce the rollback');
-    events.push({ at: at(minute), type: 'StateEntered', state: 'Rolled back' });
-    events.push({ at: at(minute), type: 'ExecutionFailed', error: 'CanaryRolledBack', cause: reason });
+    events.push({ at: at(minute), type: 'StateEntered', state: 'Regression or inconclusive?' });
+    events.push({ at: at(minute), type: 'StateEntered', state: ending.state });
+    events.push({ at: at(minute), type: 'ExecutionFailed', error: ending.error, cause: reason });
   }
   const series: SeriesPoint[] = [];
   for (let m = 0; m <= minute; m++) {
@@ -103,12 +108,13 @@ export function fixtureRecord(options: FixtureOptions = {}): ExecutionRecord {
     recordedAt: '2024-05-14T09:30:00.000Z',
     result: {
       outcome,
+      rollbackKind,
       reason,
       steps: decisions.map((d) => ({ weight: d.weight, minute: d.minute - 1, decision: d.decision as 'advance', reasons: d.reasons, checks: [] })),
       alias: aliasAfter,
       excessFailures: outcome === 'promoted' ? 0 : 9,
       minutesToDecision: minute - 1,
-      ...(outcome === 'promoted' ? {} : { errorName: 'CanaryRolledBack' }),
+      ...(outcome === 'promoted' ? {} : { errorName: ending.error }),
       execution: name,
     },
     definition: DEFINITION,

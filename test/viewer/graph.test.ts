@@ -31,7 +31,8 @@ describe('graphOf', () => {
     expect(graph.edges).toContainEqual({ from: 'Decide', to: 'Shift traffic', kind: 'choice', label: 'advance' });
     expect(graph.edges).toContainEqual({ from: 'Evaluate the canary', to: 'Roll back after an error', kind: 'catch' });
     // A Catch that leads where the state goes anyway is not drawn twice.
-    expect(graph.edges.filter((edge) => edge.from === 'Announce the rollback')).toEqual([{ from: 'Announce the rollback', to: 'Rolled back', kind: 'next' }]);
+    expect(graph.edges.filter((edge) => edge.from === 'Announce the rollback')).toEqual([{ from: 'Announce the rollback', to: 'Regression or inconclusive?', kind: 'next' }]);
+    expect(graph.edges.filter((edge) => edge.from === 'Regression or inconclusive?').map((edge) => edge.to).sort()).toEqual(['Rolled back', 'Rolled back: inconclusive']);
   });
 
   it('draws nothing, rather than failing, for something that is not ASL', () => {
@@ -82,6 +83,7 @@ describe('pathOf and renderGraph', () => {
     { type: 'StateEntered', state: 'Decide' },
     { type: 'StateEntered', state: 'Roll back' },
     { type: 'StateEntered', state: 'Announce the rollback' },
+    { type: 'StateEntered', state: 'Regression or inconclusive?' },
     { type: 'StateEntered', state: 'Rolled back' },
   ];
 

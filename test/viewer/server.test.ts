@@ -74,4 +74,23 @@ describe('the viewer server', () => {
     expect(css.headers.get('content-type')).toContain('text/css');
     expect(js.headers.get('content-type')).toContain('javascript');
   });
+
+  it('names an inconclusive rollback apart from a found regression, in the list and on its page', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'coalmine-viewer-'));
+    writeFileSync(join(own, 'inconclusive-1.json'), JSON.stringify(fixtureRecord({ rollbackKind: 'inconclusive' })));
+    writeFileSync(join(own, 'regression-1.json'), JSON.stringify(fixtureRecord({ name: 'checkout-api_live_v14_00000000-local-9' })));
+    const running = await startViewer({ dir: own, port: 0 });
+    try {
+      const list = await (await fetch(new URL('/', running.url))).text();
+      const page = await (await fetch(new URL('/executions/inconclusive-1', running.url))).text();
+      const listed = await (await fetch(new URL('/api/executions', running.url))).json();
+
+      expect(list).toContain('<span class="badge outcome-rolled-back outcome-inconclusive">Rolled back (inconclusive)</span>');
+      expect(list).toContain('<span class="badge outcome-rolled-back">Rolled back</span>');
+      expect(page).toContain('Rolled back (inconclusive)</span>');
+      expect(listed.executions.map((row: { id: string; rollbackKind: string }) => [row.id, row.rollbackKind]).sort()).toEqual([['inconclusive-1', 'inconclusive'], ['regression-1', 'regression']]);
+    } finally {
+      await running.close();
+    }
+  });
 });

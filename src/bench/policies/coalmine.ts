@@ -42,7 +42,7 @@ export const coalminePolicy: Policy = {
         });
         memory = assessment.memory;
         pending = [];
-        const { decision } = decide({
+        const { decision, rollbackKind } = decide({
           assessment,
           minutesInStep: steps.minutesInStep,
           intervalMinutes: context.strategy.intervalMinutes,
@@ -50,7 +50,8 @@ export const coalminePolicy: Policy = {
           maxExtensionMinutes: context.settings.maxExtensionMinutes,
         });
         if (decision === 'advance') steps.advance();
-        return decision === 'promote' ? 'promote' : decision === 'rollback' ? 'rollback' : 'continue';
+        if (decision === 'rollback') return rollbackKind === 'inconclusive' ? 'rollback-inconclusive' : 'rollback';
+        return decision === 'promote' ? 'promote' : 'continue';
       },
     };
   },
