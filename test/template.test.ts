@@ -12,6 +12,7 @@ type Json = unknown;
 interface Resource {
   Type: string;
   Condition?: string;
+  DependsOn?: string | string[];
   DeletionPolicy?: string;
   UpdateReplacePolicy?: string;
   Properties?: Record<string, Json>;
@@ -25,6 +26,9 @@ interface Template {
   Resources: Record<string, Resource>;
   Outputs: Record<string, { Value: Json }>;
 }
+
+/** A template an example ships (Globals, Conditions… only when it has them). */
+type AnyTemplate = Pick<Template, 'Resources'> & Partial<Template>;
 interface Statement {
   Sid?: string;
   Effect: string;
@@ -51,12 +55,12 @@ const SAMPLE_PARAMETERS = {
   LogRetentionDays: '30',
 };
 
-function evaluate(node: Json, parameters: Record<string, string | string[]>, conditions: Record<string, boolean> = {}): Json {
+function evaluate(node: Json, parameters: Record<string, string | string[]>, conditions: Record<string, boolean> = {}, resources: Record<string, Resource> = template.Resources): Json {
   const ref = (name: string): Json => {
     if (name === 'AWS::NoValue') return NO_VALUE;
     if (name in parameters) return parameters[name];
     if (name in PSEUDO) return PSEUDO[name];
-    if (name in template.Resources) return `arn:aws:test:eu-west-1:123456789012:${name}`;
+    if (name in resources) return `arn:aws:test:eu-west-1:123456789012:${name}`;
     throw new Error(`Ref to unknown ${name}`);
   };
   const sub = (text: string, vars: Record<string, Json>) =>
@@ -65,12 +69,12 @@ function evaluate(node: Json, parameters: Record<string, string | string[]>, con
       if (name.includes('.') && !name.startsWith('AWS::')) return `${name}-attribute`;
       return String(ref(name));
     });
-  if (Array.isArray(node)) return node.map((item) => evaluate(item, parameters, conditions)).filter((item) => item !== NO_VALUE);
+  if (Array.isArray(node)) return node.map((item) => evaluate(item, parameters, conditions, resources)).filter((item) => item !== NO_VALUE);
   if (typeof node !== 'object' || node === null) return node;
   const entries = Object.entries(node as Record<string, Json>);
   if (entries.length === 1) {
     const [key, arg] = entries[0]!;
-    const ev = (value: Json) => evaluate(value, parameters, conditions);
+    const ev = (value: Json) => evaluate(value, parameters, conditions, resources);
     switch (key) {
       case 'Ref':
         return ref(arg as string);
@@ -96,23 +100,23 @@ function evaluate(node: Json, parameters: Record<string, string | string[]>, con
         break;
     }
   }
-  return Object.fromEntries(entries.map(([k, v]) => [k, evaluate(v, parameters, conditions)]).filter(([, v]) => v !== NO_VALUE));
+  return Object.fromEntries(entries.map(([k, v]) => [k, evaluate(v, parameters, conditions, resources)]).filter(([, v]) => v !== NO_VALUE));
 }
 
-function conditionsFor(parameters: Record<string, string | string[]>): Record<string, boolean> {
-  return Object.fromEntries(Object.entries(template.Conditions).map(([name, expression]) => [name, evaluate(expression, parameters) as boolean]));
+function conditionsFor(parameters: Record<string, string | string[]>, of: Template = template): Record<string, boolean> {
+  return Object.fromEntries(Object.entries(of.Conditions ?? {}).map(([name, expression]) => [name, evaluate(expression, parameters, {}, of.Resources) as boolean]));
 }
 
 const functions = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function');
 const stateMachine = template.Resources['CanaryStateMachine']!;
 
 /** Every inline statement of the template's roles and functions, with where it comes from. */
-function statements(parameters: Record<string, string | string[]>): Array<{ owner: string; statement: Statement }> {
-  const conditions = conditionsFor(parameters);
+function statements(parameters: Record<string, string | string[]>, of: Template = template): Array<{ owner: string; statement: Statement }> {
+  const conditions = conditionsFor(parameters, of);
   const found: Array<{ owner: string; statement: Statement }> = [];
-  for (const [name, resource] of Object.entries(template.Resources)) {
+  for (const [name, resource] of Object.entries(of.Resources)) {
     const policies = (resource.Properties?.['Policies'] ?? []) as Json[];
-    for (const policy of evaluate(policies, parameters, conditions) as Array<Record<string, Json>>) {
+    for (const policy of evaluate(policies, parameters, conditions, of.Resources) as Array<Record<string, Json>>) {
       const document = (policy['PolicyDocument'] ?? policy) as { Statement?: Statement[] };
       for (const statement of document.Statement ?? []) found.push({ owner: name, statement });
     }
@@ -139,6 +143,52 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'xray:GetSamplingRules': 'X-Ray: no resource-level permissions',
   'xray:GetSamplingTargets': 'X-Ray: no resource-level permissions',
 };
+
+// --- The checks every CloudFormation template passes: Coalmine's own, and the examples' (a
+// Serverless Framework service's `resources` are CloudFormation too).
+const serverless = yamlParse(readFileSync(`${root}examples/serverless/serverless.yml`, 'utf8')) as { resources: { Resources: Record<string, Resource> } };
+const TEMPLATES: Array<[string, AnyTemplate, Record<string, string | string[]>]> = [
+  ['template.yaml', template, SAMPLE_PARAMETERS],
+  ['examples/sam/template.yaml', yamlParse(readFileSync(`${root}examples/sam/template.yaml`, 'utf8')) as AnyTemplate, {}],
+  ['examples/serverless/serverless.yml (resources)', { Resources: serverless.resources.Resources }, {}],
+];
+
+describe.each(TEMPLATES)('%s, as CloudFormation', (_, checked, parameters) => {
+  const lambdas = Object.entries(checked.Resources).filter(([, resource]) => ['AWS::Serverless::Function', 'AWS::Lambda::Function'].includes(resource.Type));
+
+  it('runs every function on nodejs22.x arm64', () => {
+    const globals = checked.Globals?.Function ?? {};
+    for (const [name, fn] of lambdas) {
+      expect(fn.Properties?.['Runtime'] ?? globals['Runtime'], name).toBe('nodejs22.x');
+      expect(fn.Properties?.['Architectures'] ?? globals['Architectures'], name).toEqual(['arm64']);
+    }
+  });
+
+  it('says what becomes of each log group when the stack is deleted or the group replaced', () => {
+    for (const [name, resource] of Object.entries(checked.Resources).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup')) {
+      expect(resource.DeletionPolicy, name).toBe('Delete');
+      expect(resource.UpdateReplacePolicy, name).toBe('Delete');
+    }
+  });
+
+  it('never lets a deploy move an alias that Coalmine canaries', () => {
+    for (const [name, fn] of lambdas) {
+      const canaried = (fn.Properties?.['Tags'] as Record<string, string> | undefined)?.['coalmine:alias'];
+      expect(fn.Properties?.['DeploymentPreference'], name).toBeUndefined();
+      if (canaried === undefined) continue;
+      // AutoPublishAlias on the canaried alias points it at every new version before Coalmine starts.
+      expect(fn.Properties?.['AutoPublishAlias'], name).not.toBe(canaried);
+      const aliases = Object.values(checked.Resources).filter((r) => r.Type === 'AWS::Lambda::Alias' && r.Properties?.['Name'] === canaried);
+      for (const alias of aliases) expect(typeof alias.Properties?.['FunctionVersion'], `${name}:${canaried} FunctionVersion`).toBe('string');
+    }
+  });
+
+  it('names every IAM action, never * or service:*', () => {
+    for (const { owner, statement } of statements(parameters, checked as Template)) {
+      for (const action of asList(statement.Action)) expect(action.includes('*'), `${owner} ${statement.Sid}: ${action}`).toBe(false);
+    }
+  });
+});
 
 describe('template.yaml', () => {
   it('runs every function on nodejs22.x arm64 with tracing and source maps', () => {
@@ -324,16 +374,6 @@ describe('template.yaml', () => {
 
     const outcomeMetrics = parsed.widgets[0]!.properties.metrics!.map((m) => m[1]);
     expect(outcomeMetrics).toEqual(['ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsAborted', 'ExecutionsTimedOut']);
-  });
-
-  it('says what becomes of each log group when the stack is deleted or the group replaced', () => {
-    const logGroups = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::Logs::LogGroup');
-
-    expect(logGroups.length).toBeGreaterThan(0);
-    for (const [name, resource] of logGroups) {
-      expect(resource.DeletionPolicy, name).toBe('Delete');
-      expect(resource.UpdateReplacePolicy, name).toBe('Delete');
-    }
   });
 
   it('carries Serverless Application Repository metadata whose version is the package’s', () => {

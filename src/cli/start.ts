@@ -53,6 +53,8 @@ export interface StartResult {
 
 /** With `--wait` (or for an execution that had already ended): `run --json`'s fields, and where it ran. */
 export interface StartOutcome extends StartResult, ExecutionEnding {
+  /** What Plan decided before any traffic moved: the versions and the strategy (absent if Plan never ran). */
+  plan?: { functionName?: string; alias?: string; stableVersion?: string; candidateVersion?: string; strategy?: { name: string; steps: number[]; intervalMinutes: number } };
   steps: { weight: number; minute: number; decision: string; reasons: string[]; figures: Record<string, unknown>; checks: CheckRecord[] }[];
   alias?: { version: string; routing: Record<string, number> };
   error?: { error: string; cause?: string };
@@ -177,12 +179,20 @@ export async function awaitOutcome(
   return toOutcome(result, finished);
 }
 
+function planOf(progress: ExecutionProgress): Pick<StartOutcome, 'plan'> {
+  const plan = Object.fromEntries(
+    (['functionName', 'alias', 'stableVersion', 'candidateVersion', 'strategy'] as const).flatMap((key) => (progress[key] !== undefined ? [[key, progress[key]]] : [])),
+  );
+  return progress.stableVersion === undefined ? {} : { plan };
+}
+
 export function toOutcome(result: StartResult, progress: ExecutionProgress): StartOutcome {
   const ending = endingOf(progress);
   return {
     ...result,
     status: progress.status,
     ...ending,
+    ...planOf(progress),
     steps: progress.decisions.map(({ weight, minute, decision, reasons, figures, checks }) => ({ weight, minute, decision, reasons, figures, checks })),
     ...(progress.outcome?.alias ? { alias: progress.outcome.alias } : {}),
     ...(progress.error ? { error: progress.error } : {}),

@@ -2,7 +2,10 @@
  * examples/github-actions.yml must keep working with the command as it is: its `coalmine start`
  * line is parsed by the real `main` and run against a mocked Step Functions.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -19,13 +22,14 @@ interface Step {
   name?: string;
   uses?: string;
   run?: string;
+  if?: string;
   with?: Record<string, string>;
   env?: Record<string, string>;
 }
 
 const workflow = yamlParse(readFileSync(new URL('../../examples/github-actions.yml', import.meta.url), 'utf8')) as {
   permissions: Record<string, string>;
-  jobs: { canary: { steps: Step[] } };
+  jobs: { canary: { 'timeout-minutes': number; steps: Step[] } };
 };
 const steps = workflow.jobs.canary.steps;
 
@@ -53,6 +57,70 @@ describe('examples/github-actions.yml', () => {
     expect(publish).toBeDefined();
     expect(canary?.env?.VERSION).toBe('${{ steps.publish.outputs.version }}');
     expect(canary?.run).toContain('--wait');
+  });
+
+  it('gives the job time to follow the canary for --wait-minutes, and a little more', () => {
+    const canary = steps.find((step) => step.run?.includes('npx coalmine start') && step.run.includes('--wait '))!;
+    const waitMinutes = Number(/--wait-minutes (\d+)/.exec(canary.run!)?.[1]);
+
+    expect(waitMinutes).toBeGreaterThan(0);
+    expect(workflow.jobs.canary['timeout-minutes']).toBeGreaterThanOrEqual(waitMinutes + 10);
+    expect(workflow.jobs.canary['timeout-minutes']).toBeLessThanOrEqual(waitMinutes + 30);
+  });
+
+  it('installs the coalmine package before it runs npx coalmine', () => {
+    const install = steps.findIndex((step) => /npm install .*coalmine@/.test(step.run ?? ''));
+    const first = steps.findIndex((step) => step.run?.includes('npx coalmine'));
+
+    expect(install).toBeGreaterThanOrEqual(0);
+    expect(install).toBeLessThan(first);
+  });
+
+  it('writes the plan, the steps and the check that decided to the step summary, whatever the outcome', async () => {
+    const read = steps.find((step) => step.run?.includes('--json > coalmine-outcome.json'))!;
+    const summary = steps.find((step) => step.run?.includes('GITHUB_STEP_SUMMARY'))!;
+    expect(read.if).toContain('always()');
+    expect(summary.if).toContain('always()');
+
+    // The outcome as the "read" step's command prints it, from a canary that was promoted.
+    const sfn = mockClient(SFNClient);
+    const cloudformation = mockClient(CloudFormationClient);
+    const name = executionNameFor('checkout-api', 'live', '13');
+    const executionArn = executionArnFor(STATE_MACHINE_ARN, name);
+    cloudformation.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: 'coalmine', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'StateMachineArn', OutputValue: STATE_MACHINE_ARN }] }],
+    });
+    sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' }));
+    sfn.on(DescribeExecutionCommand).resolves({ executionArn, name, stateMachineArn: STATE_MACHINE_ARN, status: 'SUCCEEDED', startDate: new Date(START), input: JSON.stringify({ functionName: 'checkout-api', alias: 'live', candidateVersion: '13' }) });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: history('promoted') });
+    const [, command, ...args] = argv(read.run!.replace('--json > coalmine-outcome.json || true', '--json'), { COALMINE_STACK: 'coalmine', FUNCTION_NAME: 'checkout-api', VERSION: '13' });
+    const io = bufferIo();
+    await main(['node', command!, ...args], io, {
+      aws: () => ({
+        executions: new StepFunctionsExecutions(new SFNClient({ region: 'eu-west-1' })),
+        stackOutputs: new StackOutputs(new CloudFormationClient({ region: 'eu-west-1' })),
+        sleep: async () => {},
+      }),
+    });
+    sfn.restore();
+    cloudformation.restore();
+    const dir = mkdtempSync(join(tmpdir(), 'coalmine-summary-'));
+    writeFileSync(join(dir, 'coalmine-outcome.json'), io.stdout.text);
+    writeFileSync(join(dir, 'summary.md'), '');
+
+    try {
+      execFileSync('bash', ['-e', '-c', summary.run!], { cwd: dir, env: { ...process.env, GITHUB_STEP_SUMMARY: join(dir, 'summary.md') } });
+      const markdown = readFileSync(join(dir, 'summary.md'), 'utf8');
+
+      expect(JSON.parse(io.stdout.text)).toMatchObject({ outcome: 'promoted', plan: { stableVersion: '12', candidateVersion: '13' } });
+      expect(markdown).toContain('## Coalmine canary: checkout-api:live → version 13');
+      expect(markdown).toContain('**promoted**');
+      expect(markdown).toContain('Plan: version 12 → 13, Canary10Percent5Minutes');
+      expect(markdown).toMatch(/\| \d+ \| 10% \| /);
+      expect(markdown).toMatch(/Decided by: \S/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("runs, as written, through coalmine's own parser, and exits 0 when the canary is promoted", async () => {
