@@ -6,7 +6,8 @@
  * @example
  * parseRequest({ functionName: 'checkout', alias: 'live', candidateVersion: '13', strategy: 'Canary10Percent5Minutes' });
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages.ts';
 import { InvalidRequestError, InvalidVersionError } from './errors.ts';
 import { analysisSchema } from './judge/settings.ts';
 import { parseStrategy, type Strategy } from './strategy.ts';
@@ -19,27 +20,27 @@ const QUALIFIED_ARN = /^arn:aws[a-zA-Z-]*:lambda:[^:]+:\d{12}:function:[a-zA-Z0-
 const ALIAS_NAME = /^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/;
 const VERSION = /^[1-9][0-9]{0,9}$/;
 
-const versionField = z.union([z.string(), z.number()]).transform((value) => String(value));
+const versionField = z.pipe(z.union([z.string(), z.number()]), z.transform((value) => String(value)));
 
 const strategyField = z.union([
-  z.string().min(1).max(100),
+  z.string().check(z.minLength(1), z.maxLength(100)),
   z.strictObject({
-    steps: z.array(z.number()).min(0).max(200),
+    steps: z.array(z.number()).check(z.minLength(0), z.maxLength(200)),
     intervalMinutes: z.number(),
   }),
 ]);
 
 export const requestSchema = z.strictObject({
-  functionName: z.string().min(1).max(170),
-  alias: z.string().min(1).max(128),
+  functionName: z.string().check(z.minLength(1), z.maxLength(170)),
+  alias: z.string().check(z.minLength(1), z.maxLength(128)),
   candidateVersion: versionField,
-  stableVersion: versionField.optional(),
-  strategy: strategyField.optional(),
-  analysis: analysisSchema.optional(),
+  stableVersion: z.optional(versionField),
+  strategy: z.optional(strategyField),
+  analysis: z.optional(analysisSchema),
   /** SQS: move messages that reached the DLQ during the canary back after a rollback. */
-  redriveOnRollback: z.boolean().default(true),
+  redriveOnRollback: z._default(z.boolean(), true),
   /** SQS: allow FIFO queues (batches of one message group may then be split between versions). */
-  allowFifo: z.boolean().default(false),
+  allowFifo: z._default(z.boolean(), false),
 });
 
 export type RawRequest = z.input<typeof requestSchema>;
@@ -118,7 +119,7 @@ function normaliseVersion(value: string, field: string, allowLatest: boolean): s
 }
 
 /** One line from zod's first issue: the field's path and why, with a suggestion for unknown keys. */
-function firstIssue(error: z.ZodError, input: unknown): string {
+function firstIssue(error: z.core.$ZodError, input: unknown): string {
   const issue = error.issues[0]!;
   const path = issue.path.length ? issue.path.map(String).join('.') : 'request';
   if (issue.code === 'unrecognized_keys') {

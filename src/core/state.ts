@@ -3,7 +3,8 @@
  * Every Task gets `{ state, execution }` and returns the next state. It is what people read in the
  * Step Functions console, so it stays small and says what happened.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages.ts';
 import { analysisSchema } from './judge/settings.ts';
 
 export const DECISIONS = ['advance', 'hold', 'promote', 'rollback'] as const;
@@ -52,7 +53,7 @@ export const queueMinuteSchema = z.object({
   visible: z.number(),
   ageOfOldestSeconds: z.number(),
   dlqVisible: z.number(),
-  notVisible: z.number().optional(),
+  notVisible: z.optional(z.number()),
 });
 
 /** The queue of an SQS-triggered function, as Plan found it. */
@@ -65,11 +66,11 @@ export const planQueueSchema = z.object({
   batchSize: z.number(),
   batchingWindowSeconds: z.number(),
   reportBatchItemFailures: z.boolean(),
-  dlq: z.object({ arn: z.string(), url: z.string(), name: z.string(), maxReceiveCount: z.number() }).optional(),
+  dlq: z.optional(z.object({ arn: z.string(), url: z.string(), name: z.string(), maxReceiveCount: z.number() })),
   /** DLQ depth when the canary started: a rollback with redrive brings it back to this. */
-  dlqDepthAtStart: z.number().optional(),
+  dlqDepthAtStart: z.optional(z.number()),
   /** The mapping publishes its own event counts (MetricsConfig EventCount); absent when it does not. */
-  metricsEnabled: z.boolean().optional(),
+  metricsEnabled: z.optional(z.boolean()),
 });
 
 export const planSchema = z.object({
@@ -94,11 +95,11 @@ export const planSchema = z.object({
     minutes: z.number(),
     invocations: z.number(),
     errors: z.number(),
-    latencyThresholdMs: z.number().optional(),
+    latencyThresholdMs: z.optional(z.number()),
     /** SQS: the queue's minutes before the first shift, the reference for its trends. */
-    queue: z.array(queueMinuteSchema).optional(),
+    queue: z.optional(z.array(queueMinuteSchema)),
   }),
-  queue: planQueueSchema.optional(),
+  queue: z.optional(planQueueSchema),
   redriveOnRollback: z.boolean(),
   warnings: z.array(z.string()),
 });
@@ -108,47 +109,47 @@ export const checkVerdictSchema = z.object({
   name: z.string(),
   phase: z.enum(['pass', 'inconclusive', 'fail']),
   summary: z.string(),
-  figures: figuresSchema.optional(),
+  figures: z.optional(figuresSchema),
 });
 
 export const verdictSchema = z.object({
   decision: z.enum(DECISIONS),
   /** With decision `rollback`: whether the judge found a regression or could not decide. */
-  rollbackKind: z.enum(['regression', 'inconclusive']).optional(),
+  rollbackKind: z.optional(z.enum(['regression', 'inconclusive'])),
   reasons: z.array(z.string()),
   figures: figuresSchema,
   /** Every check at this look, the decisive first. */
-  checks: z.array(checkVerdictSchema).optional(),
+  checks: z.optional(z.array(checkVerdictSchema)),
 });
 
 export const progressSchema = z.object({
   /** Index into plan.strategy.steps; -1 before the first shift. */
-  stepIndex: z.number().int(),
+  stepIndex: z.number().check(z.int()),
   /** Candidate's share now, percent. */
   weight: z.number(),
   /** The alias revision Coalmine last wrote: anything else means someone else changed it. */
   revisionId: z.string(),
-  stepStartedAt: z.string().optional(),
+  stepStartedAt: z.optional(z.string()),
   /** Metrics before this time have been judged. */
-  judgedUntil: z.string().optional(),
+  judgedUntil: z.optional(z.string()),
   /** When Bake ends and Evaluate looks next (ISO; Bake uses it as TimestampPath). */
-  nextEvaluationAt: z.string().optional(),
+  nextEvaluationAt: z.optional(z.string()),
   decision: z.enum(DECISIONS),
   /** The judge's memory across looks (evidence, counts). */
-  judge: z.record(z.string(), z.unknown()).optional(),
-  evaluations: z.number().int().default(0),
+  judge: z.optional(z.record(z.string(), z.unknown())),
+  evaluations: z._default(z.number().check(z.int()), 0),
 });
 
 export const outcomeSchema = z.object({
   result: z.enum(['promoted', 'rolled-back', 'failed']),
   /** Why it was rolled back (null when it was not); absent in states written before it existed. */
-  rollbackKind: z.enum(ROLLBACK_KINDS).nullable().optional(),
+  rollbackKind: z.optional(z.nullable(z.enum(ROLLBACK_KINDS))),
   reason: z.string(),
   alias: z.object({ version: z.string(), routing: z.record(z.string(), z.number()) }),
   /** Messages moved back from the DLQ to the source queue after a rollback. */
-  redriven: z.number().optional(),
+  redriven: z.optional(z.number()),
   /** The checks at the look that decided (promoted or rolled back), the decisive first: the outcome event carries them. */
-  checks: z.array(checkVerdictSchema).optional(),
+  checks: z.optional(z.array(checkVerdictSchema)),
   finishedAt: z.string(),
 });
 
@@ -157,11 +158,11 @@ export const canaryStateSchema = z.object({
   status: z.string(),
   plan: planSchema,
   progress: progressSchema,
-  verdict: verdictSchema.optional(),
-  outcome: outcomeSchema.optional(),
+  verdict: z.optional(verdictSchema),
+  outcome: z.optional(outcomeSchema),
   /** SQS rollback: when to move the canary's dead letters back (the Wait before Redrive). */
-  redrive: z.object({ at: z.string() }).optional(),
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  redrive: z.optional(z.object({ at: z.string() })),
+  error: z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) })),
 });
 
 export type Plan = z.output<typeof planSchema>;
@@ -173,5 +174,5 @@ export type Outcome = z.output<typeof outcomeSchema>;
 export type CanaryState = z.output<typeof canaryStateSchema>;
 
 /** What the state machine hands every Task: the state, and which execution is asking. */
-export const executionRefSchema = z.object({ id: z.string().min(1), name: z.string().min(1) });
+export const executionRefSchema = z.object({ id: z.string().check(z.minLength(1)), name: z.string().check(z.minLength(1)) });
 export type ExecutionRef = z.output<typeof executionRefSchema>;

@@ -12,48 +12,49 @@
  *   functions that almost never fail; the tolerance for those that fail often.
  * - minRequests 100: a step never passes on a handful of requests (≈ 2 minutes at 10% of 600/min).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../zod-messages.ts';
 
 export const customMetricSchema = z.strictObject({
   /** A short id used in reasons and figures, e.g. `checkout_failures`. */
-  id: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'letters, digits and _ (1-64), starting with a letter'),
-  namespace: z.string().min(1).max(255),
-  metricName: z.string().min(1).max(255),
-  dimensions: z.record(z.string().min(1).max(255), z.string().min(1).max(1024)).default({}),
-  versionDimension: z.string().min(1).max(255).default('ExecutedVersion'),
+  id: z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'letters, digits and _ (1-64), starting with a letter')),
+  namespace: z.string().check(z.minLength(1), z.maxLength(255)),
+  metricName: z.string().check(z.minLength(1), z.maxLength(255)),
+  dimensions: z._default(z.record(z.string().check(z.minLength(1), z.maxLength(255)), z.string().check(z.minLength(1), z.maxLength(1024))), {}),
+  versionDimension: z._default(z.string().check(z.minLength(1), z.maxLength(255)), 'ExecutedVersion'),
   /** `count`: events per minute, compared with stable's per invocation like errors; `gauge`: an average, judged by `limit` only. */
-  kind: z.enum(['count', 'gauge']).default('count'),
-  direction: z.enum(['higherIsWorse', 'lowerIsWorse']).default('higherIsWorse'),
+  kind: z._default(z.enum(['count', 'gauge']), 'count'),
+  direction: z._default(z.enum(['higherIsWorse', 'lowerIsWorse']), 'higherIsWorse'),
   /** Gauges: the limit beyond which (two minutes running) the canary rolls back. */
-  limit: z.number().finite().optional(),
+  limit: z.optional(z.number()),
 });
 
 export const analysisSchema = z.strictObject({
   /** Overall false-rollback budget, split over the metrics tested (guardrails 10%, then errors 2 : latency 1 : each custom count 1). */
-  alpha: z.number().gt(0).max(0.2).default(0.01),
+  alpha: z._default(z.number().check(z.gt(0), z.lte(0.2)), 0.01),
   /** Candidate may fail up to this many times as often as stable and still pass. */
-  errorTolerance: z.number().min(1).max(100).default(1.5),
+  errorTolerance: z._default(z.number().check(z.gte(1), z.lte(100)), 1.5),
   /** …or up to stable's rate plus this absolute margin, whichever is larger. */
-  errorMargin: z.number().min(0).max(1).default(0.005),
+  errorMargin: z._default(z.number().check(z.gte(0), z.lte(1)), 0.005),
   /** Guardrail: candidate error rate at which to roll back at once. */
-  maxErrorRate: z.number().gt(0).max(1).default(0.2),
+  maxErrorRate: z._default(z.number().check(z.gt(0), z.lte(1)), 0.2),
   /** Guardrail: candidate p99 in ms above which to roll back at once (none by default). */
-  maxP99Ms: z.number().positive().optional(),
+  maxP99Ms: z.optional(z.number().check(z.gt(0))),
   /** Guardrail: candidate throttle rate (throttles / attempts) at which to roll back at once. */
-  maxThrottleRate: z.number().gt(0).max(1).default(0.1),
+  maxThrottleRate: z._default(z.number().check(z.gt(0), z.lte(1)), 0.1),
   /** Percentile of stable's pre-shift latency above which a request counts as slow. */
-  latencyPercentile: z.number().min(50).max(99.9).default(99),
+  latencyPercentile: z._default(z.number().check(z.gte(50), z.lte(99.9)), 99),
   /** Fewest candidate invocations at a step before it may pass. */
-  minRequests: z.number().int().min(0).max(10_000_000).default(100),
+  minRequests: z._default(z.number().check(z.int(), z.gte(0), z.lte(10_000_000)), 100),
   /** How long to hold a step beyond its interval for lack of evidence before failing safe. */
-  maxExtensionMinutes: z.number().int().min(0).max(7 * 24 * 60).default(120),
+  maxExtensionMinutes: z._default(z.number().check(z.int(), z.gte(0), z.lte(7 * 24 * 60)), 120),
   /** Minutes of stable traffic before the first shift that make the baseline. */
-  baselineMinutes: z.number().int().min(1).max(24 * 60).default(15),
+  baselineMinutes: z._default(z.number().check(z.int(), z.gte(1), z.lte(24 * 60)), 15),
   /** How often to look during a step, in minutes. */
-  evaluationMinutes: z.number().int().min(1).max(60).default(1),
+  evaluationMinutes: z._default(z.number().check(z.int(), z.gte(1), z.lte(60)), 1),
   /** Seconds after a minute ends before its metrics count as settled. */
-  settleSeconds: z.number().int().min(0).max(900).default(60),
-  customMetrics: z.array(customMetricSchema).max(10).default([]),
+  settleSeconds: z._default(z.number().check(z.int(), z.gte(0), z.lte(900)), 60),
+  customMetrics: z._default(z.array(customMetricSchema).check(z.maxLength(10)), []),
 });
 
 export type AnalysisSettings = z.output<typeof analysisSchema>;
