@@ -14,6 +14,7 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 interface TemplateResource {
   Type: string;
+  Properties?: { Policies?: unknown };
   Metadata?: { BuildMethod?: string; BuildProperties?: Record<string, unknown> };
 }
 
@@ -21,6 +22,8 @@ export interface FunctionBuild {
   /** The template's logical ID, e.g. PlanFunction. */
   name: string;
   properties: Record<string, unknown>;
+  /** The function's IAM policies as the template writes them (intrinsics unresolved). */
+  policies: unknown;
 }
 
 /** The functions template.yaml builds with esbuild, in template order. */
@@ -28,7 +31,7 @@ export function templateFunctions(templatePath = join(ROOT, 'template.yaml')): F
   const template = yamlParse(readFileSync(templatePath, 'utf8')) as { Resources: Record<string, TemplateResource> };
   return Object.entries(template.Resources)
     .filter(([, resource]) => resource.Type === 'AWS::Serverless::Function' && resource.Metadata?.BuildMethod === 'esbuild')
-    .map(([name, resource]) => ({ name, properties: resource.Metadata?.BuildProperties ?? {} }));
+    .map(([name, resource]) => ({ name, properties: resource.Metadata?.BuildProperties ?? {}, policies: resource.Properties?.Policies ?? [] }));
 }
 
 /** `key=value` pairs, as SAM's esbuild builder takes OutExtension and Banner. */
@@ -54,6 +57,9 @@ export function bundleOptions(properties: Record<string, unknown>, outdir: strin
     minify: properties['Minify'] === true,
     outExtension: pairs(properties['OutExtension']),
     banner: pairs(properties['Banner']),
+    // SAM passes MainFields to esbuild as --main-fields (comma separated), and each External as --external.
+    ...(properties['MainFields'] === undefined ? {} : { mainFields: String(properties['MainFields']).split(',') }),
+    external: (properties['External'] as string[] | undefined) ?? [],
     absWorkingDir: ROOT,
     logLevel: 'silent',
   };

@@ -211,6 +211,9 @@ describe('template.yaml', () => {
     expect(build['Format']).toBe('esm');
     expect(build['OutExtension']).toEqual(['.js=.mjs']);
     expect(build['Target']).toBe('es2022');
+    expect(build['Minify']).toBe(true);
+    // The SDK's ES modules, which esbuild can tree-shake, before its CommonJS ones.
+    expect(build['MainFields']).toBe('module,main');
     expect(build['Banner']).toEqual(["js=import { createRequire } from 'module'; const require = createRequire(import.meta.url);"]);
     const entryPoints = build['EntryPoints'] as string[];
     expect(entryPoints).toHaveLength(1);
