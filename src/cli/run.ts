@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import * as z from 'zod';
 import { InvalidRequestError, isBadInputError } from '../core/errors.ts';
 import { outcomeTitle } from '../core/state.ts';
-import { causeMessage } from '../core/steps.ts';
+import { causeMessage } from '../core/steps/index.ts';
 import { runLocal, type ProgressEvent, type WindowSummary } from '../local/runner.ts';
 import type { RunResult } from '../local/record.ts';
 import { createSimAccount } from '../sim/account/index.ts';

@@ -12,7 +12,7 @@ import { BAD_INPUT_ERROR_NAMES, CoalmineError } from '../../src/core/errors.ts';
 import type { Assessment } from '../../src/core/judge/types.ts';
 import { readOwnerMark } from '../../src/core/ownership.ts';
 import { parseRequest } from '../../src/core/request.ts';
-import { createSteps } from '../../src/core/steps.ts';
+import { createSteps } from '../../src/core/steps/index.ts';
 import { createSimAccount, type SimAccount } from '../../src/sim/account/index.ts';
 import { parseScenario } from '../../src/sim/scenario.ts';
 

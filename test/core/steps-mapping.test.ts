@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Ports, VersionMetricsQuery } from '../../src/core/ports.ts';
-import { createSteps } from '../../src/core/steps.ts';
+import { createSteps } from '../../src/core/steps/index.ts';
 import { assess } from '../../src/core/judge/index.ts';
 import { runLocal } from '../../src/local/runner.ts';
 import { createSimAccount } from '../../src/sim/account/index.ts';

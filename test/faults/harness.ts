@@ -9,7 +9,7 @@ import { assess } from '../../src/core/judge/index.ts';
 import { AccessDeniedError, ThrottledError, TransientServiceError } from '../../src/core/errors.ts';
 import { readOwnerMark } from '../../src/core/ownership.ts';
 import type { AliasState, Ports } from '../../src/core/ports.ts';
-import { createSteps, type CleanupResult, type Steps } from '../../src/core/steps.ts';
+import { createSteps, type CleanupResult, type Steps } from '../../src/core/steps/index.ts';
 import { prepareDefinition, type TaskKind } from '../../src/local/definition.ts';
 import type { ExecutionEvent, RunResult } from '../../src/local/record.ts';
 import { runLocal } from '../../src/local/runner.ts';

@@ -13,7 +13,7 @@ const { fakeSteps, createSteps, assess } = vi.hoisted(() => {
   return { fakeSteps, createSteps: vi.fn(() => fakeSteps), assess: vi.fn() };
 });
 
-vi.mock('../../src/core/steps.ts', () => ({ createSteps }));
+vi.mock('../../src/core/steps/index.ts', () => ({ createSteps }));
 vi.mock('../../src/core/judge/index.ts', () => ({ assess }));
 vi.mock('../../src/aws/lambda-handler.ts', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/aws/lambda-handler.ts')>();

@@ -6,10 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AccessDeniedError, AliasChangedError, ThrottledError } from '../../src/core/errors.ts';
-import type { Assessment, JudgeInput } from '../../src/core/judge/types.ts';
+import type { Assessment, Judge, JudgeInput } from '../../src/core/judge/index.ts';
 import { readOwnerMark } from '../../src/core/ownership.ts';
 import type { Ports } from '../../src/core/ports.ts';
-import { createSteps, type Judge, type Steps } from '../../src/core/steps.ts';
+import { createSteps, type Steps } from '../../src/core/steps/index.ts';
 import type { ExecutionEvent, RunResult } from '../../src/local/record.ts';
 import { runLocal, type ProgressEvent } from '../../src/local/runner.ts';
 import { createSimAccount, type SimAccount } from '../../src/sim/account/index.ts';

@@ -4,4 +4,4 @@
  */
 export { assess, judgeChecks } from './assess.ts';
 export type { CheckInput, CheckResult, JudgeCheck, WindowSummary } from './check.ts';
-export type { Assessment, CheckVerdict, Figures, JudgeContext, JudgeInput, JudgeMemory, JudgePhase } from './types.ts';
+export type { Assessment, CheckVerdict, Figures, Judge, JudgeContext, JudgeInput, JudgeMemory, JudgePhase, QueueJudgeSetup } from './types.ts';

@@ -42,19 +42,8 @@ import type { PlanQueue } from '../state.ts';
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
 import { formatCount, formatRate, round } from './check.ts';
 import { sure } from './wording.ts';
-import type { Figures } from './types.ts';
-
-/** What the queue checks need to know of the queue (from the plan). */
-export interface QueueJudgeSetup {
-  batchSize: number;
-  reportBatchItemFailures: boolean;
-  visibilityTimeoutSeconds: number;
-  batchingWindowSeconds: number;
-  /** Absent: the queue has no DLQ. */
-  maxReceiveCount?: number;
-  /** The mapping publishes its own event counts (MetricsConfig EventCount). */
-  metricsEnabled?: boolean;
-}
+import type { Figures, QueueJudgeSetup } from './types.ts';
+export type { QueueJudgeSetup } from './types.ts';
 
 /** The plan's queue as the judge needs it (the core passes it as `context.queue`). */
 export function queueJudgeSetup(queue: PlanQueue): QueueJudgeSetup {

@@ -4,8 +4,19 @@
  * execution state (keep it small: a few hundred bytes).
  */
 import type { Baseline, MetricsWindow } from '../ports.ts';
-import type { QueueJudgeSetup } from './queue.ts';
 import type { AnalysisSettings } from './settings.ts';
+
+/** What the queue checks need to know of the queue (from the plan). */
+export interface QueueJudgeSetup {
+  batchSize: number;
+  reportBatchItemFailures: boolean;
+  visibilityTimeoutSeconds: number;
+  batchingWindowSeconds: number;
+  /** Absent: the queue has no DLQ. */
+  maxReceiveCount?: number;
+  /** The mapping publishes its own event counts (MetricsConfig EventCount). */
+  metricsEnabled?: boolean;
+}
 
 /** Where the canary stands when the judge looks. */
 export interface JudgeContext {
@@ -67,3 +78,6 @@ export interface JudgeInput {
   context: JudgeContext;
   settings: AnalysisSettings;
 }
+
+/** A judge: Coalmine's own is `assess`; tests and the bench may pass another. */
+export type Judge = (input: JudgeInput) => Assessment;

@@ -1,0 +1,57 @@
+/**
+ * The rules about the alias that every step keeps: which alias a function opts in with, who owns it
+ * (the mark Plan writes into its description), and whether its routing is the canary's own.
+ */
+import { AliasChangedError } from '../errors.ts';
+import { readOwnerMark } from '../ownership.ts';
+import type { AliasState } from '../ports.ts';
+import type { CanaryState, ExecutionRef } from '../state.ts';
+
+/** The tag by which a function opts in to canaries started by `PublishVersion` events. */
+export const OPT_IN_TAG = 'coalmine:alias';
+export const STRATEGY_TAG = 'coalmine:strategy';
+
+export function isOwnedBy(alias: AliasState, execution: ExecutionRef): boolean {
+  return readOwnerMark(alias.description)?.owner === execution.name;
+}
+
+/** The alias must still carry this execution's mark and the revision it last wrote. */
+export function assertOwned(alias: AliasState, state: CanaryState, execution: ExecutionRef): AliasState {
+  const mark = readOwnerMark(alias.description);
+  const where = `${state.plan.functionName}:${state.plan.alias}`;
+  if (mark?.owner !== execution.name) {
+    throw new AliasChangedError(`alias ${where} is no longer marked as this canary's (now version ${alias.version}${routingNote(alias)}); someone else changed it, and Coalmine leaves it as it is`);
+  }
+  if (alias.revisionId !== state.progress.revisionId) {
+    throw new AliasChangedError(`alias ${where} was changed by someone else (now version ${alias.version}${routingNote(alias)}); Coalmine stops and leaves their change`);
+  }
+  return alias;
+}
+
+/**
+ * True when the alias is routed as this canary itself routes it: on the stable version, with weight
+ * only on the candidate (at one of `steps`, when the plan's steps are known). Anything else was done
+ * by someone else.
+ */
+export function isCanaryRouting(alias: AliasState, mark: { stable: string; candidate: string }, steps?: readonly number[]): boolean {
+  const weighted = Object.entries(alias.weights).filter(([, weight]) => weight > 0);
+  return (
+    alias.version === mark.stable &&
+    weighted.every(([version, weight]) => version === mark.candidate && (steps === undefined || steps.some((step) => Math.abs(step - weight) < 1e-6)))
+  );
+}
+
+export function sameRouting(alias: AliasState, target: { version: string; weights: Record<string, number> }): boolean {
+  const have = Object.entries(alias.weights).filter(([, weight]) => weight > 0);
+  const want = Object.entries(target.weights).filter(([, weight]) => weight > 0);
+  return alias.version === target.version && have.length === want.length && want.every(([version, weight]) => Math.abs((alias.weights[version] ?? 0) - weight) < 1e-6);
+}
+
+export function routingNote(alias: AliasState): string {
+  const entries = Object.entries(alias.weights);
+  return entries.length ? ` with ${entries.map(([version, weight]) => `${weight}% on ${version}`).join(', ')}` : ', no routing';
+}
+
+export function describeRouting(alias: AliasState): string {
+  return `version ${alias.version}${routingNote(alias)}`;
+}

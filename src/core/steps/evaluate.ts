@@ -1,0 +1,65 @@
+/** Evaluate: reads the minutes that settled since the last look and asks the judge, then decide(), what to do. */
+import { decide } from '../decide.ts';
+import type { Judge } from '../judge/index.ts';
+import { queueJudgeSetup } from '../judge/queue.ts';
+import type { Ports } from '../ports.ts';
+import type { CanaryState } from '../state.ts';
+import { addSeconds, floorMinute, iso, minutesBetween } from '../time.ts';
+import { assertOwned } from './alias-rules.ts';
+import { parsePayload, queueRef, statePayload } from './payload.ts';
+
+export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' | 'metrics' | 'clock'>, judge: Judge) {
+  return async function evaluate(payload: unknown): Promise<CanaryState> {
+    const { state, execution } = parsePayload(statePayload, payload, 'Evaluate');
+    const { plan: p, progress } = state;
+    assertOwned(await router.getAlias(p.functionName, p.alias), state, execution);
+
+    const now = clock.now();
+    const settledEnd = floorMinute(addSeconds(now, -p.analysis.settleSeconds));
+    const judgedUntil = new Date(progress.judgedUntil ?? p.startedAt);
+    const stepStart = new Date(progress.stepStartedAt ?? p.startedAt);
+    const windowEnd = settledEnd > judgedUntil ? settledEnd : judgedUntil;
+    const window = await metrics.versionMinutes({
+      functionName: p.functionName,
+      alias: p.alias,
+      stableVersion: p.stableVersion,
+      candidateVersion: p.candidateVersion,
+      start: iso(judgedUntil),
+      end: iso(windowEnd),
+      ...(p.baseline.latencyThresholdMs === undefined ? {} : { slowThresholdMs: p.baseline.latencyThresholdMs }),
+      ...(p.analysis.customMetrics.length ? { customMetrics: p.analysis.customMetrics.map(({ id, namespace, metricName, dimensions, versionDimension, kind }) => ({ id, namespace, metricName, dimensions, versionDimension, stat: kind === 'count' ? ('Sum' as const) : ('Average' as const) })) } : {}),
+      ...(p.queue ? { queue: queueRef(p.queue) } : {}),
+    });
+
+    const minutesInStep = Math.max(0, minutesBetween(stepStart, windowEnd));
+    const isFinalStep = progress.stepIndex === p.strategy.steps.length - 1;
+    const assessment = judge({
+      memory: progress.judge,
+      window,
+      baseline: p.baseline,
+      context: { trigger: p.trigger, stepIndex: progress.stepIndex, stepCount: p.strategy.steps.length, weight: progress.weight, isFinalStep, minutesInStep, ...(p.queue ? { queue: queueJudgeSetup(p.queue) } : {}) },
+      settings: p.analysis,
+    });
+    const { decision, reasons, rollbackKind } = decide({
+      assessment,
+      minutesInStep,
+      intervalMinutes: p.strategy.intervalMinutes,
+      isFinalStep,
+      maxExtensionMinutes: p.analysis.maxExtensionMinutes,
+    });
+    const step = `Step ${progress.stepIndex + 1} of ${p.strategy.steps.length} (${progress.weight}%)`;
+    return {
+      ...state,
+      status: `${step}: ${rollbackKind === 'inconclusive' ? 'rollback (inconclusive)' : decision} — ${reasons[0] ?? 'no reason given'}`,
+      progress: {
+        ...progress,
+        judgedUntil: iso(windowEnd),
+        nextEvaluationAt: iso(addSeconds(now, 60 * p.analysis.evaluationMinutes)),
+        decision,
+        judge: assessment.memory,
+        evaluations: progress.evaluations + 1,
+      },
+      verdict: { decision, ...(rollbackKind ? { rollbackKind } : {}), reasons, figures: assessment.figures, ...(assessment.checks ? { checks: assessment.checks } : {}) },
+    };
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The canary's steps, one per Task state of statemachine/canary.asl.json. The Lambda handlers
+ * (functions/*) and the local runner (src/local) both run exactly this code; only the ports differ.
+ * Each step parses its payload, works through the ports, and returns the next execution state.
+ * Errors are thrown, never swallowed, so the state machine's Retry and Catch see them.
+ */
+import type { Judge } from '../judge/index.ts';
+import type { Ports } from '../ports.ts';
+import type { CanaryState } from '../state.ts';
+import { createCleanup, type CleanupResult } from './cleanup.ts';
+import { createEvaluate } from './evaluate.ts';
+import { createPlan, type Skipped } from './plan.ts';
+import { createPromote } from './promote.ts';
+import { createRedrive } from './redrive.ts';
+import { createRollback } from './rollback.ts';
+import { createShift } from './shift.ts';
+
+export { OPT_IN_TAG, STRATEGY_TAG } from './alias-rules.ts';
+export { causeMessage } from './outcome.ts';
+export type { CleanupResult, Skipped };
+
+export interface Steps {
+  plan(payload: unknown): Promise<CanaryState | Skipped>;
+  shift(payload: unknown): Promise<CanaryState>;
+  evaluate(payload: unknown): Promise<CanaryState>;
+  promote(payload: unknown): Promise<CanaryState>;
+  rollback(payload: unknown): Promise<unknown>;
+  redrive(payload: unknown): Promise<CanaryState>;
+  cleanup(event: unknown): Promise<CleanupResult>;
+}
+
+/**
+ * Wires the steps to a set of ports.
+ *
+ * @example
+ * const steps = createSteps(awsPorts(), { judge: assess });
+ * export const handler = (event: unknown) => steps.shift(event);
+ */
+export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
+  return {
+    plan: createPlan(ports),
+    shift: createShift(ports),
+    evaluate: createEvaluate(ports, options.judge),
+    promote: createPromote(ports),
+    rollback: createRollback(ports),
+    redrive: createRedrive(ports),
+    cleanup: createCleanup(ports),
+  };
+}

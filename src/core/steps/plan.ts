@@ -1,0 +1,205 @@
+/**
+ * Plan: everything is checked before the alias is touched. It reads as the steps it takes: resolve
+ * the request, check the alias, resolve the versions, discover the queue, measure the baseline, take
+ * the alias, build the plan.
+ */
+import { AliasAlreadyRoutedError, CanaryInProgressError, FunctionNotFoundError, InvalidVersionError } from '../errors.ts';
+import { ownerMark, readOwnerMark, type OwnerMark } from '../ownership.ts';
+import type { AliasState, Baseline, FunctionInfo, Ports } from '../ports.ts';
+import { round } from '../round.ts';
+import { parseRequest, type CanaryRequest } from '../request.ts';
+import { discoverQueue, type DiscoveredQueue } from '../sqs.ts';
+import type { CanaryState, ExecutionRef, Plan } from '../state.ts';
+import { DEFAULT_API_STRATEGY, type Strategy } from '../strategy.ts';
+import { addSeconds, floorMinute, iso } from '../time.ts';
+import { normaliseTrigger, type Trigger } from '../trigger.ts';
+import { describeRouting, OPT_IN_TAG, STRATEGY_TAG } from './alias-rules.ts';
+import { parsePayload, planPayload, queueRef } from './payload.ts';
+
+/** What Plan returns for an event about a function that has not opted in: the execution succeeds doing nothing. */
+export interface Skipped {
+  skipped: true;
+  status: string;
+}
+
+/** The alias as Plan found it, checked free for this execution. */
+interface CheckedAlias {
+  fn: FunctionInfo;
+  alias: AliasState;
+  /** This execution's own mark: Plan is being retried after it took the alias. */
+  retryOf: OwnerMark | undefined;
+}
+
+interface Versions {
+  stableVersion: string;
+  candidateVersion: string;
+}
+
+export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics' | 'queues' | 'clock'>) {
+  const { router, functions, metrics, queues, clock } = ports;
+
+  return async function plan(payload: unknown): Promise<CanaryState | Skipped> {
+    const { request: input, execution } = parsePayload(planPayload, payload, 'Plan');
+    const trigger = normaliseTrigger(input);
+    const resolved = await resolveRequest(trigger);
+    if ('skipped' in resolved) return resolved;
+    const request = parseRequest(resolved.request);
+
+    const checked = await checkAlias(request, execution);
+    const versions = resolveVersions(request, checked);
+    const queue = await discoverQueue({ queues, fn: checked.fn, alias: checked.alias.name, allowFifo: request.allowFifo });
+    const strategy: Strategy = request.strategy ?? queue?.defaultStrategy ?? DEFAULT_API_STRATEGY;
+    const now = clock.now();
+    const baseline = await measureBaseline(request, checked, versions, queue, now);
+    const dlqDepthAtStart = queue?.plan.dlq ? await queues.depth(queue.plan.dlq.url) : undefined;
+    const { taken, originalDescription } = await takeAlias(checked, versions, execution);
+
+    const planned = buildPlan({ request, trigger, execution, checked, versions, queue, strategy, baseline, dlqDepthAtStart, originalDescription, now });
+    return firstState(planned, taken, now);
+  };
+
+  /**
+   * The request the trigger asks for: as sent, or built from the tags of the function whose version
+   * was published (a function without the opt-in tag is skipped).
+   */
+  async function resolveRequest(trigger: Trigger): Promise<{ request: unknown } | Skipped> {
+    if (trigger.kind !== 'published-version') return { request: trigger.request };
+    const fn = await functions.getFunction(trigger.functionName);
+    const alias = fn.tags[OPT_IN_TAG];
+    if (!alias) {
+      return { skipped: true, status: `Skipped: ${fn.functionName} has no "${OPT_IN_TAG}" tag, so version ${trigger.version} is not canaried` };
+    }
+    const strategy = fn.tags[STRATEGY_TAG];
+    return { request: { functionName: fn.functionName, alias, candidateVersion: trigger.version, ...(strategy ? { strategy } : {}) } };
+  }
+
+  /** The function and its alias: in this account, owned by no other execution, and on one version. */
+  async function checkAlias(request: CanaryRequest, execution: ExecutionRef): Promise<CheckedAlias> {
+    const fn = await functions.getFunction(request.functionName);
+    if (request.functionArn !== undefined && request.functionArn !== fn.functionArn) {
+      // Only the name reaches the Lambda API: an ARN of another account or region would canary this one's namesake.
+      throw new FunctionNotFoundError(`functionName: ${request.functionArn} is not in Coalmine's account and region (${fn.functionArn}); deploy Coalmine there`);
+    }
+    const alias = await router.getAlias(fn.functionName, request.alias);
+    const mark = readOwnerMark(alias.description);
+    if (mark && mark.owner !== execution.name) {
+      throw new CanaryInProgressError(`alias ${fn.functionName}:${alias.name} is in a canary run by execution ${mark.owner}; wait for it or abort it (if that execution no longer runs, remove the coalmine-canary mark from the alias description)`);
+    }
+    if (!mark && Object.keys(alias.weights).length > 0) {
+      throw new AliasAlreadyRoutedError(`alias ${fn.functionName}:${alias.name} already splits traffic (${describeRouting(alias)}); point it at one version first`);
+    }
+    return { fn, alias, retryOf: mark };
+  }
+
+  /** The stable version (the alias's, or the one a retried Plan recorded) and the candidate, both published and different. */
+  function resolveVersions(request: CanaryRequest, { fn, alias, retryOf }: CheckedAlias): Versions {
+    const stableVersion = retryOf ? retryOf.stable : (request.stableVersion ?? alias.version);
+    if (!retryOf && request.stableVersion !== undefined && request.stableVersion !== alias.version) {
+      throw new InvalidVersionError(`stableVersion: alias ${alias.name} points at version ${alias.version}, not ${request.stableVersion}`);
+    }
+    const candidateVersion = resolveCandidate(request, fn.versions);
+    if (!fn.versions.includes(stableVersion)) {
+      throw new InvalidVersionError(`stableVersion: ${fn.functionName} has no published version ${stableVersion}`);
+    }
+    if (candidateVersion === stableVersion) {
+      throw new InvalidVersionError(`candidateVersion: version ${candidateVersion} is already the stable version of ${alias.name}; nothing to canary`);
+    }
+    return { stableVersion, candidateVersion };
+  }
+
+  /** The stable version's settled minutes before the canary: what the candidate is compared with. */
+  function measureBaseline(request: CanaryRequest, { fn, alias }: CheckedAlias, { stableVersion }: Versions, queue: DiscoveredQueue | undefined, now: Date): Promise<Baseline> {
+    const { analysis } = request;
+    const baselineEnd = floorMinute(addSeconds(now, -analysis.settleSeconds));
+    return metrics.baseline({
+      functionName: fn.functionName,
+      alias: alias.name,
+      version: stableVersion,
+      start: iso(addSeconds(baselineEnd, -60 * analysis.baselineMinutes)),
+      end: iso(baselineEnd),
+      percentile: analysis.latencyPercentile,
+      ...(queue ? { queue: queueRef(queue.plan) } : {}),
+    });
+  }
+
+  /** Marks the alias as this execution's (a retried Plan already did), keeping the description it replaces. */
+  async function takeAlias({ fn, alias, retryOf }: CheckedAlias, { stableVersion, candidateVersion }: Versions, execution: ExecutionRef): Promise<{ taken: AliasState; originalDescription: string }> {
+    if (retryOf) return { taken: alias, originalDescription: retryOf.original };
+    const originalDescription = alias.description;
+    const taken = await router.updateAlias(
+      fn.functionName,
+      alias.name,
+      { description: ownerMark({ owner: execution.name, stable: stableVersion, candidate: candidateVersion, original: originalDescription }) },
+      alias.revisionId,
+    );
+    return { taken, originalDescription };
+  }
+}
+
+/** The plan every later step follows, from what Plan found. */
+function buildPlan(found: {
+  request: CanaryRequest;
+  trigger: Trigger;
+  execution: ExecutionRef;
+  checked: CheckedAlias;
+  versions: Versions;
+  queue: DiscoveredQueue | undefined;
+  strategy: Strategy;
+  baseline: Baseline;
+  dlqDepthAtStart: number | undefined;
+  originalDescription: string;
+  now: Date;
+}): Plan {
+  const { request, trigger, execution, checked, versions, queue, strategy, baseline, dlqDepthAtStart, originalDescription, now } = found;
+  return {
+    functionName: checked.fn.functionName,
+    alias: checked.alias.name,
+    ...versions,
+    trigger: queue ? 'sqs' : 'api',
+    strategy,
+    analysis: request.analysis,
+    owner: execution.name,
+    originalDescription,
+    startedAt: iso(now),
+    baseline: {
+      minutes: baseline.minutes,
+      invocations: baseline.invocations,
+      errors: baseline.errors,
+      ...(baseline.latencyThresholdMs === undefined ? {} : { latencyThresholdMs: round(baseline.latencyThresholdMs, 1) }),
+      ...(queue && baseline.queue ? { queue: baseline.queue } : {}),
+    },
+    ...(queue ? { queue: { ...queue.plan, ...(dlqDepthAtStart === undefined ? {} : { dlqDepthAtStart }) } } : {}),
+    redriveOnRollback: request.redriveOnRollback,
+    warnings: [...(queue?.warnings ?? []), ...(trigger.source === 'request' ? [] : [`started by ${trigger.source}`])],
+  };
+}
+
+/** The execution state Plan hands to the first Shift (or straight to Promote, for an all-at-once strategy). */
+function firstState(plan: Plan, taken: AliasState, now: Date): CanaryState {
+  const { strategy } = plan;
+  const steps = strategy.steps;
+  return {
+    status: `Planned: ${plan.functionName}:${plan.alias} from version ${plan.stableVersion} to ${plan.candidateVersion}, ${steps.length ? `${steps.map((w) => `${w}%`).join(' → ')} → 100%, ${strategy.intervalMinutes} min a step` : 'all at once'}`,
+    plan,
+    progress: {
+      stepIndex: -1,
+      weight: 0,
+      revisionId: taken.revisionId,
+      judgedUntil: iso(floorMinute(now)),
+      decision: steps.length ? 'advance' : 'promote',
+      evaluations: 0,
+    },
+  };
+}
+
+function resolveCandidate(request: CanaryRequest, versions: string[]): string {
+  if (request.candidateVersion === 'latest') {
+    const newest = versions[versions.length - 1];
+    if (!newest) throw new InvalidVersionError(`candidateVersion: ${request.functionName} has no published versions`);
+    return newest;
+  }
+  if (!versions.includes(request.candidateVersion)) {
+    throw new InvalidVersionError(`candidateVersion: ${request.functionName} has no published version ${request.candidateVersion}`);
+  }
+  return request.candidateVersion;
+}

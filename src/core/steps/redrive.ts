@@ -1,0 +1,20 @@
+/** Redrive: after a rollback, moves the canary's dead letters (and only those) back to the source queue. */
+import { InvalidRequestError } from '../errors.ts';
+import type { Ports } from '../ports.ts';
+import { outcomeTitle, type CanaryState } from '../state.ts';
+import { parsePayload, statePayload } from './payload.ts';
+
+export function createRedrive({ queues }: Pick<Ports, 'queues'>) {
+  return async function redrive(payload: unknown): Promise<CanaryState> {
+    const { state } = parsePayload(statePayload, payload, 'Redrive');
+    const { plan: p, outcome } = state;
+    if (!p.queue?.dlq || !outcome) throw new InvalidRequestError('Redrive input: state has no DLQ or no outcome; nothing to redrive');
+    const moved = await queues.redrive({ url: p.queue.dlq.url, arn: p.queue.dlq.arn }, { url: p.queue.queueUrl, arn: p.queue.queueArn }, p.startedAt);
+    const { redrive: _redrive, ...rest } = state;
+    return {
+      ...rest,
+      status: `${outcomeTitle(outcome)}: ${p.functionName}:${p.alias} is on version ${outcome.alias.version}; ${moved} dead letter${moved === 1 ? '' : 's'} of the canary moved back to ${p.queue.queueName}`,
+      outcome: { ...outcome, redriven: moved },
+    };
+  };
+}
