@@ -7,18 +7,7 @@
  * makes a table (scenarios/grid is the shipped one; scripts/make-grid.mjs writes it).
  */
 import type { Scenario } from '../sim/scenario.ts';
-import type { BenchReport, BenchRow } from './report.ts';
-
-/** Where a scenario sits in the operating range. */
-export interface ScenarioCell {
-  /** Requests (API) or messages (SQS) a minute, on average. */
-  requestsPerMinute: number;
-  pattern: string;
-  stableErrorRate: number;
-  candidateErrorRate: number;
-  /** The candidate in a few words, relative to stable: "as stable", "2× errors", "+0.5 pts errors", … */
-  candidate: string;
-}
+import type { BenchReport, BenchRow, ScenarioCell } from './report.ts';
 
 const PATTERN_ORDER = ['steady', 'diurnal', 'bursty'];
 

@@ -4,7 +4,6 @@
  * ratio, traffic), not their names, so a new scenario is held to them too.
  */
 import type { Scenario } from '../sim/scenario.ts';
-import type { ScenarioCell } from './operating-range.ts';
 import type { RunOutcome } from './run.ts';
 
 export interface Summary {
@@ -37,6 +36,17 @@ export interface TargetCheck {
   /** What was measured, in words and numbers. */
   measured: string;
   met: boolean;
+}
+
+/** Where a scenario sits in the operating range. */
+export interface ScenarioCell {
+  /** Requests (API) or messages (SQS) a minute, on average. */
+  requestsPerMinute: number;
+  pattern: string;
+  stableErrorRate: number;
+  candidateErrorRate: number;
+  /** The candidate in a few words, relative to stable: "as stable", "2× errors", "+0.5 pts errors", … */
+  candidate: string;
 }
 
 export interface BenchReport {
