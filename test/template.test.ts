@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { yamlParse } from 'yaml-cfn';
+import { aslProblems, iamProblems, resourceSpecProblems } from './aws-data.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const template = yamlParse(readFileSync(`${root}template.yaml`, 'utf8')) as Template;
@@ -126,29 +127,13 @@ function statements(parameters: Record<string, string | string[]>, of: Template 
 
 const asList = (value: Json): string[] => (Array.isArray(value) ? (value as string[]) : [value as string]);
 
-/** Actions whose statements may use Resource '*', and why. */
-const STAR_RESOURCE_ALLOWED: Record<string, string> = {
-  'lambda:ListEventSourceMappings': 'no resource-level permissions',
-  'cloudwatch:GetMetricData': 'no resource-level permissions',
-  'logs:CreateLogDelivery': 'Step Functions log delivery: no resource-level permissions',
-  'logs:GetLogDelivery': 'Step Functions log delivery: no resource-level permissions',
-  'logs:UpdateLogDelivery': 'Step Functions log delivery: no resource-level permissions',
-  'logs:DeleteLogDelivery': 'Step Functions log delivery: no resource-level permissions',
-  'logs:ListLogDeliveries': 'Step Functions log delivery: no resource-level permissions',
-  'logs:PutResourcePolicy': 'Step Functions log delivery: no resource-level permissions',
-  'logs:DescribeResourcePolicies': 'Step Functions log delivery: no resource-level permissions',
-  'logs:DescribeLogGroups': 'Step Functions log delivery: no resource-level permissions',
-  'xray:PutTraceSegments': 'X-Ray: no resource-level permissions',
-  'xray:PutTelemetryRecords': 'X-Ray: no resource-level permissions',
-  'xray:GetSamplingRules': 'X-Ray: no resource-level permissions',
-  'xray:GetSamplingTargets': 'X-Ray: no resource-level permissions',
-};
 
 // --- The checks every CloudFormation template passes: Coalmine's own, and the examples' (a
 // Serverless Framework service's `resources` are CloudFormation too).
 const serverless = yamlParse(readFileSync(`${root}examples/serverless/serverless.yml`, 'utf8')) as { resources: { Resources: Record<string, Resource> } };
 const TEMPLATES: Array<[string, AnyTemplate, Record<string, string | string[]>]> = [
   ['template.yaml', template, SAMPLE_PARAMETERS],
+  ['template.yaml without queues or topic', template, { ...SAMPLE_PARAMETERS, TargetQueueArns: [''], NotificationTopicArn: '' }],
   ['examples/sam/template.yaml', yamlParse(readFileSync(`${root}examples/sam/template.yaml`, 'utf8')) as AnyTemplate, {}],
   ['examples/serverless/serverless.yml (resources)', { Resources: serverless.resources.Resources }, {}],
 ];
@@ -187,6 +172,62 @@ describe.each(TEMPLATES)('%s, as CloudFormation', (_, checked, parameters) => {
     for (const { owner, statement } of statements(parameters, checked as Template)) {
       for (const action of asList(statement.Action)) expect(action.includes('*'), `${owner} ${statement.Sid}: ${action}`).toBe(false);
     }
+  });
+
+  it('names only IAM actions that exist, and uses Resource * exactly for those that take no required resource type (Service Authorization Reference)', async () => {
+    const found = statements(parameters, checked as Template).map(({ owner, statement }) => ({ owner, sid: statement.Sid, actions: asList(statement.Action), resources: asList(statement.Resource) }));
+
+    expect(await iamProblems(found)).toEqual([]);
+  });
+
+  it('gives plain resources only the properties, values and GetAtt attributes CloudFormation knows (its resource database)', async () => {
+    expect(await resourceSpecProblems(checked)).toEqual([]);
+  }, 60_000);
+});
+
+describe('the checks from AWS’s own data', () => {
+  it('catch an action that does not exist, * on an action that takes a resource, and a resource on one that takes none', async () => {
+    const problems = await iamProblems([
+      { owner: 'A', actions: ['lambda:UpdateAliass'], resources: ['arn:aws:lambda:*:1:function:x'] },
+      { owner: 'B', actions: ['lambda:UpdateAlias'], resources: ['*'] },
+      { owner: 'C', actions: ['xray:PutTraceSegments'], resources: ['arn:aws:xray:*:1:group/x'] },
+    ]);
+
+    expect(problems).toEqual([
+      'A: lambda:UpdateAliass is not an IAM action',
+      'B: lambda:UpdateAlias takes a resource type (function), so "*" grants more than it needs',
+      'C: xray:PutTraceSegments takes no resource type, so only "*" lets it work',
+    ]);
+  });
+
+  it('catch an unknown property, a value outside the allowed ones, a missing required property and an unknown GetAtt attribute', async () => {
+    const problems = await resourceSpecProblems({
+      Resources: {
+        Rule: { Type: 'AWS::Events::Rule', Properties: { State: 'ON', EventPattern: {} } },
+        Logs: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionDays: 30 } },
+        Url: { Type: 'AWS::Lambda::Url', Properties: { AuthType: 'AWS_IAM' } },
+        Out: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: { 'Fn::GetAtt': ['Url', 'Endpoint'] } } },
+      },
+    });
+
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringContaining('Rule.State: "ON" is not one of DISABLED, ENABLED'),
+      expect.stringContaining('Logs.RetentionDays: no such property'),
+      'Url.TargetFunctionArn: required, missing',
+      expect.stringContaining('Fn::GetAtt Url.Endpoint: AWS::Lambda::Url has no attribute Endpoint'),
+    ]));
+  }, 60_000);
+
+  it('catch a Next that names no state, and a state nothing leads to', async () => {
+    const definition = JSON.parse(aslText) as { StartAt: string; States: Record<string, { Next?: string; Type: string }> };
+    const first = definition.States[definition.StartAt]!;
+    first.Next = 'Nowhere';
+    definition.States['Forgotten'] = { Type: 'Succeed' };
+
+    const problems = await aslProblems(JSON.stringify(definition, null, 2));
+
+    expect(problems.some((line) => line.includes('The value of "Next" property must be the name of an existing state.'))).toBe(true);
+    expect(problems.some((line) => line.includes('The state cannot be reached.'))).toBe(true);
   });
 });
 
@@ -239,6 +280,12 @@ describe('template.yaml', () => {
     expect(result.isValid).toBe(true);
   });
 
+  it('gives the AWS Toolkit’s ASL service a definition with no missing target and no unreachable state, once substituted', async () => {
+    const substitutions = evaluate(stateMachine.Properties?.['DefinitionSubstitutions'], SAMPLE_PARAMETERS) as Record<string, string>;
+
+    expect(await aslProblems(aslText.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) => substitutions[name]!))).toEqual([]);
+  });
+
   it('lets the state machine invoke only the stack’s own functions, and every one its ASL names', () => {
     const substitutions = stateMachine.Properties?.['DefinitionSubstitutions'] as Record<string, Json>;
     const used = [...aslText.matchAll(/"FunctionName": "\$\{([A-Za-z0-9_]+)\}"/g)].map((m) => m[1]!);
@@ -262,19 +309,6 @@ describe('template.yaml', () => {
       for (const action of asList(statement.Action)) {
         expect(action, `${owner} ${statement.Sid}`).not.toBe('*');
         expect(action.endsWith(':*') || action.endsWith('*'), `${owner} ${statement.Sid}: ${action}`).toBe(false);
-      }
-    }
-  });
-
-  it.each([
-    ['with queues', SAMPLE_PARAMETERS],
-    ['without queues', { ...SAMPLE_PARAMETERS, TargetQueueArns: [''] }],
-  ])('uses Resource * only for actions that have no resource-level permissions (%s)', (_, parameters) => {
-    for (const { owner, statement } of statements(parameters)) {
-      const resources = asList(statement.Resource);
-      if (!resources.includes('*')) continue;
-      for (const action of asList(statement.Action)) {
-        expect(STAR_RESOURCE_ALLOWED[action], `${owner} ${statement.Sid}: ${action} on *`).toBeDefined();
       }
     }
   });
