@@ -8,6 +8,7 @@ import { AccessDeniedError, CoalmineError, ThrottledError, TransientServiceError
 import { consoleUrlFor, type ExecutionInfo, type ExecutionStatus, type HistoryEntry, type StepFunctionsExecutions } from '../aws/stepfunctions.ts';
 import { rollbackKindOfError, type RollbackKind } from '../core/state.ts';
 import { exitCodeForOutcome, type ExitCode, type Outcome } from './exit-codes.ts';
+import type { ExecutionEvent } from '../local/record.ts';
 
 /** The states whose output carries a decision (Plan's first, then every evaluation). */
 export const EVALUATE_STATE = 'Evaluate the canary';
@@ -32,6 +33,8 @@ export interface DecisionRecord {
   figures: Figures;
   /** Every check at this look, the decisive first; empty when the state carries none. */
   checks: CheckRecord[];
+  /** With decision `rollback`: whether a check found a regression or the canary could not decide. */
+  rollbackKind?: 'regression' | 'inconclusive';
 }
 
 export interface ExecutionProgress {
@@ -44,6 +47,8 @@ export interface ExecutionProgress {
   state?: string;
   /** One line the state machine wrote for people (`status` in the execution state). */
   statusLine?: string;
+  /** Plan's status line: what moves, in which steps (the first state that carries a plan wrote it). */
+  planLine?: string;
   functionName?: string;
   alias?: string;
   stableVersion?: string;
@@ -128,6 +133,7 @@ function checksOf(value: unknown): CheckRecord[] {
 function absorbState(progress: ExecutionProgress, state: Json, entry: HistoryEntry): void {
   if (typeof state.status === 'string') progress.statusLine = state.status;
   const plan = state.plan;
+  if (isObject(plan) && progress.planLine === undefined && typeof state.status === 'string') progress.planLine = state.status;
   if (isObject(plan)) {
     if (typeof plan.functionName === 'string') progress.functionName = plan.functionName;
     if (typeof plan.alias === 'string') progress.alias = plan.alias;
@@ -157,6 +163,7 @@ function absorbState(progress: ExecutionProgress, state: Json, entry: HistoryEnt
       reasons: Array.isArray(verdict.reasons) ? verdict.reasons.filter((reason): reason is string => typeof reason === 'string') : [],
       figures: figuresOf(verdict.figures),
       checks: checksOf(verdict.checks),
+      ...(verdict.rollbackKind === 'regression' || verdict.rollbackKind === 'inconclusive' ? { rollbackKind: verdict.rollbackKind } : {}),
     });
   }
   const outcome = state.outcome;
@@ -216,6 +223,22 @@ export function readProgress(progress: ExecutionProgress, entries: readonly Hist
     }
   }
   return next;
+}
+
+/**
+ * A local run's event (src/local/runner.ts) as a history entry, so that `run --local` folds its
+ * execution exactly as `start --wait` folds one on AWS. `id` counts the events from 1.
+ */
+export function historyEntryOf(event: ExecutionEvent, id: number): HistoryEntry {
+  return {
+    id,
+    at: event.at,
+    type: event.type,
+    ...(event.state !== undefined ? { state: event.state } : {}),
+    ...(event.output !== undefined ? { output: JSON.stringify(event.output) } : {}),
+    ...(event.error !== undefined ? { error: event.error } : {}),
+    ...(event.cause !== undefined ? { cause: event.cause } : {}),
+  };
 }
 
 export function isFinished(status: ExecutionStatus): boolean {

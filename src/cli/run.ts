@@ -14,7 +14,9 @@ import * as z from 'zod';
 import { InvalidRequestError, isBadInputError } from '../core/errors.ts';
 import { outcomeTitle } from '../core/state.ts';
 import { causeMessage } from '../core/steps/index.ts';
-import { runLocal, type ProgressEvent, type WindowSummary } from '../local/runner.ts';
+import { runLocal, type ProgressEvent } from '../local/runner.ts';
+import { emptyProgress, historyEntryOf, readProgress, type ExecutionProgress } from './follow.ts';
+import { ProgressPrinter } from './progress-view.ts';
 import type { RunResult } from '../local/record.ts';
 import { createSimAccount } from '../sim/account/index.ts';
 import { loadScenario, parseScenario, type Scenario } from '../sim/scenario.ts';
@@ -77,7 +79,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
       ...(request === undefined ? {} : { request: request.value }),
       record: true,
       recordDir: join(cwd, '.coalmine', 'executions'),
-      ...(json ? {} : { onEvent: (event: ProgressEvent) => renderProgress(event, io.stdout, style) }),
+      ...(json ? {} : { onEvent: progressOf(io.stdout, (io.isTTY ?? io.stdout.isTTY ?? false) === true) }),
     });
   } catch (error) {
     const name = error instanceof Error ? error.name : '';
@@ -96,6 +98,32 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     io.stderr.write(`${badInputLine(result)}\n`);
   }
   return exitCodeForOutcome(result.outcome, result.errorName, result.rollbackKind);
+}
+
+/**
+ * Folds the local execution's events as `start --wait` folds a history on AWS, and prints through
+ * the same renderer: the plan line, the step trail, each look with its checks.
+ */
+function progressOf(out: Output, tty: boolean): (event: ProgressEvent) => void {
+  let progress: ExecutionProgress | undefined;
+  let id = 0;
+  let simulatedNow = 0;
+  const printer = new ProgressPrinter(out, { tty, now: () => simulatedNow });
+  return (event) => {
+    if (event.type === 'started') {
+      progress = emptyProgress({ executionArn: `local:${event.execution}`, name: event.execution, startedAt: event.at });
+      simulatedNow = Date.parse(event.at);
+    } else if (event.type === 'state' && progress) {
+      const before = progress;
+      simulatedNow = Date.parse(event.event.at);
+      progress = readProgress(progress, [historyEntryOf(event.event, ++id)]);
+      // Redraw when something a person reads changed, not at every state.
+      if (progress.decisions.length !== before.decisions.length || (progress.functionName && !before.functionName)) printer.show(progress);
+    } else if (event.type === 'finished') {
+      if (progress) printer.show(progress);
+      printer.done();
+    }
+  };
 }
 
 function badInput(io: RunIo, line: string): number {
@@ -141,34 +169,6 @@ function badInputLine(result: RunResult): string {
   return message.split('; ')[0] ?? message;
 }
 
-function renderProgress(event: ProgressEvent, out: Output, style: Palette): void {
-  if (event.type !== 'evaluation') return;
-  const { step } = event;
-  const stepText = event.stepCount > 0 ? `step ${Math.min(event.stepIndex + 1, event.stepCount)}/${event.stepCount}` : 'all at once';
-  const decision = decisionWord(step.decision, style, step.rollbackKind);
-  out.write(
-    `  min ${pad(formatMinute(step.minute), 5)} ${pad(stepText, 9)} ${pad(`${step.weight}%`, 4)}` +
-      `  this step: errors ${rate(event.candidate)} vs ${rate(event.stable)}, p99 ${ms(event.candidate)} vs ${ms(event.stable)}` +
-      `  ${decision}${step.reasons[0] ? style.dim(` — ${step.reasons[0]}`) : ''}\n`,
-  );
-  // A decision that moves the canary shows every check behind it, the decisive first.
-  if (step.decision !== 'hold') for (const check of step.checks) out.write(`      ${checkLine(check, style)}\n`);
-}
-
-/** "✗ errors   candidate fails 1.4–∞× as often as stable, 99% sure: roll back" */
-export function checkLine(check: { name: string; phase: string; summary: string }, style: Palette = plain): string {
-  const mark = check.phase === 'fail' ? style.red('✗') : check.phase === 'pass' ? style.green('✓') : style.yellow('…');
-  return `${mark} ${pad(check.name, 10)} ${check.summary}`;
-}
-
-function decisionWord(decision: string, style: Palette, rollbackKind?: string): string {
-  if (decision === 'rollback' && rollbackKind === 'inconclusive') return style.yellow(style.bold('rollback (inconclusive)'));
-  if (decision === 'rollback') return style.red(style.bold(decision));
-  if (decision === 'promote') return style.green(style.bold(decision));
-  if (decision === 'hold') return style.yellow(decision);
-  return decision;
-}
-
 export function summaryLines(result: RunResult, style: Palette = plain, cwd: string = process.cwd()): string[] {
   const title = style.bold(outcomeTitle({ result: result.outcome, rollbackKind: result.rollbackKind }));
   // An inconclusive canary found no harm: it is a warning, not an alarm.
@@ -192,20 +192,4 @@ export function summaryLines(result: RunResult, style: Palette = plain, cwd: str
 function relativeTo(cwd: string, path: string): string {
   const base = cwd.endsWith('/') ? cwd : `${cwd}/`;
   return path.startsWith(base) ? path.slice(base.length) : path;
-}
-
-function rate(summary: WindowSummary): string {
-  return summary.errorRate === null ? '—' : `${(summary.errorRate * 100).toFixed(2)}%`;
-}
-
-function ms(summary: WindowSummary): string {
-  return summary.p99Ms === null ? '—' : `${Math.round(summary.p99Ms)}ms`;
-}
-
-function formatMinute(minute: number): string {
-  return Number.isInteger(minute) ? String(minute) : minute.toFixed(1);
-}
-
-function pad(text: string, width: number): string {
-  return text.length >= width ? text : text + ' '.repeat(width - text.length);
 }

@@ -16,7 +16,7 @@ import { executionNameFor, MAX_EXECUTION_NAME_LENGTH } from '../core/execution-n
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { emptyProgress, endingOf, followExecution, isFinished, readProgress, type CheckRecord, type ExecutionEnding, type ExecutionProgress } from './follow.ts';
 import type { CliIo } from './io.ts';
-import { endingLines, LiveRegion, newLines, progressBlock } from './progress-view.ts';
+import { endingLines, ProgressPrinter } from './progress-view.ts';
 import { stateMachineOptions, zodLine } from './options.ts';
 
 export const startOptionsSchema = z.strictObject({
@@ -219,18 +219,14 @@ export async function startCommand(rawOptions: StartOptions, io: CliIo, deps: Aw
     return EXIT.ok;
   }
   if (!options.json) io.stderr.write(renderStarted(result));
-  const tty = io.stderr.isTTY === true && !options.json;
-  const live = tty ? new LiveRegion(io.stderr) : undefined;
-  const now = deps.now ?? Date.now;
+  const printer = new ProgressPrinter(io.stderr, { tty: io.stderr.isTTY === true, now: deps.now ?? Date.now });
   const outcome = await awaitOutcome(result, deps, {
     waitMinutes: options.waitMinutes,
-    onProgress: (before, after) => {
-      if (options.json) return;
-      if (live) live.draw(progressBlock(after, now()));
-      else for (const line of newLines(before, after)) io.stderr.write(`${line}\n`);
+    onProgress: (_before, after) => {
+      if (!options.json) printer.show(after);
     },
   });
-  live?.release();
+  printer.done();
   if (options.json) {
     io.stdout.write(`${JSON.stringify(outcome)}\n`);
   } else {

@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { assess, type Judge } from '../core/judge/index.ts';
-import type { Ports, VersionMinute } from '../core/ports.ts';
+import type { Ports } from '../core/ports.ts';
 import { canaryStateSchema, ROLLBACK_ERRORS, rollbackKindOfError, type CanaryState } from '../core/state.ts';
 import { causeMessage, createSteps, type Steps } from '../core/steps/index.ts';
 import { createSimAccount, type PutEventsEntry, type SimAccount, type SimAccountSettings } from '../sim/account/index.ts';
@@ -29,30 +29,10 @@ const STATE_MACHINE_NAME = 'coalmine-canary';
 /** The error of a judged rollback that found a regression. */
 export const ROLLED_BACK = ROLLBACK_ERRORS.regression;
 
-/** A version's figures over the step so far, for the progress line. */
-export interface WindowSummary {
-  invocations: number;
-  errors: number;
-  errorRate: number | null;
-  /** Invocation-weighted mean of the minutes' p99; null without data. */
-  p99Ms: number | null;
-}
-
 /** What a run reports while it goes. */
 export type ProgressEvent =
   | { type: 'started'; at: string; execution: string; scenario: string; seed: number; request: unknown }
   | { type: 'state'; event: ExecutionEvent }
-  | {
-      type: 'evaluation';
-      at: string;
-      step: RunStep;
-      /** 0-based step index and the number of canary steps. */
-      stepIndex: number;
-      stepCount: number;
-      status: string;
-      candidate: WindowSummary;
-      stable: WindowSummary;
-    }
   | { type: 'finished'; result: RunResult };
 
 export interface RunLocalOptions {
@@ -317,19 +297,6 @@ class ExecutionTrace {
       checks: state.verdict?.checks ?? [],
     };
     this.steps.push(step);
-    if (!this.onEvent) return;
-    const from = state.progress.stepStartedAt ?? state.plan.startedAt;
-    const to = state.progress.judgedUntil ?? at;
-    this.onEvent({
-      type: 'evaluation',
-      at,
-      step,
-      stepIndex: state.progress.stepIndex,
-      stepCount: state.plan.strategy.steps.length,
-      status: state.status,
-      candidate: summariseWindow(this.account, state.plan.candidateVersion, from, to),
-      stable: summariseWindow(this.account, state.plan.stableVersion, from, to),
-    });
   }
 }
 
@@ -357,29 +324,6 @@ function readPath(value: unknown, path: string): unknown {
     current = (current as Record<string, unknown>)[key];
   }
   return current;
-}
-
-function summariseWindow(account: SimAccount, version: string, from: string, to: string): WindowSummary {
-  const start = Date.parse(from);
-  const end = Date.parse(to);
-  let invocations = 0;
-  let errors = 0;
-  let p99Weighted = 0;
-  for (const minute of account.history()) {
-    const at = Date.parse(minute.minute);
-    if (at < start || at >= end) continue;
-    const figures: VersionMinute | undefined = minute.versions[version];
-    if (!figures) continue;
-    invocations += figures.invocations;
-    errors += figures.errors;
-    if (figures.p99Ms !== undefined) p99Weighted += figures.p99Ms * figures.invocations;
-  }
-  return {
-    invocations,
-    errors,
-    errorRate: invocations > 0 ? errors / invocations : null,
-    p99Ms: invocations > 0 ? p99Weighted / invocations : null,
-  };
 }
 
 function summarise(input: {

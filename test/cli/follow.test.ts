@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEntry } from '../../src/aws/stepfunctions.ts';
-import { emptyProgress, endingOf, readProgress } from '../../src/cli/follow.ts';
+import { emptyProgress, endingOf, historyEntryOf, readProgress } from '../../src/cli/follow.ts';
+import { runLocal } from '../../src/local/runner.ts';
+import { loadScenario } from '../../src/sim/scenario.ts';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:execution:Coalmine:run-1';
 const start = () => emptyProgress({ executionArn: ARN, name: 'run-1', startedAt: '2024-05-14T09:00:00.000Z' });
@@ -63,5 +65,27 @@ describe('readProgress', () => {
 
     expect(progress.decisions).toEqual([]);
     expect(progress.lastEventId).toBe(1);
+  });
+});
+
+describe('one fold for local and AWS executions', () => {
+  it('folds a local run\'s events into the same looks, with the same checks, that run --json lists', async () => {
+    const scenario = loadScenario('error-3x');
+    let progress = start();
+    let id = 0;
+    const result = await runLocal({
+      scenario,
+      seed: 1,
+      onEvent: (event) => {
+        if (event.type === 'started') progress = emptyProgress({ executionArn: `local:${event.execution}`, name: event.execution, startedAt: event.at });
+        if (event.type === 'state') progress = readProgress(progress, [historyEntryOf(event.event, ++id)]);
+      },
+    });
+
+    expect(progress.decisions.map(({ weight, decision, reasons, checks }) => ({ weight, decision, reasons, checks }))).toEqual(
+      result.steps.map(({ weight, decision, reasons, checks }) => ({ weight, decision, reasons, checks })),
+    );
+    expect(progress.planLine).toMatch(/^Planned: checkout:live from version 12 to 13/);
+    expect(endingOf({ ...progress, error: { error: result.errorName!, cause: result.reason } })).toMatchObject({ outcome: 'rolled-back', exitCode: 3 });
   });
 });

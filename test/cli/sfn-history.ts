@@ -19,8 +19,9 @@ const plan = {
   strategy: { name: 'Canary10Percent5Minutes', steps: [10, 50], intervalMinutes: 5 },
 };
 
-function state(weight: number, stepIndex: number, decision: string, verdict?: { decision: string; reasons: string[]; figures: Record<string, number> }, outcome?: unknown) {
-  return JSON.stringify({ status: `${decision} at ${weight}%`, plan, progress: { stepIndex, weight, decision, revisionId: 'r1', evaluations: 1 }, ...(verdict ? { verdict } : {}), ...(outcome ? { outcome } : {}) });
+function state(weight: number, stepIndex: number, decision: string, verdict?: { decision: string; reasons: string[]; figures: Record<string, number>; checks?: unknown[] }, outcome?: unknown) {
+  const status = stepIndex < 0 ? 'Planned: checkout-api:live from version 12 to 13, 10% → 50% → 100%, 5 min a step' : `${decision} at ${weight}%`;
+  return JSON.stringify({ status, plan, progress: { stepIndex, weight, decision, revisionId: 'r1', evaluations: 1 }, ...(verdict ? { verdict } : {}), ...(outcome ? { outcome } : {}) });
 }
 
 /** The whole history of one execution, oldest first. */
@@ -40,11 +41,11 @@ export function history(ending: Ending): HistoryEvent[] {
     push('ChoiceStateEntered', { stateEnteredEventDetails: { name: 'Decide', input: output } });
     push('ChoiceStateExited', { stateExitedEventDetails: { name: 'Decide', output } });
   };
-  const evaluate = (weight: number, stepIndex: number, decision: string, reasons: string[], figures: Record<string, number>) => {
+  const evaluate = (weight: number, stepIndex: number, decision: string, reasons: string[], figures: Record<string, number>, checks?: unknown[]) => {
     push('WaitStateEntered', { stateEnteredEventDetails: { name: 'Bake' } });
     minute += 5;
     push('WaitStateExited', { stateExitedEventDetails: { name: 'Bake', output: '{}' } });
-    const output = state(weight, stepIndex, decision, { decision, reasons, figures });
+    const output = state(weight, stepIndex, decision, { decision, reasons, figures, ...(checks ? { checks } : {}) });
     task('Evaluate the canary', output);
     choice(output);
   };
@@ -94,7 +95,10 @@ export function history(ending: Ending): HistoryEvent[] {
     push('ExecutionFailed', { executionFailedEventDetails: { error: 'CanaryInconclusive', cause: INCONCLUSIVE_REASON } });
     return events;
   }
-  evaluate(50, 1, 'rollback', ['candidate fails 3.2× as often as stable (1.6% vs 0.5%)'], { candidateRequests: 3000, candidateErrors: 48, evidence: 240.5 });
+  evaluate(50, 1, 'rollback', ['candidate fails 1.4–∞× as often as stable, 99% sure: roll back'], { candidateRequests: 3000, candidateErrors: 48 }, [
+    { name: 'errors', phase: 'fail', summary: 'candidate fails 1.4–∞× as often as stable, 99% sure: roll back', figures: { errorRatioLower: 1.414 } },
+    { name: 'latency', phase: 'pass', summary: 'no difference yet: ratio between 0.5× and 2×' },
+  ]);
   const outcome = { result: 'rolled-back', reason: 'v13 fails 3.2× as often as v12', alias: { version: '12', routing: {} }, finishedAt: '2024-05-14T09:16:00Z' };
   task('Roll back', state(50, 1, 'rollback', undefined, outcome));
   push('FailStateEntered', { stateEnteredEventDetails: { name: 'Rolled back' } });

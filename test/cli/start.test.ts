@@ -232,7 +232,7 @@ describe('coalmine start --wait', () => {
     expect(json.minutesToDecision).toBe(15);
   });
 
-  it('prints plain lines without a terminal: the plan, each decision with its figures, the ending', async () => {
+  it('prints plain lines without a terminal: the plan, each look, the checks and the step trail at each decision, the ending', async () => {
     const served = serveGrowingHistory(history('rolled-back'));
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date(START) });
     sfn.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION_ARN, name: NAME, stateMachineArn: STATE_MACHINE_ARN, status: 'RUNNING', startDate: new Date(START), input: INPUT });
@@ -240,9 +240,12 @@ describe('coalmine start --wait', () => {
     const { code, stdout, stderr } = await run([...BASE_ARGS, '--wait'], awsWith(() => served.grow()));
 
     expect(code).toBe(3);
-    expect(stderr).toContain('plan: checkout-api:live  12 → 13 with Canary10Percent5Minutes');
+    expect(stderr).toContain('plan: checkout-api:live from version 12 to 13, 10% → 50% → 100%, 5 min a step');
+    // A look whose state carries no checks keeps its figures.
     expect(stderr).toContain('+10m advance at 10%: candidate no worse than stable: 0.4% vs 0.5% (candidateRequests=240, candidateErrors=1, stableErrorRate=0.005)');
-    expect(stderr).toContain('+15m rollback at 50%');
+    expect(stderr).toContain('+15m rollback at 50%: candidate fails 1.4–∞× as often as stable, 99% sure: roll back\n');
+    expect(stderr).toContain('    ✗ errors      candidate fails 1.4–∞× as often as stable, 99% sure: roll back\n    ✓ latency     no difference yet: ratio between 0.5× and 2×\n');
+    expect(stderr).toContain('    10% ✓ → 50% ✗ → 100%\n');
     expect(stderr).not.toContain('\x1b[');
     expect(stdout).toContain('Rolled back: v13 fails 3.2× as often as v12.');
     expect(stdout).toContain('Alias live is on version 12.');
@@ -261,7 +264,7 @@ describe('coalmine start --wait', () => {
     expect(stdout).toContain('Alias live is on version 12.');
   });
 
-  it('redraws the step, weight and latest decision in place on a terminal', async () => {
+  it('redraws the plan, the step trail, past decisions and the latest look in place on a terminal', async () => {
     const served = serveGrowingHistory(history('promoted'));
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date(START) });
     sfn.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION_ARN, name: NAME, stateMachineArn: STATE_MACHINE_ARN, status: 'RUNNING', startDate: new Date(START), input: INPUT });
@@ -271,7 +274,12 @@ describe('coalmine start --wait', () => {
     expect(code).toBe(0);
     expect(stderr).toMatch(/\x1b\[\d+A\r\x1b\[0J/);
     expect(stderr).toContain('step 2/2 · candidate 50%');
-    expect(stderr).toMatch(/latest: .*promote.* at 50% — candidate no worse than stable at 50%/);
+    const lastDraw = stderr.split('\x1b[0J').at(-1)!;
+    expect(lastDraw).toContain('plan: checkout-api:live from version 12 to 13');
+    expect(lastDraw).toMatch(/10% .*✓.* → 50% .*✓.* → 100% .*✓/);
+    // The earlier decision stays on screen beside the latest one.
+    expect(lastDraw).toMatch(/\+10m advance at 10%: candidate no worse than stable: 0\.4% vs 0\.5%/);
+    expect(lastDraw).toMatch(/\+15m .*promote.* at 50%: candidate no worse than stable at 50%/);
   });
 
   it('backs off while nothing happens, and starts again quickly when something does', async () => {

@@ -58,12 +58,16 @@ describe('runCommand', () => {
     expect(files[0]).toMatch(/^checkout_live_v13_[0-9a-f]{8}-local-2-\d{8}T\d{9}Z\.json$/);
   });
 
-  it('prints a line per evaluation and a summary without --json, with no colour off a terminal', async () => {
+  it('prints the plan, a line per evaluation, the checks and step trail of the decision, and a summary, with no colour off a terminal', async () => {
     const code = await runCommand({ local: true, scenario: 'error-3x', seed: 1 }, io);
 
     const lines = io.stdout.text.trim().split('\n');
     expect(code).toBe(3);
-    expect(lines.filter((line) => line.trimStart().startsWith('min ')).length).toBeGreaterThan(0);
+    expect(lines[1]).toMatch(/^plan: checkout:live from version 12 to 13, 10% → /);
+    expect(lines.filter((line) => /^\+\d+m hold at 10%: baking/.test(line)).length).toBeGreaterThan(0);
+    const rollback = lines.findIndex((line) => /^\+\d+m rollback at 10%: /.test(line));
+    expect(lines[rollback + 1]).toMatch(/^ {4}✗ errors +candidate fails [\d.]+–∞× as often as stable, 99% sure: roll back$/);
+    expect(lines).toContain('    10% ✗ → 25% → 50% → 100%');
     expect(lines.some((line) => line.startsWith('Rolled back: '))).toBe(true);
     expect(io.stdout.text).not.toContain('\x1b[');
   });
