@@ -3,9 +3,12 @@
  * minute by minute at the weights a policy sets, with the baseline before the first shift.
  */
 import type { QueueJudgeSetup } from '../core/judge/queue.ts';
+import type { AnalysisSettings } from '../core/judge/settings.ts';
 import type { Baseline, QueueMinute, VersionMinute } from '../core/ports.ts';
 import { defaultEventStrategy } from '../core/sqs.ts';
 import type { Strategy } from '../core/strategy.ts';
+import { warmupMinutesFor } from '../sim/account/index.ts';
+import { measureBaseline, planBaselineWindow, queueBaselineLatencyMs } from '../sim/baseline.ts';
 import { cloudWatchQueueMinute, queueConfigFromScenario, SimulatedQueue, type QueueAccounting } from '../sim/queue/index.ts';
 import type { Scenario } from '../sim/scenario.ts';
 
@@ -38,28 +41,22 @@ export interface QueueBenchRun {
  * state depends on the weights), and the same seed gives every policy the same arrivals.
  *
  * @example
- * const run = queueBenchRun(scenario, seed, { baselineMinutes: 15, latencyPercentile: 99 });
+ * const run = queueBenchRun(scenario, seed, analysisSchema.parse(scenario.analysis ?? {}));
  * const policy = coalminePolicy.start({ ..., baseline: run.baseline, strategy: run.strategy });
  * const minute = run.minute(policy.weight(), { slowThresholdMs: run.baseline.latencyThresholdMs });
  */
-export function queueBenchRun(scenario: Scenario, seed: number, options: { baselineMinutes: number; latencyPercentile: number }): QueueBenchRun {
+export function queueBenchRun(scenario: Scenario, seed: number, analysis: Pick<AnalysisSettings, 'baselineMinutes' | 'latencyPercentile' | 'settleSeconds'>): QueueBenchRun {
   const config = queueConfigFromScenario(scenario, seed);
   const model = new SimulatedQueue(config, seed);
-  // A few minutes to reach a steady state, then the baseline's minutes.
-  const warmup = 5;
-  const first = warmup;
-  model.advanceTo((warmup + options.baselineMinutes) * 60);
-  const records = model.minutes().slice(first);
-  const durations = records.flatMap((record) => record.stable.durationsMs).sort((a, b) => a - b);
-  const baseline: Baseline = {
-    minutes: records.length,
-    invocations: records.reduce((sum, record) => sum + record.stable.invocations, 0),
-    errors: records.reduce((sum, record) => sum + record.stable.errors, 0),
-    queue: records.map((record) => cloudWatchQueueMinute(record)),
-  };
-  if (durations.length > 0) {
-    baseline.latencyThresholdMs = durations[Math.min(durations.length - 1, Math.max(0, Math.ceil((options.latencyPercentile / 100) * durations.length) - 1))]!;
-  }
+  // The simulated account's timeline: the warm-up, then the first shift; the baseline is Plan's window before it.
+  const shiftMinute = warmupMinutesFor(scenario);
+  model.advanceTo(shiftMinute * 60);
+  const window = planBaselineWindow(shiftMinute, analysis);
+  const records = model.minutes().slice(window.from, window.to);
+  const baseline = measureBaseline(
+    records.map((record, i) => ({ stable: model.versionMinute(window.from + i, 'stable'), queue: cloudWatchQueueMinute(record) })),
+    { latencyMs: () => queueBaselineLatencyMs(records, analysis.latencyPercentile) ?? config.stable.latencyMs.p99, queue: true },
+  );
   const setup: QueueJudgeSetup = {
     batchSize: config.batchSize,
     reportBatchItemFailures: config.reportBatchItemFailures,
@@ -72,7 +69,6 @@ export function queueBenchRun(scenario: Scenario, seed: number, options: { basel
     batchingWindowSeconds: config.batchingWindowSeconds,
     ...(config.maxReceiveCount === undefined ? {} : { dlq: { maxReceiveCount: config.maxReceiveCount } }),
   });
-  const shiftMinute = warmup + options.baselineMinutes;
   return benchRunOn(model, shiftMinute, shiftMinute, baseline, setup, strategy);
 }
 

@@ -10,9 +10,12 @@
 import { analysisSchema, type AnalysisSettings } from '../core/judge/settings.ts';
 import type { Baseline } from '../core/ports.ts';
 import { DEFAULT_API_STRATEGY, parseStrategy, type Strategy } from '../core/strategy.ts';
+import { warmupMinutesFor } from '../sim/account/index.ts';
+import { apiBaselineLatencyMs, measureBaseline, planBaselineWindow, type BaselineMinute } from '../sim/baseline.ts';
+import { drawSlowCount } from '../sim/minute-source.ts';
 import { Random } from '../sim/random.ts';
 import type { Scenario } from '../sim/scenario.ts';
-import { excessFailures, latencyLaw, samplePercentile, TrafficModel, trueErrorRate } from '../sim/traffic.ts';
+import { excessFailures, TrafficModel, trueErrorRate } from '../sim/traffic.ts';
 import type { Policy, PolicyContext, PolicyRun } from './policy.ts';
 import { queueBenchRun, type QueueBenchMinute, type QueueBenchRun } from './queue-run.ts';
 
@@ -38,7 +41,8 @@ export interface RunSetting {
   strategy: Strategy;
   traffic: TrafficModel;
   baseline: Baseline;
-  baselineMinutes: number;
+  /** The minute of the first shift on the simulated timeline (the simulated account's warm-up). */
+  shiftMinute: number;
   truth: PolicyContext['truth'];
 }
 
@@ -49,33 +53,32 @@ export function scenarioSetup(scenario: Scenario): { settings: AnalysisSettings;
   return { settings, strategy };
 }
 
-/** Draws the stable-only minutes before the first shift and measures the baseline as Plan would. */
+/**
+ * Draws the stable-only minutes before the first shift and measures the baseline as Plan does in
+ * `run --local`: on the simulated account's timeline (the shift at the end of its warm-up), over
+ * Plan's window, by the one baseline measure (src/sim/baseline.ts). The same scenario and seed give
+ * the benchmark and the simulated account the same baseline.
+ */
 export function prepareRun(scenario: Scenario, seed: number, rng: Random = new Random(0)): RunSetting {
   const { settings, strategy } = scenarioSetup(scenario);
   const traffic = new TrafficModel(scenario, seed);
-  const baselineMinutes = settings.baselineMinutes;
-  let invocations = 0;
-  let errors = 0;
-  for (let minute = 0; minute < baselineMinutes; minute++) {
-    const drawn = traffic.minute(rng.reseed(seed, minute), minute, null, 0);
-    invocations += drawn.stable.invocations;
-    errors += drawn.stable.errors;
+  const shiftMinute = warmupMinutesFor(scenario);
+  const window = planBaselineWindow(shiftMinute, settings);
+  const minutes: BaselineMinute[] = [];
+  for (let minute = window.from; minute < window.to; minute++) {
+    minutes.push({ stable: traffic.minute(rng.reseed(seed, minute), minute, null, 0).stable });
   }
-  const baseline: Baseline = { minutes: baselineMinutes, invocations, errors };
-  if (invocations > 0) {
-    baseline.latencyThresholdMs = samplePercentile(rng.reseed(seed, -1), latencyLaw(scenario.stable.latencyMs), invocations, settings.latencyPercentile);
-  }
+  const baseline = measureBaseline(minutes, { latencyMs: (invocations) => apiBaselineLatencyMs(scenario, seed, invocations, settings.latencyPercentile), queue: false });
   const truth = { stableErrorRate: scenario.stable.errorRate, candidateErrorRate: scenario.candidate.errorRate };
-  return { scenario, seed, settings, strategy, traffic, baseline, baselineMinutes, truth };
+  return { scenario, seed, settings, strategy, traffic, baseline, shiftMinute, truth };
 }
 
 /** Runs one policy on one prepared scenario and seed. */
 export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new Random(0)): RunOutcome {
-  const { scenario, seed, traffic, baselineMinutes } = setting;
+  const { scenario, seed, traffic, shiftMinute } = setting;
   const run = policy.start({ scenario, seed, settings: setting.settings, strategy: setting.strategy, baseline: setting.baseline, truth: setting.truth });
   const stableRate = scenario.stable.errorRate;
   const slowThresholdMs = setting.baseline.latencyThresholdMs;
-  const options = slowThresholdMs === undefined ? {} : { slowThresholdMs };
   let result: RunResult = 'undecided';
   let rollbackKind: RollbackKind | null = null;
   let decidedAt: number | null = null;
@@ -83,7 +86,7 @@ export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new
   let candidateErrors = 0;
 
   for (let t = 0; t < scenario.minutes; t++) {
-    const minute = baselineMinutes + t;
+    const minute = shiftMinute + t;
     rng.reseed(seed, minute);
     if (result === 'promoted') {
       // After promotion the candidate serves everything; only its requests and errors matter now.
@@ -93,7 +96,13 @@ export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new
       candidateErrors += rng.binomial(invocations, trueErrorRate(scenario, 'candidate', t));
       continue;
     }
-    const drawn = traffic.minute(rng, minute, t, run.weight(), options);
+    // Drawn as the simulated account draws the minute and its slow counts, so `run --local` sees the same traffic.
+    const drawn = traffic.minute(rng, minute, t, run.weight());
+    if (slowThresholdMs !== undefined) {
+      for (const side of ['stable', 'candidate'] as const) {
+        drawn[side].slow = drawSlowCount(seed, minute, side, slowThresholdMs, drawn[side].invocations, traffic.expectedSlowFraction(side, t, slowThresholdMs));
+      }
+    }
     candidateRequests += drawn.candidate.invocations;
     candidateErrors += drawn.candidate.errors;
     const action = run.observe({ minute: t, stable: drawn.stable, candidate: drawn.candidate });
@@ -131,7 +140,7 @@ export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new
  */
 export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario, seed: number): RunOutcome[] {
   const { settings, strategy: requested } = scenarioSetup(scenario);
-  const root = queueBenchRun(scenario, seed, { baselineMinutes: settings.baselineMinutes, latencyPercentile: settings.latencyPercentile });
+  const root = queueBenchRun(scenario, seed, settings);
   const strategy = scenario.strategy === undefined ? root.strategy : requested;
   const truth = { stableErrorRate: scenario.stable.errorRate, candidateErrorRate: scenario.candidate.errorRate };
   const slowThresholdMs = root.baseline.latencyThresholdMs;

@@ -4,10 +4,11 @@
  * each minute; the source knows how each version behaved in it.
  */
 import type { QueueInspector, QueueMinute, VersionMinute } from '../core/ports.ts';
+import { apiBaselineLatencyMs } from './baseline.ts';
 import type { QueueAccounting } from './queue/records.ts';
-import type { Random } from './random.ts';
+import { Random } from './random.ts';
 import type { Scenario } from './scenario.ts';
-import { stableLatencyPercentile, TrafficModel, type VersionName } from './traffic.ts';
+import { TrafficModel, type VersionName } from './traffic.ts';
 
 /** What one source of traffic gives for one minute: each side's figures, and the queue's. */
 export interface SourceMinute {
@@ -45,8 +46,11 @@ export interface MinuteSource {
   slowCount?(index: number, side: VersionName, thresholdMs: number): number;
   /** The true share of a side's invocations slower than `thresholdMs` (slow counts are drawn at query time). */
   expectedSlowFraction(side: VersionName, minutesSinceShift: number | null, thresholdMs: number): number;
-  /** Stable's true latency at a percentile (the baseline's threshold). */
-  stableLatencyPercentile(percentile: number): number;
+  /**
+   * The stable version's duration at a percentile over the given minutes, which served `invocations`
+   * (the baseline's latency threshold; see src/sim/baseline.ts).
+   */
+  baselineLatencyMs(percentile: number, minutes: readonly number[], invocations: number): number;
   /** Stable's true error rate (for excess failures). */
   stableErrorRate(): number;
   /** Event source mappings and queues (none for API functions). */
@@ -66,7 +70,7 @@ export function apiMinuteSource(scenario: Scenario, seed: number): MinuteSource 
       return { stable, candidate };
     },
     expectedSlowFraction: (side, minutesSinceShift, thresholdMs) => model.expectedSlowFraction(side, minutesSinceShift, thresholdMs),
-    stableLatencyPercentile: (percentile) => stableLatencyPercentile(scenario, percentile),
+    baselineLatencyMs: (percentile, _minutes, invocations) => apiBaselineLatencyMs(scenario, seed, invocations, percentile),
     stableErrorRate: () => model.trueErrorRate('stable', null),
   };
 }
@@ -83,3 +87,13 @@ export interface MinuteSourceContext {
 
 export type MinuteSourceFactory = (context: MinuteSourceContext) => MinuteSource;
 
+
+/**
+ * How many of a side's invocations in a minute were slower than `thresholdMs`, when the model knows
+ * only the share that is (the API traffic model): drawn from a stream of its own per (seed, minute,
+ * side, threshold), so a count does not depend on when or how often it is asked for. The simulated
+ * account's metrics port and the benchmark draw slow counts by this one rule.
+ */
+export function drawSlowCount(seed: number, index: number, side: VersionName, thresholdMs: number, invocations: number, slowFraction: number): number {
+  return Random.for(seed, index, side === 'candidate' ? 1 : 0, Math.round(thresholdMs * 1000)).binomial(invocations, slowFraction);
+}

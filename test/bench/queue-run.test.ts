@@ -10,7 +10,7 @@ import { loadScenario } from '../../src/sim/scenario.ts';
 function judgeQueue(name: string, seed: number): { result: string; minute: number; excess: number; lost: number } {
   const scenario = loadScenario(name);
   const settings = analysisSchema.parse({});
-  const run = queueBenchRun(scenario, seed, { baselineMinutes: settings.baselineMinutes, latencyPercentile: settings.latencyPercentile });
+  const run = queueBenchRun(scenario, seed, settings);
   const { strategy } = run;
   let step = 0;
   let minutesInStep = 0;
@@ -40,7 +40,7 @@ function judgeQueue(name: string, seed: number): { result: string; minute: numbe
 
 describe('queueBenchRun', () => {
   it('measures the baseline before the shift, with the queue minutes and the default event strategy', () => {
-    const run = queueBenchRun(loadScenario('sqs-healthy'), 1, { baselineMinutes: 15, latencyPercentile: 99 });
+    const run = queueBenchRun(loadScenario('sqs-healthy'), 1, { baselineMinutes: 15, latencyPercentile: 99, settleSeconds: 60 });
 
     expect(run.baseline.minutes).toBe(15);
     expect(run.baseline.queue).toHaveLength(15);
@@ -52,8 +52,8 @@ describe('queueBenchRun', () => {
 
   it('gives every policy the same arrivals whatever weights it sets', () => {
     const scenario = loadScenario('sqs-poison');
-    const a = queueBenchRun(scenario, 4, { baselineMinutes: 15, latencyPercentile: 99 });
-    const b = queueBenchRun(scenario, 4, { baselineMinutes: 15, latencyPercentile: 99 });
+    const a = queueBenchRun(scenario, 4, { baselineMinutes: 15, latencyPercentile: 99, settleSeconds: 60 });
+    const b = queueBenchRun(scenario, 4, { baselineMinutes: 15, latencyPercentile: 99, settleSeconds: 60 });
 
     const sentA = Array.from({ length: 10 }, () => a.minute(10).queue.sent);
     const sentB = Array.from({ length: 10 }, () => b.minute(50).queue.sent);

@@ -193,7 +193,9 @@ describe('createSimAccount', () => {
       expect(baseline.minutes).toBe(15);
       expect(baseline.invocations).toBeGreaterThan(15 * 500);
       expect(baseline.errors).toBeGreaterThan(0);
-      expect(baseline.latencyThresholdMs).toBeCloseTo(400, 6);
+      // Stable's p99 (400 ms) as CloudWatch measures it over the window's invocations: near the truth, not exactly it.
+      expect(baseline.latencyThresholdMs).toBeGreaterThan(0.95 * 400);
+      expect(baseline.latencyThresholdMs).toBeLessThan(1.05 * 400);
     });
 
     it('counts excess failures only on what the candidate served, never below zero', async () => {

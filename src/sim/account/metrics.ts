@@ -4,9 +4,10 @@
  * stable version's baseline before the shift. Metric outages (fault injection) drop minutes or fail
  * the query.
  */
-import type { Baseline, MetricsSource, MetricsWindow, MinuteObservation, QueueMinute, VersionMetricsQuery, VersionMinute } from '../../core/ports.ts';
+import type { Baseline, MetricsSource, MetricsWindow, MinuteObservation, VersionMetricsQuery, VersionMinute } from '../../core/ports.ts';
+import { measureBaseline } from '../baseline.ts';
 import type { FaultInjector } from '../faults.ts';
-import { Random } from '../random.ts';
+import { drawSlowCount } from '../minute-source.ts';
 import type { VersionName } from '../traffic.ts';
 import { MINUTE_MS, type SimAccountSettings } from './settings.ts';
 import type { SimMinute, Timeline } from './timeline.ts';
@@ -38,7 +39,7 @@ export function createSimMetrics(timeline: Timeline, faults: FaultInjector, sett
           result.slow = source.slowCount(minute.index, sideNow, query.slowThresholdMs);
         } else {
           const p = source.expectedSlowFraction(sideNow, minute.minutesSinceShift, query.slowThresholdMs);
-          result.slow = Random.for(seed, minute.index, sideNow === 'candidate' ? 1 : 0, Math.round(query.slowThresholdMs * 1000)).binomial(figures.invocations, p);
+          result.slow = drawSlowCount(seed, minute.index, sideNow, query.slowThresholdMs, figures.invocations, p);
         }
       }
       if (query.customMetrics?.length && figures.custom) {
@@ -70,27 +71,11 @@ export function createSimMetrics(timeline: Timeline, faults: FaultInjector, sett
       }),
     baseline: (query) =>
       faults.call('metrics.baseline', [query], (): Baseline => {
-        let count = 0;
-        let invocations = 0;
-        let errors = 0;
-        const queue: QueueMinute[] = [];
-        for (const minute of timeline.minutesIn(query.start, query.end)) {
-          if (dropped(minute)) continue;
-          const figures = ours(query) ? minute.versions[query.version] : undefined;
-          if (figures) {
-            count++;
-            invocations += figures.invocations;
-            errors += figures.errors;
-          }
-          if (query.queue && minute.queue) queue.push(minute.queue);
-        }
-        return {
-          minutes: count,
-          invocations,
-          errors,
-          ...(invocations > 0 ? { latencyThresholdMs: source.stableLatencyPercentile(query.percentile) } : {}),
-          ...(query.queue ? { queue } : {}),
-        };
+        const window = timeline.minutesIn(query.start, query.end).filter((minute) => !dropped(minute));
+        return measureBaseline(
+          window.map((minute) => ({ stable: ours(query) ? minute.versions[query.version] : undefined, ...(minute.queue ? { queue: minute.queue } : {}) })),
+          { latencyMs: (invocations) => source.baselineLatencyMs(query.percentile, window.map((minute) => minute.index), invocations), queue: query.queue !== undefined },
+        );
       }),
   };
 }

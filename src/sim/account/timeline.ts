@@ -4,6 +4,7 @@
  * scheduled for a time run when the clock reaches it.
  */
 import type { Clock, QueueMinute, VersionMinute } from '../../core/ports.ts';
+import { hasDatapoint } from '../baseline.ts';
 import type { MinuteSource, MinuteSourceFactory } from '../minute-source.ts';
 import { Random } from '../random.ts';
 import type { Scenario } from '../scenario.ts';
@@ -212,11 +213,6 @@ function mainOther(shares: Record<string, number>, candidate: string): string | 
     bestShare = share;
   }
   return best;
-}
-
-/** CloudWatch has no datapoint for a version that served nothing in a minute. */
-function hasDatapoint(figures: VersionMinute): boolean {
-  return figures.invocations > 0 || figures.errors > 0 || figures.throttles > 0;
 }
 
 function round(value: number, digits: number): number {

@@ -4,6 +4,7 @@
  * mapping, the queue and the DLQ through its QueueInspector.
  */
 import type { QueueInspector, QueueSource } from '../../core/ports.ts';
+import { queueBaselineLatencyMs } from '../baseline.ts';
 import type { MinuteContext, MinuteSource, MinuteSourceContext, SourceMinute } from '../minute-source.ts';
 import { queueConfigFromScenario } from './config.ts';
 import { SimulatedQueue } from './model.ts';
@@ -100,8 +101,6 @@ export function queueMinuteSource(context: MinuteSourceContext, settings: QueueA
     },
   };
 
-  const stableDurations = (): number[] => model.minutes().filter((record) => record.candidateShare === 0).flatMap((record) => record.stable.durationsMs);
-
   return {
     model,
     queues,
@@ -125,10 +124,9 @@ export function queueMinuteSource(context: MinuteSourceContext, settings: QueueA
       return durations.length ? durations.filter((ms) => ms > thresholdMs).length / durations.length : 0;
     },
     slowCount: (index, side, thresholdMs) => (model.minute(index)?.[side].durationsMs ?? []).filter((ms) => ms > thresholdMs).length,
-    stableLatencyPercentile: (percentile) => {
-      const sorted = stableDurations().sort((a, b) => a - b);
-      if (sorted.length === 0) return config.stable.latencyMs.p99;
-      return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((percentile / 100) * sorted.length) - 1))]!;
+    baselineLatencyMs: (percentile, minutes) => {
+      const records = minutes.map((index) => model.minute(index)).filter((record) => record !== undefined);
+      return queueBaselineLatencyMs(records, percentile) ?? config.stable.latencyMs.p99;
     },
     stableErrorRate: () => config.stable.errorRate,
     excessFailures: (endIndex) => {
