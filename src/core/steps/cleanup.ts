@@ -3,7 +3,8 @@
  * EventBridge's Execution Status Change event starts this. It puts the alias back to the stable
  * version in the owner's mark, but only while the stopped execution still owns it.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../zod-messages.ts';
 import { InvalidRequestError } from '../errors.ts';
 import { readOwnerMark } from '../ownership.ts';
 import type { Ports } from '../ports.ts';
@@ -26,7 +27,7 @@ const statusChangeEvent = z.object({
     executionArn: z.string(),
     name: z.string(),
     status: z.string(),
-    input: z.string().nullable().optional(),
+    input: z.optional(z.nullable(z.string())),
   }),
 });
 

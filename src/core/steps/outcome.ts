@@ -1,5 +1,6 @@
 /** How a canary ends: the outcome written into the state, and the error Step Functions' Catch added. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../zod-messages.ts';
 import type { AliasState } from '../ports.ts';
 import { outcomeTitle, type CanaryState, type Outcome, type RollbackKind } from '../state.ts';
 import { iso } from '../time.ts';
@@ -27,7 +28,7 @@ export interface ErrorInfo {
 }
 
 export function parseError(value: unknown): ErrorInfo | undefined {
-  const parsed = z.object({ Error: z.string(), Cause: z.string().optional() }).safeParse(value);
+  const parsed = z.object({ Error: z.string(), Cause: z.optional(z.string()) }).safeParse(value);
   return parsed.success ? parsed.data : undefined;
 }
 

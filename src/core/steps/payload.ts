@@ -2,7 +2,8 @@
  * What each Task receives. Every step parses its payload first and refuses a malformed one with a
  * one-line InvalidRequestError naming the field, before anything is touched.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../zod-messages.ts';
 import { InvalidRequestError } from '../errors.ts';
 import { canaryStateSchema, executionRefSchema } from '../state.ts';
 
@@ -10,7 +11,7 @@ export const planPayload = z.object({ request: z.unknown(), execution: execution
 export const statePayload = z.object({ state: canaryStateSchema, execution: executionRefSchema });
 export const rollbackPayload = z.object({ state: z.record(z.string(), z.unknown()), execution: executionRefSchema });
 
-export function parsePayload<T>(schema: z.ZodType<T>, payload: unknown, step: string): T {
+export function parsePayload<T>(schema: z.ZodMiniType<T>, payload: unknown, step: string): T {
   const parsed = schema.safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
