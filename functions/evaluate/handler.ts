@@ -1,13 +1,18 @@
 /**
  * Evaluate the canary: reads the settled minutes of both versions and asks the judge.
- * Parse, wire, map: the work is in src/core/steps/index.ts.
+ * Parse, wire, map: the work is in src/core/steps/evaluate.ts. Lambda (is the alias still ours?)
+ * and CloudWatch (the minutes).
  */
-import { awsPorts, createClients } from '../../src/aws/index.ts';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CLIENT_RETRY, cloudWatchMetrics, lambdaTrafficRouter, systemClock } from '../../src/aws/index.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
 import { assess } from '../../src/core/judge/index.ts';
-import { createSteps } from '../../src/core/steps/index.ts';
+import { createEvaluate } from '../../src/core/steps/index.ts';
 
-const clients = createClients();
-const steps = createSteps(awsPorts(clients), { judge: assess });
+const evaluate = createEvaluate(
+  { router: lambdaTrafficRouter(new LambdaClient(CLIENT_RETRY)), metrics: cloudWatchMetrics(new CloudWatchClient(CLIENT_RETRY)), clock: systemClock },
+  assess,
+);
 
-export const handler = taskHandler('evaluate', (event) => steps.evaluate(event));
+export const handler = taskHandler('evaluate', evaluate);

@@ -1,13 +1,31 @@
 /**
  * Plan the canary: validates the request (from the CLI or a raw EventBridge event), reads the baseline and takes the alias.
- * Parse, wire, map: the work is in src/core/steps/index.ts.
+ * Parse, wire, map: the work is in src/core/steps/plan.ts. Lambda (the function, its alias and its
+ * event source mappings), CloudWatch (the baseline) and SQS (the queue, for SQS-triggered functions).
  */
-import { awsPorts, createClients } from '../../src/aws/index.ts';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CLIENT_RETRY,
+  cloudWatchMetrics,
+  lambdaEventSourceMappings,
+  lambdaFunctionRegistry,
+  lambdaTrafficRouter,
+  queueInspector,
+  sqsQueues,
+  systemClock,
+} from '../../src/aws/index.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
-import { assess } from '../../src/core/judge/index.ts';
-import { createSteps } from '../../src/core/steps/index.ts';
+import { createPlan } from '../../src/core/steps/index.ts';
 
-const clients = createClients();
-const steps = createSteps(awsPorts(clients), { judge: assess });
+const lambda = new LambdaClient(CLIENT_RETRY);
+const plan = createPlan({
+  router: lambdaTrafficRouter(lambda),
+  functions: lambdaFunctionRegistry(lambda),
+  metrics: cloudWatchMetrics(new CloudWatchClient(CLIENT_RETRY)),
+  queues: queueInspector(lambdaEventSourceMappings(lambda), sqsQueues(new SQSClient(CLIENT_RETRY))),
+  clock: systemClock,
+});
 
-export const handler = taskHandler('plan', (event) => steps.plan(event));
+export const handler = taskHandler('plan', plan);

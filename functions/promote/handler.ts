@@ -1,13 +1,12 @@
 /**
  * Promote the candidate: points the alias at the candidate with no routing left, and lets go of it.
- * Parse, wire, map: the work is in src/core/steps/index.ts.
+ * Parse, wire, map: the work is in src/core/steps/promote.ts. Lambda's client only.
  */
-import { awsPorts, createClients } from '../../src/aws/index.ts';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CLIENT_RETRY, lambdaTrafficRouter, systemClock } from '../../src/aws/index.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
-import { assess } from '../../src/core/judge/index.ts';
-import { createSteps } from '../../src/core/steps/index.ts';
+import { createPromote } from '../../src/core/steps/index.ts';
 
-const clients = createClients();
-const steps = createSteps(awsPorts(clients), { judge: assess });
+const promote = createPromote({ router: lambdaTrafficRouter(new LambdaClient(CLIENT_RETRY)), clock: systemClock });
 
-export const handler = taskHandler('promote', (event) => steps.promote(event));
+export const handler = taskHandler('promote', promote);

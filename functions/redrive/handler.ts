@@ -1,13 +1,13 @@
 /**
  * Redrive: after an SQS canary's rollback, moves the messages that reached the DLQ during the canary
- * (and only those) back to the source queue. Parse, wire, map: the work is in src/core/steps/index.ts.
+ * (and only those) back to the source queue. Parse, wire, map: the work is in src/core/steps/redrive.ts.
+ * SQS's client only.
  */
-import { awsPorts, createClients } from '../../src/aws/index.ts';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { CLIENT_RETRY, sqsQueues } from '../../src/aws/index.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
-import { assess } from '../../src/core/judge/index.ts';
-import { createSteps } from '../../src/core/steps/index.ts';
+import { createRedrive } from '../../src/core/steps/index.ts';
 
-const clients = createClients();
-const steps = createSteps(awsPorts(clients), { judge: assess });
+const redrive = createRedrive({ queues: sqsQueues(new SQSClient(CLIENT_RETRY)) });
 
-export const handler = taskHandler('redrive', (event) => steps.redrive(event));
+export const handler = taskHandler('redrive', redrive);

@@ -1,13 +1,14 @@
 /**
  * Roll back: points the alias at the stable version with no routing left, and lets go of it.
- * Parse, wire, map: the work is in src/core/steps/index.ts.
+ * Parse, wire, map: the work is in src/core/steps/rollback.ts. Lambda's client only (the function
+ * too: a Plan that failed leaves no plan, and the alias is found again from the request).
  */
-import { awsPorts, createClients } from '../../src/aws/index.ts';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CLIENT_RETRY, lambdaFunctionRegistry, lambdaTrafficRouter, systemClock } from '../../src/aws/index.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
-import { assess } from '../../src/core/judge/index.ts';
-import { createSteps } from '../../src/core/steps/index.ts';
+import { createRollback } from '../../src/core/steps/index.ts';
 
-const clients = createClients();
-const steps = createSteps(awsPorts(clients), { judge: assess });
+const lambda = new LambdaClient(CLIENT_RETRY);
+const rollback = createRollback({ router: lambdaTrafficRouter(lambda), functions: lambdaFunctionRegistry(lambda), clock: systemClock });
 
-export const handler = taskHandler('rollback', (event) => steps.rollback(event));
+export const handler = taskHandler('rollback', rollback);

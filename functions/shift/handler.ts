@@ -1,13 +1,12 @@
 /**
  * Shift traffic: moves the alias to the next step's weight, with its RevisionId.
- * Parse, wire, map: the work is in src/core/steps/index.ts.
+ * Parse, wire, map: the work is in src/core/steps/shift.ts. Lambda's client only.
  */
-import { awsPorts, createClients } from '../../src/aws/index.ts';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CLIENT_RETRY, lambdaTrafficRouter, systemClock } from '../../src/aws/index.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
-import { assess } from '../../src/core/judge/index.ts';
-import { createSteps } from '../../src/core/steps/index.ts';
+import { createShift } from '../../src/core/steps/index.ts';
 
-const clients = createClients();
-const steps = createSteps(awsPorts(clients), { judge: assess });
+const shift = createShift({ router: lambdaTrafficRouter(new LambdaClient(CLIENT_RETRY)), clock: systemClock });
 
-export const handler = taskHandler('shift', (event) => steps.shift(event));
+export const handler = taskHandler('shift', shift);

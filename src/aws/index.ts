@@ -1,48 +1,26 @@
 /**
- * The AWS side of Coalmine's ports: one SDK v3 client per service, composed into `Ports`.
- * Handlers create the clients once, at module scope, so warm invocations reuse their connections.
+ * The AWS side of Coalmine's ports: one adapter per service, each over the SDK v3 client it is
+ * given. A handler builds only the clients its step uses, once at module scope (warm invocations
+ * reuse their connections), so its bundle carries only those clients; tests hand the adapters
+ * clients mocked with aws-sdk-client-mock.
  *
  * @example
- * const steps = createSteps(awsPorts(), { judge });
+ * const lambda = new LambdaClient(CLIENT_RETRY);
+ * const shift = createShift({ router: lambdaTrafficRouter(lambda), clock: systemClock });
  */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Ports } from '../core/ports.ts';
-import { cloudWatchMetrics } from './cloudwatch.ts';
-import { lambdaEventSourceMappings, lambdaFunctionRegistry, lambdaTrafficRouter } from './lambda.ts';
-import { queueInspector } from './queues.ts';
-import { sqsQueues } from './sqs.ts';
+import type { Clock } from '../core/ports.ts';
 
-export interface AwsClients {
-  lambda: LambdaClient;
-  sqs: SQSClient;
-  cloudwatch: CloudWatchClient;
-}
+export { cloudWatchMetrics } from './cloudwatch.ts';
+export { lambdaEventSourceMappings, lambdaFunctionRegistry, lambdaTrafficRouter } from './lambda.ts';
+export { queueInspector } from './queues.ts';
+export { sqsQueues } from './sqs.ts';
 
 /**
  * The SDK's own retries (standard mode: exponential backoff with jitter, 3 attempts in all) absorb a
  * brief throttle inside one invocation; what outlasts them reaches the state machine's Retry as a
- * ThrottledError or TransientServiceError.
+ * ThrottledError or TransientServiceError. Every client a handler builds takes these settings.
  */
 export const CLIENT_RETRY = { retryMode: 'standard', maxAttempts: 3 } as const;
 
-/** One client per service, with Coalmine's retry settings. Region and credentials come from the environment. */
-export function createClients(): AwsClients {
-  return {
-    lambda: new LambdaClient({ ...CLIENT_RETRY }),
-    sqs: new SQSClient({ ...CLIENT_RETRY }),
-    cloudwatch: new CloudWatchClient({ ...CLIENT_RETRY }),
-  };
-}
-
-/** Composes the adapters into Ports. Pass clients to share them (handlers) or to mock them (tests). */
-export function awsPorts(clients: AwsClients = createClients()): Ports {
-  return {
-    router: lambdaTrafficRouter(clients.lambda),
-    functions: lambdaFunctionRegistry(clients.lambda),
-    metrics: cloudWatchMetrics(clients.cloudwatch),
-    queues: queueInspector(lambdaEventSourceMappings(clients.lambda), sqsQueues(clients.sqs)),
-    clock: { now: () => new Date() },
-  };
-}
+/** The wall clock. */
+export const systemClock: Clock = { now: () => new Date() };

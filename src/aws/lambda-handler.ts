@@ -4,8 +4,8 @@
  * names are what the state machine's Retry and Catch match).
  *
  * @example
- * const steps = createSteps(awsPorts(createClients()), { judge: assess });
- * export const handler = taskHandler('shift', (event) => steps.shift(event));
+ * const shift = createShift({ router: lambdaTrafficRouter(new LambdaClient(CLIENT_RETRY)), clock: systemClock });
+ * export const handler = taskHandler('shift', shift);
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';

@@ -1,37 +1,43 @@
-import { GetAliasCommand } from '@aws-sdk/client-lambda';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
-import { awsPorts, createClients } from '../../src/aws/index.ts';
+import { CLIENT_RETRY, lambdaTrafficRouter, systemClock } from '../../src/aws/index.ts';
 
-describe('createClients', () => {
-  it('configures every client with standard retries and three attempts', async () => {
-    const clients = createClients();
+describe('CLIENT_RETRY', () => {
+  it.each([
+    ['Lambda', () => new LambdaClient(CLIENT_RETRY)],
+    ['SQS', () => new SQSClient(CLIENT_RETRY)],
+    ['CloudWatch', () => new CloudWatchClient(CLIENT_RETRY)],
+  ])('gives the %s client standard retries and three attempts', async (_, create) => {
+    const client = create();
 
-    for (const client of Object.values(clients)) {
-      const strategy = await client.config.retryStrategy();
-      expect(strategy.mode).toBe('standard');
-      expect(await client.config.maxAttempts()).toBe(3);
-    }
+    const strategy = await client.config.retryStrategy();
+    expect((strategy as { mode?: string }).mode).toBe('standard');
+    expect(await client.config.maxAttempts()).toBe(3);
   });
 });
 
-describe('awsPorts', () => {
-  it('routes alias reads through the Lambda client it is given', async () => {
-    const clients = createClients();
-    const lambdaMock = mockClient(clients.lambda);
+describe('the AWS adapters', () => {
+  it('route alias reads through the Lambda client they are given', async () => {
+    const lambda = new LambdaClient(CLIENT_RETRY);
+    const lambdaMock = mockClient(lambda);
     lambdaMock.on(GetAliasCommand).resolves({ Name: 'live', FunctionVersion: '3', RevisionId: 'r' });
 
-    const alias = await awsPorts(clients).router.getAlias('checkout', 'live');
+    const alias = await lambdaTrafficRouter(lambda).getAlias('checkout', 'live');
 
     expect(alias.version).toBe('3');
     expect(lambdaMock.commandCalls(GetAliasCommand)).toHaveLength(1);
     lambdaMock.restore();
   });
+});
 
+describe('systemClock', () => {
   it('reads the wall clock', () => {
     vi.useFakeTimers({ now: new Date('2026-03-01T12:00:00Z') });
     try {
-      expect(awsPorts(createClients()).clock.now().toISOString()).toBe('2026-03-01T12:00:00.000Z');
+      expect(systemClock.now().toISOString()).toBe('2026-03-01T12:00:00.000Z');
     } finally {
       vi.useRealTimers();
     }

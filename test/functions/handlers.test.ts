@@ -1,19 +1,22 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-const { fakeSteps, createSteps, assess } = vi.hoisted(() => {
-  const fakeSteps = {
-    plan: vi.fn(),
-    shift: vi.fn(),
-    evaluate: vi.fn(),
-    promote: vi.fn(),
-    rollback: vi.fn(),
-    redrive: vi.fn(),
-    cleanup: vi.fn(),
+const { runs, factories, assess } = vi.hoisted(() => {
+  const steps = ['plan', 'shift', 'evaluate', 'promote', 'rollback', 'redrive', 'cleanup'] as const;
+  const runs = Object.fromEntries(steps.map((step) => [step, vi.fn()])) as Record<(typeof steps)[number], ReturnType<typeof vi.fn>>;
+  const factory = (step: (typeof steps)[number]) => vi.fn(() => runs[step]);
+  const factories = {
+    createPlan: factory('plan'),
+    createShift: factory('shift'),
+    createEvaluate: factory('evaluate'),
+    createPromote: factory('promote'),
+    createRollback: factory('rollback'),
+    createRedrive: factory('redrive'),
+    createCleanup: factory('cleanup'),
   };
-  return { fakeSteps, createSteps: vi.fn(() => fakeSteps), assess: vi.fn() };
+  return { runs, factories, assess: vi.fn() };
 });
 
-vi.mock('../../src/core/steps/index.ts', () => ({ createSteps }));
+vi.mock('../../src/core/steps/index.ts', () => factories);
 vi.mock('../../src/core/judge/index.ts', () => ({ assess }));
 vi.mock('../../src/aws/lambda-handler.ts', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/aws/lambda-handler.ts')>();
@@ -22,38 +25,49 @@ vi.mock('../../src/aws/lambda-handler.ts', async (importOriginal) => {
   return original;
 });
 
-const STEPS = ['plan', 'shift', 'evaluate', 'promote', 'rollback', 'redrive', 'cleanup'] as const;
+/** Each step, its factory, and the ports it is wired to: only those its step uses. */
+const WIRING = [
+  ['plan', 'createPlan', ['clock', 'functions', 'metrics', 'queues', 'router']],
+  ['shift', 'createShift', ['clock', 'router']],
+  ['evaluate', 'createEvaluate', ['clock', 'metrics', 'router']],
+  ['promote', 'createPromote', ['clock', 'router']],
+  ['rollback', 'createRollback', ['clock', 'functions', 'router']],
+  ['redrive', 'createRedrive', ['queues']],
+  ['cleanup', 'createCleanup', ['functions', 'router']],
+] as const;
 
 beforeEach(() => {
-  for (const step of STEPS) fakeSteps[step].mockReset();
+  for (const run of Object.values(runs)) run.mockReset();
 });
 
-describe.each(STEPS)('functions/%s/handler', (step) => {
-  it(`delegates the event to steps.${step} and returns its result`, async () => {
+describe.each(WIRING)('functions/%s/handler', (step, factory, ports) => {
+  it(`delegates the event to its step and returns its result`, async () => {
     const event = { execution: { id: 'arn:exec', name: 'exec-1' }, state: { plan: { functionName: 'checkout', alias: 'live' } } };
-    fakeSteps[step].mockResolvedValue({ status: `${step} done` });
+    runs[step].mockResolvedValue({ status: `${step} done` });
     const { handler } = await import(`../../functions/${step}/handler.ts`);
 
     const result = await handler(event);
 
     expect(result).toEqual({ status: `${step} done` });
-    expect(fakeSteps[step]).toHaveBeenCalledWith(event);
-    for (const other of STEPS.filter((s) => s !== step)) expect(fakeSteps[other]).not.toHaveBeenCalled();
+    expect(runs[step]).toHaveBeenCalledWith(event);
+    for (const [other] of WIRING.filter(([s]) => s !== step)) expect(runs[other]).not.toHaveBeenCalled();
   });
 
   it('rethrows the step’s error with its name, for the state machine to match', async () => {
     const error = Object.assign(new Error('Rate exceeded'), { name: 'ThrottledError' });
-    fakeSteps[step].mockRejectedValue(error);
+    runs[step].mockRejectedValue(error);
     const { handler } = await import(`../../functions/${step}/handler.ts`);
 
     await expect(handler({})).rejects.toBe(error);
   });
 
-  it('wires the steps to AWS ports and the judge when the module loads', async () => {
+  it(`wires its step, when the module loads, to only the ports it uses: ${ports.join(', ')}`, async () => {
     await import(`../../functions/${step}/handler.ts`);
 
-    const [ports, options] = createSteps.mock.calls[0] as unknown as [Record<string, unknown>, { judge: unknown }];
-    expect(Object.keys(ports).sort()).toEqual(['clock', 'functions', 'metrics', 'queues', 'router']);
-    expect(options.judge).toBe(assess);
+    expect(factories[factory]).toHaveBeenCalledTimes(1);
+    const [wired, judge] = factories[factory].mock.calls[0] as unknown as [Record<string, unknown>, unknown];
+    expect(Object.keys(wired).sort()).toEqual([...ports]);
+    // Only Evaluate judges.
+    expect(judge).toBe(step === 'evaluate' ? assess : undefined);
   });
 });

@@ -16,6 +16,8 @@ import { createRollback } from './rollback.ts';
 import { createShift } from './shift.ts';
 
 export { OPT_IN_TAG, STRATEGY_TAG } from './alias-rules.ts';
+// One factory per Task: a Lambda handler wires only its own step, to only the ports that step uses.
+export { createCleanup, createEvaluate, createPlan, createPromote, createRedrive, createRollback, createShift };
 export { causeMessage } from './outcome.ts';
 export type { CleanupResult, Skipped };
 
@@ -33,8 +35,8 @@ export interface Steps {
  * Wires the steps to a set of ports.
  *
  * @example
- * const steps = createSteps(awsPorts(), { judge: assess });
- * export const handler = (event: unknown) => steps.shift(event);
+ * const steps = createSteps(account.ports, { judge: assess });
+ * const state = await steps.shift(payload);
  */
 export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
   return {

@@ -1,10 +1,11 @@
 /** Redrive: after a rollback, moves the canary's dead letters (and only those) back to the source queue. */
 import { InvalidRequestError } from '../errors.ts';
-import type { Ports } from '../ports.ts';
+import type { QueueInspector } from '../ports.ts';
 import { outcomeTitle, type CanaryState } from '../state.ts';
 import { parsePayload, statePayload } from './payload.ts';
 
-export function createRedrive({ queues }: Pick<Ports, 'queues'>) {
+/** Only the queues' redrive: the Redrive function has SQS's client, and no Lambda one to list mappings with. */
+export function createRedrive({ queues }: { queues: Pick<QueueInspector, 'redrive'> }) {
   return async function redrive(payload: unknown): Promise<CanaryState> {
     const { state } = parsePayload(statePayload, payload, 'Redrive');
     const { plan: p, outcome } = state;
