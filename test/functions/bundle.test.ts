@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,14 +19,46 @@ afterAll(() => {
   rmSync(outRoot, { recursive: true, force: true });
 });
 
-describe.each(functions.map((fn) => fn.name))('the %s bundle', (name) => {
+/**
+ * Every byte of a bundle is read and compiled at each cold start. The AWS SDK bundled alone,
+ * minified and tree-shaken, is about 237 KB for Lambda's client and 286 KB for Lambda's,
+ * CloudWatch's and SQS's together (docs/operations.md, "Lambda bundles"): this leaves room for
+ * Coalmine's own code, zod/mini and the logger, and none for a second copy of any of them.
+ */
+const MAX_BUNDLE_BYTES = 400 * 1024;
+
+/** The SDK client that each IAM service prefix calls for. */
+const CLIENT_OF_SERVICE: Record<string, string> = { lambda: 'client-lambda', cloudwatch: 'client-cloudwatch', sqs: 'client-sqs' };
+
+/** The services whose actions a policy grants, found among its strings (conditional statements included). */
+function servicesIn(policies: unknown): Set<string> {
+  const found = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (typeof node === 'string') {
+      const action = /^([a-z0-9-]+):[A-Za-z]+$/.exec(node);
+      if (action) found.add(action[1]!);
+    } else if (node && typeof node === 'object') {
+      for (const value of Object.values(node)) visit(value);
+    }
+  };
+  visit(policies);
+  return found;
+}
+
+/** The source files with code in the bundle once tree-shaken (node_modules/… for packages). */
+const bundledInputs = (bundle: BuiltBundle) => Object.entries(bundle.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([path]) => path);
+
+describe.each(functions.map((fn) => [fn.name, fn] as const))('the %s bundle', (name, fn) => {
+  const bundleOf = () => bundles.find((candidate) => candidate.name === name)!;
+
   it('builds from the template’s BuildProperties and loads in Node as ESM exporting handler', () => {
-    const bundle = bundles.find((candidate) => candidate.name === name)!;
+    const bundle = bundleOf();
 
     // Handler `handler.handler` in Globals means the bundle must be handler.mjs at the root.
     expect(bundle.files.filter((file) => file.endsWith('.mjs'))).toEqual(['handler.mjs']);
 
-    // Load it the way the Lambda runtime would: a fresh Node process, no AWS configuration at all.
+    // Load it the way the Lambda runtime would: a fresh Node process, no AWS configuration at all,
+    // and no node_modules to fall back on (the bundle is in a temporary directory).
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
     const file = pathToFileURL(join(bundle.dir, 'handler.mjs')).href;
     const loaded = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler);`], {
@@ -35,5 +67,21 @@ describe.each(functions.map((fn) => fn.name))('the %s bundle', (name) => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     expect(loaded.trim()).toBe('function');
+  });
+
+  it('bundles the SDK clients of the services its IAM policy grants, and no others', () => {
+    const clients = new Set(bundledInputs(bundleOf()).map((input) => /^node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//.exec(input)?.[1]).filter((client) => client !== undefined));
+
+    expect(clients).toEqual(new Set([...servicesIn(fn.policies)].map((service) => CLIENT_OF_SERVICE[service] ?? `a client for ${service}`)));
+  });
+
+  it('validates with zod/mini, not the full zod', () => {
+    expect(bundledInputs(bundleOf()).filter((input) => input.startsWith('node_modules/zod/v4/classic/'))).toEqual([]);
+  });
+
+  it('is 400 KB or less', () => {
+    const bytes = statSync(join(bundleOf().dir, 'handler.mjs')).size;
+
+    expect(bytes, `${name}: ${(bytes / 1024).toFixed(1)} KB`).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
   });
 });
