@@ -4,6 +4,7 @@
  * into the process's exit code (0 ok or promoted, 3 rolled back, 2 bad input, 1 anything else).
  */
 import { Command, CommanderError, Option } from 'commander';
+import { CredentialsError } from '../core/errors.ts';
 import type { DeployDeps } from '../deploy/deploy.ts';
 import { credentialsHint, regionFor, type AwsConfig } from './aws-config.ts';
 import type { AwsDeps } from './aws-context.ts';
@@ -246,10 +247,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), dep
       return EXIT.badInput;
     }
     // A credentials or region problem gets the line that says what to do instead of the SDK's.
-    const line = credentialsHint(error) ?? errorLine(error);
+    const hint = credentialsHint(error);
+    const failure = hint ? new CredentialsError(hint, { cause: error }) : error;
+    const line = errorLine(failure);
     io.stderr.write(`coalmine: ${line}\n`);
     // With --json, stdout holds one JSON object whatever happened, for the script reading it.
-    if (argv.includes('--json')) io.stdout.write(`${JSON.stringify(failureJson(error instanceof Error ? error.name : 'Error', line))}\n`);
-    return exitCodeForError(error);
+    if (argv.includes('--json')) io.stdout.write(`${JSON.stringify(failureJson(failure instanceof Error ? failure.name : 'Error', line))}\n`);
+    return exitCodeForError(failure);
   }
 }

@@ -126,7 +126,7 @@ describe('start --json, when it fails', () => {
     expect(result.code).toBe(1);
     const printed = JSON.parse(result.stdout) as { outcome: string; error: string; reason: string };
     expect(printed.outcome).toBe('failed');
-    expect(printed.error).toBe('AccessDeniedError');
+    expect(printed.error).toBe('CredentialsError');
     expect(printed.reason).toContain('--profile');
   });
 

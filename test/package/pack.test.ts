@@ -65,6 +65,20 @@ describe('the packed package', () => {
     expect(paths.filter((path) => /(^|\/)test\/|\.test\.|\.ts$|^\.ci\/|^scripts\/|^functions\//.test(path))).toEqual([]);
   });
 
+  it('lists as dependencies exactly the packages its compiled command imports (the functions ship bundled)', () => {
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const imported = new Set<string>();
+    for (const path of packed.files.map((file) => file.path).filter((file) => file.startsWith('dist/cli/') && file.endsWith('.js'))) {
+      for (const match of readFileSync(join(root, path), 'utf8').matchAll(/(?:\bfrom|\bimport)\s*\(?\s*"([@a-z0-9][\w./@-]*)"/g)) {
+        const specifier = match[1]!;
+        if (specifier.startsWith('node:')) continue;
+        imported.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+      }
+    }
+
+    expect([...imported].sort()).toEqual(Object.keys(manifest.dependencies).sort());
+  });
+
   it('needs no TypeScript at run time: no tsx among its dependencies', () => {
     const manifest = JSON.parse(readFileSync(join(project, 'node_modules', 'coalmine', 'package.json'), 'utf8')) as { dependencies: Record<string, string>; private?: boolean };
 
