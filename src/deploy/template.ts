@@ -104,7 +104,7 @@ export function stackParameters(template: CfnTemplate, flags: ParameterFlags, ex
     else if (existing?.includes(key)) parameters.push({ ParameterKey: key, UsePreviousValue: true });
     else if (spec.Default === undefined) {
       const flag = Object.values(PARAMETER_FLAGS).find((candidate) => candidate.parameter === key)?.flag ?? `--parameter ${key}=…`;
-      throw new InvalidRequestError(`${flag}: is required to create the stack`);
+      throw new InvalidRequestError(existing ? `${flag}: is required (the stack has no value for ${key} yet)` : `${flag}: is required to create the stack`);
     }
   }
   return parameters;

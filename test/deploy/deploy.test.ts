@@ -22,6 +22,7 @@ import { StackDeployer } from '../../src/aws/cloudformation.ts';
 import { ArtifactsBucket } from '../../src/aws/s3.ts';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
+import { deploy } from '../../src/deploy/deploy.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const ACCOUNT = '123456789012';
@@ -302,5 +303,34 @@ describe('coalmine deploy, when it cannot', () => {
     expect(result.code).toBe(1);
     expect(result.error.error).toBe('DeploymentFailedError');
     expect(result.error.reason).toBe('stack coalmine ended UPDATE_ROLLBACK_COMPLETE: PlanFunction UPDATE_FAILED: Code storage limit exceeded');
+  });
+});
+
+describe('deploy, with a template too large for a request body', () => {
+  it('uploads the template too and hands CloudFormation its S3 URL', async () => {
+    cloudformation.on(DescribeStacksCommand).resolvesOnce(stack('UPDATE_COMPLETE')).resolves(stack('UPDATE_COMPLETE'));
+    const template = JSON.parse(readFileSync(`${root}dist/template.json`, 'utf8')) as Record<string, unknown>;
+    // CloudFormation takes at most 51,200 bytes in TemplateBody; this one is larger.
+    template['Metadata'] = { ...(template['Metadata'] as object), Padding: 'x'.repeat(60_000) };
+    const readPackageFile = (path: string) => (path === 'dist/template.json' ? Buffer.from(JSON.stringify(template)) : readFileSync(`${root}${path}`));
+    s3.on(HeadObjectCommand).rejects(notFound('NotFound'));
+
+    const result = await deploy(
+      { stack: 'coalmine', region: REGION, targets: TARGETS },
+      {
+        stacks: new StackDeployer(new CloudFormationClient({ region: REGION }), { sleep: async () => {} }),
+        artifacts: new ArtifactsBucket(new S3Client({ region: REGION })),
+        sts: new STSClient({ region: REGION }),
+        log: () => {},
+        readPackageFile,
+      },
+    );
+    const input = changeSetInput();
+    const uploadedTemplate = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input).find((put) => put.Key!.includes('/template-'))!;
+
+    expect(result.action).toBe('updated');
+    expect(input.TemplateBody).toBeUndefined();
+    expect(input.TemplateURL).toBe(`https://${BUCKET}.s3.${REGION}.amazonaws.com/${uploadedTemplate.Key}`);
+    expect(JSON.parse(Buffer.from(uploadedTemplate.Body as Uint8Array).toString('utf8')).Metadata.Padding).toHaveLength(60_000);
   });
 });
