@@ -46,6 +46,11 @@ export interface RunSetting {
   truth: PolicyContext['truth'];
 }
 
+/** Each version's true failure rate (errors and time-outs), once the candidate's behaviour has set in. */
+function trueRates(scenario: Scenario): PolicyContext['truth'] {
+  return { stableErrorRate: trueErrorRate(scenario, 'stable', null), candidateErrorRate: trueErrorRate(scenario, 'candidate', scenario.candidate.fromMinute) };
+}
+
 /** The analysis settings and strategy a scenario asks for (defaults as a request would get them). */
 export function scenarioSetup(scenario: Scenario): { settings: AnalysisSettings; strategy: Strategy } {
   const settings = analysisSchema.parse(scenario.analysis ?? {});
@@ -69,7 +74,7 @@ export function prepareRun(scenario: Scenario, seed: number, rng: Random = new R
     minutes.push({ stable: traffic.minute(rng.reseed(seed, minute), minute, null, 0).stable });
   }
   const baseline = measureBaseline(minutes, { latencyMs: (invocations) => apiBaselineLatencyMs(scenario, seed, invocations, settings.latencyPercentile), queue: false });
-  const truth = { stableErrorRate: scenario.stable.errorRate, candidateErrorRate: scenario.candidate.errorRate };
+  const truth = trueRates(scenario);
   return { scenario, seed, settings, strategy, traffic, baseline, shiftMinute, truth };
 }
 
@@ -77,7 +82,7 @@ export function prepareRun(scenario: Scenario, seed: number, rng: Random = new R
 export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new Random(0)): RunOutcome {
   const { scenario, seed, traffic, shiftMinute } = setting;
   const run = policy.start({ scenario, seed, settings: setting.settings, strategy: setting.strategy, baseline: setting.baseline, truth: setting.truth });
-  const stableRate = scenario.stable.errorRate;
+  const stableRate = trueErrorRate(scenario, 'stable', null);
   const slowThresholdMs = setting.baseline.latencyThresholdMs;
   let result: RunResult = 'undecided';
   let rollbackKind: RollbackKind | null = null;
@@ -142,7 +147,7 @@ export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario
   const { settings, strategy: requested } = scenarioSetup(scenario);
   const root = queueBenchRun(scenario, seed, settings);
   const strategy = scenario.strategy === undefined ? root.strategy : requested;
-  const truth = { stableErrorRate: scenario.stable.errorRate, candidateErrorRate: scenario.candidate.errorRate };
+  const truth = trueRates(scenario);
   const slowThresholdMs = root.baseline.latencyThresholdMs;
   const options = slowThresholdMs === undefined ? {} : { slowThresholdMs };
 

@@ -95,6 +95,12 @@ export interface MinuteObservation {
   stable: VersionMinute | null;
   candidate: VersionMinute | null;
   queue?: QueueMinute | null;
+  /**
+   * Set when this observation is only what arrived late for a minute already judged (Lambda sends an
+   * invocation's metrics when it ends, stamped with its start): the minute's invocations as now
+   * read, on which the candidate's share of the late counts is judged.
+   */
+  lateFor?: { candidateInvocations: number; stableInvocations: number };
 }
 
 /** A query that failed is a measurement of its own, never an exception and never "healthy". */

@@ -91,6 +91,11 @@ export const planSchema = z.object({
   /** The alias description before Coalmine took it; restored when it lets go. */
   originalDescription: z.string(),
   startedAt: z.string(),
+  /**
+   * The function's timeout: how long after a minute its last invocations' metrics may still arrive
+   * (Evaluate re-reads those minutes). Absent in plans made before Coalmine read it: no re-read.
+   */
+  functionTimeoutSeconds: z.optional(z.number()),
   baseline: z.object({
     minutes: z.number(),
     invocations: z.number(),
@@ -137,6 +142,8 @@ export const progressSchema = z.object({
   decision: z.enum(DECISIONS),
   /** The judge's memory across looks (evidence, counts). */
   judge: z.optional(z.record(z.string(), z.unknown())),
+  /** Counts of the minutes that may still be filling, as last read (src/core/late-metrics.ts). */
+  recentCounts: z.optional(z.record(z.string(), z.array(z.number()))),
   evaluations: z._default(z.number().check(z.int()), 0),
 });
 

@@ -3,17 +3,17 @@
  * model (src/sim/traffic.ts) and the SQS queue model (src/sim/queue). The account asks a source for
  * each minute; the source knows how each version behaved in it.
  */
-import type { QueueInspector, QueueMinute, VersionMinute } from '../core/ports.ts';
+import type { QueueInspector, QueueMinute } from '../core/ports.ts';
 import { apiBaselineLatencyMs } from './baseline.ts';
 import type { QueueAccounting } from './queue/records.ts';
 import { Random } from './random.ts';
 import type { Scenario } from './scenario.ts';
-import { TrafficModel, type VersionName } from './traffic.ts';
+import { TrafficModel, type DrawnVersionMinute, type VersionName } from './traffic.ts';
 
 /** What one source of traffic gives for one minute: each side's figures, and the queue's. */
 export interface SourceMinute {
-  stable: VersionMinute;
-  candidate: VersionMinute;
+  stable: DrawnVersionMinute;
+  candidate: DrawnVersionMinute;
   queue?: QueueMinute;
 }
 

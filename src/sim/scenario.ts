@@ -36,6 +36,12 @@ const versionBehaviour = {
   latencyMs: latencySchema,
   /** Extension: share of attempts throttled (not invoked). */
   throttleRate: z.number().min(0).max(1),
+  /**
+   * Extension: share of invocations that run until the function's timeout (`account.timeoutSeconds`)
+   * and fail. Lambda stamps their metrics with the start time but sends them when they end, so the
+   * simulated CloudWatch shows them only then.
+   */
+  timeoutRate: z.number().min(0).max(1),
   /** Extension: custom metrics this version emits, by id. */
   custom: z.record(z.string(), customMetricBehaviourSchema),
 };
@@ -44,6 +50,7 @@ const stableSchema = z.looseObject({
   errorRate: versionBehaviour.errorRate,
   latencyMs: versionBehaviour.latencyMs.default({ median: 80, p99: 400 }),
   throttleRate: versionBehaviour.throttleRate.default(0),
+  timeoutRate: versionBehaviour.timeoutRate.default(0),
   custom: versionBehaviour.custom.default({}),
 });
 
@@ -51,6 +58,7 @@ const candidateSchema = z.looseObject({
   errorRate: versionBehaviour.errorRate.optional(),
   latencyMs: versionBehaviour.latencyMs.optional(),
   throttleRate: versionBehaviour.throttleRate.optional(),
+  timeoutRate: versionBehaviour.timeoutRate.optional(),
   custom: versionBehaviour.custom.optional(),
   /** Minutes after the first shift at which the candidate starts behaving as described. */
   fromMinute: z.number().min(0).default(0),
@@ -128,6 +136,8 @@ export interface VersionBehaviour {
   errorRate: number;
   latencyMs: { median: number; p99: number };
   throttleRate: number;
+  /** Share of invocations that time out (and fail) at the function's timeout. */
+  timeoutRate: number;
   custom: Record<string, CustomMetricBehaviour>;
 }
 
@@ -204,6 +214,7 @@ export function parseScenario(json: unknown, source: string): Scenario {
     errorRate: parsed.candidate.errorRate ?? stable.errorRate,
     latencyMs: { median: candidateLatency.median, p99: candidateLatency.p99 },
     throttleRate: parsed.candidate.throttleRate ?? stable.throttleRate,
+    timeoutRate: parsed.candidate.timeoutRate ?? stable.timeoutRate,
     custom: candidateCustom,
     fromMinute: parsed.candidate.fromMinute,
   };

@@ -30,12 +30,18 @@ import type { CustomMetricBehaviour, Scenario, VersionBehaviour } from './scenar
 
 export type VersionName = 'stable' | 'candidate';
 
+/** One version's minute as drawn: CloudWatch's figures, and how many of its invocations timed out. */
+export interface DrawnVersionMinute extends VersionMinute {
+  /** Invocations that ran until the function's timeout (counted in invocations, errors and slow); absent when none can. */
+  timedOut?: number;
+}
+
 /** One minute of both versions' figures. */
 export interface TrafficMinute {
   /** Requests that reached the alias this minute (before routing and throttling). */
   requests: number;
-  stable: VersionMinute;
-  candidate: VersionMinute;
+  stable: DrawnVersionMinute;
+  candidate: DrawnVersionMinute;
 }
 
 export interface MinuteOptions {
@@ -75,7 +81,8 @@ export function behaviourAt(scenario: Scenario, version: VersionName, minutesSin
 
 /** The true error rate of a version at a time (minutes since the first shift, null before). */
 export function trueErrorRate(scenario: Scenario, version: VersionName, minutesSinceShift: number | null): number {
-  return behaviourAt(scenario, version, minutesSinceShift).errorRate;
+  const { errorRate, timeoutRate } = behaviourAt(scenario, version, minutesSinceShift);
+  return timeoutRate + (1 - timeoutRate) * errorRate;
 }
 
 /** The true share of a version's invocations slower than `thresholdMs` at a time. */
@@ -186,13 +193,16 @@ export class TrafficModel {
     return tails;
   }
 
-  private version(rng: Random, routed: number, behaviour: VersionBehaviour, law: LatencyLaw, side: 0 | 1, options: MinuteOptions): VersionMinute {
+  private version(rng: Random, routed: number, behaviour: VersionBehaviour, law: LatencyLaw, side: 0 | 1, options: MinuteOptions): DrawnVersionMinute {
     const throttles = behaviour.throttleRate > 0 ? rng.binomial(routed, behaviour.throttleRate) : 0;
     const invocations = routed - throttles;
-    const errors = rng.binomial(invocations, behaviour.errorRate);
-    const result: VersionMinute = { invocations, errors, throttles };
+    // Timed-out invocations fail, and are slower than any threshold; drawn only when some can time out.
+    const timedOut = behaviour.timeoutRate > 0 ? rng.binomial(invocations, behaviour.timeoutRate) : 0;
+    const errors = timedOut + rng.binomial(invocations - timedOut, behaviour.errorRate);
+    const result: DrawnVersionMinute = { invocations, errors, throttles };
     if (invocations > 0) result.p99Ms = sampleP99(rng, law, invocations);
-    if (options.slowThresholdMs !== undefined) result.slow = rng.binomial(invocations, this.tails(options.slowThresholdMs)[side]);
+    if (options.slowThresholdMs !== undefined) result.slow = timedOut + rng.binomial(invocations - timedOut, this.tails(options.slowThresholdMs)[side]);
+    if (behaviour.timeoutRate > 0) result.timedOut = timedOut;
     const ids = Object.keys(behaviour.custom);
     if (ids.length > 0) {
       const custom: Record<string, number> = {};

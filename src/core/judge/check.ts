@@ -15,6 +15,8 @@ export interface PairedMinute {
   minute: string;
   stable: VersionMinute;
   candidate: VersionMinute;
+  /** Late arrivals for a minute already judged: the minute's invocations, the basis of the candidate's share. */
+  lateFor?: { candidateInvocations: number; stableInvocations: number };
 }
 
 export interface VersionTotals {
@@ -105,7 +107,7 @@ export function summariseWindow(observations: MinuteObservation[], weightPercent
       }
       s = ZERO;
     }
-    paired.push({ minute: observation.minute, stable: s, candidate: c });
+    paired.push({ minute: observation.minute, stable: s, candidate: c, ...(observation.lateFor ? { lateFor: observation.lateFor } : {}) });
     add(candidate, c);
     add(stable, s);
   }

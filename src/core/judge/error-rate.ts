@@ -16,7 +16,7 @@
  */
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
 import { formatCount, formatRate, round } from './check.ts';
-import { compactPaired, judgePaired, readPaired, updatePaired } from './paired.ts';
+import { compactPaired, judgePaired, pairedObservation, readPaired, updatePaired } from './paired.ts';
 import { noHarmYet, sure, worseRange } from './wording.ts';
 import { klBernoulli, rateUpperBound, UPPER_ALTERNATIVES } from './stats.ts';
 
@@ -38,7 +38,7 @@ export const errorRateCheck: JudgeCheck = {
     const previous = (memory ?? {}) as Partial<ErrorMemory>;
     const test = updatePaired(
       readPaired(previous.test),
-      window.paired.map(({ candidate: c, stable: s }) => ({ nC: c.invocations, nS: s.invocations, xC: c.errors, xS: s.errors })),
+      window.paired.map((minute) => pairedObservation(minute, minute.candidate.errors, minute.stable.errors)),
     );
     const sameStep = previous.step === context.stepIndex && typeof previous.stepRequests === 'number';
     const stepRequests = (sameStep ? previous.stepRequests! : 0) + window.candidate.invocations;

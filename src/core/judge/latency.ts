@@ -7,7 +7,7 @@
  */
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
 import { formatCount, formatRate, round } from './check.ts';
-import { compactPaired, judgePaired, readPaired, updatePaired, type PairedObservation } from './paired.ts';
+import { compactPaired, judgePaired, pairedObservation, readPaired, updatePaired, type PairedObservation } from './paired.ts';
 import { noHarmYet, sure, worseRange } from './wording.ts';
 
 export const latencyCheck: JudgeCheck = {
@@ -18,14 +18,15 @@ export const latencyCheck: JudgeCheck = {
     const threshold = judge.baseline.latencyThresholdMs!;
     const observations: PairedObservation[] = [];
     let missing = 0;
-    for (const { candidate: c, stable: s } of window.paired) {
+    for (const minute of window.paired) {
+      const { candidate: c, stable: s } = minute;
       const cMissing = c.invocations > 0 && c.slow === undefined;
       const sMissing = s.invocations > 0 && s.slow === undefined;
       if (cMissing || sMissing) {
         missing++;
         continue;
       }
-      observations.push({ nC: c.invocations, nS: s.invocations, xC: c.slow ?? 0, xS: s.slow ?? 0 });
+      observations.push(pairedObservation(minute, c.slow ?? 0, s.slow ?? 0));
     }
     const test = updatePaired(readPaired(memory), observations);
     const verdict = judgePaired(test, 'higherIsWorse', alpha);

@@ -25,6 +25,23 @@ export interface PairedObservation {
   nS: number;
   xC: number;
   xS: number;
+  /**
+   * The invocations the candidate's share comes from, when not nC and nS: late arrivals for a minute
+   * already judged are judged on that minute's share (its invocations as now read), since under
+   * "no difference" each late count is the candidate's with the minute's routing share.
+   */
+  shareOf?: { nC: number; nS: number };
+}
+
+/** A paired minute's counts (`xC`, `xS`) as a test observation, with the share basis of late arrivals. */
+export function pairedObservation(minute: { candidate: { invocations: number }; stable: { invocations: number }; lateFor?: { candidateInvocations: number; stableInvocations: number } }, xC: number, xS: number): PairedObservation {
+  return {
+    nC: minute.candidate.invocations,
+    nS: minute.stable.invocations,
+    xC,
+    xS,
+    ...(minute.lateFor ? { shareOf: { nC: minute.lateFor.candidateInvocations, nS: minute.lateFor.stableInvocations } } : {}),
+  };
 }
 
 export function emptyPaired(): PairedMemory {
@@ -47,8 +64,8 @@ export function readPaired(memory: unknown): PairedMemory {
 
 /** Adds minutes of paired counts (in place) and returns the memory to keep. */
 export function updatePaired(memory: PairedMemory, observations: PairedObservation[]): PairedMemory {
-  for (const { nC, nS, xC, xS } of observations) {
-    addPairedMinute(memory.L, RATIO_GRID, nC, nS, xC, xS);
+  for (const { nC, nS, xC, xS, shareOf } of observations) {
+    addPairedMinute(memory.L, RATIO_GRID, shareOf?.nC ?? nC, shareOf?.nS ?? nS, xC, xS);
     memory.n[0] += nC;
     memory.n[1] += nS;
     memory.x[0] += xC;

@@ -1,7 +1,12 @@
-/** Evaluate: reads the minutes that settled since the last look and asks the judge, then decide(), what to do. */
+/**
+ * Evaluate: reads the minutes that settled since the last look (and re-reads those whose slowest
+ * invocations may still be arriving: src/core/late-metrics.ts) and asks the judge, then decide(),
+ * what to do.
+ */
 import { decide } from '../decide.ts';
 import type { Judge } from '../judge/index.ts';
 import { queueJudgeSetup } from '../judge/queue.ts';
+import { minutesUntilComplete, rereadFrom, withLateArrivals } from '../late-metrics.ts';
 import type { Ports } from '../ports.ts';
 import type { CanaryState } from '../state.ts';
 import { addSeconds, floorMinute, iso, minutesBetween } from '../time.ts';
@@ -19,17 +24,23 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
     const judgedUntil = new Date(progress.judgedUntil ?? p.startedAt);
     const stepStart = new Date(progress.stepStartedAt ?? p.startedAt);
     const windowEnd = settledEnd > judgedUntil ? settledEnd : judgedUntil;
-    const window = await metrics.versionMinutes({
+    // API functions: re-read the minutes whose slow invocations may still be arriving (SQS canaries
+    // read the queue's in-flight count for batches still running).
+    const rereading = p.trigger === 'api' && p.functionTimeoutSeconds !== undefined;
+    const readFrom = rereading ? rereadFrom({ now, settleSeconds: p.analysis.settleSeconds, timeoutSeconds: p.functionTimeoutSeconds!, judgedUntil }) : judgedUntil;
+    const read = await metrics.versionMinutes({
       functionName: p.functionName,
       alias: p.alias,
       stableVersion: p.stableVersion,
       candidateVersion: p.candidateVersion,
-      start: iso(judgedUntil),
+      start: iso(readFrom),
       end: iso(windowEnd),
       ...(p.baseline.latencyThresholdMs === undefined ? {} : { slowThresholdMs: p.baseline.latencyThresholdMs }),
       ...(p.analysis.customMetrics.length ? { customMetrics: p.analysis.customMetrics.map(({ id, namespace, metricName, dimensions, versionDimension, kind }) => ({ id, namespace, metricName, dimensions, versionDimension, stat: kind === 'count' ? ('Sum' as const) : ('Average' as const) })) } : {}),
       ...(p.queue ? { queue: queueRef(p.queue) } : {}),
     });
+    const arrivals = rereading ? withLateArrivals(read.minutes, progress.recentCounts, judgedUntil, readFrom) : undefined;
+    const window = arrivals ? { ...read, minutes: arrivals.minutes } : read;
 
     const minutesInStep = Math.max(0, minutesBetween(stepStart, windowEnd));
     const isFinalStep = progress.stepIndex === p.strategy.steps.length - 1;
@@ -43,7 +54,8 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
     const { decision, reasons, rollbackKind } = decide({
       assessment,
       minutesInStep,
-      intervalMinutes: p.strategy.intervalMinutes,
+      // Promotion waits until the final step's first minutes are complete, late arrivals included.
+      intervalMinutes: isFinalStep && rereading ? Math.max(p.strategy.intervalMinutes, minutesUntilComplete(p.functionTimeoutSeconds!, p.analysis.settleSeconds)) : p.strategy.intervalMinutes,
       isFinalStep,
       maxExtensionMinutes: p.analysis.maxExtensionMinutes,
     });
@@ -57,9 +69,10 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
         nextEvaluationAt: iso(addSeconds(now, 60 * p.analysis.evaluationMinutes)),
         decision,
         judge: assessment.memory,
+        ...(arrivals ? { recentCounts: arrivals.seen } : {}),
         evaluations: progress.evaluations + 1,
       },
-      verdict: { decision, ...(rollbackKind ? { rollbackKind } : {}), reasons, figures: assessment.figures, ...(assessment.checks ? { checks: assessment.checks } : {}) },
+      verdict: { decision, ...(rollbackKind ? { rollbackKind } : {}), reasons, figures: arrivals?.lateMinutes ? { ...assessment.figures, lateMinutesReread: arrivals.lateMinutes } : assessment.figures, ...(assessment.checks ? { checks: assessment.checks } : {}) },
     };
   };
 }

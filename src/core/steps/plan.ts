@@ -161,6 +161,7 @@ function buildPlan(found: {
     owner: execution.name,
     originalDescription,
     startedAt: iso(now),
+    functionTimeoutSeconds: checked.fn.timeoutSeconds,
     baseline: {
       minutes: baseline.minutes,
       invocations: baseline.invocations,

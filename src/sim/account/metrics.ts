@@ -3,12 +3,18 @@
  * version, with slow counts against a threshold, custom metrics and the queue's minute, and the
  * stable version's baseline before the shift. Metric outages (fault injection) drop minutes or fail
  * the query.
+ *
+ * Late arrival, as Lambda does it: an invocation's metrics carry its START time but are sent when it
+ * ENDS. Invocations that time out run `timeoutSeconds`, so a minute's timed-out invocations (started
+ * evenly over the minute) show up in that minute's counts — invocations, errors, slow — only from
+ * its start + timeout on, the last of them a minute later. A query made before then sees the minute
+ * without them.
  */
 import type { Baseline, MetricsSource, MetricsWindow, MinuteObservation, VersionMetricsQuery, VersionMinute } from '../../core/ports.ts';
 import { measureBaseline } from '../baseline.ts';
 import type { FaultInjector } from '../faults.ts';
 import { drawSlowCount } from '../minute-source.ts';
-import type { VersionName } from '../traffic.ts';
+import type { DrawnVersionMinute, VersionName } from '../traffic.ts';
 import { MINUTE_MS, type SimAccountSettings } from './settings.ts';
 import type { SimMinute, Timeline } from './timeline.ts';
 
@@ -26,20 +32,38 @@ export function createSimMetrics(timeline: Timeline, faults: FaultInjector, sett
     return firstShift !== undefined && at >= firstShift + cutoff * MINUTE_MS;
   }
 
+  /** Timed-out invocations of a minute whose metrics have not arrived yet. */
+  function stillRunning(minute: SimMinute, timedOut: number | undefined): number {
+    if (!timedOut) return 0;
+    const firstArrival = Date.parse(minute.minute) + settings.timeoutSeconds * 1000;
+    const arrived = Math.min(1, Math.max(0, (timeline.now() - firstArrival) / MINUTE_MS));
+    return timedOut - Math.floor(arrived * timedOut);
+  }
+
+  /** A version's figures of a minute as CloudWatch has them now: without the invocations still running. */
+  function arrived(minute: SimMinute, figures: DrawnVersionMinute | undefined): VersionMinute | undefined {
+    const late = figures ? stillRunning(minute, figures.timedOut) : 0;
+    return figures && late > 0 ? { ...figures, invocations: figures.invocations - late, errors: figures.errors - late } : figures;
+  }
+
   function observe(minute: SimMinute, query: VersionMetricsQuery): MinuteObservation {
     const visible = ours(query) && !dropped(minute);
     const pick = (version: string, side: VersionName): VersionMinute | null => {
       const figures = visible ? minute.versions[version] : undefined;
       if (!figures) return null;
-      const result: VersionMinute = { invocations: figures.invocations, errors: figures.errors, throttles: figures.throttles };
+      const late = stillRunning(minute, figures.timedOut);
+      if (late >= figures.invocations && figures.throttles === 0) return null;
+      const result: VersionMinute = { invocations: figures.invocations - late, errors: figures.errors - late, throttles: figures.throttles };
       if (figures.p99Ms !== undefined) result.p99Ms = figures.p99Ms;
       if (query.slowThresholdMs !== undefined) {
         const sideNow = version === settings.candidateVersion ? side : 'stable';
         if (source.slowCount) {
           result.slow = source.slowCount(minute.index, sideNow, query.slowThresholdMs);
         } else {
+          // Timed-out invocations are slower than any threshold; the rest are drawn at query time.
+          const timedOut = figures.timedOut ?? 0;
           const p = source.expectedSlowFraction(sideNow, minute.minutesSinceShift, query.slowThresholdMs);
-          result.slow = drawSlowCount(seed, minute.index, sideNow, query.slowThresholdMs, figures.invocations, p);
+          result.slow = timedOut - late + drawSlowCount(seed, minute.index, sideNow, query.slowThresholdMs, figures.invocations - timedOut, p);
         }
       }
       if (query.customMetrics?.length && figures.custom) {
@@ -73,7 +97,7 @@ export function createSimMetrics(timeline: Timeline, faults: FaultInjector, sett
       faults.call('metrics.baseline', [query], (): Baseline => {
         const window = timeline.minutesIn(query.start, query.end).filter((minute) => !dropped(minute));
         return measureBaseline(
-          window.map((minute) => ({ stable: ours(query) ? minute.versions[query.version] : undefined, ...(minute.queue ? { queue: minute.queue } : {}) })),
+          window.map((minute) => ({ stable: ours(query) ? arrived(minute, minute.versions[query.version]) : undefined, ...(minute.queue ? { queue: minute.queue } : {}) })),
           { latencyMs: (invocations) => source.baselineLatencyMs(query.percentile, window.map((minute) => minute.index), invocations), queue: query.queue !== undefined },
         );
       }),

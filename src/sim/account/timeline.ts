@@ -8,6 +8,7 @@ import { hasDatapoint } from '../baseline.ts';
 import type { MinuteSource, MinuteSourceFactory } from '../minute-source.ts';
 import { Random } from '../random.ts';
 import type { Scenario } from '../scenario.ts';
+import type { DrawnVersionMinute } from '../traffic.ts';
 import { MINUTE_MS } from './settings.ts';
 
 /** One simulated minute, with the truth behind it. */
@@ -21,7 +22,7 @@ export interface SimMinute {
   /** The version on the stable side this minute (the alias' other version; normally the stable one). */
   stableSide: string;
   /** Figures by version; a version that served nothing has no entry. */
-  versions: Record<string, VersionMinute>;
+  versions: Record<string, DrawnVersionMinute>;
   queue?: QueueMinute;
 }
 
@@ -132,7 +133,7 @@ export function createTimeline(options: TimelineOptions): Timeline {
     const sinceShift = minutesSinceShift(from);
     const weightPercent = round(candidateShare * 100, 6);
     const drawn = source.minute({ rng: rng.reseed(seed, index), index, start: new Date(from), minutesSinceShift: sinceShift, weightPercent });
-    const figures: Record<string, VersionMinute> = {};
+    const figures: Record<string, DrawnVersionMinute> = {};
     if (hasDatapoint(drawn.stable)) figures[stableSide] = drawn.stable;
     if (hasDatapoint(drawn.candidate)) figures[candidateVersion] = drawn.candidate;
     minutes.push({
