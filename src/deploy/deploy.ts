@@ -88,8 +88,8 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
 
   const artifacts: Artifact[] = localArtifacts(template).map((artifact) => {
     const body = read(artifact.file);
-    const [base, extension] = artifact.property === 'CodeUri' ? [artifact.resource, 'zip'] : [artifact.resource, artifact.file.split('.').pop() ?? 'json'];
-    return { ...artifact, body, key: artifactKey(KEY_PREFIX, base, extension, body) };
+    const extension = artifact.file.slice(artifact.file.lastIndexOf('.') + 1);
+    return { ...artifact, body, key: artifactKey(KEY_PREFIX, artifact.resource, extension, body) };
   });
   let uploaded = 0;
   for (const artifact of artifacts) {

@@ -87,7 +87,8 @@ describe('the packed package', () => {
     expect(Object.keys(manifest.dependencies)).not.toContain('typescript');
   });
 
-  it('runs `npx coalmine run --local` from an empty project, and the canary promotes (exit 0)', async () => {
+  // The two commands run side by side: each is a separate Node process.
+  it.concurrent('runs `npx coalmine run --local` from an empty project, and the canary promotes (exit 0)', async ({ expect }) => {
     const result = await inProject('npx', ['--no', 'coalmine', 'run', '--local', '--json']);
 
     expect(result.stderr).not.toContain('coalmine:');
@@ -95,7 +96,7 @@ describe('the packed package', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ outcome: 'promoted' });
   });
 
-  it('documents `coalmine deploy` in `npx coalmine deploy --help`', async () => {
+  it.concurrent('documents `coalmine deploy` in `npx coalmine deploy --help`', async ({ expect }) => {
     const result = await inProject('npx', ['--no', 'coalmine', 'deploy', '--help']);
 
     expect(result.code).toBe(0);
