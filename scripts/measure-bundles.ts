@@ -36,7 +36,7 @@ function coldImport(file: string): { cpuMs: number; wallMs: number } {
     'const used = process.cpuUsage(cpu);',
     'console.log(JSON.stringify({ cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - start }));',
   ].join(' ');
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...env, POWERTOOLS_LOG_LEVEL: 'SILENT' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...env, COALMINE_LOG_LEVEL: 'SILENT' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return JSON.parse(out) as { cpuMs: number; wallMs: number };
 }
 

@@ -1,5 +1,5 @@
 /**
- * What every Coalmine Lambda handler shares: one Powertools Logger, the keys that tie a log line to
+ * What every Coalmine Lambda handler shares: a small JSON logger, the keys that tie a log line to
  * its execution and alias, and a wrapper that logs the outcome and rethrows errors untouched (their
  * names are what the state machine's Retry and Catch match).
  *
@@ -7,11 +7,56 @@
  * const shift = createShift({ router: lambdaTrafficRouter(new LambdaClient(CLIENT_RETRY)), clock: systemClock });
  * export const handler = taskHandler('shift', shift);
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 
-/** Service name and log level come from POWERTOOLS_SERVICE_NAME and POWERTOOLS_LOG_LEVEL. */
-export const logger = new Logger({ serviceName: process.env['POWERTOOLS_SERVICE_NAME'] ?? 'coalmine' });
+const LEVELS = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40, SILENT: 100 } as const;
+type Level = Exclude<keyof typeof LEVELS, 'SILENT'>;
+
+function threshold(): number {
+  // Lambda's LoggingConfig.ApplicationLogLevel reaches the function as AWS_LAMBDA_LOG_LEVEL.
+  const name = (process.env['COALMINE_LOG_LEVEL'] ?? process.env['AWS_LAMBDA_LOG_LEVEL'] ?? 'INFO').toUpperCase();
+  return LEVELS[name as keyof typeof LEVELS] ?? LEVELS.INFO;
+}
+
+/**
+ * One JSON object a line on stdout. Lambda's JSON log format keeps lines that are JSON already as
+ * they are, so these are searchable by key in Logs Insights. A logger library would cost every
+ * bundle about 16 KB for the same lines.
+ */
+class JsonLogger {
+  private keys: Record<string, string> = {};
+  private readonly minimum = threshold();
+
+  constructor(private readonly service: string) {}
+
+  appendKeys(keys: Record<string, string>): void {
+    Object.assign(this.keys, keys);
+  }
+
+  addContext(context: Context): void {
+    this.appendKeys({ function_name: context.functionName, function_request_id: context.awsRequestId });
+  }
+
+  resetKeys(): void {
+    this.keys = {};
+  }
+
+  info(message: string): void {
+    this.write('INFO', message);
+  }
+
+  error(message: string, error?: Error): void {
+    this.write('ERROR', message, error ? { error: { name: error.name, message: error.message, stack: error.stack } } : {});
+  }
+
+  private write(level: Level, message: string, extra: Record<string, unknown> = {}): void {
+    if (LEVELS[level] < this.minimum) return;
+    const line = { level, message, timestamp: new Date().toISOString(), service: this.service, ...this.keys, ...extra };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  }
+}
+
+export const logger = new JsonLogger(process.env['COALMINE_SERVICE_NAME'] ?? 'coalmine');
 
 function field(value: unknown, ...path: string[]): unknown {
   let at = value;

@@ -22,10 +22,17 @@ afterAll(() => {
 /**
  * Every byte of a bundle is read and compiled at each cold start. The AWS SDK bundled alone,
  * minified and tree-shaken, is about 237 KB for Lambda's client and 286 KB for Lambda's,
- * CloudWatch's and SQS's together (docs/operations.md, "Lambda bundles"): this leaves room for
- * Coalmine's own code, zod/mini and the logger, and none for a second copy of any of them.
+ * CloudWatch's and SQS's together (docs/operations.md, "Lambda bundles"): a function that calls one
+ * service has room for Coalmine's own code and zod/mini, and none for a second copy of any of them.
  */
-const MAX_BUNDLE_BYTES = 400 * 1024;
+const MAX_BUNDLE_BYTES = 300 * 1024;
+
+/**
+ * Plan (Lambda, CloudWatch and SQS) and Evaluate (Lambda and CloudWatch) call more than one service,
+ * and each client's schemas and errors add 20–90 KB to the shared SDK core: they cannot fit 300 KB
+ * with the SDK bundled (docs/operations.md, "Lambda bundles", says why it stays bundled).
+ */
+const MAX_MULTI_SERVICE_BUNDLE_BYTES = 360 * 1024;
 
 /** The SDK client that each IAM service prefix calls for. */
 const CLIENT_OF_SERVICE: Record<string, string> = { lambda: 'client-lambda', cloudwatch: 'client-cloudwatch', sqs: 'client-sqs' };
@@ -62,7 +69,7 @@ describe.each(functions.map((fn) => [fn.name, fn] as const))('the %s bundle', (n
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
     const file = pathToFileURL(join(bundle.dir, 'handler.mjs')).href;
     const loaded = execFileSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler);`], {
-      env: { ...env, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+      env: { ...env, COALMINE_LOG_LEVEL: 'SILENT' },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -79,9 +86,12 @@ describe.each(functions.map((fn) => [fn.name, fn] as const))('the %s bundle', (n
     expect(bundledInputs(bundleOf()).filter((input) => input.startsWith('node_modules/zod/v4/classic/'))).toEqual([]);
   });
 
-  it('is 400 KB or less', () => {
+  const services = servicesIn(fn.policies).size;
+  const limit = services > 1 ? MAX_MULTI_SERVICE_BUNDLE_BYTES : MAX_BUNDLE_BYTES;
+
+  it(`is ${limit / 1024} KB or less (it calls ${services} AWS service${services === 1 ? '' : 's'})`, () => {
     const bytes = statSync(join(bundleOf().dir, 'handler.mjs')).size;
 
-    expect(bytes, `${name}: ${(bytes / 1024).toFixed(1)} KB`).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+    expect(bytes, `${name}: ${(bytes / 1024).toFixed(1)} KB`).toBeLessThanOrEqual(limit);
   });
 });

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 // Quiet logs: the logger reads its level when the handler module loads.
 vi.hoisted(() => {
-  process.env['POWERTOOLS_LOG_LEVEL'] = 'SILENT';
+  process.env['COALMINE_LOG_LEVEL'] = 'SILENT';
 });
 
 // The judge is engineer A's; these tests only need the wiring around it.
