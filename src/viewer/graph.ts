@@ -297,6 +297,11 @@ export function pathOf(events: readonly { type: string; state?: string | undefin
 const TYPE_LABEL: Record<string, string> = { Task: 'task', Choice: 'choice', Wait: 'wait', Succeed: 'succeed', Fail: 'fail', Pass: 'pass', Map: 'map', Parallel: 'parallel' };
 
 /** The graph as an SVG element, sized to fit; taken states and transitions highlighted. */
+/** The id of a state's section of inputs and outputs on the execution page. */
+export function stateAnchor(name: string): string {
+  return `state-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+}
+
 export function renderGraph(definition: unknown, path: ExecutionPath): string {
   const layout = layoutGraph(graphOf(definition));
   if (layout.nodes.length === 0) return '<p class="empty">This record has no state machine definition.</p>';
@@ -333,11 +338,12 @@ export function renderGraph(definition: unknown, path: ExecutionPath): string {
           ? `<g class="badge"><rect${attrs({ x: node.x + node.width - badgeWidth / 2, y: node.y - 9, width: badgeWidth, height: 18, rx: 9 })}/><text${attrs({ x: node.x + node.width, y: node.y + 4, 'text-anchor': 'middle' })}>×${visits}</text></g>`
           : '';
       const title = `${node.name} (${node.type})${visits ? ` — entered ${visits}×` : ' — not entered'}${node.comment ? `\n${node.comment}` : ''}`;
-      return (
+      const shape =
         `<g${attrs({ class: classes, 'data-state': node.name })}><title>${escape(title)}</title>` +
         `<rect${attrs({ x: node.x, y: node.y, width: node.width, height: node.height, rx: radius })}/>` +
-        `<text${attrs({ x: node.x + node.width / 2, y: node.y + node.height / 2 + 4, 'text-anchor': 'middle' })}>${escape(node.name)}</text>${badge}</g>`
-      );
+        `<text${attrs({ x: node.x + node.width / 2, y: node.y + node.height / 2 + 4, 'text-anchor': 'middle' })}>${escape(node.name)}</text>${badge}</g>`;
+      // A visited state links to its inputs and outputs on the page.
+      return visits > 0 ? `<a${attrs({ href: `#${stateAnchor(node.name)}`, class: 'state-link' })}>${shape}</a>` : shape;
     })
     .join('');
   const defs =

@@ -120,6 +120,14 @@ export function idOf(file: string): string | undefined {
   return ID.test(id) ? id : undefined;
 }
 
+/**
+ * What the list needs of each file, kept by path with the file's size and modification time: a
+ * list reads only the records that changed since it last looked, not every record every time
+ * (a folder of runs weighs tens of megabytes; the list page polls).
+ */
+const summaries = new Map<string, { mtime: number; size: number; summary: RecordSummary }>();
+const SUMMARIES_KEPT = 5000;
+
 /** Every record in `dir`, newest recorded first. A missing folder is an empty list. */
 export async function listRecords(dir: string): Promise<RecordListing> {
   let files: string[];
@@ -136,8 +144,16 @@ export async function listRecords(dir: string): Promise<RecordListing> {
     if (!id) continue;
     try {
       const path = join(dir, file);
-      const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-      executions.push({ summary: summarise(parseRecord(id, text)), mtime: info.mtimeMs });
+      const info = await stat(path);
+      const known = summaries.get(path);
+      if (known && known.mtime === info.mtimeMs && known.size === info.size) {
+        executions.push({ summary: known.summary, mtime: info.mtimeMs });
+        continue;
+      }
+      const summary = summarise(parseRecord(id, await readFile(path, 'utf8')));
+      if (summaries.size >= SUMMARIES_KEPT) summaries.clear();
+      summaries.set(path, { mtime: info.mtimeMs, size: info.size, summary });
+      executions.push({ summary, mtime: info.mtimeMs });
     } catch (error) {
       skipped.push({ file, reason: (error as Error).message.split('\n')[0]! });
     }

@@ -59,7 +59,15 @@ export function viewerHandler(dir: string): (request: IncomingMessage, response:
         response.setHeader('allow', 'GET, HEAD');
         return json(response, 405, { error: 'only GET' });
       }
-      if (path === '/' || path === '/executions' || path === '/executions/') return html(response, 200, listPage(await listRecords(dir)));
+      if (path === '/' || path === '/executions' || path === '/executions/') {
+        const page = Number(url.searchParams.get('page') ?? '1');
+        const query = {
+          ...(url.searchParams.get('outcome') ? { outcome: url.searchParams.get('outcome')! } : {}),
+          ...(url.searchParams.get('scenario') ? { scenario: url.searchParams.get('scenario')! } : {}),
+          ...(Number.isInteger(page) && page > 0 ? { page } : {}),
+        };
+        return html(response, 200, listPage(await listRecords(dir), query));
+      }
       if (path === '/api/executions') return json(response, 200, await listRecords(dir));
       const api = /^\/api\/executions\/([^/]+)$/.exec(path);
       if (api) {

@@ -49,6 +49,8 @@ function countCheck(metric: CustomMetric): JudgeCheck {
       const figures = {
         [`${metric.id}Candidate`]: xC,
         [`${metric.id}Stable`]: xS,
+        [`${metric.id}PerThousandCandidate`]: round(perC * 1000, 3),
+        [`${metric.id}PerThousandStable`]: round(perS * 1000, 3),
         [`${metric.id}Evidence`]: round(verdict.evidence, 3),
         [`${metric.id}EvidenceNeeded`]: round(verdict.needed, 1),
       };

@@ -6,7 +6,8 @@
 
   const list = document.querySelector('table.executions, .empty');
   if (list && location.pathname === '/') {
-    const shown = document.querySelectorAll('table.executions tbody tr').length;
+    // The page knows how many records there were when it was drawn, whatever its filters and page.
+    const shown = Number(document.querySelector('h1')?.getAttribute('data-total') ?? '0');
     const check = async () => {
       try {
         const response = await fetch('/api/executions', { cache: 'no-store' });
@@ -24,6 +25,17 @@
     };
     setInterval(check, 5000);
   }
+
+  // A state clicked in the graph (a link to #state-…) opens its inputs and outputs.
+  const openState = () => {
+    const target = location.hash && document.getElementById(location.hash.slice(1));
+    if (target && target.tagName === 'DETAILS') {
+      target.open = true;
+      target.scrollIntoView({ block: 'start' });
+    }
+  };
+  window.addEventListener('hashchange', openState);
+  openState();
 
   // Rows stand for runs of decisions (data-from..data-to); markers carry their decision's index.
   const markers = Array.from(document.querySelectorAll('svg.chart g.marker'));
