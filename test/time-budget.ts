@@ -1,9 +1,9 @@
 /**
- * A vitest reporter that keeps the test run inside its time budget: after every run it prints how
- * long the run took against the budget, and the slowest files; in CI (CI set), a run over budget
- * fails. It only warns on a developer's machine, and on any machine busy with other work (a load
- * average above 3 per core, far beyond what this run makes itself): wall time measured there says
- * more about the neighbours than about the tests.
+ * A vitest reporter that keeps the test run's time in view: after every run it prints how long the
+ * run took against its budget, and the slowest files. It warns and never fails: wall time is a
+ * measurement, not a test (it depends on the machine and its neighbours), and a red build for a
+ * slow machine would teach people to ignore red builds. The line says the load too, so a slow run
+ * on a busy machine reads as such.
  *
  * The budget covers vitest; `npm test` adds the type check (tsc) before it.
  */
@@ -32,9 +32,8 @@ export default class TimeBudget implements Reporter {
     const over = seconds > TEST_TIME_BUDGET_SECONDS;
     const loadPerCore = loadavg()[0]! / availableParallelism();
     const busy = loadPerCore > BUSY_LOAD_PER_CORE;
-    const note = over && busy ? ` (on a busy machine: load ${loadPerCore.toFixed(1)} per core, so only a warning)` : '';
+    const note = over && busy ? ` (on a busy machine: load ${loadPerCore.toFixed(1)} per core)` : '';
     const line = `Test time: ${seconds.toFixed(0)} s of a ${TEST_TIME_BUDGET_SECONDS} s budget${over ? ' — OVER BUDGET' : ''}${note}. Slowest files: ${slowest.join(', ')}`;
     (over ? console.error : console.log)(line);
-    if (over && !busy && process.env['CI']) process.exitCode = 1;
   }
 }
