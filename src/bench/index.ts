@@ -76,7 +76,7 @@ export function runBench(options: BenchOptions): BenchReport {
     seeds: options.seeds,
     ...(runnable.some((s) => s.trigger === 'sqs') ? { sqsSeeds } : {}),
     policies: policyNames,
-    scenarios: runnable.map((s) => ({ name: s.name, description: s.description, ...(s.expect === undefined ? {} : { expect: s.expect }), cell: scenarioCell(s) })),
+    scenarios: runnable.map((s) => ({ name: s.name, description: s.description, ...(s.expect === undefined ? {} : { expect: s.expect }), trigger: s.trigger, cell: scenarioCell(s) })),
     results,
     targets: checkTargets(runnable, results, elapsedMs),
     skipped,

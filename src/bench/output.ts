@@ -1,7 +1,9 @@
 /**
- * Writes a benchmark report: results.json (the report as is), results.md (tables people read), and
- * blast-radius.svg: per policy, the median excess failures on the regressions against the
- * false-rollback rate on the healthy scenarios — down and to the left is better.
+ * Writes a benchmark report: results.json (the report as is), results.md (tables people read: first
+ * the scenario × policy pivot, then the detail), and blast-radius.svg: per policy, excess failures on
+ * the regressions against the false-rollback rate on the healthy scenarios — down and to the left
+ * is better — in two panels, request scenarios and SQS scenarios, whose excess failures count
+ * different things (failed requests; failed message attempts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,7 +11,7 @@ import { regressionVerdicts, type BenchReport, type BenchRow } from './report.ts
 
 export async function writeBenchOutputs(report: BenchReport, outDir: string): Promise<{ json: string; markdown: string; svg: string }> {
   await mkdir(outDir, { recursive: true });
-  const paths = { json: join(outDir, 'results.json'), markdown: join(outDir, 'results.md'), svg: join(outDir, 'blast-radius.svg') };
+  const paths = { json: join(outDir, 'results.json'), markdown: join(outDir, 'results.md'), svg: join(outDir, BLAST_RADIUS_FILE) };
   await writeFile(paths.json, `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(paths.markdown, renderMarkdown(report));
   await writeFile(paths.svg, renderBlastRadius(report));
@@ -25,9 +27,37 @@ function percent(value: number | null): string {
   return value === null ? '–' : `${Math.round(value * 1000) / 10}%`;
 }
 
-export function renderMarkdown(report: BenchReport): string {
+/**
+ * Scenario × policy, one cell each: ✓ or ✗ for whether most runs did what the scenario expects,
+ * the share that did, and the median excess failures. The first table a reader sees.
+ */
+export function renderPivot(report: BenchReport): string[] {
+  const policies = report.policies.filter((policy) => report.results.some((row) => row.policy === policy));
+  const lines = [
+    `| scenario | expect | ${policies.join(' | ')} |`,
+    `| --- | --- | ${policies.map(() => '---:').join(' | ')} |`,
+  ];
+  for (const scenario of report.scenarios) {
+    const cells = policies.map((policy) => {
+      const row = report.results.find((r) => r.scenario === scenario.name && r.policy === policy);
+      if (!row || row.correct === null) return '–';
+      return `${row.correct >= 0.5 ? '✓' : '✗'} ${percent(row.correct)} · ${cell(row.excessFailures.median)}`;
+    });
+    lines.push(`| ${scenario.name}${scenario.trigger === 'sqs' ? ' (SQS)' : ''} | ${scenario.expect ?? '–'} | ${cells.join(' | ')} |`);
+  }
+  return lines;
+}
+
+/** The Markdown report; `plotPath` is where the plot is linked from (next to results.md by default). */
+export function renderMarkdown(report: BenchReport, plotPath = BLAST_RADIUS_FILE): string {
   const lines = [
     '# Benchmark results',
+    '',
+    'Each cell: ✓ when the policy did what the scenario expects in most runs, the share of runs that did, and the median excess failures.',
+    '',
+    ...renderPivot(report),
+    '',
+    '## Detail',
     '',
     `${report.scenarios.length} scenarios × ${report.seeds} seeds × ${report.policies.length} policies in ${(report.elapsedMs / 1000).toFixed(1)} s.`,
     ...(report.sqsSeeds !== undefined && report.sqsSeeds !== report.seeds
@@ -53,22 +83,30 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push('', '## Skipped', '');
     for (const skipped of report.skipped) lines.push(`- ${skipped.scenario}: ${skipped.reason}`);
   }
-  lines.push('', '![Blast radius](blast-radius.svg)', '');
+  lines.push('', `![Blast radius: false rollbacks against excess failures, request and SQS scenarios apart](${plotPath})`, '');
   return lines.join('\n');
 }
+
+/** The plot's file name in the output folder. */
+export const BLAST_RADIUS_FILE = 'blast-radius.svg';
 
 interface PolicyPoint {
   policy: string;
   falseRollbacks: number;
+  /** Mean over the regression scenarios of each scenario's median excess failures. */
   excess: number;
 }
 
-/** Per policy: false-rollback rate over all healthy runs, and the mean of its median excess failures over the regressions. */
-export function blastRadius(rows: BenchRow[]): PolicyPoint[] {
+/**
+ * Per policy: false-rollback rate over all healthy runs, and the mean over the regression scenarios
+ * of each one's median excess failures. `scenarios` limits it to those named (one trigger's).
+ */
+export function blastRadius(rows: BenchRow[], scenarios?: ReadonlySet<string>): PolicyPoint[] {
   const policies = [...new Set(rows.map((r) => r.policy))];
+  const included = scenarios ? rows.filter((r) => scenarios.has(r.scenario)) : rows;
   return policies.flatMap((policy) => {
-    const healthy = rows.filter((r) => r.policy === policy && r.expect === 'promote');
-    const regressions = rows.filter((r) => r.policy === policy && r.expect === 'rollback' && r.excessFailures.median !== null);
+    const healthy = included.filter((r) => r.policy === policy && r.expect === 'promote');
+    const regressions = included.filter((r) => r.policy === policy && r.expect === 'rollback' && r.excessFailures.median !== null);
     const runs = healthy.reduce((sum, r) => sum + r.runs, 0);
     if (runs === 0 || regressions.length === 0) return [];
     return [{
@@ -81,47 +119,67 @@ export function blastRadius(rows: BenchRow[]): PolicyPoint[] {
 
 const COLOURS = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2'];
 
+/** Two panels side by side: request scenarios (failed requests) and SQS scenarios (failed message attempts). */
 export function renderBlastRadius(report: BenchReport): string {
-  const points = blastRadius(report.results);
-  const width = 640;
-  const height = 420;
-  const left = 70;
-  const right = 190;
-  const top = 40;
-  const bottom = 60;
-  const maxX = Math.max(0.05, ...points.map((p) => p.falseRollbacks)) * 1.1;
-  const maxExcess = Math.max(1, ...points.map((p) => p.excess));
-  // Excess failures span orders of magnitude: log scale from 1.
-  const logMax = Math.log10(maxExcess * 1.5);
-  const x = (v: number) => left + (v / maxX) * (width - left - right);
-  const y = (v: number) => height - bottom - (Math.log10(Math.max(1, v)) / logMax) * (height - top - bottom);
+  const byTrigger = (trigger: 'api' | 'sqs') => new Set(report.scenarios.filter((s) => (s.trigger ?? 'api') === trigger).map((s) => s.name));
+  const panels = [
+    { title: 'Request scenarios', unit: 'failed requests', points: blastRadius(report.results, byTrigger('api')) },
+    { title: 'SQS scenarios', unit: 'failed message attempts', points: blastRadius(report.results, byTrigger('sqs')) },
+  ].filter((panel) => panel.points.length > 0);
+  const policies = [...new Set(panels.flatMap((panel) => panel.points.map((p) => p.policy)))];
+  const colour = (policy: string) => COLOURS[policies.indexOf(policy) % COLOURS.length]!;
+  const panelWidth = 400;
+  const legendWidth = 180;
+  const width = panelWidth * Math.max(1, panels.length) + legendWidth;
+  const height = 440;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${width / 2 - 60}" y="22" font-size="15" text-anchor="middle">Blast radius per policy (${report.seeds} seeds)</text>`,
-    `<line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="black"/>`,
-    `<line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="black"/>`,
-    `<text x="${(left + width - right) / 2}" y="${height - 18}" text-anchor="middle">false-rollback rate on healthy scenarios</text>`,
-    `<text transform="translate(18 ${(top + height - bottom) / 2}) rotate(-90)" text-anchor="middle">median excess failures on regressions (log)</text>`,
+    `<text x="20" y="22" font-size="15">Blast radius per policy (${report.seeds} seeds${report.sqsSeeds !== undefined && report.sqsSeeds !== report.seeds ? `, ${report.sqsSeeds} for SQS` : ''}): down and to the left is better</text>`,
+  ];
+  panels.forEach((panel, index) => parts.push(...renderPanel(panel, index * panelWidth, panelWidth, height, colour)));
+  policies.forEach((policy, i) => {
+    const x = panelWidth * panels.length + 20;
+    parts.push(`<circle cx="${x}" cy="${60 + i * 20}" r="5" fill="${colour(policy)}"/>`);
+    parts.push(`<text x="${x + 10}" y="${64 + i * 20}">${escape(policy)}</text>`);
+  });
+  if (panels.length === 0) parts.push(`<text x="20" y="60">No policy ran both healthy and regression scenarios: nothing to plot.</text>`);
+  parts.push('</svg>', '');
+  return parts.join('\n');
+}
+
+function renderPanel(panel: { title: string; unit: string; points: PolicyPoint[] }, offset: number, width: number, height: number, colour: (policy: string) => string): string[] {
+  const left = offset + 70;
+  const right = offset + width - 20;
+  const top = 60;
+  const bottom = height - 70;
+  const maxX = Math.max(0.05, ...panel.points.map((p) => p.falseRollbacks)) * 1.1;
+  const maxExcess = Math.max(1, ...panel.points.map((p) => p.excess));
+  // Excess failures span orders of magnitude: log scale from 1.
+  const logMax = Math.log10(maxExcess * 1.5);
+  const x = (v: number) => left + (v / maxX) * (right - left);
+  const y = (v: number) => bottom - (Math.log10(Math.max(1, v)) / logMax) * (bottom - top);
+  const parts = [
+    `<text x="${left}" y="${top - 14}" font-size="13" font-weight="bold">${escape(panel.title)}</text>`,
+    `<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="black"/>`,
+    `<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="black"/>`,
+    `<text x="${(left + right) / 2}" y="${bottom + 36}" text-anchor="middle">false-rollback rate on healthy scenarios</text>`,
+    `<text transform="translate(${offset + 16} ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle">${escape(`mean of per-scenario median ${panel.unit} (log)`)}</text>`,
   ];
   for (let i = 0; i <= 4; i++) {
     const v = (maxX * i) / 4;
-    parts.push(`<text x="${x(v)}" y="${height - bottom + 16}" text-anchor="middle">${(v * 100).toFixed(1)}%</text>`);
+    parts.push(`<text x="${x(v)}" y="${bottom + 16}" text-anchor="middle">${(v * 100).toFixed(1)}%</text>`);
   }
   for (let decade = 0; decade <= Math.ceil(logMax); decade++) {
     const v = 10 ** decade;
     if (Math.log10(v) > logMax) break;
     parts.push(`<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v}</text>`);
-    parts.push(`<line x1="${left}" y1="${y(v)}" x2="${width - right}" y2="${y(v)}" stroke="#eee"/>`);
+    parts.push(`<line x1="${left}" y1="${y(v)}" x2="${right}" y2="${y(v)}" stroke="#eee"/>`);
   }
-  points.forEach((p, i) => {
-    const colour = COLOURS[i % COLOURS.length]!;
-    parts.push(`<circle cx="${x(p.falseRollbacks)}" cy="${y(p.excess)}" r="6" fill="${colour}"><title>${p.policy}: ${(p.falseRollbacks * 100).toFixed(1)}% false rollbacks, ${p.excess.toFixed(1)} excess failures</title></circle>`);
-    parts.push(`<circle cx="${width - right + 20}" cy="${top + 10 + i * 20}" r="5" fill="${colour}"/>`);
-    parts.push(`<text x="${width - right + 30}" y="${top + 14 + i * 20}">${escape(p.policy)}</text>`);
-  });
-  parts.push('</svg>', '');
-  return parts.join('\n');
+  for (const p of panel.points) {
+    parts.push(`<circle cx="${x(p.falseRollbacks)}" cy="${y(p.excess)}" r="6" fill="${colour(p.policy)}"><title>${escape(`${p.policy}: ${(p.falseRollbacks * 100).toFixed(1)}% false rollbacks, mean median ${p.excess.toFixed(1)} ${panel.unit}`)}</title></circle>`);
+  }
+  return parts;
 }
 
 function escape(text: string): string {

@@ -55,7 +55,8 @@ export interface BenchReport {
   sqsSeeds?: number;
   policies: string[];
   /** `cell`: where the scenario sits in the operating range (traffic, pattern, error rates). */
-  scenarios: Array<{ name: string; description: string; expect?: 'promote' | 'rollback'; cell?: ScenarioCell }>;
+  /** `trigger`: requests (`api`) or an SQS queue (`sqs`): their excess failures count different things. */
+  scenarios: Array<{ name: string; description: string; expect?: 'promote' | 'rollback'; trigger?: 'api' | 'sqs'; cell?: ScenarioCell }>;
   results: BenchRow[];
   targets: TargetCheck[];
   /** Scenarios the benchmark could not run (e.g. SQS-triggered), with why. */

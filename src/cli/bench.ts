@@ -9,13 +9,14 @@ import { join, resolve } from 'node:path';
 import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
 import { DEFAULT_POLICIES, POLICIES, renderOperatingRange, runBench, writeBenchOutputs, type BenchReport } from '../bench/index.ts';
-import { renderMarkdown } from '../bench/output.ts';
+import { BLAST_RADIUS_FILE, renderMarkdown } from '../bench/output.ts';
 import { BUILT_IN_SCENARIOS_DIR, listScenarios, loadScenario, type Scenario } from '../sim/scenario.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { zodLine } from './options.ts';
 
 const DEFAULT_SCENARIOS = 'scenarios';
+const DEFAULT_OUT = 'bench-out';
 const REPORTS = ['operating-range'] as const;
 /** The operating-range table's file in the --out folder. */
 export const OPERATING_RANGE_FILE = 'operating-range.md';
@@ -37,7 +38,8 @@ export const benchOptionsSchema = z.strictObject({
       return [...new Set(names)];
     }),
   sqsSeeds: z.coerce.number().int('must be a whole number').min(1, 'must be from 1 to 100000').max(100_000, 'must be from 1 to 100000').optional(),
-  out: z.string().min(1).optional(),
+  /** Where results.md, results.json and the plot go; written by default, so the printed report's plot link leads to a file. */
+  out: z.string().min(1).default(DEFAULT_OUT),
   json: z.boolean().default(false),
   /** `operating-range`: print (and write to --out) the per-cell table instead of the per-scenario one. */
   report: z.enum(REPORTS, { message: `must be one of: ${REPORTS.join(', ')}` }).optional(),
@@ -48,7 +50,8 @@ export type BenchOptions = z.input<typeof benchOptionsSchema>;
 export interface BenchEngine {
   runBench(input: { scenarios: Scenario[]; seeds: number; policies: string[]; sqsSeeds?: number }): Promise<BenchReport> | BenchReport;
   writeBenchOutputs(report: BenchReport, outDir: string): Promise<unknown> | unknown;
-  renderMarkdown(report: BenchReport): string;
+  /** `plotPath`: where the printed report links the plot from. */
+  renderMarkdown(report: BenchReport, plotPath?: string): string;
   renderOperatingRange(report: BenchReport): string;
 }
 
@@ -85,15 +88,13 @@ export async function benchCommand(rawOptions: BenchOptions, io: CliIo, engine: 
   if (!options.json) io.stderr.write(`Running ${scenarios.length} scenario(s) × ${options.seeds} seed(s) × ${options.policies.length} policies…\n`);
   const report = await bench.runBench({ scenarios, seeds: options.seeds, policies: options.policies, ...(options.sqsSeeds === undefined ? {} : { sqsSeeds: options.sqsSeeds }) });
   const operatingRange = options.report === 'operating-range' ? bench.renderOperatingRange(report) : undefined;
-  if (options.out) {
-    const outDir = resolve(io.cwd, options.out);
-    await bench.writeBenchOutputs(report, outDir);
-    if (operatingRange !== undefined) {
-      await mkdir(outDir, { recursive: true });
-      await writeFile(join(outDir, OPERATING_RANGE_FILE), operatingRange);
-    }
-    if (!options.json) io.stderr.write(`Wrote the report to ${options.out}\n`);
+  const outDir = resolve(io.cwd, options.out);
+  await bench.writeBenchOutputs(report, outDir);
+  if (operatingRange !== undefined) {
+    await mkdir(outDir, { recursive: true });
+    await writeFile(join(outDir, OPERATING_RANGE_FILE), operatingRange);
   }
-  io.stdout.write(options.json ? `${JSON.stringify(report)}\n` : operatingRange ?? bench.renderMarkdown(report));
+  if (!options.json) io.stderr.write(`Wrote the report to ${options.out}\n`);
+  io.stdout.write(options.json ? `${JSON.stringify(report)}\n` : operatingRange ?? bench.renderMarkdown(report, join(options.out, BLAST_RADIUS_FILE)));
   return EXIT.ok;
 }

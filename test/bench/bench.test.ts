@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../src/core/errors.ts';
 import { runBench, writeBenchOutputs } from '../../src/bench/index.ts';
+import { blastRadius, renderBlastRadius, renderMarkdown } from '../../src/bench/output.ts';
 import { hodgesLehmann } from '../../src/bench/policies/kayenta.ts';
 import { DEFAULT_POLICIES, POLICIES } from '../../src/bench/policies/index.ts';
 import type { ObservedMinute, PolicyContext } from '../../src/bench/policy.ts';
@@ -43,6 +44,25 @@ describe('runBench', () => {
     expect(JSON.parse(readFileSync(paths.json, 'utf8')).results).toHaveLength(15);
     expect(readFileSync(paths.markdown, 'utf8')).toContain('| healthy | promote | coalmine |');
     expect(readFileSync(paths.svg, 'utf8')).toMatch(/^<svg[\s\S]*coalmine[\s\S]*<\/svg>/);
+  });
+
+  it('leads the Markdown with a scenario × policy pivot, one column per policy', () => {
+    const markdown = renderMarkdown(report);
+    const firstTable = markdown.split('\n').find((line) => line.startsWith('|'))!;
+    expect(firstTable).toBe(`| scenario | expect | ${report.policies.join(' | ')} |`);
+    expect(markdown).toMatch(/\| error-10x \| rollback \| ✓ 100% · [\d.]+ \|/);
+  });
+
+  it('plots request and SQS scenarios apart, and calls its y value what it is', () => {
+    const withSqs = { ...report, scenarios: [...report.scenarios, { name: 'sqs-x', description: '', expect: 'rollback' as const, trigger: 'sqs' as const }, { name: 'sqs-ok', description: '', expect: 'promote' as const, trigger: 'sqs' as const }],
+      results: [...report.results, ...report.results.filter((r) => r.scenario === 'error-10x').map((r) => ({ ...r, scenario: 'sqs-x', excessFailures: { ...r.excessFailures, median: 500 } })), ...report.results.filter((r) => r.scenario === 'healthy').map((r) => ({ ...r, scenario: 'sqs-ok' }))] };
+    const svg = renderBlastRadius(withSqs);
+    expect(svg).toContain('>Request scenarios<');
+    expect(svg).toContain('>SQS scenarios<');
+    expect(svg).toContain('mean of per-scenario median failed message attempts (log)');
+    expect(svg).not.toMatch(/>median excess failures/);
+    // The SQS regression's 500 failed attempts are not pooled into the request panel's points.
+    expect(blastRadius(withSqs.results, new Set(['healthy', 'error-10x', 'latency-p99-2x'])).every((p) => p.excess < 500)).toBe(true);
   });
 });
 

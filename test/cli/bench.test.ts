@@ -63,6 +63,17 @@ describe('coalmine bench', () => {
     expect(io.stdout.text).toBe('table of error-3x × 50\n');
   });
 
+  it('writes its files to bench-out by default, so the plot the printed report links to exists', async () => {
+    const dir = scenarioDir();
+    const engine = recordingEngine();
+    const io = bufferIo({ cwd: dir });
+
+    await benchCommand({ scenarios: 'error-3x.json', seeds: 2 }, io, engine);
+
+    expect(engine.written).toEqual([join(dir, 'bench-out')]);
+    expect(io.stderr.text).toContain('Wrote the report to bench-out');
+  });
+
   it('defaults to 200 seeds and every policy, prints one JSON object with --json, and writes it with --out', async () => {
     const dir = scenarioDir();
     const engine = recordingEngine();
