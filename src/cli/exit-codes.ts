@@ -37,3 +37,8 @@ export function errorLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(/\s*\n\s*/g, ' ').trim();
 }
+
+/** What a failed command prints on stdout with --json: the contract's outcome and reason, and the error's name. */
+export function failureJson(error: string, reason: string): { outcome: 'failed'; error: string; reason: string } {
+  return { outcome: 'failed', error, reason: reason.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim() };
+}

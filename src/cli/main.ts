@@ -8,7 +8,7 @@ import { CredentialsError } from '../core/errors.ts';
 import type { DeployDeps } from '../deploy/deploy.ts';
 import { credentialsHint, regionFor, type AwsConfig } from './aws-config.ts';
 import type { AwsDeps } from './aws-context.ts';
-import { errorLine, EXIT, exitCodeForError } from './exit-codes.ts';
+import { errorLine, EXIT, exitCodeForError, failureJson } from './exit-codes.ts';
 import { processIo, type CliIo } from './io.ts';
 
 export interface MainDeps {
@@ -214,11 +214,6 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
     });
 
   return program;
-}
-
-/** What a failed command prints on stdout with --json: the contract's outcome and reason, and the error's name. */
-function failureJson(error: string, reason: string): { outcome: 'failed'; error: string; reason: string } {
-  return { outcome: 'failed', error, reason: reason.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim() };
 }
 
 /**

@@ -20,7 +20,7 @@ import { ProgressPrinter } from './progress-view.ts';
 import type { RunResult } from '../local/record.ts';
 import { createSimAccount } from '../sim/account/index.ts';
 import { loadScenario, parseScenario, type Scenario } from '../sim/scenario.ts';
-import { errorLine, EXIT, exitCodeForOutcome } from './exit-codes.ts';
+import { errorLine, EXIT, exitCodeForOutcome, failureJson } from './exit-codes.ts';
 import type { Output } from './io.ts';
 import { zodLine } from './options.ts';
 import { ansi, plain, type Palette } from './colours.ts';
@@ -58,10 +58,11 @@ export interface RunIo {
 /** Runs `coalmine run`; the one place that decides its exit code. */
 export async function runCommand(options: RunOptions, io: RunIo): Promise<number> {
   const parsed = runOptionsSchema.safeParse(options);
-  if (!parsed.success) return badInput(io, zodLine(parsed.error));
+  const asJson = (options as { json?: unknown }).json === true;
+  if (!parsed.success) return badInput(io, zodLine(parsed.error), asJson);
   const { local, scenario: scenarioName, seed, request: requestFile, json } = parsed.data;
   if (!local) {
-    return badInput(io, '--local: `run` only runs canaries on the simulated account; add --local, or use `coalmine start --function F --alias A --version V` to run one on AWS');
+    return badInput(io, '--local: `run` only runs canaries on the simulated account; add --local, or use `coalmine start --function F --alias A --version V` to run one on AWS', json);
   }
   const cwd = io.cwd ?? process.cwd();
   const style = (io.isTTY ?? io.stdout.isTTY ?? false) && !json ? ansi : plain;
@@ -83,8 +84,9 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
     });
   } catch (error) {
     const name = error instanceof Error ? error.name : '';
-    if (name === 'InvalidRequestError' || isBadInputError(name)) return badInput(io, errorLine(error));
+    if (name === 'InvalidRequestError' || isBadInputError(name)) return badInput(io, errorLine(error), json, name);
     io.stderr.write(`coalmine run: ${errorLine(error)}\n`);
+    if (json) io.stdout.write(`${JSON.stringify(failureJson(name || 'Error', errorLine(error)))}\n`);
     return EXIT.failed;
   }
 
@@ -126,8 +128,10 @@ function progressOf(out: Output, tty: boolean): (event: ProgressEvent) => void {
   };
 }
 
-function badInput(io: RunIo, line: string): number {
+/** One line on stderr; with `--json`, the same as a JSON object on stdout, so scripts parse every ending. */
+function badInput(io: RunIo, line: string, json = false, name = 'InvalidRequestError'): number {
   io.stderr.write(`${line}\n`);
+  if (json) io.stdout.write(`${JSON.stringify(failureJson(name, line))}\n`);
   return EXIT.badInput;
 }
 
@@ -154,19 +158,25 @@ function readRequest(path: string, shown: string): { value: unknown } {
   } catch (error) {
     throw new InvalidRequestError(`--request: cannot read ${shown} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
+  let value: unknown;
   try {
-    return { value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch (error) {
     throw new InvalidRequestError(`--request: ${shown} is not JSON (${(error as Error).message.split('\n')[0]})`, { cause: error });
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidRequestError(`--request: ${shown} must hold a JSON object (a request or an EventBridge event), got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  return { value };
 }
 
-/** The error message alone (it starts with the field), without the error's name. */
+/**
+ * The error message alone (it starts with the field), without the error's name. The reason is the
+ * refused step's own error, whole: its suggestions ("…; did you mean "alias"?") are part of it.
+ */
 function badInputLine(result: RunResult): string {
   const prefix = `${result.errorName}: `;
-  const message = result.reason.startsWith(prefix) ? result.reason.slice(prefix.length) : causeMessage(result.reason);
-  // Plan's rollback appends what it did to the alias; the field and why come first.
-  return message.split('; ')[0] ?? message;
+  return result.reason.startsWith(prefix) ? result.reason.slice(prefix.length) : causeMessage(result.reason);
 }
 
 export function summaryLines(result: RunResult, style: Palette = plain, cwd: string = process.cwd()): string[] {

@@ -120,14 +120,16 @@ function normaliseVersion(value: string, field: string, allowLatest: boolean): s
 
 /** One line from zod's first issue: the field's path and why, with a suggestion for unknown keys. */
 function firstIssue(error: z.core.$ZodError, input: unknown): string {
-  const issue = error.issues[0]!;
+  // An unknown field comes first: a typo such as "functonName" also makes "functionName" missing,
+  // and the typo is the cause worth naming, with its suggestion.
+  const issue = error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? error.issues[0]!;
   const path = issue.path.length ? issue.path.map(String).join('.') : 'request';
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
     const where = issue.path.length ? `${path}.${key}` : key;
     const candidates = issue.path.length === 0 ? KNOWN_FIELDS : knownKeysAt(issue.path);
     const suggestion = closest(key, candidates);
-    return `${clip(where)}: unknown field${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
+    return `${clip(where) || '""'}: unknown field${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
   }
   // zod does not keep the input in its issues: look the value up, so a wrong type is not called missing.
   const value = valueAt(input, issue.path);

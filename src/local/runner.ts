@@ -71,7 +71,7 @@ type JsonValue = Parameters<StateMachine['run']>[0];
 export async function runLocal(options: RunLocalOptions): Promise<RunResult> {
   const { scenario, seed } = options;
   const account = options.account ?? createSimAccount(scenario, { seed });
-  const request = options.request ?? defaultRequest(scenario, account.settings);
+  const request = options.request === undefined ? defaultRequest(scenario, account.settings) : options.request;
   const executionName = localExecutionName(nameParts(request, account.settings), seed);
   const { local, machine } = loadMachine(options.definition);
   const steps = options.steps ? options.steps(account.ports) : createSteps(account.ports, { judge: options.judge ?? assess });

@@ -3,8 +3,9 @@
  * version behaves (docs/contract.md §2; scenarios/README.md documents every field). The local runner
  * and the benchmark both read them through `parseScenario`, so a file means the same to both.
  *
- * Every field of the contract is accepted; unknown fields are kept (extensions ride along), and a
- * candidate field left out means "behaves as stable does".
+ * Every field of the contract is accepted, and a field it does not know is refused (one line naming
+ * each, with the known field it is closest to), so a typo such as `errorRte` never runs silently as
+ * the default. A candidate field left out means "behaves as stable does".
  *
  * @example
  * const scenario = loadScenario('error-3x');          // scenarios/error-3x.json
@@ -14,10 +15,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
+import { clip, closest } from '../core/request.ts';
 import { packageFile } from '../package-files.ts';
 import { analysisSchema } from '../core/judge/settings.ts';
 
-const latencySchema = z.looseObject({
+const latencySchema = z.strictObject({
   median: z.number().positive(),
   p99: z.number().positive(),
 });
@@ -27,9 +29,17 @@ const latencySchema = z.looseObject({
  * `rate`: a count metric, events per invocation (e.g. failed checkouts); `mean`/`sd`: a gauge.
  */
 const customMetricBehaviourSchema = z.union([
-  z.looseObject({ rate: z.number().min(0) }),
-  z.looseObject({ mean: z.number(), sd: z.number().min(0).default(0) }),
+  z.strictObject({ rate: z.number().min(0) }),
+  z.strictObject({ mean: z.number(), sd: z.number().min(0).default(0) }),
 ]);
+
+/** Extensions the SQS queue model reads (src/sim/queue.ts, scenarios/README.md), per version. */
+const queueVersionBehaviour = {
+  /** Share of messages that fail on every attempt, whatever the version. */
+  poisonRate: z.number().min(0).max(1).optional(),
+  /** Messages a version handles per unit of time, relative to 1. */
+  throughputFactor: z.number().positive().optional(),
+};
 
 const versionBehaviour = {
   errorRate: z.number().min(0).max(1),
@@ -46,15 +56,16 @@ const versionBehaviour = {
   custom: z.record(z.string(), customMetricBehaviourSchema),
 };
 
-const stableSchema = z.looseObject({
+const stableSchema = z.strictObject({
   errorRate: versionBehaviour.errorRate,
   latencyMs: versionBehaviour.latencyMs.default({ median: 80, p99: 400 }),
   throttleRate: versionBehaviour.throttleRate.default(0),
   timeoutRate: versionBehaviour.timeoutRate.default(0),
   custom: versionBehaviour.custom.default({}),
+  ...queueVersionBehaviour,
 });
 
-const candidateSchema = z.looseObject({
+const candidateSchema = z.strictObject({
   errorRate: versionBehaviour.errorRate.optional(),
   latencyMs: versionBehaviour.latencyMs.optional(),
   throttleRate: versionBehaviour.throttleRate.optional(),
@@ -62,11 +73,14 @@ const candidateSchema = z.looseObject({
   custom: versionBehaviour.custom.optional(),
   /** Minutes after the first shift at which the candidate starts behaving as described. */
   fromMinute: z.number().min(0).default(0),
+  ...queueVersionBehaviour,
+  /** SQS: the candidate's invocations time out while more than this many run at once. */
+  timeoutUnderLoad: z.strictObject({ concurrencyAbove: z.number().int().min(0) }).optional(),
 });
 
 export const TRAFFIC_PATTERNS = ['steady', 'diurnal', 'bursty'] as const;
 
-const trafficSchema = z.looseObject({
+const trafficSchema = z.strictObject({
   requestsPerMinute: z.number().min(0),
   pattern: z.enum(TRAFFIC_PATTERNS).default('steady'),
   amplitude: z.number().min(0).default(0),
@@ -77,17 +91,29 @@ const trafficSchema = z.looseObject({
   burstMinutes: z.number().min(1).default(3),
 });
 
-const queueSchema = z.looseObject({
+const queueSchema = z.strictObject({
   messagesPerMinute: z.number().min(0),
   batchSize: z.number().int().min(1).max(10_000).default(10),
   visibilityTimeoutSeconds: z.number().int().min(0).max(43_200).default(30),
   maxReceiveCount: z.number().int().min(1).max(1000).default(5),
+  // Extensions of the queue model (src/sim/queue.ts): the mapping and queue as set up on the account.
+  batchingWindowSeconds: z.number().int().min(0).max(300).optional(),
+  reportBatchItemFailures: z.boolean().optional(),
+  functionTimeoutSeconds: z.number().positive().max(900).optional(),
+  maxConcurrency: z.number().int().min(2).max(1000).optional(),
+  invocationOverheadMs: z.number().min(0).optional(),
+  /** false: the queue has no DLQ (maxReceiveCount is then ignored). */
+  dlq: z.boolean().optional(),
+  dlqDepthAtStart: z.number().int().min(0).optional(),
+  fifo: z.boolean().optional(),
+  /** What the event source mapping invokes: the alias (default), the unqualified function, or a version. */
+  mappingOn: z.enum(['alias', 'function', 'version']).optional(),
 });
 
 /** A CodeDeploy-style name, or explicit steps; src/core/strategy.ts gives it meaning. */
 const strategySchema = z.union([
   z.string().min(1),
-  z.looseObject({ steps: z.array(z.number()).min(1), intervalMinutes: z.number().positive() }),
+  z.strictObject({ steps: z.array(z.number()).min(1), intervalMinutes: z.number().positive() }),
 ]);
 
 export const scenarioSchema = z
@@ -106,6 +132,8 @@ export const scenarioSchema = z
     strategy: strategySchema.optional(),
     /** Extension: analysis settings for the canary request (as the request's `analysis`). */
     analysis: z.unknown().optional(),
+    /** The simulated function (src/sim/account.ts checks it). */
+    account: z.unknown().optional(),
   })
   .superRefine((value, ctx) => {
     if (value.trigger === 'api' && value.traffic === undefined) {
@@ -195,6 +223,8 @@ export function parseScenario(json: unknown, source: string): Scenario {
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && !('name' in value)) {
     value = { ...value, name: basename(source).replace(/\.json$/, '') };
   }
+  const unknown = unknownFields(value);
+  if (unknown) throw new InvalidRequestError(`${source}: ${unknown}`);
   const result = scenarioSchema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -219,6 +249,41 @@ export function parseScenario(json: unknown, source: string): Scenario {
     fromMinute: parsed.candidate.fromMinute,
   };
   return { ...parsed, stable, candidate, source };
+}
+
+/**
+ * Every field the scenario format does not know, in one line, each with the known field nearest to
+ * it when that looks like a typo: `unknown fields stable.errorRte (did you mean "errorRate"?)`.
+ * Walks the whole value, so that a typo deep inside is named together with one at the top.
+ */
+function unknownFields(value: unknown): string | undefined {
+  const names: string[] = [];
+  walk(scenarioSchema, value, [], names);
+  if (names.length === 0) return undefined;
+  return `unknown field${names.length === 1 ? '' : 's'} ${names.join(', ')}`;
+}
+
+function walk(schema: z.ZodType, value: unknown, path: string[], names: string[]): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  let inner: unknown = schema;
+  while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) inner = inner.unwrap();
+  if (inner instanceof z.ZodRecord) {
+    for (const [key, item] of Object.entries(value)) walk(inner.valueType as z.ZodType, item, [...path, key], names);
+    return;
+  }
+  // An object, or a union of objects (a custom metric's behaviour): the fields of any member are known.
+  const members = inner instanceof z.ZodUnion ? (inner.options as unknown[]) : [inner];
+  const shape: Record<string, z.ZodType> = Object.assign({}, ...members.filter((member) => member instanceof z.ZodObject).map((member) => member.shape));
+  if (Object.keys(shape).length === 0) return;
+  for (const [key, item] of Object.entries(value)) {
+    const known = shape[key];
+    if (known && Object.hasOwn(shape, key)) {
+      walk(known, item, [...path, key], names);
+      continue;
+    }
+    const suggestion = closest(key, Object.keys(shape));
+    names.push(`${clip([...path, key].join('.')) || '""'}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
+  }
 }
 
 /** The scenarios shipped with Coalmine (the repository's `scenarios/` folder). */

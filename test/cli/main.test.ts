@@ -192,4 +192,30 @@ describe('coalmine abort', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('states:StopExecution');
   });
+
+  describe('with --json, errors come as one JSON object on stdout', () => {
+    it('for a usage error (exit 2)', async () => {
+      const { code, stdout, stderr } = await run('start', '--function', 'checkout', '--json', '--wiat');
+
+      expect(code).toBe(2);
+      expect(JSON.parse(stdout)).toEqual({ outcome: 'failed', error: 'InvalidRequestError', reason: expect.stringContaining('--wiat') });
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+    });
+
+    it('for a request a command refuses (exit 2)', async () => {
+      const { code, stdout } = await run('start', '--function', 'checkout', '--version', '13', '--json');
+
+      expect(code).toBe(2);
+      expect(JSON.parse(stdout)).toEqual({ outcome: 'failed', error: 'InvalidRequestError', reason: '--alias: is required (or alias in --request)' });
+    });
+
+    it('for a failure on AWS (exit 1)', async () => {
+      sfn.on(DescribeExecutionCommand).rejects(Object.assign(new Error('not authorized to perform: states:DescribeExecution'), { name: 'AccessDeniedException' }));
+
+      const { code, stdout } = await run('status', 'some-execution', '--json');
+
+      expect(code).toBe(1);
+      expect(JSON.parse(stdout)).toMatchObject({ outcome: 'failed', error: 'AccessDeniedError' });
+    });
+  });
 });

@@ -37,6 +37,8 @@ describe('parseRequest', () => {
     [{ ...valid, candidateVersion: '1.0' }, InvalidRequestError, 'candidateVersion: "1.0" is not a published version number'],
     [{ ...valid, stableVersion: '13' }, InvalidVersionError, 'equals stableVersion'],
     [{ ...valid, functonName: 'x' }, InvalidRequestError, 'functonName: unknown field; did you mean "functionName"?'],
+    [{ functonName: 'checkout', alias: 'live', candidateVersion: '13' }, InvalidRequestError, 'functonName: unknown field; did you mean "functionName"?'],
+    [{ functionName: 'checkout', alais: 'live', candidateVersion: '13' }, InvalidRequestError, 'alais: unknown field; did you mean "alias"?'],
     [{ ...valid, analysis: { alpah: 0.05 } }, InvalidRequestError, 'analysis.alpah: unknown field; did you mean "alpha"?'],
     [{ ...valid, analysis: { alpha: 2 } }, InvalidRequestError, 'analysis.alpha:'],
     [{ ...valid, strategy: { steps: [50, 10], intervalMinutes: 5 } }, InvalidRequestError, 'strategy.steps[1]: weights must increase'],

@@ -118,6 +118,50 @@ describe('runCommand', () => {
     expect(io.stdout.text).toBe('');
   });
 
+  it.each([
+    ['null', 'null'],
+    ['"a string"', 'string'],
+    ['[]', 'an array'],
+    ['42', 'number'],
+  ])('exits 2 for a request file holding %s, before anything runs', async (text, what) => {
+    writeFileSync(join(cwd, 'request.json'), text);
+
+    const code = await runCommand({ local: true, request: 'request.json' }, io);
+
+    expect(code).toBe(2);
+    expect(io.stderr.text.trim().split('\n')).toHaveLength(1);
+    expect(io.stderr.text).toContain(`--request: request.json must hold a JSON object (a request or an EventBridge event), got ${what}`);
+    expect(io.stdout.text).toBe('');
+  });
+
+  it('names a misspelt required field with its suggestion, whole, and exits 2', async () => {
+    writeFileSync(join(cwd, 'request.json'), JSON.stringify({ functonName: 'checkout', alias: 'live', candidateVersion: '13' }));
+
+    const code = await runCommand({ local: true, request: 'request.json' }, io);
+
+    expect(code).toBe(2);
+    expect(io.stderr.text).toBe('functonName: unknown field; did you mean "functionName"?\n');
+  });
+
+  it('exits 2 for a scenario with a misspelt field, naming it, instead of running the default', async () => {
+    writeFileSync(join(cwd, 'typo.json'), JSON.stringify({ name: 'typo', traffic: { requestsPerMinute: 600 }, stable: { errorRate: 0.005 }, candidate: { errorRte: 0.05 } }));
+
+    const code = await runCommand({ local: true, scenario: 'typo.json' }, io);
+
+    expect(code).toBe(2);
+    expect(io.stderr.text).toBe('typo.json: unknown field candidate.errorRte (did you mean "errorRate"?)\n');
+  });
+
+  it('with --json, reports an error as one JSON object on stdout as well', async () => {
+    writeFileSync(join(cwd, 'request.json'), '[]');
+
+    const code = await runCommand({ local: true, request: 'request.json', json: true }, io);
+
+    expect(code).toBe(2);
+    expect(JSON.parse(io.stdout.text)).toEqual({ outcome: 'failed', error: 'InvalidRequestError', reason: expect.stringContaining('must hold a JSON object') });
+    expect(io.stderr.text.trim().split('\n')).toHaveLength(1);
+  });
+
   it('exits 2 when the request file is not JSON', async () => {
     writeFileSync(join(cwd, 'broken.json'), '{ "functionName": ');
 

@@ -34,11 +34,21 @@ describe('parseScenario', () => {
     expect(scenario.candidate).toMatchObject({ errorRate: 0.01, latencyMs: { median: 50, p99: 300 }, fromMinute: 0, throttleRate: 0 });
   });
 
-  it('keeps extension fields', () => {
-    const scenario = parseScenario({ ...contractExample, extra: { anything: 1 }, candidate: { ...contractExample.candidate, throttleRate: 0.2, note: 'kept' } }, 'x');
-    expect(scenario['extra']).toEqual({ anything: 1 });
+  it('keeps the extension fields it knows', () => {
+    const scenario = parseScenario({ ...contractExample, candidate: { ...contractExample.candidate, throttleRate: 0.2, poisonRate: 0.01 } }, 'x');
     expect(scenario.candidate.throttleRate).toBe(0.2);
-    expect(scenario.candidate['note']).toBe('kept');
+    expect(scenario.candidate['poisonRate']).toBe(0.01);
+  });
+
+  it.each([
+    [{ ...contractExample, stable: { errorRte: 0.01, errorRate: 0.01 } }, 'unknown field stable.errorRte (did you mean "errorRate"?)'],
+    [{ ...contractExample, candidate: { errorRte: 0.05 } }, 'unknown field candidate.errorRte (did you mean "errorRate"?)'],
+    [{ ...contractExample, extra: 1, traffic: { requestsPerMinute: 600, patern: 'steady' } }, 'unknown fields traffic.patern (did you mean "pattern"?), extra'],
+    [{ ...contractExample, strategy: { steps: [5], intervalMinutes: 5, stepz: [1] } }, 'unknown field strategy.stepz (did you mean "steps"?)'],
+  ])('refuses fields it does not know, all of them in one line (%#)', (input, line) => {
+    const attempt = () => parseScenario(input, 'bad.json');
+    expect(attempt).toThrow(InvalidRequestError);
+    expect(attempt).toThrow(`bad.json: ${line}`);
   });
 
   it('accepts explicit strategy steps', () => {
