@@ -15,7 +15,7 @@ import {
   type LambdaClient,
   type UpdateAliasCommandInput,
 } from '@aws-sdk/client-lambda';
-import { AliasNotFoundError, FunctionNotFoundError, TransientServiceError } from '../core/errors.ts';
+import { AliasChangedError, AliasNotFoundError, FunctionNotFoundError, TransientServiceError } from '../core/errors.ts';
 import type { AliasChange, AliasState, FunctionInfo, FunctionRegistry, TrafficRouter } from '../core/ports.ts';
 import { lambdaFunctionName, unqualifiedFunctionArn } from './arn.ts';
 import { callAws } from './errors.ts';
@@ -70,7 +70,7 @@ export function lambdaTrafficRouter(client: LambdaClient): TrafficRouter {
       new AliasNotFoundError(`alias ${alias} of function ${functionName} does not exist (${message})`, { cause }),
   });
 
-  return {
+  const router: TrafficRouter = {
     async getAlias(functionName, alias) {
       const config = await callAws(
         'lambda:GetAlias',
@@ -87,14 +87,38 @@ export function lambdaTrafficRouter(client: LambdaClient): TrafficRouter {
       // UpdateAlias leaves fields that are omitted as they are; an empty AdditionalVersionWeights map is
       // how routing is removed (UpdateAlias API reference: RoutingConfig, AliasRoutingConfiguration).
       if (change.weights !== undefined) input.RoutingConfig = { AdditionalVersionWeights: weightsToRouting(change.weights) };
-      const config = await callAws(
-        'lambda:UpdateAlias',
-        () => client.send(new UpdateAliasCommand(input)),
-        aliasNotFound(functionName, alias),
-      );
-      return aliasState(functionName, alias, config);
+      try {
+        const config = await callAws(
+          'lambda:UpdateAlias',
+          () => client.send(new UpdateAliasCommand(input)),
+          aliasNotFound(functionName, alias),
+        );
+        return aliasState(functionName, alias, config);
+      } catch (error) {
+        if (!(error instanceof AliasChangedError)) throw error;
+        // The SDK retries a request whose answer was lost (a socket timeout) with the same RevisionId.
+        // If the first attempt had been applied, the retry is refused as stale: the alias then is
+        // exactly what was asked for, and the write is ours, not someone else's.
+        const now = await router.getAlias(functionName, alias);
+        if (isApplied(now, change)) return now;
+        throw error;
+      }
     },
   };
+  return router;
+}
+
+/** True when the alias already shows every field of `change` (weights compared as Lambda stores them). */
+export function isApplied(alias: AliasState, change: AliasChange): boolean {
+  if (change.version !== undefined && alias.version !== change.version) return false;
+  if (change.description !== undefined && alias.description !== change.description) return false;
+  if (change.weights !== undefined) {
+    const want = routingToWeights(weightsToRouting(change.weights));
+    const have = Object.entries(alias.weights).filter(([, weight]) => weight > 0);
+    const wanted = Object.entries(want).filter(([, weight]) => weight > 0);
+    if (have.length !== wanted.length || wanted.some(([version, weight]) => alias.weights[version] !== weight)) return false;
+  }
+  return true;
 }
 
 /** Pages are bounded so that a misbehaving marker can never loop forever. */

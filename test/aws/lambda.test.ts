@@ -121,11 +121,34 @@ describe('lambdaTrafficRouter', () => {
 
   it('throws AliasChangedError when Lambda rejects a stale RevisionId', async () => {
     lambdaMock.on(UpdateAliasCommand).rejects(new PreconditionFailedException({ message: 'The RevisionId provided does not match', $metadata: {} }));
+    lambdaMock.on(GetAliasCommand).resolves({ Name: 'live', FunctionVersion: '11', RevisionId: 'theirs', Description: 'pinned by hand' });
 
     const update = lambdaTrafficRouter(client).updateAlias('checkout', 'live', { weights: { '13': 10 } }, 'stale');
 
     await expect(update).rejects.toBeInstanceOf(AliasChangedError);
     await expect(update).rejects.toHaveProperty('cause.name', 'PreconditionFailedException');
+  });
+
+  it('recognises its own write when the answer was lost and the SDK retry is refused as stale', async () => {
+    // First attempt applied (answer lost to a socket timeout); the SDK's retry carries the old RevisionId.
+    lambdaMock.on(UpdateAliasCommand).rejects(new PreconditionFailedException({ message: 'The RevisionId provided does not match', $metadata: {} }));
+    lambdaMock.on(GetAliasCommand).resolves({ Name: 'live', FunctionVersion: '12', RevisionId: 'rev-4', RoutingConfig: { AdditionalVersionWeights: { '13': 0.1 } } });
+
+    const after = await lambdaTrafficRouter(client).updateAlias('checkout', 'live', { version: '12', weights: { '13': 10 } }, 'rev-3');
+
+    expect(after).toMatchObject({ version: '12', weights: { '13': 10 }, revisionId: 'rev-4' });
+  });
+
+  it.each([
+    ['another version', { FunctionVersion: '11', RoutingConfig: { AdditionalVersionWeights: { '13': 0.1 } } }],
+    ['other weights', { FunctionVersion: '12', RoutingConfig: { AdditionalVersionWeights: { '13': 0.5 } } }],
+    ['no routing', { FunctionVersion: '12' }],
+  ])('still refuses a stale RevisionId when the alias shows %s (someone else wrote it)', async (_what, alias) => {
+    lambdaMock.on(UpdateAliasCommand).rejects(new PreconditionFailedException({ message: 'The RevisionId provided does not match', $metadata: {} }));
+    lambdaMock.on(GetAliasCommand).resolves({ Name: 'live', RevisionId: 'theirs', ...alias });
+
+    await expect(lambdaTrafficRouter(client).updateAlias('checkout', 'live', { version: '12', weights: { '13': 10 } }, 'rev-3')).rejects.toBeInstanceOf(AliasChangedError);
+    expect(lambdaMock.commandCalls(UpdateAliasCommand)).toHaveLength(1);
   });
 
   it('throws AliasNotFoundError when the alias does not exist', async () => {

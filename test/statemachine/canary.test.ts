@@ -189,7 +189,7 @@ describe('the canary state machine', () => {
         const catches = (state['Catch'] ?? []) as { ErrorEquals: string[] }[];
         expect(catches.some((entry) => entry.ErrorEquals.includes('States.ALL')), `${name} catches everything`).toBe(true);
         if (task.kind !== 'lambda') continue;
-        for (const error of ['ThrottledError', 'TransientServiceError', 'Lambda.TooManyRequestsException', 'Lambda.ServiceException']) {
+        for (const error of ['ThrottledError', 'TransientServiceError', 'Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.ClientExecutionTimeoutException']) {
           const rule = retry.find((entry) => entry.ErrorEquals.includes(error));
           expect(rule, `${name} retries ${error}`).toBeDefined();
           expect(rule!.BackoffRate).toBeGreaterThan(1);
