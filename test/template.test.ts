@@ -354,7 +354,7 @@ describe('template.yaml', () => {
     }
   });
 
-  it('starts a canary on PublishVersion calls of the target functions only', () => {
+  it('starts a canary on the calls that publish a version (PublishVersion, --publish), of the target functions only', () => {
     const pattern = JSON.parse(evaluate(template.Resources['VersionPublishedRule']!.Properties!['EventPattern'], SAMPLE_PARAMETERS) as string);
 
     expect(pattern).toEqual({
@@ -362,9 +362,10 @@ describe('template.yaml', () => {
       'detail-type': ['AWS API Call via CloudTrail'],
       detail: {
         eventSource: ['lambda.amazonaws.com'],
-        eventName: [{ prefix: 'PublishVersion' }],
+        eventName: [{ prefix: 'PublishVersion' }, { prefix: 'UpdateFunctionCode' }, { prefix: 'CreateFunction' }],
         errorCode: [{ exists: false }],
         responseElements: {
+          version: [{ 'anything-but': '$LATEST' }],
           functionArn: [
             { wildcard: 'arn:aws:lambda:*:123456789012:function:team-*' },
             { wildcard: 'arn:aws:lambda:eu-west-1:123456789012:function:checkout' },

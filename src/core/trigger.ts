@@ -14,7 +14,22 @@ export const TRIGGER_SOURCES = {
   releaseEvent: 'eventbridge:coalmine/Canary Release Requested',
   /** CloudTrail's record of `lambda:PublishVersion`, delivered by EventBridge. */
   publishedVersion: 'eventbridge:aws.lambda/PublishVersion',
+  /** CloudTrail's record of `lambda:UpdateFunctionCode` with `Publish` (`aws lambda update-function-code --publish`). */
+  publishedWithCode: 'eventbridge:aws.lambda/UpdateFunctionCode',
+  /** CloudTrail's record of `lambda:CreateFunction` with `Publish` (`aws lambda create-function --publish`). */
+  publishedWithFunction: 'eventbridge:aws.lambda/CreateFunction',
 } as const;
+
+/**
+ * The Lambda calls that publish a version, as CloudTrail names them (it appends the API version:
+ * `PublishVersion20150331`, `UpdateFunctionCode20150331v2`, `CreateFunction20150331`). The last two
+ * publish only with `Publish: true`; without it their response's version is `$LATEST`.
+ */
+export const PUBLISHING_CALLS = [
+  { prefix: 'PublishVersion', source: TRIGGER_SOURCES.publishedVersion },
+  { prefix: 'UpdateFunctionCode', source: TRIGGER_SOURCES.publishedWithCode },
+  { prefix: 'CreateFunction', source: TRIGGER_SOURCES.publishedWithFunction },
+] as const;
 
 export const RELEASE_EVENT = { source: 'coalmine', detailType: 'Canary Release Requested' } as const;
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
@@ -55,9 +70,9 @@ function describe(value: unknown): string {
  *
  * - a plain request (an object without `detail-type`) → `{ kind: 'request' }`, unchecked;
  * - `source: "coalmine"`, `detail-type: "Canary Release Requested"` → its `detail` as the request;
- * - `detail-type: "AWS API Call via CloudTrail"`, `source: "aws.lambda"`, `detail.eventName` starting
- *   with `PublishVersion` (CloudTrail adds the API version: `PublishVersion20150331`) → the function
- *   and version from `detail.responseElements`.
+ * - `detail-type: "AWS API Call via CloudTrail"`, `source: "aws.lambda"`, `detail.eventName` one of
+ *   the PUBLISHING_CALLS (`PublishVersion…`, or `UpdateFunctionCode…`/`CreateFunction…` that
+ *   published) → the function and version from `detail.responseElements`.
  *
  * Throws InvalidRequestError, with one line saying why, for anything else.
  *
@@ -95,12 +110,13 @@ function publishedVersion(detail: unknown): Trigger {
     throw new InvalidRequestError(`detail: a CloudTrail event needs a detail object, got ${describe(detail)}`);
   }
   const eventName = detail.eventName;
-  if (typeof eventName !== 'string' || !eventName.startsWith('PublishVersion')) {
-    throw new InvalidRequestError(`detail.eventName: only PublishVersion calls start a canary, got ${describe(eventName)}`);
+  const call = typeof eventName === 'string' ? PUBLISHING_CALLS.find((candidate) => eventName.startsWith(candidate.prefix)) : undefined;
+  if (!call) {
+    throw new InvalidRequestError(`detail.eventName: only calls that publish a version (PublishVersion, UpdateFunctionCode or CreateFunction with Publish) start a canary, got ${describe(eventName)}`);
   }
   if (typeof detail.errorCode === 'string') {
     // A refused or failed call published nothing: there is no version to canary.
-    throw new InvalidRequestError(`detail.errorCode: the PublishVersion call failed (${detail.errorCode}), so no version was published`);
+    throw new InvalidRequestError(`detail.errorCode: the ${call.prefix} call failed (${detail.errorCode}), so no version was published`);
   }
   const response = detail.responseElements;
   if (!isObject(response)) {
@@ -110,6 +126,9 @@ function publishedVersion(detail: unknown): Trigger {
   if (typeof functionName !== 'string' || functionName.length === 0) {
     throw new InvalidRequestError(`detail.responseElements.functionName: expected the function's name, got ${describe(functionName)}`);
   }
+  if (version === '$LATEST' && call.prefix !== 'PublishVersion') {
+    throw new InvalidRequestError(`detail.responseElements.version: the ${call.prefix} call did not publish a version (no Publish), so there is nothing to canary`);
+  }
   if (typeof version !== 'string' || !/^[0-9]+$/.test(version)) {
     throw new InvalidRequestError(`detail.responseElements.version: expected a published version number, got ${describe(version)}`);
   }
@@ -118,6 +137,6 @@ function publishedVersion(detail: unknown): Trigger {
     functionName,
     version,
     ...(typeof functionArn === 'string' && functionArn.length > 0 ? { functionArn } : {}),
-    source: TRIGGER_SOURCES.publishedVersion,
+    source: call.source,
   };
 }

@@ -49,6 +49,28 @@ describe('normaliseTrigger', () => {
     });
   });
 
+  it.each([
+    ['cloudtrail-update-function-code-publish.json', '4', TRIGGER_SOURCES.publishedWithCode],
+    ['cloudtrail-create-function-publish.json', '1', TRIGGER_SOURCES.publishedWithFunction],
+  ])('reads the version that %s published (the --publish paths)', (file, version, source) => {
+    expect(normaliseTrigger(fixture(file))).toEqual({
+      kind: 'published-version',
+      functionName: 'my-function',
+      version,
+      functionArn: `arn:aws:lambda:us-west-2:123456789012:function:my-function:${version}`,
+      source,
+    });
+  });
+
+  it('refuses an UpdateFunctionCode call that did not publish, saying so', () => {
+    const event = fixture('cloudtrail-update-function-code-publish.json');
+    const detail = event.detail as Record<string, Record<string, unknown>>;
+    detail.requestParameters!.publish = false;
+    detail.responseElements!.version = '$LATEST';
+
+    expect(refusal(event).message).toBe('detail.responseElements.version: the UpdateFunctionCode call did not publish a version (no Publish), so there is nothing to canary');
+  });
+
   it('accepts any PublishVersion API version suffix in the event name', () => {
     const event = fixture('cloudtrail-publish-version.json');
     (event.detail as Record<string, unknown>).eventName = 'PublishVersion';
