@@ -77,6 +77,29 @@ export class UnsupportedEventSourceError extends CoalmineError {
   }
 }
 
+/**
+ * An event (a release event or a published version) asked for what the function's owner did not
+ * allow events: a function that has not opted in, a strategy not allowed, a more lenient judge.
+ */
+export class EventNotAllowedError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EventNotAllowedError';
+  }
+}
+
+/**
+ * The plan asks for what AWS would refuse later: a schedule past the execution's 48 hours or its
+ * history limit, a state too large, metrics CloudWatch rejects, weights Lambda cannot route, a
+ * candidate that is not Active, versions routing cannot split between.
+ */
+export class PlanLimitError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PlanLimitError';
+  }
+}
+
 /** Coalmine may not do what it must (IAM denied): not retried, rolled back. */
 export class AccessDeniedError extends CoalmineError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -161,6 +184,8 @@ export const BAD_INPUT_ERROR_NAMES = [
   'AliasAlreadyRoutedError',
   'CanaryInProgressError',
   'UnsupportedEventSourceError',
+  'EventNotAllowedError',
+  'PlanLimitError',
 ] as const;
 
 /** True when `name` is one of the errors that mean "bad input, nothing was touched". */
