@@ -134,6 +134,8 @@ export const scenarioSchema = z
     analysis: z.unknown().optional(),
     /** The simulated function (src/sim/account.ts checks it). */
     account: z.unknown().optional(),
+    /** Where a parsed scenario was read from: a parsed scenario parses again as itself. */
+    source: z.string().optional(),
   })
   .superRefine((value, ctx) => {
     if (value.trigger === 'api' && value.traffic === undefined) {

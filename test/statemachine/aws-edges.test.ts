@@ -9,7 +9,7 @@ import { ownerMark, readOwnerMark } from '../../src/core/ownership.ts';
 import type { Ports } from '../../src/core/ports.ts';
 import { createSteps, type Steps } from '../../src/core/steps.ts';
 import { runLocal, type ProgressEvent } from '../../src/local/runner.ts';
-import { createSimAccount } from '../../src/sim/account.ts';
+import { createSimAccount } from '../../src/sim/account/index.ts';
 import { parseScenario } from '../../src/sim/scenario.ts';
 
 const ORIGINAL = 'checkout production alias';
