@@ -32,6 +32,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { InvalidRequestError, TransientServiceError, UnsupportedEventSourceError } from '../core/errors.ts';
+import type { RedriveReport } from '../core/ports.ts';
 import { sqsQueueAccount, sqsQueueName } from './arn.ts';
 import { callAws } from './errors.ts';
 
@@ -46,15 +47,15 @@ export interface QueueDescription {
 }
 
 export interface RedriveOptions {
-  /** Receives to make at most, ten messages each: the loop's hard exit. Default 200. */
-  maxReceives?: number;
   /**
-   * Seconds that received messages stay hidden while the pass runs. Messages left in place are made
-   * visible again (visibility 0) when the pass ends, so this only matters if the pass is cut short.
+   * Seconds the pass may run before it stops receiving (default 480, inside the Redrive function's
+   * 600-second timeout). A pass that stops early says so (`complete: false`).
    */
-  holdSeconds?: number;
+  budgetSeconds?: number;
   /** Long-poll wait per receive; > 0 makes SQS look on all its servers, so an empty answer means empty. */
   waitSeconds?: number;
+  /** The clock, in milliseconds (tests). */
+  now?: () => number;
 }
 
 export interface SqsQueues {
@@ -62,8 +63,31 @@ export interface SqsQueues {
   describe(queueArn: string): Promise<QueueDescription>;
   /** ApproximateNumberOfMessages. */
   depth(queueUrl: string): Promise<number>;
-  /** Moves DLQ messages that arrived at or after `since` back to `source`; returns how many. */
-  redrive(dlq: { url: string; arn: string }, source: { url: string; arn: string }, since: string, options?: RedriveOptions): Promise<number>;
+  /** Moves DLQ messages that arrived at or after `since` back to `source`, within a time budget; says what it did. */
+  redrive(dlq: { url: string; arn: string }, source: { url: string; arn: string }, since: string, options?: RedriveOptions): Promise<RedriveReport>;
+}
+
+/** A redrive pass's default time budget: the Redrive function times out at 600 s. */
+export const DEFAULT_BUDGET_SECONDS = 480;
+/** Received messages stay hidden this much longer than the pass may last. */
+const HOLD_MARGIN_SECONDS = 60;
+/** SQS's longest visibility timeout: 12 hours. */
+const MAX_VISIBILITY_SECONDS = 43_200;
+
+/** One clause a person reads: what the pass examined, moved and left. */
+export function describeReport(report: RedriveReport): string {
+  const parts = [`examined ${report.examined}`, `moved ${report.moved}`];
+  if (report.notMoved) parts.push(`${report.notMoved} not moved (still in the DLQ)`);
+  if (report.inBothQueues) parts.push(`${report.inBothQueues} sent back but not deleted from the DLQ (a copy in both queues)`);
+  parts.push(report.complete ? 'read the DLQ to the end' : 'stopped before the end of the DLQ');
+  return parts.join(', ');
+}
+
+/** The error of a pass cut short, with what the pass had done by then in its message. */
+function withReport(error: unknown, report: RedriveReport, dlqArn: string): unknown {
+  if (!(error instanceof Error)) return error;
+  error.message = `${error.message} (redrive of ${dlqArn} cut short: ${describeReport(report)})`;
+  return error;
 }
 
 /** SQS limits: 10 entries per batch, 256 KiB per batch request (the historic limit, valid everywhere). */
@@ -206,16 +230,20 @@ export function sqsQueues(client: SQSClient): SqsQueues {
     async redrive(dlq, source, since, options = {}) {
       const sinceMs = Date.parse(since);
       if (!Number.isFinite(sinceMs)) throw new InvalidRequestError(`redrive: since must be an ISO time, got ${JSON.stringify(since)}`);
-      const { maxReceives = 200, holdSeconds = 300, waitSeconds = 1 } = options;
+      const { budgetSeconds = DEFAULT_BUDGET_SECONDS, waitSeconds = 1, now = Date.now } = options;
       const fifo = dlq.url.endsWith('.fifo') || dlq.arn.endsWith('.fifo');
+      const deadline = now() + budgetSeconds * 1000;
+      // Received messages stay hidden until the pass ends (so the next receive reaches the ones behind
+      // them, not the same ones again): hold them a little longer than the pass may last.
+      const holdSeconds = Math.min(MAX_VISIBILITY_SECONDS, budgetSeconds + HOLD_MARGIN_SECONDS);
 
-      let moved = 0;
+      const report: RedriveReport = { moved: 0, examined: 0, notMoved: 0, inBothQueues: 0, complete: false };
       let retryableFailures = 0;
-      // Messages left in place stay hidden until the pass ends, so the next receive reaches messages
-      // behind them instead of the same ones again; the finally block makes them visible at once.
-      const leftInPlace: string[] = [];
+      // Every receipt handle held and not deleted is released in `finally`, whatever stopped the pass:
+      // a throttled send must not leave the messages it meant to move hidden for the hold period.
+      const held = new Set<string>();
       try {
-        for (let receive = 0; receive < maxReceives; receive++) {
+        while (now() < deadline) {
           const out = await callAws('sqs:ReceiveMessage', () =>
             client.send(
               new ReceiveMessageCommand({
@@ -228,23 +256,21 @@ export function sqsQueues(client: SQSClient): SqsQueues {
               }),
             ),
           );
-          const messages = out.Messages ?? [];
-          if (messages.length === 0) break;
-
-          const toMove: Message[] = [];
-          for (const message of messages) {
-            if (!message.ReceiptHandle) continue;
-            if (arrivedFromSourceSince(message, source.arn, sinceMs, fifo)) toMove.push(message);
-            else leftInPlace.push(message.ReceiptHandle);
+          const messages = (out.Messages ?? []).filter((message) => message.ReceiptHandle);
+          if (messages.length === 0) {
+            report.complete = true;
+            break;
           }
+          report.examined += messages.length;
+          for (const message of messages) held.add(message.ReceiptHandle!);
+          const toMove = messages.filter((message) => arrivedFromSourceSince(message, source.arn, sinceMs, fifo));
 
           const entries = toMove.map((message, index) => sendEntry(message, `m${index}`, fifo));
           for (const batch of batchesOf(entries)) {
             const sent = await callAws('sqs:SendMessageBatch', () => client.send(new SendMessageBatchCommand({ QueueUrl: source.url, Entries: batch })));
             const receiptOf = (id: string | undefined) => toMove[Number(id?.slice(1))]?.ReceiptHandle;
             for (const failure of sent.Failed ?? []) {
-              const handle = receiptOf(failure.Id);
-              if (handle) leftInPlace.push(handle);
+              report.notMoved++;
               if (!failure.SenderFault) retryableFailures++;
             }
             const deletions = (sent.Successful ?? []).flatMap((success) => {
@@ -252,19 +278,33 @@ export function sqsQueues(client: SQSClient): SqsQueues {
               return handle ? [{ Id: success.Id, ReceiptHandle: handle }] : [];
             });
             if (deletions.length === 0) continue;
-            // Delete only what the source queue accepted. A deletion that fails leaves a copy in the DLQ
-            // that a later redrive sends again: at least once, never lost.
-            await callAws('sqs:DeleteMessageBatch', () => client.send(new DeleteMessageBatchCommand({ QueueUrl: dlq.url, Entries: deletions })));
-            moved += deletions.length;
+            // Delete only what the source queue accepted. A deletion that fails leaves a copy in each
+            // queue: counted, so the output says so, and a later redrive sends it again (at least once).
+            let deleted;
+            try {
+              deleted = await callAws('sqs:DeleteMessageBatch', () => client.send(new DeleteMessageBatchCommand({ QueueUrl: dlq.url, Entries: deletions })));
+            } catch (error) {
+              report.inBothQueues += deletions.length;
+              for (const deletion of deletions) held.delete(deletion.ReceiptHandle);
+              throw error;
+            }
+            const failedIds = new Set((deleted.Failed ?? []).map((failure) => failure.Id));
+            for (const deletion of deletions) {
+              held.delete(deletion.ReceiptHandle);
+              if (failedIds.has(deletion.Id)) report.inBothQueues++;
+              else report.moved++;
+            }
           }
         }
+      } catch (error) {
+        throw withReport(error, report, dlq.arn);
       } finally {
-        await releaseAll(dlq.url, leftInPlace);
+        await releaseAll(dlq.url, [...held]);
       }
       if (retryableFailures > 0) {
-        throw new TransientServiceError(`sqs:SendMessageBatch: ${retryableFailures} message(s) could not be sent back to ${source.arn}; moved ${moved}, the rest stay in ${dlq.arn}`);
+        throw new TransientServiceError(`sqs:SendMessageBatch: ${retryableFailures} message(s) could not be sent back to ${source.arn}; ${describeReport(report)}; the rest stay in ${dlq.arn}`);
       }
-      return moved;
+      return report;
     },
   };
 }

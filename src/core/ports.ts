@@ -192,9 +192,24 @@ export interface QueueInspector {
   depth(queueUrl: string): Promise<number>;
   /**
    * Moves back from the DLQ to the source queue the messages that arrived in the DLQ at or after
-   * `since` (and only those); returns how many it moved.
+   * `since` (and only those), within `budgetSeconds`; says what it examined and whether it read the
+   * DLQ to the end.
    */
-  redrive(dlq: { url: string; arn: string }, source: { url: string; arn: string }, since: string): Promise<number>;
+  redrive(dlq: { url: string; arn: string }, source: { url: string; arn: string }, since: string, budgetSeconds?: number): Promise<RedriveReport>;
+}
+
+/** What a redrive pass did. Of the messages it examined, those not counted below were not the canary's: left as they were. */
+export interface RedriveReport {
+  /** Sent back to the source queue and deleted from the DLQ. */
+  moved: number;
+  /** DLQ messages received and looked at (the canary's and others'). */
+  examined: number;
+  /** The canary's dead letters it could not send back: left, visible again, in the DLQ. */
+  notMoved: number;
+  /** Sent back, but their deletion from the DLQ failed: a copy is in both queues (reported, never silent). */
+  inBothQueues: number;
+  /** True when the DLQ was read to the end; false when the time budget ran out first. */
+  complete: boolean;
 }
 
 /** Everything the core needs, in one object the handlers wire up. */

@@ -155,6 +155,8 @@ export const outcomeSchema = z.object({
   alias: z.object({ version: z.string(), routing: z.record(z.string(), z.number()) }),
   /** Messages moved back from the DLQ to the source queue after a rollback. */
   redriven: z.optional(z.number()),
+  /** What the redrive pass examined, moved and left, and whether it read the DLQ to the end. */
+  redrive: z.optional(z.object({ moved: z.number(), examined: z.number(), notMoved: z.number(), inBothQueues: z.number(), complete: z.boolean() })),
   /** The checks at the look that decided (promoted or rolled back), the decisive first: the outcome event carries them. */
   checks: z.optional(z.array(checkVerdictSchema)),
   finishedAt: z.string(),

@@ -18,7 +18,7 @@ function fakes(mappingList: Awaited<ReturnType<EventSourceMappings['listForFunct
   const queues: SqsQueues = {
     describe: vi.fn(async () => description),
     depth: vi.fn(async () => 4),
-    redrive: vi.fn(async () => 2),
+    redrive: vi.fn(async () => ({ moved: 2, examined: 3, notMoved: 0, inBothQueues: 0, complete: true })),
   };
   return { mappings, queues };
 }
@@ -75,7 +75,7 @@ describe('queueInspector', () => {
     const inspector = queueInspector(mappings, queues);
 
     expect(await inspector.depth('url')).toBe(4);
-    expect(await inspector.redrive({ url: 'd', arn: 'da' }, { url: 's', arn: 'sa' }, '2026-01-01T00:00:00Z')).toBe(2);
-    expect(queues.redrive).toHaveBeenCalledWith({ url: 'd', arn: 'da' }, { url: 's', arn: 'sa' }, '2026-01-01T00:00:00Z');
+    expect(await inspector.redrive({ url: 'd', arn: 'da' }, { url: 's', arn: 'sa' }, '2026-01-01T00:00:00Z', 120)).toMatchObject({ moved: 2, examined: 3, complete: true });
+    expect(queues.redrive).toHaveBeenCalledWith({ url: 'd', arn: 'da' }, { url: 's', arn: 'sa' }, '2026-01-01T00:00:00Z', { budgetSeconds: 120 });
   });
 });

@@ -107,9 +107,9 @@ describe('sqsQueues.redrive', () => {
     sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [fresh, old, other] }).resolves({ Messages: [] });
     sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: 'm0', MessageId: 'new-1', MD5OfMessageBody: 'x' }], Failed: [] });
 
-    const moved = await sqsQueues(client).redrive(dlq, source, since);
+    const report = await sqsQueues(client).redrive(dlq, source, since);
 
-    expect(moved).toBe(1);
+    expect(report).toEqual({ moved: 1, examined: 3, notMoved: 0, inBothQueues: 0, complete: true });
     expect(sqsMock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input).toEqual({
       QueueUrl: source.url,
       Entries: [{ Id: 'm0', MessageBody: 'body-fresh', MessageAttributes: { tenant: { DataType: 'String', StringValue: 'acme' } } }],
@@ -136,7 +136,7 @@ describe('sqsQueues.redrive', () => {
     expect(input.VisibilityTimeout).toBeGreaterThan(0);
   });
 
-  it('deletes nothing that the source queue did not accept, and reports a retryable failure', async () => {
+  it('deletes nothing that the source queue did not accept, releases it, and reports a retryable failure', async () => {
     sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('a', { firstReceive: sinceMs }), dlqMessage('b', { firstReceive: sinceMs })] }).resolves({ Messages: [] });
     sqsMock.on(SendMessageBatchCommand).resolves({
       Successful: [{ Id: 'm0', MessageId: 'n0', MD5OfMessageBody: 'x' }],
@@ -149,14 +149,38 @@ describe('sqsQueues.redrive', () => {
     expect(sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand)[0]!.args[0].input.Entries).toEqual([{ Id: 'r0', ReceiptHandle: 'rh-b', VisibilityTimeout: 0 }]);
   });
 
-  it('releases what it held and throws ThrottledError when SQS throttles a send', async () => {
+  it('releases everything it held, the messages it meant to move too, and throws ThrottledError when SQS throttles a send', async () => {
     sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('old', { firstReceive: sinceMs - 60_000 }), dlqMessage('new', { firstReceive: sinceMs })] });
     sqsMock.on(SendMessageBatchCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'RequestThrottled', $metadata: {} }));
 
-    await expect(sqsQueues(client).redrive(dlq, source, since)).rejects.toBeInstanceOf(ThrottledError);
+    const failure = sqsQueues(client).redrive(dlq, source, since);
 
+    await expect(failure).rejects.toBeInstanceOf(ThrottledError);
+    await expect(failure).rejects.toThrow('cut short: examined 2, moved 0');
     expect(sqsMock.commandCalls(DeleteMessageBatchCommand)).toHaveLength(0);
-    expect(sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand)[0]!.args[0].input.Entries).toEqual([{ Id: 'r0', ReceiptHandle: 'rh-old', VisibilityTimeout: 0 }]);
+    // Visible again at once: a retried Redrive state finds them instead of waiting out the hold.
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand)[0]!.args[0].input.Entries).toEqual([
+      { Id: 'r0', ReceiptHandle: 'rh-old', VisibilityTimeout: 0 },
+      { Id: 'r1', ReceiptHandle: 'rh-new', VisibilityTimeout: 0 },
+    ]);
+  });
+
+  it('never leaves a message silently in both queues: a failed deletion is counted and said', async () => {
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('a', { firstReceive: sinceMs }), dlqMessage('b', { firstReceive: sinceMs })] }).resolves({ Messages: [] });
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: 'm0', MessageId: 'n0', MD5OfMessageBody: 'x' }, { Id: 'm1', MessageId: 'n1', MD5OfMessageBody: 'x' }] });
+    sqsMock.on(DeleteMessageBatchCommand).resolves({ Successful: [{ Id: 'm0' }], Failed: [{ Id: 'm1', SenderFault: false, Code: 'InternalError' }] });
+
+    const report = await sqsQueues(client).redrive(dlq, source, since);
+
+    expect(report).toEqual({ moved: 1, examined: 2, notMoved: 0, inBothQueues: 1, complete: true });
+  });
+
+  it('says so when a throttled deletion leaves what it sent in both queues', async () => {
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('a', { firstReceive: sinceMs })] });
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: 'm0', MessageId: 'n0', MD5OfMessageBody: 'x' }] });
+    sqsMock.on(DeleteMessageBatchCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'RequestThrottled', $metadata: {} }));
+
+    await expect(sqsQueues(client).redrive(dlq, source, since)).rejects.toThrow('1 sent back but not deleted from the DLQ (a copy in both queues)');
   });
 
   it('dates FIFO messages by SentTimestamp, keeps their group and gives them a fresh deduplication id', async () => {
@@ -168,22 +192,39 @@ describe('sqsQueues.redrive', () => {
     sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [moved, before] }).resolves({});
     sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: 'm0', MessageId: 'n', MD5OfMessageBody: 'x' }] });
 
-    expect(await sqsQueues(client).redrive(fifoDlq, fifoSource, since)).toBe(1);
+    expect(await sqsQueues(client).redrive(fifoDlq, fifoSource, since)).toMatchObject({ moved: 1, examined: 2 });
 
     expect(sqsMock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries).toEqual([
       { Id: 'm0', MessageBody: 'body-f1', MessageGroupId: 'customer-7', MessageDeduplicationId: 'redrive-f1' },
     ]);
   });
 
-  it('stops after its receive budget even when the DLQ never runs dry', async () => {
+  it('stops at its time budget when the DLQ never runs dry, and says it did not finish', async () => {
+    let clock = 0;
     let n = 0;
-    sqsMock.on(ReceiveMessageCommand).callsFake(() => ({ Messages: [dlqMessage(`old-${n++}`, { firstReceive: sinceMs - 1 })] }));
+    sqsMock.on(ReceiveMessageCommand).callsFake(() => {
+      clock += 1_000; // each receive takes a second
+      return { Messages: [dlqMessage(`old-${n++}`, { firstReceive: sinceMs - 1 })] };
+    });
 
-    const moved = await sqsQueues(client).redrive(dlq, source, since, { maxReceives: 7 });
+    const report = await sqsQueues(client).redrive(dlq, source, since, { budgetSeconds: 7, now: () => clock });
 
-    expect(moved).toBe(0);
-    expect(sqsMock.commandCalls(ReceiveMessageCommand)).toHaveLength(7);
+    expect(report).toEqual({ moved: 0, examined: 7, notMoved: 0, inBothQueues: 0, complete: false });
     expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+  });
+
+  it('reaches the canary\'s dead letters behind more than 2,000 older ones, within its time budget', async () => {
+    // 3,000 older dead letters first, then the canary's 25: each receive hides what it got until the pass ends.
+    const older = Array.from({ length: 3_000 }, (_, i) => dlqMessage(`old-${i}`, { firstReceive: sinceMs - 60_000 }));
+    const canary = Array.from({ length: 25 }, (_, i) => dlqMessage(`new-${i}`, { firstReceive: sinceMs + 1_000 }));
+    const queue = [...older, ...canary];
+    sqsMock.on(ReceiveMessageCommand).callsFake(() => ({ Messages: queue.splice(0, 10) }));
+    sqsMock.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({ Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: 'n', MD5OfMessageBody: 'x' })) }));
+    sqsMock.on(DeleteMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({ Successful: input.Entries.map((entry) => ({ Id: entry.Id })) }));
+
+    const report = await sqsQueues(client).redrive(dlq, source, since);
+
+    expect(report).toEqual({ moved: 25, examined: 3_025, notMoved: 0, inBothQueues: 0, complete: true });
   });
 });
 

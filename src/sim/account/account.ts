@@ -171,7 +171,7 @@ function faultyQueues(faults: FaultInjector, inner: QueueInspector): QueueInspec
   return {
     listQueueSources: (functionName) => faults.call('queues.listQueueSources', [functionName], () => inner.listQueueSources(functionName)),
     depth: (url) => faults.call('queues.depth', [url], () => inner.depth(url)),
-    redrive: (dlq, target, since) => faults.call('queues.redrive', [dlq, target, since], () => inner.redrive(dlq, target, since)),
+    redrive: (dlq, target, since, budgetSeconds) => faults.call('queues.redrive', [dlq, target, since], () => inner.redrive(dlq, target, since, budgetSeconds)),
   };
 }
 

@@ -97,7 +97,10 @@ export function queueMinuteSource(context: MinuteSourceContext, settings: QueueA
       const at = Date.parse(since);
       if (Number.isNaN(at)) throw new RangeError(`redrive: not a time: ${since}`);
       catchUp();
-      return model.redrive(Math.max(0, (at - origin) / 1000));
+      const examined = model.dlqDepth();
+      const moved = model.redrive(Math.max(0, (at - origin) / 1000));
+      // The model reads its whole DLQ at once: nothing is left unread, nothing fails to move.
+      return { moved, examined, notMoved: 0, inBothQueues: 0, complete: true };
     },
   };
 
