@@ -6,6 +6,7 @@
 import {
   GetAliasCommand,
   GetFunctionConfigurationCommand,
+  ListAliasesCommand,
   ListEventSourceMappingsCommand,
   ListTagsCommand,
   ListVersionsByFunctionCommand,
@@ -15,8 +16,8 @@ import {
   type LambdaClient,
   type UpdateAliasCommandInput,
 } from '@aws-sdk/client-lambda';
-import { AliasChangedError, AliasNotFoundError, FunctionNotFoundError, TransientServiceError } from '../core/errors.ts';
-import type { AliasChange, AliasState, FunctionInfo, FunctionRegistry, TrafficRouter } from '../core/ports.ts';
+import { AliasChangedError, AliasNotFoundError, FunctionNotFoundError, InvalidVersionError, TransientServiceError } from '../core/errors.ts';
+import type { AliasChange, AliasState, FunctionInfo, FunctionRegistry, TrafficRouter, VersionConfig } from '../core/ports.ts';
 import { lambdaFunctionName, unqualifiedFunctionArn } from './arn.ts';
 import { callAws } from './errors.ts';
 
@@ -104,6 +105,22 @@ export function lambdaTrafficRouter(client: LambdaClient): TrafficRouter {
         throw error;
       }
     },
+
+    async listAliases(functionName) {
+      const aliases: AliasState[] = [];
+      let marker: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const out = await callAws(
+          'lambda:ListAliases',
+          () => client.send(new ListAliasesCommand({ FunctionName: functionName, Marker: marker, MaxItems: 50 })),
+          { notFound: (message, cause) => new FunctionNotFoundError(`function ${functionName} does not exist or may not be read (${message})`, { cause }) },
+        );
+        for (const config of out.Aliases ?? []) aliases.push(aliasState(functionName, config.Name ?? '', config));
+        marker = out.NextMarker;
+        if (!marker) return aliases;
+      }
+      throw new TransientServiceError(`lambda:ListAliases: ${functionName} still had more aliases after ${MAX_PAGES} pages`);
+    },
   };
   return router;
 }
@@ -165,6 +182,23 @@ export function lambdaFunctionRegistry(client: LambdaClient): FunctionRegistry {
         versions,
         timeoutSeconds: config.Timeout ?? 3,
         tags: tags.Tags ?? {},
+      };
+    },
+
+    async getVersion(functionName, version): Promise<VersionConfig> {
+      // ListVersionsByFunction leaves out State; GetFunctionConfiguration of the version has it.
+      const config = await callAws(
+        'lambda:GetFunctionConfiguration',
+        () => client.send(new GetFunctionConfigurationCommand({ FunctionName: functionName, Qualifier: version })),
+        { notFound: (message, cause) => new InvalidVersionError(`${functionName} has no published version ${version} (${message})`, { cause }) },
+      );
+      return {
+        version,
+        // Lambda reports no State only for functions made before states existed: those are active.
+        state: config.State ?? 'Active',
+        ...(config.StateReason ? { stateReason: config.StateReason } : {}),
+        role: config.Role ?? '',
+        ...(config.DeadLetterConfig?.TargetArn ? { deadLetterTargetArn: config.DeadLetterConfig.TargetArn } : {}),
       };
     },
   };

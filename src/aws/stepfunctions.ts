@@ -13,6 +13,7 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { AccessDeniedError, ExecutionNotFoundError, InvalidRequestError, StateMachineNotFoundError, ThrottledError } from '../core/errors.ts';
+import type { ExecutionRegistry } from '../core/ports.ts';
 import { toCoalmineError } from './errors.ts';
 
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'] as const;
@@ -197,6 +198,17 @@ export class StepFunctionsExecutions {
       throw mapError(caught, `stop ${executionArn}`);
     }
   }
+}
+
+/** Step Functions as the core's ExecutionRegistry (Cleanup checks that an execution really ended). */
+export function stepFunctionsExecutionRegistry(client: SFNClient): ExecutionRegistry {
+  const executions = new StepFunctionsExecutions(client);
+  return {
+    async describeExecution(executionArn) {
+      const info = await executions.describe(executionArn);
+      return { executionArn: info.executionArn, status: info.status, ...(info.input === undefined ? {} : { input: info.input }) };
+    },
+  };
 }
 
 function iso(date: Date | undefined): string {

@@ -32,6 +32,8 @@ export interface TrafficRouter {
    * Throws AliasChangedError when the revision moved on (someone else changed it).
    */
   updateAlias(functionName: string, alias: string, change: AliasChange, revisionId: string): Promise<AliasState>;
+  /** Every alias of the function (Cleanup finds the one an execution owns by its mark). */
+  listAliases(functionName: string): Promise<AliasState[]>;
 }
 
 /** A published function and what Plan needs to know of it. */
@@ -44,10 +46,24 @@ export interface FunctionInfo {
   tags: Record<string, string>;
 }
 
+/** A published version's configuration, as far as routing an alias to it depends on it. */
+export interface VersionConfig {
+  version: string;
+  /** Lambda's State: `Active`, `Pending`, `Inactive` or `Failed`. */
+  state: string;
+  stateReason?: string;
+  /** The execution role's ARN. */
+  role: string;
+  /** The dead-letter queue or topic of asynchronous invocations, if any. */
+  deadLetterTargetArn?: string;
+}
+
 /** Lambda functions: does it exist, which versions does it have. */
 export interface FunctionRegistry {
   /** Throws FunctionNotFoundError when the function does not exist. */
   getFunction(functionName: string): Promise<FunctionInfo>;
+  /** One published version's configuration. Throws InvalidVersionError when there is no such version. */
+  getVersion(functionName: string, version: string): Promise<VersionConfig>;
 }
 
 /** One minute of one version's figures, as CloudWatch reports them (sums over the minute). */
@@ -212,11 +228,27 @@ export interface RedriveReport {
   complete: boolean;
 }
 
+/** An execution of the canary state machine, as Step Functions describes it. */
+export interface ExecutionDescription {
+  executionArn: string;
+  /** RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED or PENDING_REDRIVE. */
+  status: string;
+  /** The execution's input, whole (a status-change event may leave it out). */
+  input?: string;
+}
+
+/** Step Functions: Cleanup asks it whether an execution really ended, and for its input. */
+export interface ExecutionRegistry {
+  /** Throws ExecutionNotFoundError when there is no such execution. */
+  describeExecution(executionArn: string): Promise<ExecutionDescription>;
+}
+
 /** Everything the core needs, in one object the handlers wire up. */
 export interface Ports {
   router: TrafficRouter;
   functions: FunctionRegistry;
   metrics: MetricsSource;
   queues: QueueInspector;
+  executions: ExecutionRegistry;
   clock: Clock;
 }

@@ -80,6 +80,8 @@ export async function runLocal(options: RunLocalOptions): Promise<RunResult> {
   const trace = new ExecutionTrace(account, local, options.onEvent);
   options.onEvent?.({ type: 'started', at: startedAt, execution: executionName, scenario: scenario.name, seed, request });
 
+  const executionArn = `arn:aws:states:${REGION}:${ACCOUNT_ID}:execution:${STATE_MACHINE_NAME}:${executionName}`;
+  account.recordExecution({ executionArn, status: 'RUNNING', input: JSON.stringify(request ?? null) });
   const execution = machine.run(toJson(request), {
     overrides: {
       taskResourceLocalHandlers: taskHandlers(local, steps, account),
@@ -88,7 +90,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunResult> {
     },
     context: {
       Execution: {
-        Id: `arn:aws:states:${REGION}:${ACCOUNT_ID}:execution:${STATE_MACHINE_NAME}:${executionName}`,
+        Id: executionArn,
         Name: executionName,
         Input: toJson(request),
         StartTime: startedAt,
@@ -110,6 +112,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunResult> {
   }
   await reading;
   const finishedAt = account.clock.now().toISOString();
+  account.recordExecution({ executionArn, status: options.signal?.aborted ? 'ABORTED' : failure ? 'FAILED' : 'SUCCEEDED' });
 
   // The benchmark counts harm to the horizon, so the traffic keeps running after the decision.
   account.runToHorizon();

@@ -14,13 +14,16 @@
 export const SIM_CALLS = [
   'router.getAlias',
   'router.updateAlias',
+  'router.listAliases',
   'functions.getFunction',
+  'functions.getVersion',
   'metrics.versionMinutes',
   'metrics.baseline',
   'queues.listQueueSources',
   'queues.depth',
   'queues.redrive',
   'events.putEvents',
+  'executions.describeExecution',
 ] as const;
 
 export type SimCall = (typeof SIM_CALLS)[number];

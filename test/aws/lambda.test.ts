@@ -2,6 +2,7 @@ import {
   GetAliasCommand,
   GetFunctionConfigurationCommand,
   LambdaClient,
+  ListAliasesCommand,
   ListEventSourceMappingsCommand,
   ListTagsCommand,
   ListVersionsByFunctionCommand,
@@ -18,6 +19,7 @@ import {
   AliasChangedError,
   AliasNotFoundError,
   FunctionNotFoundError,
+  InvalidVersionError,
   ThrottledError,
   TransientServiceError,
 } from '../../src/core/errors.ts';
@@ -223,5 +225,48 @@ describe('lambdaEventSourceMappings', () => {
 
     expect(mappings.map((m) => m.UUID)).toEqual(['a', 'c', 'd']);
     expect(lambdaMock.commandCalls(ListEventSourceMappingsCommand)).toHaveLength(2);
+  });
+});
+
+describe('lambdaTrafficRouter.listAliases', () => {
+  it('lists every alias, page after page, as AliasStates', async () => {
+    lambdaMock
+      .on(ListAliasesCommand)
+      .resolvesOnce({ Aliases: [{ Name: 'live', FunctionVersion: '12', RevisionId: 'r1', Description: 'd' }], NextMarker: 'p2' })
+      .resolvesOnce({ Aliases: [{ Name: 'beta', FunctionVersion: '13', RevisionId: 'r2', RoutingConfig: { AdditionalVersionWeights: { '14': 0.25 } } }] });
+
+    const aliases = await lambdaTrafficRouter(client).listAliases('checkout');
+
+    expect(aliases.map((alias) => [alias.name, alias.version, alias.weights])).toEqual([
+      ['live', '12', {}],
+      ['beta', '13', { '14': 25 }],
+    ]);
+    expect(lambdaMock.commandCalls(ListAliasesCommand)[1]!.args[0].input.Marker).toBe('p2');
+  });
+});
+
+describe('lambdaFunctionRegistry.getVersion', () => {
+  it('reads the version\'s State, role and dead-letter target (which ListVersionsByFunction leaves out)', async () => {
+    lambdaMock.on(GetFunctionConfigurationCommand, { FunctionName: 'checkout', Qualifier: '13' }).resolves({
+      Version: '13',
+      State: 'Pending',
+      StateReason: 'The function is being created.',
+      Role: 'arn:aws:iam::123456789012:role/checkout',
+      DeadLetterConfig: { TargetArn: 'arn:aws:sqs:eu-west-1:123456789012:checkout-dlq' },
+    });
+
+    expect(await lambdaFunctionRegistry(client).getVersion('checkout', '13')).toEqual({
+      version: '13',
+      state: 'Pending',
+      stateReason: 'The function is being created.',
+      role: 'arn:aws:iam::123456789012:role/checkout',
+      deadLetterTargetArn: 'arn:aws:sqs:eu-west-1:123456789012:checkout-dlq',
+    });
+  });
+
+  it('names a version that does not exist', async () => {
+    lambdaMock.on(GetFunctionConfigurationCommand).rejects(new ResourceNotFoundException({ message: 'Function not found', $metadata: {} }));
+
+    await expect(lambdaFunctionRegistry(client).getVersion('checkout', '99')).rejects.toBeInstanceOf(InvalidVersionError);
   });
 });

@@ -85,10 +85,13 @@ describe('the simulated account with an SQS scenario', () => {
     // Messages the candidate failed just before the rollback reach the DLQ up to a visibility timeout later.
     account.advanceTo(new Date(at(20).getTime() + (30 + 30) * 1000));
 
-    const moved = await account.ports.queues.redrive(dlq, { url: source!.queueUrl, arn: source!.queueArn }, startedAt);
+    const report = await account.ports.queues.redrive(dlq, { url: source!.queueUrl, arn: source!.queueArn }, startedAt);
+    const moved = report.moved;
     account.runToHorizon();
 
     expect(moved).toBeGreaterThan(0);
+    expect(report).toMatchObject({ complete: true, notMoved: 0, inBothQueues: 0 });
+    expect(report.examined).toBeGreaterThanOrEqual(moved);
     expect(await account.ports.queues.depth(dlq.url)).toBe(depthAtStart);
     expect(account.queueSummary()).toMatchObject({ redriven: moved, lost: 0, deadLettered: 0 });
     expect(account.excessFailures()).toBeGreaterThan(0);

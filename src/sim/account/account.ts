@@ -11,7 +11,7 @@
  * await account.ports.router.updateAlias('checkout', 'live', { weights: { '13': 10 } }, alias.revisionId);
  * account.advanceTo('2026-01-05T09:05:00Z'); // five minutes of traffic, 10% on version 13
  */
-import type { AliasChange, AliasState, Ports, QueueInspector } from '../../core/ports.ts';
+import type { AliasChange, AliasState, ExecutionDescription, Ports, QueueInspector, VersionConfig } from '../../core/ports.ts';
 import { FaultInjector } from '../faults.ts';
 import { apiMinuteSource, type MinuteSource, type MinuteSourceContext, type MinuteSourceFactory } from '../minute-source.ts';
 import { queueMinuteSource, type QueueAccounting } from '../queue/index.ts';
@@ -19,6 +19,7 @@ import type { Scenario } from '../scenario.ts';
 import { excessFailures } from '../traffic.ts';
 import { createSimAlias, lambdaError, sharesOf } from './alias.ts';
 import { createEventBus, type PublishedEvent, type PutEventsEntry } from './event-bus.ts';
+import { createSimExecutions } from './executions.ts';
 import { createSimMetrics } from './metrics.ts';
 import { accountSettings, MINUTE_MS, SIM_START, warmupMinutesFor, type SimAccountSettings } from './settings.ts';
 import { createTimeline, type SeriesPoint, type SimClock, type SimMinute, type Timeline } from './timeline.ts';
@@ -43,6 +44,12 @@ export interface SimAccount {
   /** Someone changes the alias in the console: no revision check; the revision moves on. */
   changeAliasByHand(change: AliasChange): AliasState;
   aliasNow(): AliasState;
+  /** Someone retags the function (e.g. removes its opt-in tag mid-canary). */
+  setTags(tags: Record<string, string>): void;
+  /** A version's State, role or DLQ, as Lambda would report it. */
+  setVersionConfig(version: string, config: Partial<Omit<VersionConfig, 'version'>>): void;
+  /** Step Functions' record of an execution: the runner records its start and end. */
+  recordExecution(execution: ExecutionDescription): void;
   /**
    * Does something when the simulated clock reaches a time: an ISO time, or minutes after the first
    * shift (as `candidate.fromMinute`). E.g. someone changes the alias by hand in mid-canary:
@@ -96,13 +103,14 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
   const metrics = createSimMetrics(timeline, faults, settings, seed);
   const queues = faultyQueues(faults, timeline.source.queues ?? noQueues());
   const bus = createEventBus(faults, seed, timeline.clock.now);
+  const executions = createSimExecutions(faults);
   const horizon = (): Date => new Date((timeline.firstShift() ?? start) + scenario.minutes * MINUTE_MS);
 
   // The canary starts after the warm-up.
   timeline.advanceTo(new Date(start));
 
   return {
-    ports: { router: alias.router, functions: alias.functions, metrics, queues, clock: timeline.clock },
+    ports: { router: alias.router, functions: alias.functions, metrics, queues, executions: executions.registry, clock: timeline.clock },
     clock: timeline.clock,
     faults,
     scenario,
@@ -110,6 +118,9 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
     settings,
     advanceTo: timeline.advanceTo,
     changeAliasByHand: alias.changeByHand,
+    setTags: alias.setTags,
+    setVersionConfig: alias.setVersionConfig,
+    recordExecution: executions.record,
     at: timeline.schedule,
     aliasNow: alias.now,
     events: bus.events,

@@ -4,7 +4,7 @@
  * refuse fails with Lambda's error. Every accepted change reaches the traffic as new routing.
  */
 import { AliasChangedError, AliasNotFoundError, FunctionNotFoundError, InvalidVersionError } from '../../core/errors.ts';
-import type { AliasChange, AliasState, FunctionInfo, FunctionRegistry, TrafficRouter } from '../../core/ports.ts';
+import type { AliasChange, AliasState, FunctionInfo, FunctionRegistry, TrafficRouter, VersionConfig } from '../../core/ports.ts';
 import type { FaultInjector } from '../faults.ts';
 import { mixSeed } from '../random.ts';
 import { ACCOUNT_ID, REGION, type SimAccountSettings } from './settings.ts';
@@ -15,6 +15,10 @@ export interface SimAlias {
   now(): AliasState;
   /** Someone changes the alias in the console: no revision check; the revision moves on. */
   changeByHand(change: AliasChange): AliasState;
+  /** Someone retags the function (tags are the owner's opt-in to event-started canaries). */
+  setTags(tags: Record<string, string>): void;
+  /** A version's configuration changes (its State, role or DLQ), as Lambda would report it. */
+  setVersionConfig(version: string, config: Partial<Omit<VersionConfig, 'version'>>): void;
 }
 
 export interface SimAliasOptions {
@@ -29,6 +33,9 @@ export function createSimAlias(options: SimAliasOptions): SimAlias {
   const { settings, seed, faults } = options;
   const functionArn = `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${settings.functionName}`;
   const versions = Array.from({ length: Math.max(Number(settings.stableVersion), Number(settings.candidateVersion)) }, (_, i) => String(i + 1));
+  let tags = { ...settings.tags };
+  const role = `arn:aws:iam::${ACCOUNT_ID}:role/${settings.functionName}-role`;
+  const versionConfigs = new Map<string, VersionConfig>(versions.map((version) => [version, { version, state: 'Active', role }]));
   let revisions = 0;
   const nextRevision = (): string => revisionId(seed, ++revisions);
   let alias: AliasState = {
@@ -89,13 +96,25 @@ export function createSimAlias(options: SimAliasOptions): SimAlias {
         }
         return setAlias(applyChange(current, change));
       }),
+    listAliases: (functionName) =>
+      faults.call('router.listAliases', [functionName], () => {
+        findFunction(functionName);
+        return [snapshot(alias)];
+      }),
   };
 
   const functions: FunctionRegistry = {
     getFunction: (functionName: string) =>
       faults.call('functions.getFunction', [functionName], (): FunctionInfo => {
         findFunction(functionName);
-        return { functionName: settings.functionName, functionArn, versions: [...versions], timeoutSeconds: settings.timeoutSeconds, tags: { ...settings.tags } };
+        return { functionName: settings.functionName, functionArn, versions: [...versions], timeoutSeconds: settings.timeoutSeconds, tags: { ...tags } };
+      }),
+    getVersion: (functionName, version) =>
+      faults.call('functions.getVersion', [functionName, version], (): VersionConfig => {
+        findFunction(functionName);
+        const config = versionConfigs.get(version);
+        if (!config) throw new InvalidVersionError(`Function not found: ${functionArn}:${version}`);
+        return { ...config };
       }),
   };
 
@@ -104,6 +123,14 @@ export function createSimAlias(options: SimAliasOptions): SimAlias {
     functions,
     now: () => snapshot(alias),
     changeByHand: (change) => setAlias(applyChange(alias, change)),
+    setTags: (next) => {
+      tags = { ...next };
+    },
+    setVersionConfig: (version, config) => {
+      const current = versionConfigs.get(version);
+      if (!current) throw new InvalidVersionError(`Function not found: ${functionArn}:${version}`);
+      versionConfigs.set(version, { ...current, ...config });
+    },
   };
 }
 

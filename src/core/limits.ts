@@ -1,0 +1,150 @@
+/**
+ * What AWS would refuse later, checked by Plan before the alias is touched. Each refusal is a
+ * PlanLimitError (bad input: the CLI exits 2) whose one line gives the numbers and what to change.
+ *
+ * The limits, from AWS's documentation:
+ * - Step Functions standard workflows: at most 25,000 events in an execution's history, and 256 KiB
+ *   of data passed between states. Coalmine's state machine itself times an execution out after
+ *   48 hours (TimeoutSeconds in statemachine/canary.asl.json).
+ * - CloudWatch GetMetricData: query ids unique within a request; at most 30 dimensions per metric.
+ * - Lambda weighted aliases: the two versions must share the execution role and the dead-letter
+ *   queue configuration (or both have none); a version must be Active to be invoked. Coalmine sends
+ *   weights as fractions with six decimals (src/aws/lambda.ts), so a step below 0.0001% routes nothing.
+ */
+import { PlanLimitError } from './errors.ts';
+import type { AnalysisSettings } from './judge/settings.ts';
+import type { VersionConfig } from './ports.ts';
+import type { Strategy } from './strategy.ts';
+
+/** The state machine's TimeoutSeconds, in minutes. */
+export const EXECUTION_TIMEOUT_MINUTES = 48 * 60;
+/** Step Functions' hard limit on an execution's history, and the share of it a plan may use: the rest is left for retries. */
+export const HISTORY_EVENT_LIMIT = 25_000;
+export const HISTORY_EVENT_BUDGET = 20_000;
+/** Step Functions' limit on the data passed between states (UTF-8 bytes). */
+export const STATE_SIZE_LIMIT = 256 * 1024;
+/** What Plan's state may take of it: evaluations add the judge's memory, the verdict and the outcome. */
+export const PLAN_STATE_BUDGET = 160 * 1024;
+/** CloudWatch: dimensions per metric. */
+export const MAX_DIMENSIONS = 30;
+/** The smallest weight Lambda gets from Coalmine that is not zero: six decimals of a fraction. */
+export const MIN_ROUTED_PERCENT = 0.0001;
+
+/**
+ * History events, as Step Functions counts them: a Lambda Task state writes five (entered, scheduled,
+ * started, succeeded, exited), a Wait or Choice state two. One look at the canary is Bake, Evaluate
+ * and Decide; one step adds Shift; the rest (start, Plan, Decide, Promote or Roll back, Redrive,
+ * announcing, the end) is at most this many.
+ */
+const EVENTS_PER_LOOK = 2 + 5 + 2;
+const EVENTS_PER_STEP = 5;
+const EVENTS_FIXED = 60;
+
+export interface Schedule {
+  /** The longest the canary can take, with every step held to its longest extension. */
+  worstCaseMinutes: number;
+  /** History events of that longest canary, retries aside. */
+  worstCaseEvents: number;
+}
+
+/**
+ * The longest schedule a strategy can take: each step lasts its interval and may be held up to
+ * `maxExtensionMinutes` more for lack of evidence, with a look every `evaluationMinutes`; the first
+ * look waits for its minute to settle; an SQS rollback waits `extraMinutes` to redrive.
+ *
+ * @example
+ * worstCaseSchedule({ steps: [10, 25, 50], intervalMinutes: 5, name: 'x' }, analysis, 0); // { worstCaseMinutes: 381, worstCaseEvents: 3456 }
+ */
+export function worstCaseSchedule(strategy: Strategy, analysis: Pick<AnalysisSettings, 'maxExtensionMinutes' | 'evaluationMinutes' | 'settleSeconds'>, extraMinutes: number): Schedule {
+  const perStep = strategy.intervalMinutes + analysis.maxExtensionMinutes + analysis.evaluationMinutes + Math.ceil(analysis.settleSeconds / 60);
+  const looksPerStep = Math.ceil((strategy.intervalMinutes + analysis.maxExtensionMinutes) / analysis.evaluationMinutes) + 1;
+  const steps = strategy.steps.length;
+  return {
+    worstCaseMinutes: steps * perStep + extraMinutes,
+    worstCaseEvents: EVENTS_FIXED + steps * (EVENTS_PER_STEP + looksPerStep * EVENTS_PER_LOOK),
+  };
+}
+
+/** Refuses a schedule that could outlast the execution or its history. */
+export function checkSchedule(strategy: Strategy, analysis: AnalysisSettings, extraMinutes: number): Schedule {
+  const schedule = worstCaseSchedule(strategy, analysis, extraMinutes);
+  const shape = `${strategy.steps.length} step${strategy.steps.length === 1 ? '' : 's'} × (${strategy.intervalMinutes} min + up to ${analysis.maxExtensionMinutes} min of extension)`;
+  if (schedule.worstCaseMinutes > EXECUTION_TIMEOUT_MINUTES) {
+    throw new PlanLimitError(
+      `strategy: ${shape} can take ${hours(schedule.worstCaseMinutes)}, past the execution's ${hours(EXECUTION_TIMEOUT_MINUTES)}; use fewer or shorter steps, or a smaller analysis.maxExtensionMinutes`,
+    );
+  }
+  if (schedule.worstCaseEvents > HISTORY_EVENT_BUDGET) {
+    throw new PlanLimitError(
+      `strategy: ${shape} with a look every ${analysis.evaluationMinutes} min can write ${schedule.worstCaseEvents.toLocaleString('en-US')} history events; Step Functions stops an execution at ${HISTORY_EVENT_LIMIT.toLocaleString('en-US')} and Coalmine keeps ${(HISTORY_EVENT_LIMIT - HISTORY_EVENT_BUDGET).toLocaleString('en-US')} for retries; use fewer or shorter steps, or a larger analysis.evaluationMinutes`,
+    );
+  }
+  return schedule;
+}
+
+/** Refuses step weights Lambda would round to nothing (or to the step before). */
+export function checkWeights(strategy: Strategy): void {
+  let previous = 0;
+  strategy.steps.forEach((weight, index) => {
+    const routed = Math.round(weight / MIN_ROUTED_PERCENT) * MIN_ROUTED_PERCENT;
+    if (routed < MIN_ROUTED_PERCENT) {
+      throw new PlanLimitError(`strategy.steps[${index}]: ${weight}% routes nothing (Lambda gets weights to ${MIN_ROUTED_PERCENT}%); use at least ${MIN_ROUTED_PERCENT}%`);
+    }
+    if (routed <= previous) {
+      throw new PlanLimitError(`strategy.steps[${index}]: ${weight}% routes the same as the step before once rounded to ${MIN_ROUTED_PERCENT}%`);
+    }
+    previous = routed;
+  });
+}
+
+/** Refuses custom metrics CloudWatch would reject in GetMetricData. */
+export function checkCustomMetrics(metrics: AnalysisSettings['customMetrics']): void {
+  const seen = new Set<string>();
+  metrics.forEach((metric, index) => {
+    // Query ids are built from the metric's id (src/aws/cloudwatch.ts): ids that differ only in case stay distinct, the same id twice does not.
+    if (seen.has(metric.id)) throw new PlanLimitError(`analysis.customMetrics[${index}].id: "${metric.id}" is used twice; CloudWatch needs every query id of a request to be unique`);
+    seen.add(metric.id);
+    const names = Object.keys(metric.dimensions);
+    if (names.includes(metric.versionDimension)) {
+      throw new PlanLimitError(`analysis.customMetrics[${index}].dimensions: also names "${metric.versionDimension}", the version dimension Coalmine sets per version; leave it out`);
+    }
+    if (names.length + 1 > MAX_DIMENSIONS) {
+      throw new PlanLimitError(`analysis.customMetrics[${index}].dimensions: ${names.length} dimensions and the version dimension make ${names.length + 1}; CloudWatch takes at most ${MAX_DIMENSIONS}`);
+    }
+  });
+}
+
+/** Refuses a candidate Lambda cannot invoke yet, and a pair of versions an alias cannot split between. */
+export function checkVersions(functionName: string, stable: VersionConfig, candidate: VersionConfig): void {
+  if (candidate.state !== 'Active') {
+    const why = candidate.state === 'Pending' ? 'wait until it is Active (SnapStart and container images take minutes) and start again' : 'invoke it once (an Inactive version wakes up) or publish it again';
+    throw new PlanLimitError(`candidateVersion: ${functionName} version ${candidate.version} is ${candidate.state}${candidate.stateReason ? ` (${candidate.stateReason})` : ''}, not Active; ${why}`);
+  }
+  if (stable.role !== candidate.role) {
+    throw new PlanLimitError(`candidateVersion: ${functionName} version ${candidate.version} runs as ${candidate.role}, version ${stable.version} as ${stable.role}; Lambda routes an alias only between versions with the same execution role`);
+  }
+  if ((stable.deadLetterTargetArn ?? '') !== (candidate.deadLetterTargetArn ?? '')) {
+    throw new PlanLimitError(
+      `candidateVersion: ${functionName} version ${candidate.version} has dead-letter target ${candidate.deadLetterTargetArn ?? 'none'}, version ${stable.version} ${stable.deadLetterTargetArn ?? 'none'}; Lambda routes an alias only between versions with the same dead-letter configuration`,
+    );
+  }
+}
+
+/** Refuses a state that leaves too little room under Step Functions' 256 KiB for the canary to run. */
+export function checkStateSize(state: unknown, hint: string): number {
+  const bytes = Buffer.byteLength(JSON.stringify(state), 'utf8');
+  if (bytes > PLAN_STATE_BUDGET) {
+    throw new PlanLimitError(
+      `plan: the canary's state is ${kib(bytes)} KiB; Step Functions passes at most ${kib(STATE_SIZE_LIMIT)} KiB between states and the canary needs ${kib(STATE_SIZE_LIMIT - PLAN_STATE_BUDGET)} KiB of it to run; ${hint}`,
+    );
+  }
+  return bytes;
+}
+
+function hours(minutes: number): string {
+  return `${Math.round((minutes / 60) * 10) / 10} h`;
+}
+
+function kib(bytes: number): number {
+  return Math.round((bytes / 1024) * 10) / 10;
+}
