@@ -53,6 +53,7 @@ const SAMPLE_PARAMETERS = {
   TargetQueueArns: ['arn:aws:sqs:*:123456789012:team-*'],
   NotificationTopicArn: 'arn:aws:sns:eu-west-1:123456789012:deploys',
   EventBusName: 'default',
+  ReleasePublisherArns: ['arn:aws:iam::123456789012:role/release-*'],
   LogRetentionDays: '30',
 };
 
@@ -387,6 +388,47 @@ describe('template.yaml', () => {
       'detail-type': ['Step Functions Execution Status Change'],
       detail: { stateMachineArn: [{ Ref: 'CanaryStateMachine' }], status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
     });
+  });
+
+  it('takes release requests on a bus of its own, whose policy denies every publisher it does not name', () => {
+    const rule = template.Resources['ReleaseRequestedRule']!;
+    const bus = template.Resources['ReleaseEventBus']!;
+
+    expect(rule.Properties!['EventBusName']).toEqual({ Ref: 'ReleaseEventBus' });
+    const policy = evaluate(bus.Properties!['Policy'], SAMPLE_PARAMETERS, conditionsFor(SAMPLE_PARAMETERS)) as { Statement: Array<Record<string, Json>> };
+    expect(policy.Statement).toEqual([
+      {
+        Sid: 'OnlyNamedReleasePublishers',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: 'arn:aws:events:eu-west-1:123456789012:event-bus/coalmine-releases',
+        Condition: { ArnNotLike: { 'aws:PrincipalArn': SAMPLE_PARAMETERS.ReleasePublisherArns } },
+      },
+    ]);
+    const open = { ...SAMPLE_PARAMETERS, ReleasePublisherArns: [''] };
+    expect(evaluate(bus.Properties!, open, conditionsFor(open))).not.toHaveProperty('Policy');
+  });
+
+  it('never drops a failed cleanup: Lambda retries twice, then the event goes to a queue whose alarm pages', () => {
+    const cleanup = template.Resources['CleanupFunction']!.Properties!;
+    const rule = Object.values(cleanup['Events'] as Record<string, { Properties: Record<string, Json> }>)[0]!;
+    const alarm = template.Resources['CleanupFailedAlarm']!.Properties!;
+
+    expect(cleanup['EventInvokeConfig']).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Type: 'SQS', Destination: { 'Fn::GetAtt': ['CleanupFailureQueue', 'Arn'] } } } });
+    expect(rule.Properties['DeadLetterConfig']).toEqual({ Arn: { 'Fn::GetAtt': ['CleanupFailureQueue', 'Arn'] } });
+    expect(alarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+    expect(evaluate(alarm['AlarmActions'], SAMPLE_PARAMETERS, conditionsFor(SAMPLE_PARAMETERS))).toEqual([SAMPLE_PARAMETERS.NotificationTopicArn]);
+    expect(template.Resources['CleanupFailureQueuePolicy']!.Properties!['PolicyDocument']).toMatchObject({
+      Statement: [{ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['CleanupFunctionExecutionStopped', 'Arn'] } } } }],
+    });
+  });
+
+  it('lets Cleanup describe only executions of this state machine, and find the alias without tags', () => {
+    const cleanup = statements(SAMPLE_PARAMETERS).filter((s) => s.owner === 'CleanupFunction');
+
+    expect(cleanup.flatMap((s) => asList(s.statement.Action)).sort()).toEqual(['lambda:GetAlias', 'lambda:ListAliases', 'lambda:UpdateAlias', 'states:DescribeExecution']);
+    expect(cleanup.find((s) => asList(s.statement.Action).includes('states:DescribeExecution'))!.statement.Resource).toBe('arn:aws:states:eu-west-1:123456789012:execution:CanaryStateMachine.Name-attribute:*');
   });
 
   it('routes outcome events to the topic only when one is given', () => {
