@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { assess } from '../../src/core/judge/index.ts';
 import { ownerMark, readOwnerMark } from '../../src/core/ownership.ts';
 import type { Ports } from '../../src/core/ports.ts';
-import { createSteps, type Steps } from '../../src/core/steps.ts';
+import { createSteps, type Steps } from '../../src/core/steps/index.ts';
 import { runLocal, type ProgressEvent } from '../../src/local/runner.ts';
 import { createSimAccount } from '../../src/sim/account/index.ts';
 import { parseScenario } from '../../src/sim/scenario.ts';
