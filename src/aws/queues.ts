@@ -43,6 +43,6 @@ export function queueInspector(mappings: EventSourceMappings, queues: SqsQueues)
       return sources;
     },
     depth: (queueUrl) => queues.depth(queueUrl),
-    redrive: (dlq, source, since, budgetSeconds) => queues.redrive(dlq, source, since, budgetSeconds === undefined ? {} : { budgetSeconds }),
+    redrive: (dlq, source, since, options) => queues.redrive(dlq, source, since, options),
   };
 }

@@ -211,7 +211,7 @@ export interface QueueInspector {
    * `since` (and only those), within `budgetSeconds`; says what it examined and whether it read the
    * DLQ to the end.
    */
-  redrive(dlq: { url: string; arn: string }, source: { url: string; arn: string }, since: string, budgetSeconds?: number): Promise<RedriveReport>;
+  redrive(dlq: { url: string; arn: string }, source: { url: string; arn: string }, since: string, options?: { budgetSeconds?: number }): Promise<RedriveReport>;
 }
 
 /** What a redrive pass did. Of the messages it examined, those not counted below were not the canary's: left as they were. */

@@ -75,7 +75,7 @@ describe('queueInspector', () => {
     const inspector = queueInspector(mappings, queues);
 
     expect(await inspector.depth('url')).toBe(4);
-    expect(await inspector.redrive({ url: 'd', arn: 'da' }, { url: 's', arn: 'sa' }, '2026-01-01T00:00:00Z', 120)).toMatchObject({ moved: 2, examined: 3, complete: true });
+    expect(await inspector.redrive({ url: 'd', arn: 'da' }, { url: 's', arn: 'sa' }, '2026-01-01T00:00:00Z', { budgetSeconds: 120 })).toMatchObject({ moved: 2, examined: 3, complete: true });
     expect(queues.redrive).toHaveBeenCalledWith({ url: 'd', arn: 'da' }, { url: 's', arn: 'sa' }, '2026-01-01T00:00:00Z', { budgetSeconds: 120 });
   });
 });

@@ -182,7 +182,7 @@ function faultyQueues(faults: FaultInjector, inner: QueueInspector): QueueInspec
   return {
     listQueueSources: (functionName) => faults.call('queues.listQueueSources', [functionName], () => inner.listQueueSources(functionName)),
     depth: (url) => faults.call('queues.depth', [url], () => inner.depth(url)),
-    redrive: (dlq, target, since, budgetSeconds) => faults.call('queues.redrive', [dlq, target, since], () => inner.redrive(dlq, target, since, budgetSeconds)),
+    redrive: (dlq, target, since, options) => faults.call('queues.redrive', [dlq, target, since], () => inner.redrive(dlq, target, since, options)),
   };
 }
 
