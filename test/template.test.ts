@@ -327,7 +327,7 @@ describe('template.yaml', () => {
     const withQueues = statements(SAMPLE_PARAMETERS).filter(({ statement }) => asList(statement.Action).some((a) => a.startsWith('sqs:')));
     const withoutQueues = statements({ ...SAMPLE_PARAMETERS, TargetQueueArns: [''] }).filter(({ statement }) => asList(statement.Action).some((a) => a.startsWith('sqs:')));
 
-    expect(withQueues.map((s) => s.owner).sort()).toEqual(['PlanFunction', 'RedriveFunction']);
+    expect(withQueues.map((s) => s.owner).sort()).toEqual(['CleanupFunction', 'PlanFunction', 'RedriveFunction']);
     for (const { statement } of withQueues) expect(statement.Resource).toEqual(SAMPLE_PARAMETERS.TargetQueueArns);
     expect(withoutQueues).toEqual([]);
   });
@@ -427,7 +427,9 @@ describe('template.yaml', () => {
   it('lets Cleanup describe only executions of this state machine, and find the alias without tags', () => {
     const cleanup = statements(SAMPLE_PARAMETERS).filter((s) => s.owner === 'CleanupFunction');
 
-    expect(cleanup.flatMap((s) => asList(s.statement.Action)).sort()).toEqual(['lambda:GetAlias', 'lambda:ListAliases', 'lambda:UpdateAlias', 'states:DescribeExecution']);
+    expect(cleanup.flatMap((s) => asList(s.statement.Action)).sort()).toEqual([
+      'lambda:GetAlias', 'lambda:ListAliases', 'lambda:ListEventSourceMappings', 'lambda:UpdateAlias', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'states:DescribeExecution',
+    ]);
     expect(cleanup.find((s) => asList(s.statement.Action).includes('states:DescribeExecution'))!.statement.Resource).toBe('arn:aws:states:eu-west-1:123456789012:execution:CanaryStateMachine.Name-attribute:*');
   });
 

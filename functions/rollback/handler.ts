@@ -1,14 +1,14 @@
 /**
  * Roll back: points the alias at the stable version with no routing left, and lets go of it.
- * Parse, wire, map: the work is in src/core/steps/rollback.ts. Lambda's client only (the function
- * too: a Plan that failed leaves no plan, and the alias is found again from the request).
+ * Parse, wire, map: the work is in src/core/steps/rollback.ts. Lambda's client only (a Plan that
+ * failed leaves no plan: the alias is the one carrying this execution's mark).
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { CLIENT_RETRY, lambdaFunctionRegistry, lambdaTrafficRouter, systemClock } from '../../src/aws/index.ts';
+import { CLIENT_RETRY, lambdaTrafficRouter, systemClock } from '../../src/aws/index.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
 import { createRollback } from '../../src/core/steps/index.ts';
 
 const lambda = new LambdaClient(CLIENT_RETRY);
-const rollback = createRollback({ router: lambdaTrafficRouter(lambda), functions: lambdaFunctionRegistry(lambda), clock: systemClock });
+const rollback = createRollback({ router: lambdaTrafficRouter(lambda), clock: systemClock });
 
 export const handler = taskHandler('rollback', rollback);

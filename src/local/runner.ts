@@ -99,8 +99,13 @@ export async function runLocal(options: RunLocalOptions): Promise<RunResult> {
       StateMachine: { Id: `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${STATE_MACHINE_NAME}`, Name: STATE_MACHINE_NAME },
     },
   });
-  if (options.signal?.aborted) execution.abort();
-  else options.signal?.addEventListener('abort', () => execution.abort(), { once: true });
+  // StopExecution: Step Functions records the execution as ABORTED at once, while its Lambdas may still run.
+  const stopped = () => {
+    account.recordExecution({ executionArn, status: 'ABORTED' });
+    execution.abort();
+  };
+  if (options.signal?.aborted) stopped();
+  else options.signal?.addEventListener('abort', stopped, { once: true });
   const reading = trace.read(execution.eventLogs);
 
   let output: unknown;

@@ -94,6 +94,9 @@ export type Trigger = 'api' | 'sqs';
 export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
 
 export interface FaultRun {
+  account: SimAccount;
+  /** The execution's input. */
+  request: Record<string, unknown>;
   state: string;
   fault: FaultKind;
   path: Path;
@@ -149,9 +152,14 @@ export function timeoutNameFor(state: string): string {
   return DEFINITION.tasks.get(state)?.kind === 'putEvents' ? TASK_TIMEOUT : LAMBDA_TIMEOUT;
 }
 
+/** The ARN of a local execution of `name`. */
+export function executionArnOf(name: string): string {
+  return `arn:aws:states:${REGION}:${ACCOUNT_ID}:execution:${STATE_MACHINE}:${name}`;
+}
+
 /** The status-change event EventBridge delivers for an execution (shape from the Step Functions docs). */
 export function statusChangeEvent(name: string, status: Exclude<ExecutionStatus, 'SUCCEEDED'>, input: unknown, at: Date): Record<string, unknown> {
-  const executionArn = `arn:aws:states:${REGION}:${ACCOUNT_ID}:execution:${STATE_MACHINE}:${name}`;
+  const executionArn = executionArnOf(name);
   return {
     version: '0',
     id: '315c1398-40ff-a850-213b-158f73e60175',
@@ -193,13 +201,15 @@ export interface RunWithFaultOptions {
   trigger?: Trigger;
   /** Error faults: fail only these calls of the state (default: every call it makes). */
   calls?: readonly SimCall[];
+  /** Leave the status change undelivered, for a test that delivers it to Cleanup itself. */
+  withoutCleanup?: boolean;
 }
 
 /**
  * Runs one canary through the real ASL with `fault` aimed at `state`, then delivers the status
  * change to Cleanup when the execution did not succeed.
  */
-export async function runWithFault({ state, fault, seed = 1, trigger = SQS_ONLY_STATES.has(state) ? 'sqs' : 'api', calls = SIM_CALLS }: RunWithFaultOptions): Promise<FaultRun> {
+export async function runWithFault({ state, fault, seed = 1, trigger = SQS_ONLY_STATES.has(state) ? 'sqs' : 'api', calls = SIM_CALLS, withoutCleanup = false }: RunWithFaultOptions): Promise<FaultRun> {
   const task = DEFINITION.tasks.get(state);
   const path = PATH_TO[state];
   if (!task || !path) throw new Error(`no way to reach Task state "${state}": add it to PATH_TO`);
@@ -270,12 +280,16 @@ export async function runWithFault({ state, fault, seed = 1, trigger = SQS_ONLY_
   const status: ExecutionStatus =
     result.errorName === 'ExecutionAbortedError' ? (fault === 'execution timed out' ? 'TIMED_OUT' : 'ABORTED') : result.outcome === 'promoted' ? 'SUCCEEDED' : 'FAILED';
   let cleanup: CleanupResult | undefined;
-  if (status !== 'SUCCEEDED') {
+  // Step Functions' own record of how the execution ended, which Cleanup reads.
+  account.recordExecution({ executionArn: executionArnOf(result.execution), status });
+  if (status !== 'SUCCEEDED' && !withoutCleanup) {
     // The rule on "Step Functions Execution Status Change" (ABORTED, TIMED_OUT, FAILED) invokes Cleanup.
-    cleanup = await createSteps(account.ports, { judge: assess }).cleanup(statusChangeEvent(result.execution, status, request, account.clock.now()));
+    cleanup = await createSteps(account.ports, { judge: assess, cleanup: { sleep: async () => {} } }).cleanup(statusChangeEvent(result.execution, status, request, account.clock.now()));
   }
   const terminal = [...events].reverse().find((event) => event.type === 'StateEntered');
   return {
+    account,
+    request,
     state,
     fault,
     path,

@@ -35,7 +35,7 @@ const MAX_BUNDLE_BYTES = 300 * 1024;
 const MAX_MULTI_SERVICE_BUNDLE_BYTES = 360 * 1024;
 
 /** The SDK client that each IAM service prefix calls for. */
-const CLIENT_OF_SERVICE: Record<string, string> = { lambda: 'client-lambda', cloudwatch: 'client-cloudwatch', sqs: 'client-sqs' };
+const CLIENT_OF_SERVICE: Record<string, string> = { lambda: 'client-lambda', cloudwatch: 'client-cloudwatch', sqs: 'client-sqs', states: 'client-sfn' };
 
 /** The services whose actions a policy grants, found among its strings (conditional statements included). */
 function servicesIn(policies: unknown): Set<string> {

@@ -31,9 +31,9 @@ const WIRING = [
   ['shift', 'createShift', ['clock', 'router']],
   ['evaluate', 'createEvaluate', ['clock', 'metrics', 'router']],
   ['promote', 'createPromote', ['clock', 'router']],
-  ['rollback', 'createRollback', ['clock', 'functions', 'router']],
+  ['rollback', 'createRollback', ['clock', 'router']],
   ['redrive', 'createRedrive', ['queues']],
-  ['cleanup', 'createCleanup', ['functions', 'router']],
+  ['cleanup', 'createCleanup', ['executions', 'queues', 'router']],
 ] as const;
 
 beforeEach(() => {

@@ -60,7 +60,7 @@ describe('the state machine at the edges of AWS', () => {
 
   it('refuses a duplicate start for an alias in a canary, touches nothing, and announces no "Canary Failed"', async () => {
     const account = createSimAccount(scenario, { seed: 1 });
-    const running = ownerMark({ owner: 'checkout_live_v13_first', stable: '12', candidate: '13', original: ORIGINAL });
+    const running = ownerMark({ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:coalmine-canary:checkout_live_v13_first', owner: 'checkout_live_v13_first', stable: '12', candidate: '13', original: ORIGINAL });
     const before = account.changeAliasByHand({ weights: { '13': 20 }, description: running });
     const path: string[] = [];
 

@@ -326,7 +326,7 @@ describe('the canary state machine', () => {
     it.each(cases)('changes nothing when the late "%s" finishes', async (state, judge) => {
       const stop = new AbortController();
       const late: Promise<unknown>[] = [];
-      const cleanups: string[] = [];
+      const cleanups: Promise<string>[] = [];
       const request = { functionName: 'checkout', alias: 'live', candidateVersion: '13' };
       const stepOf = (DEFINITION.tasks.get(state) as { step: 'shift' | 'evaluate' | 'promote' | 'rollback' }).step;
       const { account, result } = await run({
@@ -340,9 +340,10 @@ describe('the canary state machine', () => {
             const name = (payload as { execution: { name: string } }).execution.name;
             stop.abort();
             // EventBridge delivers the ABORTED event and Cleanup restores the alias first...
-            cleanups.push((await real.cleanup(statusChangeEvent(name, 'ABORTED', request, ports.clock.now()))).action);
-            // ...then the Lambda that was already running finishes.
-            const finishing = real[stepOf](payload);
+            const cleaned = real.cleanup(statusChangeEvent(name, 'ABORTED', request, ports.clock.now()));
+            cleanups.push(cleaned.then((done) => done.action));
+            // ...then the Lambda that was already running finishes (the execution is over: nobody waits for it).
+            const finishing = cleaned.then(() => real[stepOf](payload));
             late.push(finishing.catch((error: unknown) => error));
             return finishing;
           };
@@ -351,7 +352,7 @@ describe('the canary state machine', () => {
       });
 
       expect(result.errorName).toBe('ExecutionAbortedError');
-      expect(cleanups).toEqual(['restored']);
+      expect(await Promise.all(cleanups)).toEqual(['restored']);
       const outcome = await late[0];
       if (stepOf !== 'rollback') expect(outcome).toBeInstanceOf(AliasChangedError);
       expectRestored(account);

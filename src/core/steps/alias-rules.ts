@@ -3,23 +3,20 @@
  * (the mark Plan writes into its description), and whether its routing is the canary's own.
  */
 import { AliasChangedError } from '../errors.ts';
-import { readOwnerMark } from '../ownership.ts';
+import { isOwner, readOwnerMark } from '../ownership.ts';
 import type { AliasState } from '../ports.ts';
 import type { CanaryState, ExecutionRef } from '../state.ts';
 
-/** The tag by which a function opts in to canaries started by `PublishVersion` events. */
-export const OPT_IN_TAG = 'coalmine:alias';
-export const STRATEGY_TAG = 'coalmine:strategy';
-
+/** True when the alias carries `execution`'s mark (by the execution's ARN, never its name alone). */
 export function isOwnedBy(alias: AliasState, execution: ExecutionRef): boolean {
-  return readOwnerMark(alias.description)?.owner === execution.name;
+  return isOwner(readOwnerMark(alias.description), execution);
 }
 
 /** The alias must still carry this execution's mark and the revision it last wrote. */
 export function assertOwned(alias: AliasState, state: CanaryState, execution: ExecutionRef): AliasState {
   const mark = readOwnerMark(alias.description);
   const where = `${state.plan.functionName}:${state.plan.alias}`;
-  if (mark?.owner !== execution.name) {
+  if (!isOwner(mark, execution)) {
     throw new AliasChangedError(`alias ${where} is no longer marked as this canary's (now version ${alias.version}${routingNote(alias)}); someone else changed it, and Coalmine leaves it as it is`);
   }
   if (alias.revisionId !== state.progress.revisionId) {

@@ -7,7 +7,7 @@
 import type { Judge } from '../judge/index.ts';
 import type { Ports } from '../ports.ts';
 import type { CanaryState } from '../state.ts';
-import { createCleanup, type CleanupResult } from './cleanup.ts';
+import { createCleanup, type CleanupOptions, type CleanupResult } from './cleanup.ts';
 import { createEvaluate } from './evaluate.ts';
 import { createPlan, type Skipped } from './plan.ts';
 import { createPromote } from './promote.ts';
@@ -15,7 +15,7 @@ import { createRedrive } from './redrive.ts';
 import { createRollback } from './rollback.ts';
 import { createShift } from './shift.ts';
 
-export { OPT_IN_TAG, STRATEGY_TAG } from './alias-rules.ts';
+export { OPT_IN_TAG, STRATEGY_TAG } from '../trust.ts';
 // One factory per Task: a Lambda handler wires only its own step, to only the ports that step uses.
 export { createCleanup, createEvaluate, createPlan, createPromote, createRedrive, createRollback, createShift };
 export { causeMessage } from './outcome.ts';
@@ -38,7 +38,7 @@ export interface Steps {
  * const steps = createSteps(account.ports, { judge: assess });
  * const state = await steps.shift(payload);
  */
-export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
+export function createSteps(ports: Ports, options: { judge: Judge; cleanup?: CleanupOptions }): Steps {
   return {
     plan: createPlan(ports),
     shift: createShift(ports),
@@ -46,6 +46,6 @@ export function createSteps(ports: Ports, options: { judge: Judge }): Steps {
     promote: createPromote(ports),
     rollback: createRollback(ports),
     redrive: createRedrive(ports),
-    cleanup: createCleanup(ports),
+    cleanup: createCleanup(ports, options.cleanup),
   };
 }

@@ -3,17 +3,19 @@
  * the request, check the alias, resolve the versions, discover the queue, measure the baseline, take
  * the alias, build the plan.
  */
-import { AliasAlreadyRoutedError, CanaryInProgressError, FunctionNotFoundError, InvalidVersionError } from '../errors.ts';
-import { ownerMark, readOwnerMark, type OwnerMark } from '../ownership.ts';
+import { AliasAlreadyRoutedError, AliasChangedError, CanaryInProgressError, FunctionNotFoundError, InvalidVersionError } from '../errors.ts';
+import { checkCustomMetrics, checkSchedule, checkStateSize, checkVersions, checkWeights } from '../limits.ts';
+import { describeOwner, isOwner, ownerMark, readOwnerMark, type OwnerMark } from '../ownership.ts';
 import type { AliasState, Baseline, FunctionInfo, Ports } from '../ports.ts';
 import { round } from '../round.ts';
 import { parseRequest, type CanaryRequest } from '../request.ts';
-import { discoverQueue, type DiscoveredQueue } from '../sqs.ts';
+import { discoverQueue, redriveDelaySeconds, type DiscoveredQueue } from '../sqs.ts';
 import type { CanaryState, ExecutionRef, Plan } from '../state.ts';
 import { DEFAULT_API_STRATEGY, type Strategy } from '../strategy.ts';
 import { addSeconds, floorMinute, iso } from '../time.ts';
 import { normaliseTrigger, type Trigger } from '../trigger.ts';
-import { describeRouting, OPT_IN_TAG, STRATEGY_TAG } from './alias-rules.ts';
+import { checkEventRequest, isEvent, OPT_IN_TAG } from '../trust.ts';
+import { describeRouting } from './alias-rules.ts';
 import { parsePayload, planPayload, queueRef } from './payload.ts';
 
 /** What Plan returns for an event about a function that has not opted in: the execution succeeds doing nothing. */
@@ -46,15 +48,23 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     const request = parseRequest(resolved.request);
 
     const checked = await checkAlias(request, execution);
+    // An event may ask only for what the function's owner allowed events (src/core/trust.ts).
+    const ownersStrategy = isEvent(trigger.source) ? checkEventRequest({ source: trigger.source, raw: resolved.request as Record<string, unknown>, request, functionName: checked.fn.functionName, tags: checked.fn.tags }) : undefined;
     const versions = resolveVersions(request, checked);
+    await checkVersionConfigs(checked, versions);
     const queue = await discoverQueue({ queues, fn: checked.fn, alias: checked.alias.name, allowFifo: request.allowFifo });
-    const strategy: Strategy = request.strategy ?? queue?.defaultStrategy ?? DEFAULT_API_STRATEGY;
+    const strategy: Strategy = request.strategy ?? ownersStrategy ?? queue?.defaultStrategy ?? DEFAULT_API_STRATEGY;
+    checkWeights(strategy);
+    checkSchedule(strategy, request.analysis, queue ? Math.ceil(redriveDelaySeconds(queue.plan) / 60) : 0);
+    checkCustomMetrics(request.analysis.customMetrics);
     const now = clock.now();
     const baseline = await measureBaseline(request, checked, versions, queue, now);
     const dlqDepthAtStart = queue?.plan.dlq ? await queues.depth(queue.plan.dlq.url) : undefined;
-    const { taken, originalDescription } = await takeAlias(checked, versions, execution);
+    const originalDescription = checked.retryOf ? checked.retryOf.original : checked.alias.description;
 
     const planned = buildPlan({ request, trigger, execution, checked, versions, queue, strategy, baseline, dlqDepthAtStart, originalDescription, now });
+    checkStateSize(firstState(planned, checked.alias, now), queue ? 'lower analysis.baselineMinutes (each minute of an SQS baseline is kept in the state)' : 'use fewer custom metrics or a shorter description');
+    const taken = await takeAlias(checked, versions, execution);
     return firstState(planned, taken, now);
   };
 
@@ -69,8 +79,8 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     if (!alias) {
       return { skipped: true, status: `Skipped: ${fn.functionName} has no "${OPT_IN_TAG}" tag, so version ${trigger.version} is not canaried` };
     }
-    const strategy = fn.tags[STRATEGY_TAG];
-    return { request: { functionName: fn.functionName, alias, candidateVersion: trigger.version, ...(strategy ? { strategy } : {}) } };
+    // The strategy comes from the owner's tags (checkEventRequest), never from the event.
+    return { request: { functionName: fn.functionName, alias, candidateVersion: trigger.version } };
   }
 
   /** The function and its alias: in this account, owned by no other execution, and on one version. */
@@ -82,13 +92,25 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     }
     const alias = await router.getAlias(fn.functionName, request.alias);
     const mark = readOwnerMark(alias.description);
-    if (mark && mark.owner !== execution.name) {
-      throw new CanaryInProgressError(`alias ${fn.functionName}:${alias.name} is in a canary run by execution ${mark.owner}; wait for it or abort it (if that execution no longer runs, remove the coalmine-canary mark from the alias description)`);
+    if (mark && !isOwner(mark, execution)) {
+      throw new CanaryInProgressError(`alias ${fn.functionName}:${alias.name} is in a canary run by ${describeOwner(mark)}; wait for it or abort it (if that execution no longer runs, remove the coalmine-canary mark from the alias description)`);
+    }
+    if (mark && !(alias.version === mark.stable && Object.keys(alias.weights).length === 0)) {
+      // A retried Plan (its first answer was lost) finds its own mark. It adopts the alias only as
+      // it wrote it: Plan writes nothing but the mark, so any other version or routing is a change
+      // someone made since, and theirs to keep.
+      throw new AliasChangedError(`alias ${fn.functionName}:${alias.name} was changed by someone else after this execution took it (now ${describeRouting(alias)}); Coalmine leaves their change`);
     }
     if (!mark && Object.keys(alias.weights).length > 0) {
       throw new AliasAlreadyRoutedError(`alias ${fn.functionName}:${alias.name} already splits traffic (${describeRouting(alias)}); point it at one version first`);
     }
     return { fn, alias, retryOf: mark };
+  }
+
+  /** Both versions as Lambda reports them: the candidate Active, and both routable together. */
+  async function checkVersionConfigs({ fn }: CheckedAlias, { stableVersion, candidateVersion }: Versions): Promise<void> {
+    const [stable, candidate] = await Promise.all([functions.getVersion(fn.functionName, stableVersion), functions.getVersion(fn.functionName, candidateVersion)]);
+    checkVersions(fn.functionName, stable, candidate);
   }
 
   /** The stable version (the alias's, or the one a retried Plan recorded) and the candidate, both published and different. */
@@ -123,16 +145,14 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
   }
 
   /** Marks the alias as this execution's (a retried Plan already did), keeping the description it replaces. */
-  async function takeAlias({ fn, alias, retryOf }: CheckedAlias, { stableVersion, candidateVersion }: Versions, execution: ExecutionRef): Promise<{ taken: AliasState; originalDescription: string }> {
-    if (retryOf) return { taken: alias, originalDescription: retryOf.original };
-    const originalDescription = alias.description;
-    const taken = await router.updateAlias(
+  async function takeAlias({ fn, alias, retryOf }: CheckedAlias, { stableVersion, candidateVersion }: Versions, execution: ExecutionRef): Promise<AliasState> {
+    if (retryOf) return alias;
+    return router.updateAlias(
       fn.functionName,
       alias.name,
-      { description: ownerMark({ owner: execution.name, stable: stableVersion, candidate: candidateVersion, original: originalDescription }) },
+      { description: ownerMark({ executionArn: execution.id, owner: execution.name, stable: stableVersion, candidate: candidateVersion, original: alias.description }) },
       alias.revisionId,
     );
-    return { taken, originalDescription };
   }
 }
 

@@ -2,19 +2,20 @@
  * Rollback: the alias back to the stable version, the owner's mark taken off. Catch sends every
  * failure here too, with the error beside the state; a failure before Plan finished has no plan.
  */
-import { readOwnerMark } from '../ownership.ts';
+import { ThrottledError, TransientServiceError } from '../errors.ts';
+import { describeOwner, isOwner, readOwnerMark } from '../ownership.ts';
 import type { Ports } from '../ports.ts';
 import { redriveDelaySeconds } from '../sqs.ts';
 import { canaryStateSchema, type ExecutionRef } from '../state.ts';
 import { addSeconds, iso } from '../time.ts';
 import { isCanaryRouting, routingNote, sameRouting } from './alias-rules.ts';
-import { createRestoreIfOwned } from './cleanup.ts';
+import { createRestoreOwned } from './cleanup.ts';
 import { causeMessage, finish, parseError, type ErrorInfo } from './outcome.ts';
 import { parsePayload, rollbackPayload } from './payload.ts';
 
-export function createRollback(ports: Pick<Ports, 'router' | 'functions' | 'clock'>) {
+export function createRollback(ports: Pick<Ports, 'router' | 'clock'>) {
   const { router, clock } = ports;
-  const restoreIfOwned = createRestoreIfOwned(ports);
+  const restoreOwned = createRestoreOwned(ports);
 
   return async function rollback(payload: unknown): Promise<unknown> {
     const { state: raw, execution } = parsePayload(rollbackPayload, payload, 'Rollback');
@@ -26,7 +27,7 @@ export function createRollback(ports: Pick<Ports, 'router' | 'functions' | 'cloc
 
     const alias = await router.getAlias(p.functionName, p.alias);
     const mark = readOwnerMark(alias.description);
-    const ours = mark?.owner === execution.name;
+    const ours = isOwner(mark, execution);
     // A routing this canary writes itself may carry a newer revision than the state knows: a Shift
     // whose answer was lost (its Lambda timed out after UpdateAlias). That is ours to undo, not someone else's.
     const changedBySomeoneElse = ours && alias.revisionId !== state.progress.revisionId && !isCanaryRouting(alias, mark, p.strategy.steps);
@@ -40,7 +41,7 @@ export function createRollback(ports: Pick<Ports, 'router' | 'functions' | 'cloc
     } else if (ours) {
       after = await router.updateAlias(p.functionName, p.alias, { version: p.stableVersion, weights: {}, description: p.originalDescription }, alias.revisionId);
     } else if (mark) {
-      notes.push(`alias ${p.alias} is owned by execution ${mark.owner}, not this one; left as it is`);
+      notes.push(`alias ${p.alias} is owned by ${describeOwner(mark)}, not this one; left as it is`);
     } else if (!sameRouting(alias, { version: p.stableVersion, weights: {} })) {
       notes.push(`alias ${p.alias} was not owned by this execution any more (now version ${alias.version}${routingNote(alias)}); left as it is`);
     }
@@ -65,15 +66,20 @@ export function createRollback(ports: Pick<Ports, 'router' | 'functions' | 'cloc
     const reason = error ? `${error.Error}: ${causeMessage(error.Cause)}` : 'the canary never started';
     // The input is the execution's input, with the error that Catch added beside it.
     const { error: _error, ...input } = raw;
-    const target = await restoreIfOwned(input, execution.name).catch(() => undefined);
+    // Throttling and transient failures go to the state machine's Retry; anything else is said, not hidden.
+    const target = await restoreOwned(input, execution, { shifted: false }).catch((failure: unknown) => {
+      if (failure instanceof ThrottledError || failure instanceof TransientServiceError) throw failure;
+      return { action: 'none' as const, reason: `could not look for an alias this execution marked (${failure instanceof Error ? failure.message : String(failure)})` };
+    });
+    const note = target.action !== 'none' || target.reason.startsWith('could not') ? target.reason : 'the alias was not touched';
     return {
       status: `Failed before the canary started: ${reason}`,
       error,
       outcome: {
         result: 'failed',
         rollbackKind: 'error',
-        reason: target && target.action !== 'none' ? `${reason}; ${target.reason}` : `${reason}; the alias was not touched`,
-        ...(target?.functionName ? { functionName: target.functionName, alias: target.alias } : {}),
+        reason: `${reason}; ${note}`,
+        ...('functionName' in target && target.functionName ? { functionName: target.functionName, alias: target.alias } : {}),
         finishedAt: iso(clock.now()),
       },
     };
