@@ -162,6 +162,26 @@ describe('runCommand', () => {
     expect(io.stderr.text.trim().split('\n')).toHaveLength(1);
   });
 
+  it('exits 2 for a hostile release event (AllAtOnce for a function that never opted in), naming why, with the alias untouched', async () => {
+    const event = { 'detail-type': 'Canary Release Requested', source: 'coalmine', detail: { functionName: 'checkout', alias: 'live', candidateVersion: '13', strategy: 'AllAtOnce' } };
+    writeFileSync(join(cwd, 'event.json'), JSON.stringify(event));
+
+    const code = await runCommand({ local: true, request: 'event.json', json: true }, io);
+
+    expect(code).toBe(2);
+    expect(io.stderr.text).toMatch(/^functionName: checkout has not opted in to canaries started by events/);
+    expect(json(io.stdout.text)).toMatchObject({ outcome: 'failed', errorName: 'EventNotAllowedError', alias: { version: '12', routing: {} }, steps: [] });
+  });
+
+  it('exits 2 for a plan AWS would refuse later, with the numbers', async () => {
+    writeFileSync(join(cwd, 'request.json'), JSON.stringify({ functionName: 'checkout', alias: 'live', candidateVersion: '13', strategy: { steps: Array.from({ length: 50 }, (_, i) => i + 1), intervalMinutes: 60 } }));
+
+    const code = await runCommand({ local: true, request: 'request.json' }, io);
+
+    expect(code).toBe(2);
+    expect(io.stderr.text).toMatch(/^strategy: 50 steps × \(60 min \+ up to 120 min of extension\) can take 151\.7 h, past the execution's 48 h/);
+  });
+
   it('exits 2 when the request file is not JSON', async () => {
     writeFileSync(join(cwd, 'broken.json'), '{ "functionName": ');
 
