@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { analysisSchema } from '../../src/core/judge/settings.ts';
 import { EventNotAllowedError } from '../../src/core/errors.ts';
 import { parseRequest } from '../../src/core/request.ts';
 import { checkEventRequest } from '../../src/core/trust.ts';
@@ -79,5 +81,44 @@ describe('checkEventRequest', () => {
 
   it('refuses a strategy tag Coalmine does not know, naming the tag', () => {
     expect(refusal(base, { ...optedIn, 'coalmine:strategy': 'Fastest' })).toMatch(/^tags: checkout's strategy tag names "Fastest"/);
+  });
+
+  it('lets through no event analysis, of any shape, that is more lenient than the defaults in any setting', () => {
+    const defaults = analysisSchema.parse({});
+    const analysis = fc.record(
+      {
+        alpha: fc.double({ min: 1e-300, max: 0.2, noNaN: true }),
+        errorTolerance: fc.double({ min: 1, max: 100, noNaN: true }),
+        errorMargin: fc.double({ min: 0, max: 1, noNaN: true }),
+        maxErrorRate: fc.double({ min: 1e-6, max: 1, noNaN: true }),
+        maxThrottleRate: fc.double({ min: 1e-6, max: 1, noNaN: true }),
+        minRequests: fc.integer({ min: 0, max: 10_000 }),
+        settleSeconds: fc.integer({ min: 0, max: 900 }),
+        evaluationMinutes: fc.integer({ min: 1, max: 60 }),
+        baselineMinutes: fc.integer({ min: 1, max: 1440 }),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(analysis, (given) => {
+        let accepted = true;
+        try {
+          check({ ...base, analysis: given });
+        } catch (error) {
+          expect(error).toBeInstanceOf(EventNotAllowedError);
+          accepted = false;
+        }
+        if (!accepted) return;
+        const parsed = analysisSchema.parse(given);
+        expect(parsed.alpha).toBeGreaterThanOrEqual(defaults.alpha);
+        expect(parsed.errorTolerance).toBeLessThanOrEqual(defaults.errorTolerance);
+        expect(parsed.errorMargin).toBeLessThanOrEqual(defaults.errorMargin);
+        expect(parsed.maxErrorRate).toBeLessThanOrEqual(defaults.maxErrorRate);
+        expect(parsed.maxThrottleRate).toBeLessThanOrEqual(defaults.maxThrottleRate);
+        expect(parsed.minRequests).toBeGreaterThanOrEqual(defaults.minRequests);
+        expect(parsed.settleSeconds).toBeGreaterThanOrEqual(defaults.settleSeconds);
+        expect(parsed.evaluationMinutes).toBeLessThanOrEqual(defaults.evaluationMinutes);
+      }),
+    );
   });
 });
