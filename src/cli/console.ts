@@ -4,32 +4,51 @@
 import { resolve } from 'node:path';
 import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
+import { stepFunctionsSource } from '../viewer/aws-source.ts';
+import { directorySource } from '../viewer/records.ts';
 import { startViewer } from '../viewer/server.ts';
+import { resolveStateMachineArn, type AwsDeps } from './aws-context.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
-import { zodLine } from './options.ts';
+import { stateMachineOptions, zodLine } from './options.ts';
 
 export const consoleOptionsSchema = z.strictObject({
   port: z.coerce.number().int('must be a whole number').min(0, 'must be from 0 to 65535').max(65535, 'must be from 0 to 65535').default(4477),
   dir: z.string().min(1).default('.coalmine/executions'),
+  /** With one of these, the console shows that state machine's executions on AWS instead of local records. */
+  ...stateMachineOptions,
 });
 export type ConsoleOptions = z.input<typeof consoleOptionsSchema>;
 
-/** Serves until `stopped` resolves (Ctrl-C), then closes. Exit 0; a port in use is exit 1 with one line. */
-export async function consoleCommand(rawOptions: ConsoleOptions, io: CliIo, stopped: () => Promise<void>): Promise<ExitCode> {
+/** True when the options name a state machine: the console then reads Step Functions. */
+export function wantsStepFunctions(options: Record<string, unknown>): boolean {
+  return typeof options['stateMachine'] === 'string' || typeof options['stack'] === 'string';
+}
+
+/**
+ * Serves until `stopped` resolves (Ctrl-C), then closes. Exit 0; a port in use is exit 1 with one
+ * line. With `--state-machine ARN` or `--stack NAME` it shows that state machine's executions
+ * (`aws` gives the clients), read through the same fold as `start --wait`.
+ */
+export async function consoleCommand(rawOptions: ConsoleOptions, io: CliIo, stopped: () => Promise<void>, aws?: AwsDeps): Promise<ExitCode> {
   const parsed = consoleOptionsSchema.safeParse(rawOptions);
-  if (!parsed.success) throw new InvalidRequestError(zodLine(parsed.error));
+  if (!parsed.success) throw new InvalidRequestError(zodLine(parsed.error, { stateMachine: '--state-machine' }));
+  if (parsed.data.stateMachine && parsed.data.stack) throw new InvalidRequestError('--state-machine and --stack: give one of them');
   const dir = resolve(io.cwd, parsed.data.dir);
+  const source =
+    aws && (parsed.data.stateMachine || parsed.data.stack)
+      ? stepFunctionsSource(aws.executions, await resolveStateMachineArn(parsed.data, io.env, aws))
+      : directorySource(dir);
   let viewer;
   try {
-    viewer = await startViewer({ dir, port: parsed.data.port });
+    viewer = await startViewer({ source, port: parsed.data.port });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`--port: ${parsed.data.port} is in use; pass --port 0 for any free port`, { cause: error });
     }
     throw error;
   }
-  io.stdout.write(`Coalmine console: ${viewer.url}\nShowing the records in ${dir}. Ctrl-C stops it.\n`);
+  io.stdout.write(`Coalmine console: ${viewer.url}\nShowing ${source.describe}. Ctrl-C stops it.\n`);
   await stopped();
   await viewer.close();
   return EXIT.ok;

@@ -203,15 +203,17 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
       setCode(await deployCommand(options, io, deps.deploy ?? deployDeps, regionOf));
     });
 
-  program
-    .command('console')
-    .description('serve the local execution viewer on 127.0.0.1 (records of `coalmine run --local`)')
-    .option('--port <n>', 'port to listen on (0: any free port)', '4477')
-    .option('--dir <folder>', 'folder of execution records', '.coalmine/executions')
-    .action(async (options: Record<string, unknown>) => {
-      const { consoleCommand } = await import('./console.ts');
-      setCode(await consoleCommand(options, io, deps.consoleStopped ?? waitForSignal));
-    });
+  stateMachineOptions(
+    program
+      .command('console')
+      .description('serve the execution viewer on 127.0.0.1: the records of `coalmine run --local`, or with --state-machine/--stack the executions on AWS')
+      .option('--port <n>', 'port to listen on (0: any free port)', '4477')
+      .option('--dir <folder>', 'folder of execution records', '.coalmine/executions'),
+  ).action(async (options: Record<string, unknown>) => {
+    const { consoleCommand, wantsStepFunctions } = await import('./console.ts');
+    const clients = wantsStepFunctions(options) ? await aws(deps, configOf(options, options['stateMachine'])) : undefined;
+    setCode(await consoleCommand(options, io, deps.consoleStopped ?? waitForSignal, clients));
+  });
 
   return program;
 }

@@ -101,7 +101,7 @@ export function listPage(listing: RecordListing, query: ListQuery = {}): string 
     )
     .join('\n');
   const skipped = listing.skipped.length
-    ? `<details class="skipped"><summary>${listing.skipped.length} file(s) could not be read</summary><ul>${listing.skipped.map((file) => `<li><code>${escape(file.file)}</code>: ${escape(file.reason)}</li>`).join('')}</ul></details>`
+    ? `<details class="skipped"><summary>${listing.skipped.length} not listed</summary><ul>${listing.skipped.map((file) => `<li><code>${escape(file.file)}</code>: ${escape(file.reason)}</li>`).join('')}</ul></details>`
     : '';
   const link = (label: string, target: ListQuery, active: boolean) => `<a href="${escape(listHref(target))}"${active ? ' class="active"' : ''}>${escape(label)}</a>`;
   const scenarios = [...new Set(listing.executions.map((summary) => summary.scenario))].sort();

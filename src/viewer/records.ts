@@ -174,3 +174,16 @@ export async function readRecord(dir: string, id: string): Promise<ViewerRecord 
   }
   return parseRecord(id, text);
 }
+
+/** Where the viewer's executions come from: a folder of local records, or Step Functions (aws-source.ts). */
+export interface RecordSource {
+  /** Says where, for people: "the records in .coalmine/executions". */
+  describe: string;
+  list(): Promise<RecordListing>;
+  read(id: string): Promise<ViewerRecord | undefined>;
+}
+
+/** The records `coalmine run --local` wrote into `dir`. */
+export function directorySource(dir: string): RecordSource {
+  return { describe: `the records in ${dir}`, list: () => listRecords(dir), read: (id) => readRecord(dir, id) };
+}

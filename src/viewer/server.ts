@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { packageFile } from '../package-files.ts';
 import { errorPage, executionPage, listPage, notFoundPage } from './pages.ts';
-import { listRecords, readRecord, summarise } from './records.ts';
+import { directorySource, summarise, type RecordSource } from './records.ts';
 
 const STATIC_DIR = packageFile('src', 'viewer', 'static');
 const STATIC_FILES: Record<string, string> = { 'viewer.css': 'text/css; charset=utf-8', 'viewer.js': 'text/javascript; charset=utf-8' };
@@ -27,8 +27,10 @@ const SECURITY_HEADERS = {
 };
 
 export interface ViewerOptions {
-  /** The folder of execution records. */
-  dir: string;
+  /** The folder of execution records… */
+  dir?: string;
+  /** …or another source of executions (Step Functions). */
+  source?: RecordSource;
   /** 0 picks a free port. */
   port?: number;
   host?: string;
@@ -50,7 +52,8 @@ const html = (response: ServerResponse, status: number, body: string) => send(re
 const json = (response: ServerResponse, status: number, body: unknown) => send(response, status, 'application/json; charset=utf-8', JSON.stringify(body));
 
 /** The request handler, separate from the server so that it can be tested without a socket. */
-export function viewerHandler(dir: string): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+export function viewerHandler(from: string | RecordSource): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  const source = typeof from === 'string' ? directorySource(from) : from;
   return async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const path = url.pathname;
@@ -66,19 +69,19 @@ export function viewerHandler(dir: string): (request: IncomingMessage, response:
           ...(url.searchParams.get('scenario') ? { scenario: url.searchParams.get('scenario')! } : {}),
           ...(Number.isInteger(page) && page > 0 ? { page } : {}),
         };
-        return html(response, 200, listPage(await listRecords(dir), query));
+        return html(response, 200, listPage(await source.list(), query));
       }
-      if (path === '/api/executions') return json(response, 200, await listRecords(dir));
+      if (path === '/api/executions') return json(response, 200, await source.list());
       const api = /^\/api\/executions\/([^/]+)$/.exec(path);
       if (api) {
-        const record = await readRecord(dir, decodeURIComponent(api[1]!));
+        const record = await source.read(decodeURIComponent(api[1]!));
         return record ? json(response, 200, record) : json(response, 404, { error: `no execution ${decodeURIComponent(api[1]!)}` });
       }
       const page = /^\/executions\/([^/]+)$/.exec(path);
       if (page) {
         const id = decodeURIComponent(page[1]!);
-        const record = await readRecord(dir, id);
-        return record ? html(response, 200, executionPage(record, summarise(record))) : html(response, 404, notFoundPage(`There is no execution ${id} in ${dir}.`));
+        const record = await source.read(id);
+        return record ? html(response, 200, executionPage(record, summarise(record))) : html(response, 404, notFoundPage(`There is no execution ${id} in ${source.describe}.`));
       }
       const asset = /^\/static\/([a-z]+\.(?:css|js))$/.exec(path);
       if (asset && STATIC_FILES[asset[1]!]) {
@@ -105,7 +108,9 @@ export function viewerHandler(dir: string): (request: IncomingMessage, response:
  * await viewer.close();
  */
 export async function startViewer(options: ViewerOptions): Promise<RunningViewer> {
-  const handler = viewerHandler(options.dir);
+  const source = options.source ?? (options.dir !== undefined ? directorySource(options.dir) : undefined);
+  if (!source) throw new Error('startViewer: give a folder (dir) or a source of executions');
+  const handler = viewerHandler(source);
   const server = createServer((request, response) => void handler(request, response));
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
