@@ -196,15 +196,22 @@ export function layoutGraph(graph: StateGraph): GraphLayout {
     }
   });
 
-  // A back edge runs beside the states between its ends, on whichever side is nearer to them.
+  // A back edge runs beside the states between its ends, on whichever side is nearer to them; so
+  // does a forward edge that skips ranks and would otherwise cut through a state in between.
   const spanned = (from: PlacedNode, to: PlacedNode) => nodes.filter((node) => node.rank >= Math.min(from.rank, to.rank) && node.rank <= Math.max(from.rank, to.rank));
+  const crossesAState = (from: PlacedNode, to: PlacedNode) => {
+    if (to.rank - from.rank < 2) return false;
+    const low = Math.min(from.x + from.width / 2, to.x + to.width / 2) - 4;
+    const high = Math.max(from.x + from.width / 2, to.x + to.width / 2) + 4;
+    return nodes.some((node) => node.rank > from.rank && node.rank < to.rank && node.x < high && node.x + node.width > low);
+  };
   let leftLanes = 0;
   let rightLanes = 0;
   const backRoutes = new Map<GraphEdge, { side: 'left' | 'right'; lane: number }>();
   for (const edge of graph.edges) {
     const from = placed.get(edge.from)!;
     const to = placed.get(edge.to)!;
-    if (!(back.has(edge) || to.rank <= from.rank)) continue;
+    if (!(back.has(edge) || to.rank <= from.rank || crossesAState(from, to))) continue;
     const between = spanned(from, to);
     const leftmost = Math.min(...between.map((node) => node.x));
     const rightmost = Math.max(...between.map((node) => node.x + node.width));
@@ -224,6 +231,21 @@ export function layoutGraph(graph: StateGraph): GraphLayout {
     const from = placed.get(edge.from)!;
     const to = placed.get(edge.to)!;
     const route = backRoutes.get(edge);
+    if (route && !(back.has(edge) || to.rank <= from.rank)) {
+      // A forward edge that skips ranks: down into the gap below its state, along the gaps to the
+      // lane, down the lane, and in through the gap above its target, never across a state.
+      const gap = RANK_GAP / 2;
+      const x1 = from.x + from.width / 2;
+      const x2 = to.x + to.width / 2;
+      const below = from.y + from.height + gap;
+      const above = to.y - gap;
+      return {
+        ...edge,
+        back: false,
+        path: `M${x1},${from.y + from.height} V${below} H${route.lane} V${above} H${x2} V${to.y - 6}`,
+        labelAt: { x: route.lane + (route.side === 'left' ? -4 : 4), y: (below + above) / 2, anchor: route.side === 'left' ? 'end' : 'start' },
+      };
+    }
     if (route) {
       const y1 = from.y + from.height / 2;
       const y2 = to.y + to.height / 2;
@@ -296,12 +318,12 @@ export function pathOf(events: readonly { type: string; state?: string | undefin
 
 const TYPE_LABEL: Record<string, string> = { Task: 'task', Choice: 'choice', Wait: 'wait', Succeed: 'succeed', Fail: 'fail', Pass: 'pass', Map: 'map', Parallel: 'parallel' };
 
-/** The graph as an SVG element, sized to fit; taken states and transitions highlighted. */
 /** The id of a state's section of inputs and outputs on the execution page. */
 export function stateAnchor(name: string): string {
   return `state-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
 }
 
+/** The graph as an SVG element, sized to fit; taken states and transitions highlighted. */
 export function renderGraph(definition: unknown, path: ExecutionPath): string {
   const layout = layoutGraph(graphOf(definition));
   if (layout.nodes.length === 0) return '<p class="empty">This record has no state machine definition.</p>';

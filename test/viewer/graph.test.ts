@@ -54,6 +54,21 @@ describe('layoutGraph', () => {
     for (const edge of layout.edges.filter((candidate) => !candidate.back)) expect(node(edge.to).rank).toBeGreaterThan(node(edge.from).rank);
   });
 
+  it('never draws an edge through a state it skips: those run beside the states in between', () => {
+    const layout = layoutGraph(graphOf(ASL));
+    const node = (name: string) => layout.nodes.find((candidate) => candidate.name === name)!;
+    const straight = layout.edges.filter((edge) => edge.path.includes(' C'));
+    expect(straight.length).toBeGreaterThan(0);
+    for (const edge of straight) {
+      const from = node(edge.from);
+      const to = node(edge.to);
+      const low = Math.min(from.x + from.width / 2, to.x + to.width / 2);
+      const high = Math.max(from.x + from.width / 2, to.x + to.width / 2);
+      const crossed = layout.nodes.filter((state) => state.rank > from.rank && state.rank < to.rank && state.x < high && state.x + state.width > low);
+      expect(crossed.map((state) => state.name), `${edge.from} → ${edge.to}`).toEqual([]);
+    }
+  });
+
   it('places every state of any workflow inside the picture, without overlaps', () => {
     fc.assert(
       fc.property(workflows, (definition) => {
