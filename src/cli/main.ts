@@ -106,6 +106,7 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
     .option('--scenario <name|file>', 'a built-in scenario (scenarios/<name>.json) or a scenario file', 'healthy')
     .option('--seed <n>', 'seed of the simulation: a scenario and a seed give the same run', '1')
     .option('--request <file>', 'the state machine input as JSON (as on AWS); default: one made from the scenario')
+    .option('--release <file>', 'run a release in waves (docs/releases.md): each target on its own simulated function, in its region')
     .option('--json', 'print one JSON object (outcome, reason, steps, alias, excessFailures, minutesToDecision, queue)')
     .action(async (options: Record<string, unknown>) => {
       const { runCommand } = await import('./run.ts');

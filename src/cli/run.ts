@@ -40,6 +40,8 @@ export const runOptionsSchema = z.strictObject({
     .default(1),
   /** A JSON file holding the state machine's input, as on AWS. */
   request: z.string().min(1, 'must name a JSON file').optional(),
+  /** A release file (docs/contract.md §3): its waves of canaries instead of one canary. */
+  release: z.string().min(1, 'must name a release file').optional(),
   json: z.boolean().default(false),
 });
 
@@ -60,9 +62,14 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
   const parsed = runOptionsSchema.safeParse(options);
   const asJson = (options as { json?: unknown }).json === true;
   if (!parsed.success) return badInput(io, zodLine(parsed.error), asJson);
-  const { local, scenario: scenarioName, seed, request: requestFile, json } = parsed.data;
+  const { local, scenario: scenarioName, seed, request: requestFile, release, json } = parsed.data;
   if (!local) {
     return badInput(io, '--local: `run` only runs canaries on the simulated account; add --local, or use `coalmine start --function F --alias A --version V` to run one on AWS', json);
+  }
+  if (release !== undefined) {
+    if (requestFile !== undefined) return badInput(io, '--request: a release file holds its own requests; give --release or --request, not both', json);
+    const { runReleaseCommand } = await import('./release-local.ts');
+    return runReleaseCommand({ release, seed, json }, io);
   }
   const cwd = io.cwd ?? process.cwd();
   const style = (io.isTTY ?? io.stdout.isTTY ?? false) && !json ? ansi : plain;

@@ -35,6 +35,8 @@ export const requestSchema = z.strictObject({
   alias: z.string().check(z.minLength(1), z.maxLength(128)),
   candidateVersion: versionField,
   stableVersion: z.optional(versionField),
+  /** The function's region (a release names it for each target); Plan refuses one that is not where it runs. */
+  region: z.optional(z.string().check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be a region name, e.g. eu-west-1'))),
   strategy: z.optional(strategyField),
   analysis: z.optional(analysisSchema),
   /** SQS: move messages that reached the DLQ during the canary back after a rollback. */
@@ -54,6 +56,8 @@ export interface CanaryRequest {
   /** A version number, or `latest` for the newest published version. */
   candidateVersion: string;
   stableVersion?: string;
+  /** The region the request names for the function, if any. */
+  region?: string;
   /** Undefined when the request named none: Plan then picks the default for the trigger. */
   strategy?: Strategy;
   analysis: z.output<typeof analysisSchema>;
@@ -90,6 +94,7 @@ export function parseRequest(input: unknown): CanaryRequest {
     alias: request.alias,
     candidateVersion,
     ...(stableVersion === undefined ? {} : { stableVersion }),
+    ...(request.region === undefined ? {} : { region: request.region }),
     ...(request.strategy === undefined ? {} : { strategy: parseStrategy(request.strategy) }),
     analysis: request.analysis ?? analysisSchema.parse({}),
     redriveOnRollback: request.redriveOnRollback,

@@ -90,6 +90,11 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
       // Only the name reaches the Lambda API: an ARN of another account or region would canary this one's namesake.
       throw new FunctionNotFoundError(`functionName: ${request.functionArn} is not in Coalmine's account and region (${fn.functionArn}); deploy Coalmine there`);
     }
+    const region = fn.functionArn.split(':')[3];
+    if (request.region !== undefined && request.region !== region) {
+      // Plan's clients call the region Coalmine runs in: a canary elsewhere would change this region's namesake.
+      throw new FunctionNotFoundError(`region: ${request.region} is not the region Coalmine runs in (${region}); run this target from a Coalmine stack in ${request.region}`);
+    }
     const alias = await router.getAlias(fn.functionName, request.alias);
     const mark = readOwnerMark(alias.description);
     if (mark && !isOwner(mark, execution)) {

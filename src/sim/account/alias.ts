@@ -7,7 +7,7 @@ import { AliasChangedError, AliasNotFoundError, FunctionNotFoundError, InvalidVe
 import type { AliasChange, AliasState, FunctionInfo, FunctionRegistry, TrafficRouter, VersionConfig } from '../../core/ports.ts';
 import type { FaultInjector } from '../faults.ts';
 import { mixSeed } from '../random.ts';
-import { ACCOUNT_ID, REGION, type SimAccountSettings } from './settings.ts';
+import { ACCOUNT_ID, type SimAccountSettings } from './settings.ts';
 
 export interface SimAlias {
   readonly router: TrafficRouter;
@@ -31,7 +31,7 @@ export interface SimAliasOptions {
 
 export function createSimAlias(options: SimAliasOptions): SimAlias {
   const { settings, seed, faults } = options;
-  const functionArn = `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${settings.functionName}`;
+  const functionArn = `arn:aws:lambda:${settings.region}:${ACCOUNT_ID}:function:${settings.functionName}`;
   const versions = Array.from({ length: Math.max(Number(settings.stableVersion), Number(settings.candidateVersion)) }, (_, i) => String(i + 1));
   let tags = { ...settings.tags };
   const role = `arn:aws:iam::${ACCOUNT_ID}:role/${settings.functionName}-role`;
@@ -55,7 +55,7 @@ export function createSimAlias(options: SimAliasOptions): SimAlias {
 
   function findFunction(name: string): void {
     if (name !== settings.functionName && name !== functionArn) {
-      throw new FunctionNotFoundError(`Function not found: arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${name}`);
+      throw new FunctionNotFoundError(`Function not found: arn:aws:lambda:${settings.region}:${ACCOUNT_ID}:function:${name}`);
     }
   }
 

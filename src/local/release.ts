@@ -1,0 +1,289 @@
+/**
+ * A release, end to end, on simulated accounts: the real statemachine/release.asl.json on
+ * aws-local-stepfunctions, each target's canary through the real canary.asl.json (the local runner),
+ * one simulated function per target, in the target's region, behaving as the target's scenario says.
+ * The `.sync` canary Task stands in for StartExecution + DescribeExecution: it runs the canary and
+ * hands back what Step Functions would (the execution's Output, or States.TaskFailed with its error).
+ *
+ * @example
+ * const result = await runLocalRelease({ release: parseRelease(json), seed: 1, scenarioOf: loadScenario });
+ * result.outcome; // 'rolled-back'
+ */
+import '../polyfills.ts';
+import { readFileSync } from 'node:fs';
+import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { targetKey, type Release, type ReleaseTargetInput } from '../core/release.ts';
+import type { RollbackKind } from '../core/state.ts';
+import { createRestore } from '../core/steps/restore.ts';
+import { createSimAccount, type SimAccount } from '../sim/account/index.ts';
+import type { Scenario } from '../sim/scenario.ts';
+import { LAMBDA_INVOKE, substituteValue, type AslDefinition } from './definition.ts';
+import { asLambdaError, runLocal } from './runner.ts';
+import type { RunResult } from './record.ts';
+import { packageFile } from '../package-files.ts';
+
+export const RELEASE_DEFINITION_PATH = packageFile('statemachine', 'release.asl.json');
+export const START_EXECUTION_SYNC = 'arn:aws:states:::states:startExecution.sync:2';
+
+export type ReleaseOutcome = 'promoted' | 'rolled-back' | 'failed';
+export type WaveOutcome = 'promoted' | 'rolled-back' | 'skipped' | 'failed';
+
+export interface ReleaseTargetResult {
+  region: string;
+  functionName: string;
+  /** The alias as the release left it: its name, version and routing (empty when not split). */
+  alias: { name: string; version: string; routing: Record<string, number> };
+  outcome: WaveOutcome;
+  /** One line: how this target's canary ended, and what the release did after. */
+  reason: string;
+  rollbackKind?: RollbackKind | null;
+  errorName?: string;
+}
+
+export interface ReleaseResult {
+  outcome: ReleaseOutcome;
+  /** Why a release that did not promote everywhere stopped: the first target that did not promote. */
+  rollbackKind: RollbackKind | null;
+  errorName?: string;
+  reason: string;
+  waves: { name: string; outcome: WaveOutcome; targets: ReleaseTargetResult[] }[];
+}
+
+export type ReleaseEvent =
+  | { type: 'wave-started'; wave: number; name: string }
+  | { type: 'target-started'; wave: number; key: string }
+  | { type: 'target-ended'; wave: number; key: string; result: RunResult }
+  | { type: 'bake'; seconds: number }
+  | { type: 'restored'; key: string; restored: boolean; reason: string }
+  | { type: 'finished'; result: ReleaseResult };
+
+/** Faults to inject into the release's own Tasks (tests): return an error to throw instead of running. */
+export interface ReleaseFaults {
+  startExecution?: (target: ReleaseTargetInput) => Error | undefined;
+  restore?: (target: { region: string; functionName: string; alias: string }) => Error | undefined;
+}
+
+export interface RunLocalReleaseOptions {
+  release: Release;
+  seed: number;
+  /** A scenario by name or path (the target's `scenario`; `healthy` when it names none). */
+  scenarioOf: (nameOrPath: string) => Scenario;
+  onEvent?: (event: ReleaseEvent) => void;
+  faults?: ReleaseFaults;
+  /** ASL text to run; default: statemachine/release.asl.json. */
+  definition?: string;
+}
+
+type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+type JsonValue = Parameters<StateMachine['run']>[0];
+
+interface Target {
+  wave: number;
+  input: ReleaseTargetInput;
+  account: SimAccount;
+  scenario: Scenario;
+  seed: number;
+  result?: RunResult;
+  restored?: { restored: boolean; reason: string };
+}
+
+/** Runs a release locally. Never throws for a release that did not promote: that is an outcome. */
+export async function runLocalRelease(options: RunLocalReleaseOptions): Promise<ReleaseResult> {
+  const { release, seed, onEvent } = options;
+  const targets = new Map<string, Target>();
+  release.input.waves.forEach((wave, w) => {
+    for (const input of wave.targets) {
+      const key = targetKey(input);
+      const scenario = forTarget(options.scenarioOf(release.scenarios.get(key) ?? 'healthy'), input);
+      const targetSeed = seed + targets.size;
+      targets.set(key, { wave: w, input, scenario, seed: targetSeed, account: createSimAccount(scenario, { seed: targetSeed }) });
+    }
+  });
+
+  const text = options.definition ?? readFileSync(RELEASE_DEFINITION_PATH, 'utf8');
+  const raw = JSON.parse(text) as AslDefinition;
+  const definition = JSON.parse(text.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) => substituteValue(name))) as AslDefinition;
+  const { handlers, waits, retrying } = releaseStates(raw, targets, options);
+  const machine = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: false, checkPaths: true } });
+  const started = new Set<number>();
+  const execution = machine.run(JSON.parse(JSON.stringify(release.input)) as JsonValue, {
+    overrides: {
+      taskResourceLocalHandlers: wrap(handlers, (key) => {
+        const target = targets.get(key)!;
+        if (!started.has(target.wave)) {
+          started.add(target.wave);
+          onEvent?.({ type: 'wave-started', wave: target.wave, name: release.input.waves[target.wave]!.name });
+        }
+        onEvent?.({ type: 'target-started', wave: target.wave, key });
+      }),
+      waitTimeOverrides: Object.fromEntries(waits.map((name) => [name, 0])),
+      retryIntervalOverrides: Object.fromEntries(retrying.map((name) => [name, 0])),
+    },
+  });
+  const reading = (async () => {
+    for await (const log of execution.eventLogs) {
+      if (log.type === 'StateEntered' && waits.includes(log.state.name)) {
+        const seconds = (log.state.input as { bakeSeconds?: unknown } | null)?.bakeSeconds;
+        if (typeof seconds === 'number') onEvent?.({ type: 'bake', seconds });
+      }
+    }
+  })();
+  let failure: { name: string; cause: string } | undefined;
+  try {
+    await execution.result;
+  } catch (error) {
+    const inner = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    failure = inner instanceof Error ? { name: inner.name, cause: inner.message } : { name: 'Error', cause: String(inner) };
+  }
+  await reading;
+  const result = summarise(release, targets, failure);
+  onEvent?.({ type: 'finished', result });
+  return result;
+}
+
+/** The target's scenario, its simulated function named and placed as the target says. */
+function forTarget(scenario: Scenario, target: ReleaseTargetInput): Scenario {
+  const account = { ...((scenario as { account?: Record<string, unknown> }).account ?? {}) };
+  account['functionName'] = target.functionName;
+  account['alias'] = target.alias;
+  account['region'] = target.region;
+  const candidate = String(target.candidateVersion);
+  if (/^\d+$/.test(candidate)) {
+    account['candidateVersion'] = candidate;
+    // The stable version: the target's, else the one before the candidate (a scenario's own is for its own candidate).
+    const stable = target['stableVersion'] ?? (Number(candidate) > 1 ? Number(candidate) - 1 : account['stableVersion']);
+    if (stable !== undefined) account['stableVersion'] = String(stable);
+  }
+  return { ...scenario, account } as Scenario;
+}
+
+/** What stands in for each Task, found by resource and placeholder (never by state name). */
+function releaseStates(raw: AslDefinition, targets: Map<string, Target>, options: RunLocalReleaseOptions): { handlers: LocalHandlers; waits: string[]; retrying: string[] } {
+  const handlers: LocalHandlers = {};
+  const waits: string[] = [];
+  const retrying: string[] = [];
+  const visit = (definition: AslDefinition) => {
+    for (const [name, state] of Object.entries(definition.States)) {
+      if (state.Retry) retrying.push(name);
+      if (state.Type === 'Wait') waits.push(name);
+      if (state.Type === 'Task') {
+        if (state.Resource === START_EXECUTION_SYNC) {
+          handlers[name] = (input) => runCanary(input, targets, options);
+        } else if (state.Resource === LAMBDA_INVOKE && state.Parameters?.['FunctionName'] === '${RestoreFunctionArn}') {
+          handlers[name] = (input) => restore(input, targets, options);
+        } else {
+          throw new Error(`state "${name}": resource ${state.Resource} has no local implementation in a release`);
+        }
+      }
+      for (const nested of [...(state.ItemProcessor ? [state.ItemProcessor] : []), ...(state.Branches ?? [])]) visit(nested);
+    }
+  };
+  visit(raw);
+  return { handlers, waits, retrying };
+}
+
+/** Tells `started` which target a canary Task is about before it runs. */
+function wrap(handlers: LocalHandlers, started: (key: string) => void): LocalHandlers {
+  const wrapped: LocalHandlers = {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    wrapped[name] = (input) => {
+      const request = (input as { Input?: ReleaseTargetInput } | null)?.Input;
+      if (request?.region !== undefined) started(targetKey(request));
+      return handler(input);
+    };
+  }
+  return wrapped;
+}
+
+async function runCanary(input: unknown, targets: Map<string, Target>, options: RunLocalReleaseOptions): Promise<JsonValue> {
+  const request = (input as { Input?: ReleaseTargetInput }).Input;
+  const target = request ? targets.get(targetKey(request)) : undefined;
+  if (!request || !target) throw taskError('States.Runtime', `no target for ${JSON.stringify(request)}`);
+  const fault = options.faults?.startExecution?.(request);
+  if (fault) throw fault;
+  let output: unknown;
+  const result = await runLocal({
+    scenario: target.scenario,
+    seed: target.seed,
+    account: target.account,
+    request,
+    onEvent: (event) => {
+      if (event.type === 'state' && event.event.type === 'ExecutionSucceeded') output = event.event.output;
+    },
+  });
+  target.result = result;
+  options.onEvent?.({ type: 'target-ended', wave: target.wave, key: targetKey(request), result });
+  const executionArn = `arn:aws:states:${request.region}:123456789012:execution:coalmine-canary:${result.execution}`;
+  if (result.errorName === undefined) return JSON.parse(JSON.stringify({ ExecutionArn: executionArn, Status: 'SUCCEEDED', Output: output ?? null })) as JsonValue;
+  // What .sync raises when the child execution fails: States.TaskFailed, its DescribeExecution as the cause.
+  throw taskError('States.TaskFailed', JSON.stringify({ ExecutionArn: executionArn, Status: 'FAILED', Error: result.errorName, Cause: result.reason }));
+}
+
+async function restore(input: unknown, targets: Map<string, Target>, options: RunLocalReleaseOptions): Promise<JsonValue> {
+  const payload = (input as { Payload?: { region: string; functionName: string; alias: string } }).Payload;
+  const target = payload ? targets.get(targetKey(payload)) : undefined;
+  if (!payload || !target) throw taskError('States.Runtime', `no target for ${JSON.stringify(payload)}`);
+  try {
+    const fault = options.faults?.restore?.(payload);
+    if (fault) throw fault;
+    const restored = await createRestore({ router: target.account.ports.router })(JSON.parse(JSON.stringify(payload)));
+    target.restored = restored;
+    options.onEvent?.({ type: 'restored', key: targetKey(payload), restored: restored.restored, reason: restored.reason });
+    return JSON.parse(JSON.stringify({ Payload: restored, StatusCode: 200 })) as JsonValue;
+  } catch (error) {
+    throw asLambdaError(error);
+  }
+}
+
+function taskError(name: string, cause: string): Error {
+  const error = new Error(cause);
+  error.name = name;
+  return error;
+}
+
+function summarise(release: Release, targets: Map<string, Target>, failure: { name: string; cause: string } | undefined): ReleaseResult {
+  const all = [...targets.entries()];
+  const stopper = all.map(([, t]) => t).find((t) => t.result && t.result.outcome !== 'promoted');
+  const waves = release.input.waves.map((wave, w) => {
+    const results = all.filter(([, t]) => t.wave === w).map(([key, t]) => targetResult(key, t));
+    return { name: wave.name, outcome: waveOutcome(results.map((r) => r.outcome)), targets: results };
+  });
+  if (!failure) {
+    return { outcome: 'promoted', rollbackKind: null, reason: `promoted everywhere: ${targets.size} target${targets.size === 1 ? '' : 's'} in ${waves.length} wave${waves.length === 1 ? '' : 's'}`, waves };
+  }
+  const restoredCount = all.filter(([, t]) => t.restored?.restored).length;
+  const where = stopper ? `${targetKey(stopper.input)} in wave "${release.input.waves[stopper.wave]!.name}"` : 'a target';
+  const why = stopper?.result ? `${stopper.result.outcome === 'rolled-back' ? 'rolled back' : 'failed'}: ${stopper.result.reason}` : failure.cause;
+  const after = failure.name === 'ReleaseRolledBack' ? `; put back ${restoredCount} promoted target${restoredCount === 1 ? '' : 's'}` : failure.name === 'ReleaseStopped' ? '; earlier waves stay promoted' : '';
+  const clean = failure.name === 'ReleaseRolledBack' || failure.name === 'ReleaseStopped';
+  const outcome: ReleaseOutcome = clean && stopper?.result?.outcome === 'rolled-back' ? 'rolled-back' : 'failed';
+  return {
+    outcome,
+    rollbackKind: outcome === 'rolled-back' ? (stopper?.result?.rollbackKind ?? null) : 'error',
+    errorName: clean ? (stopper?.result?.errorName ?? failure.name) : failure.name,
+    reason: clean ? `stopped at ${where}, which ${why}${after}` : `${failure.name}: ${failure.cause}`,
+    waves,
+  };
+}
+
+function targetResult(key: string, target: Target): ReleaseTargetResult {
+  const alias = target.account.aliasNow();
+  const base = { region: target.input.region, functionName: target.input.functionName, alias: { name: target.input.alias, version: alias.version, routing: { ...alias.weights } } };
+  if (!target.result) return { ...base, outcome: 'skipped', reason: 'not started: the release stopped before this wave' };
+  if (target.restored?.restored) return { ...base, outcome: 'rolled-back', rollbackKind: null, reason: `promoted, then ${target.restored.reason} when the release rolled back` };
+  const extra = target.restored ? `; ${target.restored.reason}` : '';
+  return {
+    ...base,
+    outcome: target.result.outcome,
+    rollbackKind: target.result.rollbackKind,
+    reason: `${target.result.reason}${extra}`,
+    ...(target.result.errorName ? { errorName: target.result.errorName } : {}),
+  };
+}
+
+function waveOutcome(outcomes: WaveOutcome[]): WaveOutcome {
+  if (outcomes.every((o) => o === 'skipped')) return 'skipped';
+  if (outcomes.includes('failed')) return 'failed';
+  if (outcomes.includes('rolled-back')) return 'rolled-back';
+  return 'promoted';
+}

@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCommand, type RunIo } from '../../src/cli/run.ts';
+import { parseRelease } from '../../src/core/release.ts';
+import { runLocalRelease, type ReleaseResult } from '../../src/local/release.ts';
+import { runLocal } from '../../src/local/runner.ts';
+import { loadScenario } from '../../src/sim/scenario.ts';
+
+// Releases in waves, end to end: the real release.asl.json over the real canary.asl.json, one
+// simulated function per target.
+
+const target = (region: string, scenario: string, extra: Record<string, unknown> = {}) => ({ region, functionName: 'checkout', alias: 'live', candidateVersion: '13', scenario, ...extra });
+
+function twoWaves(onFailure: 'stop' | 'roll-back-all', secondWave: ReturnType<typeof target>[]) {
+  return {
+    name: 'checkout-13',
+    onFailure,
+    waves: [
+      { name: 'first region', bakeMinutes: 30, targets: [target('eu-west-3', 'healthy')] },
+      { name: 'the rest', bakeMinutes: 10, targets: secondWave },
+      { name: 'last', targets: [target('ap-south-1', 'healthy')] },
+    ],
+  };
+}
+
+const aliases = (result: ReleaseResult) => result.waves.flatMap((wave) => wave.targets.map((t) => `${t.region}=${t.alias.version}${Object.keys(t.alias.routing).length ? '+routing' : ''}`));
+
+function run(release: unknown, faults?: Parameters<typeof runLocalRelease>[0]['faults']) {
+  return runLocalRelease({ release: parseRelease(release), seed: 1, scenarioOf: loadScenario, ...(faults ? { faults } : {}) });
+}
+
+describe('a release in waves, run locally', () => {
+  it('stops at the wave whose region rolls back and, with roll-back-all, leaves every alias on its stable version', async () => {
+    const result = await run(twoWaves('roll-back-all', [target('eu-west-1', 'healthy'), target('us-east-1', 'error-3x')]));
+
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.rollbackKind).toBe('regression');
+    expect(result.reason).toMatch(/^stopped at us-east-1\/checkout:live in wave "the rest"/);
+    expect(result.waves.map((wave) => wave.outcome)).toEqual(['rolled-back', 'rolled-back', 'skipped']);
+    expect(aliases(result)).toEqual(['eu-west-3=12', 'eu-west-1=12', 'us-east-1=12', 'ap-south-1=12']);
+    expect(result.waves[0]!.targets[0]!.reason).toMatch(/put back on version 12 when the release rolled back/);
+  });
+
+  it('with onFailure stop, leaves the earlier waves promoted and starts no later wave', async () => {
+    const result = await run(twoWaves('stop', [target('us-east-1', 'error-3x')]));
+
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.waves.map((wave) => wave.outcome)).toEqual(['promoted', 'rolled-back', 'skipped']);
+    expect(aliases(result)).toEqual(['eu-west-3=13', 'us-east-1=12', 'ap-south-1=12']);
+  });
+
+  it('promotes everywhere when every target is healthy, wave after wave', async () => {
+    const events: string[] = [];
+    const result = await runLocalRelease({
+      release: parseRelease(twoWaves('roll-back-all', [target('eu-west-1', 'healthy'), target('us-east-1', 'healthy-bursty')])),
+      seed: 2,
+      scenarioOf: loadScenario,
+      onEvent: (event) => events.push(event.type === 'wave-started' ? `wave ${event.name}` : event.type === 'bake' ? `bake ${event.seconds}` : event.type),
+    });
+
+    expect(result.outcome).toBe('promoted');
+    expect(result.waves.map((wave) => wave.outcome)).toEqual(['promoted', 'promoted', 'promoted']);
+    expect(aliases(result)).toEqual(['eu-west-3=13', 'eu-west-1=13', 'us-east-1=13', 'ap-south-1=13']);
+    // Waves in order, a bake between them, none after the last.
+    expect(events.filter((e) => e.startsWith('wave') || e.startsWith('bake'))).toEqual(['wave first region', 'bake 1800', 'wave the rest', 'bake 600', 'wave last']);
+  });
+});
+
+describe('faults in the release\'s own states', () => {
+  it('a canary that cannot be started stops the release, and roll-back-all restores what was promoted', async () => {
+    const refused = new Error('Rate exceeded');
+    refused.name = 'StepFunctions.ExecutionLimitExceededException';
+    const result = await run(twoWaves('roll-back-all', [target('us-east-1', 'healthy')]), {
+      startExecution: (t) => (t.region === 'us-east-1' ? refused : undefined),
+    });
+
+    expect(result.outcome).toBe('failed');
+    expect(result.rollbackKind).toBe('error');
+    expect(aliases(result)).toEqual(['eu-west-3=12', 'us-east-1=12', 'ap-south-1=12']);
+  });
+
+  it('a restore that fails ends the release failed, with every alias on one version and none split', async () => {
+    const broken = new Error('socket hang up');
+    broken.name = 'NetworkingError';
+    const result = await run(twoWaves('roll-back-all', [target('us-east-1', 'error-3x')]), { restore: () => broken });
+
+    expect(result.outcome).toBe('failed');
+    expect(result.errorName).toBe('ReleaseFailed');
+    // The promoted alias could not be put back: it stays wholly on the candidate, never split.
+    expect(aliases(result)).toEqual(['eu-west-3=13', 'us-east-1=12', 'ap-south-1=12']);
+  });
+});
+
+describe('a target in another region than Coalmine', () => {
+  it('is refused by Plan, naming the region, before the alias is touched', async () => {
+    const result = await runLocal({ scenario: loadScenario('healthy'), seed: 1, request: { functionName: 'checkout', alias: 'live', candidateVersion: '13', region: 'eu-west-1' } });
+
+    expect(result).toMatchObject({ outcome: 'failed', errorName: 'FunctionNotFoundError', alias: { version: '12', routing: {} } });
+    expect(result.reason).toMatch(/region: eu-west-1 is not the region Coalmine runs in \(us-east-1\)/);
+  });
+});
+
+describe('coalmine run --local --release', () => {
+  class Buffer {
+    text = '';
+    write(chunk: string): boolean {
+      this.text += chunk;
+      return true;
+    }
+  }
+  let cwd: string;
+  let io: RunIo & { stdout: Buffer; stderr: Buffer };
+  beforeEach(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'coalmine-release-'));
+    io = { stdout: new Buffer(), stderr: new Buffer(), isTTY: false, cwd };
+  });
+  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it('prints the waves and their targets as they run, and exits 3 when the release rolled back', async () => {
+    writeFileSync(join(cwd, 'r.json'), JSON.stringify(twoWaves('roll-back-all', [target('us-east-1', 'error-3x')])));
+    const code = await runCommand({ local: true, release: 'r.json', seed: 1 }, io);
+
+    expect(code).toBe(3);
+    expect(io.stdout.text).toMatch(/Wave 1: first region\n {2}eu-west-3\/checkout:live: canary started\n {2}eu-west-3\/checkout:live: promoted/);
+    expect(io.stdout.text).toMatch(/Wave 2: the rest/);
+    expect(io.stdout.text).not.toMatch(/Wave 3/);
+    expect(io.stdout.text).toMatch(/roll back the release · eu-west-3\/checkout:live: put back on version 12/);
+    expect(io.stdout.text).toMatch(/ap-south-1 checkout:live {2}skipped/);
+  });
+
+  it('refuses a bad release file with one line naming the field, exit 2, before any canary runs', async () => {
+    const release = twoWaves('roll-back-all', [target('us-east-1', 'healthy', { alais: 'live' })]);
+    writeFileSync(join(cwd, 'r.json'), JSON.stringify(release));
+    const code = await runCommand({ local: true, release: 'r.json', json: true }, io);
+
+    expect(code).toBe(2);
+    expect(io.stderr.text).toBe('waves[1].targets[0].alais: unknown field; did you mean "alias"?\n');
+    expect(JSON.parse(io.stdout.text)).toEqual({ outcome: 'failed', error: 'InvalidRequestError', reason: 'waves[1].targets[0].alais: unknown field; did you mean "alias"?' });
+  });
+});
+
+describe('parseRelease', () => {
+  const base = twoWaves('stop', [target('us-east-1', 'healthy')]);
+  it.each([
+    [{ ...base, waves: [] }, 'waves: must hold at least one wave'],
+    [{ ...base, onFailure: 'rollback' }, 'onFailure: must be "stop" or "roll-back-all"'],
+    [{ ...base, wave: [] }, 'wave: unknown field; did you mean "waves"?'],
+    [{ ...base, waves: [{ name: 'w', targets: [{ ...target('mars-1', 'healthy') }] }] }, 'waves[0].targets[0].region: must be a region name, e.g. eu-west-1'],
+    [{ ...base, waves: [{ name: 'w', bakeMinutes: -5, targets: [target('eu-west-1', 'healthy')] }] }, 'waves[0].bakeMinutes: Too small: expected number to be >=0'],
+    [{ ...base, waves: [{ name: 'w', targets: [{ region: 'eu-west-1', alias: 'live', candidateVersion: '13' }] }] }, 'waves[0].targets[0].functionName: is required'],
+    [{ ...base, waves: [{ name: 'w', targets: [target('eu-west-1', 'healthy'), target('eu-west-1', 'error-3x')] }] }, 'waves[0].targets[1]: eu-west-1/checkout:live is already a target of this release; a release changes each alias once'],
+    [null, 'release: must be a JSON object, got null'],
+  ])('refuses %j with one line naming the field', (input, line) => {
+    expect(() => parseRelease(input)).toThrow(expect.objectContaining({ name: 'InvalidRequestError', message: line }));
+  });
+
+  it('passes each target to its canary as a request with its region, and each bake in seconds', () => {
+    const release = parseRelease(base);
+    expect(release.input.waves[0]).toEqual({ name: 'first region', bakeSeconds: 1800, targets: [{ region: 'eu-west-3', functionName: 'checkout', alias: 'live', candidateVersion: '13' }] });
+    expect(release.input.waves[2]!.bakeSeconds).toBe(0);
+    expect(release.scenarios.get('eu-west-3/checkout:live')).toBe('healthy');
+  });
+});
