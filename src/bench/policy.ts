@@ -5,8 +5,7 @@
  * on equal footing.
  */
 import type { Baseline, QueueMinute, VersionMinute } from '../core/ports.ts';
-import type { QueueJudgeSetup } from '../core/judge/queue.ts';
-import type { AnalysisSettings } from '../core/judge/settings.ts';
+import type { AnalysisSettings, QueueJudgeSetup } from '../core/judge/index.ts';
 import type { Strategy } from '../core/strategy.ts';
 import type { Scenario } from '../sim/scenario.ts';
 

@@ -2,8 +2,7 @@
  * The benchmark's entry into the queue model (src/sim/queue): an SQS scenario for one seed, run
  * minute by minute at the weights a policy sets, with the baseline before the first shift.
  */
-import type { QueueJudgeSetup } from '../core/judge/queue.ts';
-import type { AnalysisSettings } from '../core/judge/settings.ts';
+import type { AnalysisSettings, QueueJudgeSetup } from '../core/judge/index.ts';
 import type { Baseline, QueueMinute, VersionMinute } from '../core/ports.ts';
 import { defaultEventStrategy } from '../core/sqs.ts';
 import type { Strategy } from '../core/strategy.ts';

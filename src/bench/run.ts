@@ -7,7 +7,7 @@
  * An outcome counts every request the candidate served until the scenario's horizon: a wrong
  * promotion keeps costing after the canary ends.
  */
-import { analysisSchema, type AnalysisSettings } from '../core/judge/settings.ts';
+import { analysisSchema, type AnalysisSettings } from '../core/judge/index.ts';
 import type { Baseline } from '../core/ports.ts';
 import { DEFAULT_API_STRATEGY, parseStrategy, type Strategy } from '../core/strategy.ts';
 import { warmupMinutesFor } from '../sim/account/index.ts';

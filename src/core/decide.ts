@@ -3,7 +3,7 @@
  * (Argo Rollouts' `assess()`): a step bakes for its interval before it may pass; a step the judge
  * cannot yet call is extended, up to a limit, and then the canary fails safe.
  */
-import type { Assessment } from './judge/types.ts';
+import type { Assessment } from './judge/index.ts';
 import type { Decision, JudgedRollbackKind } from './state.ts';
 
 export interface DecideInput {

@@ -9,7 +9,7 @@
 import * as z from 'zod/mini';
 import './zod-messages.ts';
 import { InvalidRequestError, InvalidVersionError } from './errors.ts';
-import { analysisSchema } from './judge/settings.ts';
+import { analysisSchema } from './judge/index.ts';
 import { parseStrategy, type Strategy } from './strategy.ts';
 
 /** A function name, or an unqualified function ARN (a qualified one would name a version or alias). */

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import './zod-messages.ts';
-import { analysisSchema } from './judge/settings.ts';
+import { analysisSchema } from './judge/index.ts';
 
 export const DECISIONS = ['advance', 'hold', 'promote', 'rollback'] as const;
 export type Decision = (typeof DECISIONS)[number];

@@ -17,7 +17,7 @@ import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
 import { clip, closest } from '../core/request.ts';
 import { packageFile } from '../package-files.ts';
-import { analysisSchema } from '../core/judge/settings.ts';
+import { analysisSchema } from '../core/judge/index.ts';
 
 const latencySchema = z.strictObject({
   median: z.number().positive(),

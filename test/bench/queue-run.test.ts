@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { queueBenchRun } from '../../src/bench/queue-run.ts';
 import { decide } from '../../src/core/decide.ts';
-import { assess } from '../../src/core/judge/index.ts';
-import { analysisSchema } from '../../src/core/judge/settings.ts';
-import type { JudgeMemory } from '../../src/core/judge/types.ts';
+import { analysisSchema, assess, type JudgeMemory } from '../../src/core/judge/index.ts';
 import { loadScenario } from '../../src/sim/scenario.ts';
 
 /** Coalmine's judge and decide() on one SQS scenario and seed, as the benchmark's coalmine policy runs them. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/decide.ts';
-import type { Assessment, JudgePhase } from '../../src/core/judge/types.ts';
+import type { Assessment, JudgePhase } from '../../src/core/judge/index.ts';
 
 function assessment(phase: JudgePhase, reason = `the judge says ${phase}`): Assessment {
   return { phase, reasons: [reason], figures: {}, memory: {} };

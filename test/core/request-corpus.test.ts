@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BAD_INPUT_ERROR_NAMES, CoalmineError } from '../../src/core/errors.ts';
-import type { Assessment } from '../../src/core/judge/types.ts';
+import type { Assessment } from '../../src/core/judge/index.ts';
 import { readOwnerMark } from '../../src/core/ownership.ts';
 import { parseRequest } from '../../src/core/request.ts';
 import { createSteps } from '../../src/core/steps/index.ts';

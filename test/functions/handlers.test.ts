@@ -17,7 +17,7 @@ const { runs, factories, assess } = vi.hoisted(() => {
 });
 
 vi.mock('../../src/core/steps/index.ts', () => factories);
-vi.mock('../../src/core/judge/index.ts', () => ({ assess }));
+vi.mock('../../src/core/judge/index.ts', async (importOriginal) => ({ ...(await importOriginal<typeof import('../../src/core/judge/index.ts')>()), assess }));
 vi.mock('../../src/aws/lambda-handler.ts', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/aws/lambda-handler.ts')>();
   // Keep the wrapper, quiet the logs.

@@ -8,8 +8,8 @@ vi.hoisted(() => {
   process.env['COALMINE_LOG_LEVEL'] = 'SILENT';
 });
 
-// The judge is engineer A's; these tests only need the wiring around it.
-vi.mock('../../src/core/judge/index.ts', () => ({ assess: vi.fn() }));
+// These tests only need the wiring around the judge: its assess() is a stub, its settings schema real.
+vi.mock('../../src/core/judge/index.ts', async (importOriginal) => ({ ...(await importOriginal<typeof import('../../src/core/judge/index.ts')>()), assess: vi.fn() }));
 
 const lambdaMock = mockClient(LambdaClient);
 const sfnMock = mockClient(SFNClient);

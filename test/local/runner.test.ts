@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccessDeniedError, ThrottledError } from '../../src/core/errors.ts';
-import type { Assessment, JudgeInput } from '../../src/core/judge/types.ts';
+import type { Assessment, JudgeInput } from '../../src/core/judge/index.ts';
 import { DEFINITION_PATH, prepareDefinition } from '../../src/local/definition.ts';
 import type { ExecutionRecord } from '../../src/local/record.ts';
 import { asLambdaError, runLocal, type ProgressEvent } from '../../src/local/runner.ts';

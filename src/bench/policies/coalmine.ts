@@ -1,10 +1,9 @@
 /**
- * Coalmine itself: the real judge (`assess`) and the real `decide()`, looking every
- * `evaluationMinutes`, exactly as the Evaluate step does — without the state machine around them.
+ * Coalmine itself: the same look as the Evaluate step (the real judge, `assess`, then `decide()`),
+ * every `evaluationMinutes` — without the state machine around it.
  */
-import { decide } from '../../core/decide.ts';
-import { assess } from '../../core/judge/index.ts';
-import type { JudgeMemory } from '../../core/judge/types.ts';
+import { assess, type JudgeMemory } from '../../core/judge/index.ts';
+import { look } from '../../core/look.ts';
 import type { MinuteObservation } from '../../core/ports.ts';
 import { StepWalker, type ObservedMinute, type Policy, type PolicyAction, type PolicyContext } from '../policy.ts';
 
@@ -25,30 +24,20 @@ export const coalminePolicy: Policy = {
         steps.tick();
         pending.push({ minute: minuteTime(minute.minute), stable: minute.stable, candidate: minute.candidate, ...(minute.queue ? { queue: minute.queue } : {}) });
         if (pending.length < context.settings.evaluationMinutes) return 'continue';
-        const assessment = assess({
+        const { assessment, decision, rollbackKind } = look(assess, {
           memory,
           window: { minutes: pending, failures: [] },
           baseline: context.baseline,
-          context: {
-            trigger: context.scenario.trigger,
-            stepIndex: steps.stepIndex,
-            stepCount: context.strategy.steps.length,
-            weight: steps.weight,
-            isFinalStep: steps.isFinalStep,
-            minutesInStep: steps.minutesInStep,
-            ...(context.queue ? { queue: context.queue } : {}),
-          },
           settings: context.settings,
+          trigger: context.scenario.trigger,
+          strategy: context.strategy,
+          stepIndex: steps.stepIndex,
+          weight: steps.weight,
+          minutesInStep: steps.minutesInStep,
+          queue: context.queue,
         });
         memory = assessment.memory;
         pending = [];
-        const { decision, rollbackKind } = decide({
-          assessment,
-          minutesInStep: steps.minutesInStep,
-          intervalMinutes: context.strategy.intervalMinutes,
-          isFinalStep: steps.isFinalStep,
-          maxExtensionMinutes: context.settings.maxExtensionMinutes,
-        });
         if (decision === 'advance') steps.advance();
         if (decision === 'rollback') return rollbackKind === 'inconclusive' ? 'rollback-inconclusive' : 'rollback';
         return decision === 'promote' ? 'promote' : 'continue';

@@ -38,24 +38,11 @@
  * export const queueChecks: JudgeCheck[] = [queueTrendCheck];
  */
 import type { QueueMinute } from '../ports.ts';
-import type { PlanQueue } from '../state.ts';
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
-import { formatCount, formatRate, round } from './check.ts';
+import { formatCount, formatRate } from './check.ts';
 import { sure } from './wording.ts';
-import type { Figures, QueueJudgeSetup } from './types.ts';
-export type { QueueJudgeSetup } from './types.ts';
-
-/** The plan's queue as the judge needs it (the core passes it as `context.queue`). */
-export function queueJudgeSetup(queue: PlanQueue): QueueJudgeSetup {
-  return {
-    batchSize: queue.batchSize,
-    reportBatchItemFailures: queue.reportBatchItemFailures,
-    visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
-    batchingWindowSeconds: queue.batchingWindowSeconds,
-    ...(queue.dlq ? { maxReceiveCount: queue.dlq.maxReceiveCount } : {}),
-    ...(queue.metricsEnabled ? { metricsEnabled: true } : {}),
-  };
-}
+import type { Figures } from './types.ts';
+import { round } from '../round.ts';
 
 /** Limits of the queue checks. Sized on the SQS scenarios (docs/sqs.md), not on one run. */
 export const QUEUE_CHECK_DEFAULTS = {

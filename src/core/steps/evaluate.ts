@@ -1,12 +1,11 @@
 /**
  * Evaluate: reads the minutes that settled since the last look (and re-reads those whose slowest
- * invocations may still be arriving: src/core/late-metrics.ts) and asks the judge, then decide(),
- * what to do.
+ * invocations may still be arriving: src/core/late-metrics.ts) and takes one look (the judge, then
+ * decide()).
  */
-import { decide } from '../decide.ts';
 import type { Judge } from '../judge/index.ts';
-import { queueJudgeSetup } from '../judge/queue.ts';
 import { minutesUntilComplete, rereadFrom, withLateArrivals } from '../late-metrics.ts';
+import { look, queueJudgeSetup } from '../look.ts';
 import type { Ports } from '../ports.ts';
 import type { CanaryState } from '../state.ts';
 import { addSeconds, floorMinute, iso, minutesBetween } from '../time.ts';
@@ -44,20 +43,19 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
 
     const minutesInStep = Math.max(0, minutesBetween(stepStart, windowEnd));
     const isFinalStep = progress.stepIndex === p.strategy.steps.length - 1;
-    const assessment = judge({
+    // Promotion waits until the final step's first minutes are complete, late arrivals included.
+    const intervalMinutes = isFinalStep && rereading ? Math.max(p.strategy.intervalMinutes, minutesUntilComplete(p.functionTimeoutSeconds!, p.analysis.settleSeconds)) : p.strategy.intervalMinutes;
+    const { assessment, decision, reasons, rollbackKind } = look(judge, {
       memory: progress.judge,
       window,
       baseline: p.baseline,
-      context: { trigger: p.trigger, stepIndex: progress.stepIndex, stepCount: p.strategy.steps.length, weight: progress.weight, isFinalStep, minutesInStep, ...(p.queue ? { queue: queueJudgeSetup(p.queue) } : {}) },
       settings: p.analysis,
-    });
-    const { decision, reasons, rollbackKind } = decide({
-      assessment,
+      trigger: p.trigger,
+      strategy: { steps: p.strategy.steps, intervalMinutes },
+      stepIndex: progress.stepIndex,
+      weight: progress.weight,
       minutesInStep,
-      // Promotion waits until the final step's first minutes are complete, late arrivals included.
-      intervalMinutes: isFinalStep && rereading ? Math.max(p.strategy.intervalMinutes, minutesUntilComplete(p.functionTimeoutSeconds!, p.analysis.settleSeconds)) : p.strategy.intervalMinutes,
-      isFinalStep,
-      maxExtensionMinutes: p.analysis.maxExtensionMinutes,
+      queue: p.queue && queueJudgeSetup(p.queue),
     });
     const step = `Step ${progress.stepIndex + 1} of ${p.strategy.steps.length} (${progress.weight}%)`;
     return {

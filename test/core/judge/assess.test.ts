@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assess, judgeChecks } from '../../../src/core/judge/index.ts';
-import { analysisSchema, type AnalysisRequest } from '../../../src/core/judge/settings.ts';
-import type { Assessment, JudgeContext, JudgeInput, JudgeMemory } from '../../../src/core/judge/types.ts';
+import { type AnalysisRequest, analysisSchema, assess, type Assessment, judgeChecks, type JudgeContext, type JudgeInput, type JudgeMemory } from '../../../src/core/judge/index.ts';
 import type { Baseline, MeasurementFailure, MinuteObservation, VersionMinute } from '../../../src/core/ports.ts';
 
 const BASELINE: Baseline = { minutes: 15, invocations: 9000, errors: 45, latencyThresholdMs: 400 };

@@ -1,18 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { summariseWindow, type CheckResult } from '../../../src/core/judge/check.ts';
-import { assess } from '../../../src/core/judge/index.ts';
+import { analysisSchema, assess, type JudgeContext, type JudgeInput, type QueueJudgeSetup } from '../../../src/core/judge/index.ts';
 import {
   logRetryEvidence,
   poissonUpperBound,
-  queueJudgeSetup,
   queueTrendCheck,
   summariseQueueBaseline,
   surfacedFailures,
-  type QueueJudgeSetup,
 } from '../../../src/core/judge/queue.ts';
-import { analysisSchema } from '../../../src/core/judge/settings.ts';
-import type { JudgeContext, JudgeInput } from '../../../src/core/judge/types.ts';
+import { queueJudgeSetup } from '../../../src/core/look.ts';
 import type { Baseline, MeasurementFailure, MinuteObservation, QueueMinute } from '../../../src/core/ports.ts';
 import { Random } from '../../../src/sim/random.ts';
 

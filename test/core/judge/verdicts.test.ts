@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assess } from '../../../src/core/judge/index.ts';
-import { analysisSchema, type AnalysisRequest } from '../../../src/core/judge/settings.ts';
-import type { Assessment, JudgeContext, JudgeMemory } from '../../../src/core/judge/types.ts';
+import { type AnalysisRequest, analysisSchema, assess, type Assessment, type JudgeContext, type JudgeMemory } from '../../../src/core/judge/index.ts';
 import { noHarmYet, worseRange } from '../../../src/core/judge/wording.ts';
 import type { Baseline, MinuteObservation, QueueMinute, VersionMinute } from '../../../src/core/ports.ts';
 

@@ -1,0 +1,62 @@
+/**
+ * One look at a canary step: the judge's input from where the canary stands, the judge's
+ * assessment, then decide(). Evaluate takes it on the execution state; the bench takes it on
+ * simulated minutes. Both run this same code, so what the bench measures is what Evaluate does.
+ *
+ * @example
+ * const { assessment, decision } = look(assess, { memory, window, baseline, settings, trigger: 'api', strategy, stepIndex: 0, weight: 10, minutesInStep: 5 });
+ */
+import { decide, type DecideResult } from './decide.ts';
+import type { AnalysisSettings, Assessment, Judge, JudgeMemory, QueueJudgeSetup } from './judge/index.ts';
+import type { Baseline, MetricsWindow } from './ports.ts';
+import type { PlanQueue } from './state.ts';
+import type { Strategy } from './strategy.ts';
+
+export interface LookInput {
+  /** What the judge returned last time; undefined on the first look. */
+  memory: JudgeMemory | undefined;
+  /** The minutes that settled since the last look. */
+  window: MetricsWindow;
+  baseline: Baseline;
+  settings: AnalysisSettings;
+  trigger: 'api' | 'sqs';
+  strategy: Pick<Strategy, 'steps' | 'intervalMinutes'>;
+  /** 0-based index of the current step, and the candidate's weight there in percent. */
+  stepIndex: number;
+  weight: number;
+  /** Settled minutes observed at this step's weight so far (including this window). */
+  minutesInStep: number;
+  /** SQS-triggered canaries: the queue as the judge needs it (`queueJudgeSetup(plan.queue)`). */
+  queue?: QueueJudgeSetup | undefined;
+}
+
+export interface Look extends DecideResult {
+  assessment: Assessment;
+}
+
+export function look(judge: Judge, input: LookInput): Look {
+  const { memory, window, baseline, settings, trigger, strategy, stepIndex, weight, minutesInStep, queue } = input;
+  const stepCount = strategy.steps.length;
+  const isFinalStep = stepIndex >= stepCount - 1;
+  const assessment = judge({
+    memory,
+    window,
+    baseline,
+    context: { trigger, stepIndex, stepCount, weight, isFinalStep, minutesInStep, ...(queue ? { queue } : {}) },
+    settings,
+  });
+  const decided = decide({ assessment, minutesInStep, intervalMinutes: strategy.intervalMinutes, isFinalStep, maxExtensionMinutes: settings.maxExtensionMinutes });
+  return { assessment, ...decided };
+}
+
+/** The plan's queue as the judge needs it (the judge's `context.queue`). */
+export function queueJudgeSetup(queue: PlanQueue): QueueJudgeSetup {
+  return {
+    batchSize: queue.batchSize,
+    reportBatchItemFailures: queue.reportBatchItemFailures,
+    visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
+    batchingWindowSeconds: queue.batchingWindowSeconds,
+    ...(queue.dlq ? { maxReceiveCount: queue.dlq.maxReceiveCount } : {}),
+    ...(queue.metricsEnabled ? { metricsEnabled: true } : {}),
+  };
+}
