@@ -26,7 +26,7 @@ import type {
   VersionMetricsQuery,
   VersionMinute,
 } from '../core/ports.ts';
-import { lambdaFunctionName } from './arn.ts';
+import { lambdaFunctionName } from '../core/arn.ts';
 import { isRetryable, toCoalmineError } from './errors.ts';
 
 const MINUTE_MS = 60_000;

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { AliasChangedError, AliasNotFoundError, FunctionNotFoundError, InvalidVersionError, TransientServiceError } from '../core/errors.ts';
 import type { AliasChange, AliasState, FunctionInfo, FunctionRegistry, TrafficRouter, VersionConfig } from '../core/ports.ts';
-import { lambdaFunctionName, unqualifiedFunctionArn } from './arn.ts';
+import { lambdaFunctionName, unqualifiedFunctionArn } from '../core/arn.ts';
 import { callAws } from './errors.ts';
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import type { QueueInspector, QueueSource } from '../core/ports.ts';
-import { parseArn } from './arn.ts';
+import { parseArn } from '../core/arn.ts';
 import type { EventSourceMappings } from './lambda.ts';
 import type { SqsQueues } from './sqs.ts';
 

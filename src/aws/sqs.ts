@@ -33,7 +33,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { InvalidRequestError, TransientServiceError, UnsupportedEventSourceError } from '../core/errors.ts';
 import type { RedriveReport } from '../core/ports.ts';
-import { sqsQueueAccount, sqsQueueName } from './arn.ts';
+import { sqsQueueAccount, sqsQueueName } from '../core/arn.ts';
 import { callAws } from './errors.ts';
 
 /** A queue as the adapters describe it. */

@@ -13,6 +13,7 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { AccessDeniedError, ExecutionNotFoundError, InvalidRequestError, StateMachineNotFoundError, ThrottledError } from '../core/errors.ts';
+import { parseArn, regionOf } from '../core/arn.ts';
 import type { ExecutionRegistry } from '../core/ports.ts';
 import { toCoalmineError } from './errors.ts';
 
@@ -68,17 +69,12 @@ export type StartResult =
  * // → 'arn:aws:states:eu-west-1:123456789012:execution:Coalmine:checkout_live_v13_1a2b3c4d'
  */
 export function executionArnFor(stateMachineArn: string, name: string): string {
-  const parts = stateMachineArn.split(':');
-  if (parts.length < 7 || parts[5] !== 'stateMachine') {
+  const arn = parseArn(stateMachineArn);
+  const [kind, machine] = arn?.resource.split(':') ?? [];
+  if (!arn || kind !== 'stateMachine' || !machine) {
     throw new InvalidRequestError(`state machine: "${stateMachineArn.slice(0, 120)}" is not a state machine ARN`);
   }
-  return [...parts.slice(0, 5), 'execution', parts[6], name].join(':');
-}
-
-/** The region of an ARN (`arn:partition:service:region:…`), if it has one. */
-export function regionOf(arn: string): string | undefined {
-  const region = arn.split(':')[3];
-  return region ? region : undefined;
+  return `arn:${arn.partition}:${arn.service}:${arn.region}:${arn.account}:execution:${machine}:${name}`;
 }
 
 /** The execution's page in the Step Functions console. */

@@ -2,7 +2,7 @@
  * Where the AWS commands run, and what to tell a person whose credentials or region are missing.
  * No SDK imports here: `main` reads this for every command, and only AWS commands load the SDK.
  */
-import { parseArn } from '../aws/arn.ts';
+import { regionOf } from '../core/arn.ts';
 
 /** Where the AWS commands run: `--region` and `--profile`, else the AWS SDK's own chain. */
 export interface AwsConfig {
@@ -10,15 +10,9 @@ export interface AwsConfig {
   profile?: string | undefined;
 }
 
-/** The region an ARN names (`arn:aws:states:eu-west-1:…` → eu-west-1), if it is an ARN with one. */
-export function regionOfArn(value: string | undefined): string | undefined {
-  const region = value === undefined ? undefined : parseArn(value)?.region;
-  return region ? region : undefined;
-}
-
 /** `--region`, else the region of the first ARN given that names one. */
 export function regionFor(config: AwsConfig, ...arns: Array<string | undefined>): AwsConfig {
-  const region = config.region ?? arns.map(regionOfArn).find((found) => found !== undefined);
+  const region = config.region ?? arns.map(regionOf).find((found) => found !== undefined);
   return { ...(region ? { region } : {}), ...(config.profile ? { profile: config.profile } : {}) };
 }
 

@@ -1,5 +1,6 @@
 /**
- * Small ARN helpers the adapters share. They only take ARNs apart; they never decide anything.
+ * The one place ARNs are taken apart, for the core, the adapters and the CLI. These helpers only
+ * read ARNs; they never decide anything.
  */
 
 /** The parts of an ARN: `arn:partition:service:region:account:resource`. */
@@ -17,6 +18,12 @@ export function parseArn(value: string): ArnParts | undefined {
   if (parts.length < 6 || parts[0] !== 'arn') return undefined;
   const [, partition, service, region, account, ...resource] = parts as [string, string, string, string, string, ...string[]];
   return { partition, service, region, account, resource: resource.join(':') };
+}
+
+/** The region an ARN names (`arn:aws:states:eu-west-1:…` → eu-west-1), if it is an ARN with one. */
+export function regionOf(value: string | undefined): string | undefined {
+  const region = value === undefined ? undefined : parseArn(value)?.region;
+  return region ? region : undefined;
 }
 
 /**

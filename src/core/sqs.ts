@@ -17,6 +17,7 @@
  * - Event filters must never be used to split one queue between versions: Lambda deletes the
  *   messages a filter drops.
  */
+import { parseArn } from './arn.ts';
 import { UnsupportedEventSourceError } from './errors.ts';
 import type { FunctionInfo, QueueInspector, QueueSource } from './ports.ts';
 import type { PlanQueue } from './state.ts';
@@ -53,9 +54,9 @@ export type MappingTarget =
  * mappingTarget('arn:aws:lambda:eu-west-1:123456789012:function:orders');      // { kind: 'unqualified', … }
  */
 export function mappingTarget(functionArn: string): MappingTarget {
-  const parts = functionArn.split(':');
   // arn:aws:lambda:region:account:function:name[:qualifier], or name[:qualifier]
-  const [functionName, qualifier] = parts[0] === 'arn' ? [parts[6] ?? '', parts[7]] : [parts[0] ?? '', parts[1]];
+  const arn = parseArn(functionArn);
+  const [functionName = '', qualifier] = arn ? arn.resource.split(':').slice(1) : functionArn.split(':');
   if (qualifier === undefined || qualifier === '' || qualifier === '$LATEST') return { kind: 'unqualified', functionName };
   if (/^\d+$/.test(qualifier)) return { kind: 'version', functionName, version: qualifier };
   return { kind: 'alias', functionName, alias: qualifier };
