@@ -8,6 +8,7 @@
  */
 import type { Scenario } from '../sim/scenario.ts';
 import type { BenchReport, BenchRow, ScenarioCell } from './report.ts';
+import { round } from '../core/round.ts';
 
 const PATTERN_ORDER = ['steady', 'diurnal', 'bursty'];
 
@@ -17,11 +18,11 @@ export function scenarioCell(scenario: Scenario): ScenarioCell {
   const differences: string[] = [];
   if (candidate.errorRate !== stable.errorRate) {
     differences.push(stable.errorRate > 0
-      ? `${round(candidate.errorRate / stable.errorRate)}× errors`
-      : `+${round((candidate.errorRate - stable.errorRate) * 100)} pts errors`);
+      ? `${round(candidate.errorRate / stable.errorRate, 2)}× errors`
+      : `+${round((candidate.errorRate - stable.errorRate) * 100, 2)} pts errors`);
   }
   if (candidate.latencyMs.p99 !== stable.latencyMs.p99 || candidate.latencyMs.median !== stable.latencyMs.median) {
-    differences.push(`p99 ${round(candidate.latencyMs.p99 / stable.latencyMs.p99)}×`);
+    differences.push(`p99 ${round(candidate.latencyMs.p99 / stable.latencyMs.p99, 2)}×`);
   }
   if (differences.length === 0 && (candidate.throttleRate !== stable.throttleRate || JSON.stringify(candidate.custom) !== JSON.stringify(stable.custom))) {
     differences.push('other metrics differ');
@@ -34,10 +35,6 @@ export function scenarioCell(scenario: Scenario): ScenarioCell {
     candidateErrorRate: candidate.errorRate,
     candidate: differences.length === 0 ? 'as stable' : `${differences.join(', ')}${from}`,
   };
-}
-
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
 }
 
 function percent(part: number, whole: number): string {
@@ -80,7 +77,7 @@ export function renderOperatingRange(report: BenchReport): string {
     lines.push('', `## ${title}`, '', `| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i === 0 || i >= 4 ? '---:' : '---')).join(' | ')} |`);
     for (const { name, cell } of section) {
       const policies = report.policies.map((policy) => policyCell(rows.get(`${name}\u0000${policy}`)));
-      lines.push(`| ${cell.requestsPerMinute} | ${cell.pattern} | ${round(cell.stableErrorRate * 100)}% | ${cell.candidate} | ${policies.join(' | ')} |`);
+      lines.push(`| ${cell.requestsPerMinute} | ${cell.pattern} | ${round(cell.stableErrorRate * 100, 2)}% | ${cell.candidate} | ${policies.join(' | ')} |`);
     }
   }
   lines.push('');

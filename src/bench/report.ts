@@ -3,6 +3,7 @@
  * targets measured on them. Targets are read off the scenarios' properties (expectation, error
  * ratio, traffic), not their names, so a new scenario is held to them too.
  */
+import { round } from '../core/round.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import type { RunOutcome } from './run.ts';
 
@@ -104,10 +105,6 @@ export function summariseRuns(scenario: Scenario, policy: string, outcomes: RunO
   };
 }
 
-function roundOrNull(value: number | null): number | null {
-  return value === null ? null : Math.round(value * 10) / 10;
-}
-
 const PEERS = ['codedeploy-alarm', 'flagger-threshold', 'kayenta-mann-whitney'];
 const PERCENT = (v: number) => `${(v * 100).toFixed(1)}%`;
 
@@ -185,4 +182,8 @@ export function checkTargets(scenarios: Scenario[], rows: BenchRow[], elapsedMs:
   }
   checks.push({ target: 'the bench finishes in under 60 s', measured: `${(elapsedMs / 1000).toFixed(1)} s`, met: elapsedMs < 60_000 });
   return checks;
+}
+
+function roundOrNull(value: number | null): number | null {
+  return value === null ? null : round(value, 1);
 }

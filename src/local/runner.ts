@@ -21,6 +21,7 @@ import type { Scenario } from '../sim/scenario.ts';
 import { DEFINITION_PATH, prepareDefinition, type LocalDefinition, type TaskKind, type WaitDefinition } from './definition.ts';
 import { localExecutionName } from './names.ts';
 import type { ExecutionEvent, ExecutionRecord, RunResult, RunStep } from './record.ts';
+import { round } from '../core/round.ts';
 
 const REGION = 'us-east-1';
 const ACCOUNT_ID = '123456789012';
@@ -399,9 +400,4 @@ function writeRecord(dir: string, record: ExecutionRecord): string {
 
 function toJson(value: unknown): JsonValue {
   return JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
-}
-
-function round(value: number, digits: number): number {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
 }

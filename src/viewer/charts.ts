@@ -2,7 +2,8 @@
  * Small SVG line charts, drawn on the server: the candidate's weight over time, and candidate vs
  * stable error rate and p99 latency, each with the judge's decisions marked where they were taken.
  */
-import { attrs, escape, formatNumber, round } from './html.ts';
+import { round } from '../core/round.ts';
+import { attrs, escape, formatNumber } from './html.ts';
 
 export interface ChartPoint {
   /** Minutes since the execution started. */
@@ -136,8 +137,8 @@ export function renderChart(spec: ChartSpec): string {
           previousY = undefined;
           continue;
         }
-        const x = round(sx(Math.min(point.x, xMax)));
-        const y = round(sy(Math.min(point.y, yTop)));
+        const x = round(sx(Math.min(point.x, xMax)), 1);
+        const y = round(sy(Math.min(point.y, yTop)), 1);
         if (!current) current = `M${x},${y}`;
         else current += series.step && previousY !== undefined ? ` H${x} V${y}` : ` L${x},${y}`;
         previousY = y;

@@ -1,6 +1,7 @@
 /**
  * Building HTML and SVG as text, safely: every value goes through `escape` (or `attr`) on its way in.
  */
+import { round } from '../core/round.ts';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -14,13 +15,9 @@ export function attrs(values: Record<string, string | number | boolean | undefin
   for (const [name, value] of Object.entries(values)) {
     if (value === undefined || value === false) continue;
     if (value === true) out += ` ${name}`;
-    else out += ` ${name}="${escape(typeof value === 'number' ? round(value) : value)}"`;
+    else out += ` ${name}="${escape(typeof value === 'number' ? round(value, 1) : value)}"`;
   }
   return out;
-}
-
-export function round(value: number): number {
-  return Math.round(value * 10) / 10;
 }
 
 /** A short, readable number for labels: 1234 → "1,234", 0.01234 → "0.0123", 12.345 → "12.3". */

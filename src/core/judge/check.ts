@@ -141,8 +141,3 @@ export function formatRate(rate: number): string {
   return `${percent.toFixed(2)}%`;
 }
 
-/** Rounds for figures and memory (keeps the execution state small and readable). */
-export function round(value: number, digits = 4): number {
-  if (!Number.isFinite(value)) return value;
-  return Number(value.toFixed(digits));
-}

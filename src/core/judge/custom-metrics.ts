@@ -10,9 +10,10 @@
  */
 import type { CustomMetric } from './settings.ts';
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
-import { round } from './check.ts';
+
 import { compactPaired, judgePaired, readPaired, updatePaired, type PairedObservation } from './paired.ts';
 import { noHarmYet, sure, worseRange } from './wording.ts';
+import { round } from '../round.ts';
 
 /** Consecutive minutes beyond a gauge's limit that roll back. */
 export const GAUGE_MINUTES_BEYOND_LIMIT = 2;

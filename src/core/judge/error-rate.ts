@@ -15,10 +15,11 @@
  * on stable's share during the canary: many more requests than the candidate's.
  */
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
-import { formatCount, formatRate, round } from './check.ts';
+import { formatCount, formatRate } from './check.ts';
 import { compactPaired, judgePaired, pairedObservation, readPaired, updatePaired } from './paired.ts';
 import { noHarmYet, sure, worseRange } from './wording.ts';
 import { klBernoulli, rateUpperBound, UPPER_ALTERNATIVES } from './stats.ts';
+import { round } from '../round.ts';
 
 interface ErrorMemory {
   test: unknown;

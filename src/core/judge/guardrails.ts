@@ -17,8 +17,9 @@
  *   one minute.
  */
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
-import { formatCount, formatRate, round } from './check.ts';
+import { formatCount, formatRate } from './check.ts';
 import { binomialUpperTail, lookLevel, rateExceeds } from './stats.ts';
+import { round } from '../round.ts';
 
 /** Share of α that the guardrails spend, in all. */
 export const GUARDRAIL_ALPHA_SHARE = 0.1;

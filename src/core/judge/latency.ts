@@ -6,9 +6,10 @@
  * and the reasons say so.
  */
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
-import { formatCount, formatRate, round } from './check.ts';
+import { formatCount, formatRate } from './check.ts';
 import { compactPaired, judgePaired, pairedObservation, readPaired, updatePaired, type PairedObservation } from './paired.ts';
 import { noHarmYet, sure, worseRange } from './wording.ts';
+import { round } from '../round.ts';
 
 export const latencyCheck: JudgeCheck = {
   name: 'latency',

@@ -7,7 +7,8 @@
  * about 200 bytes of JSON.
  */
 import { addPairedMinute, logEvidenceWorse, RATIO_GRID, ratioConfidence, ratioEstimate } from './stats.ts';
-import { round } from './check.ts';
+import { round } from '../round.ts';
+
 
 export type Direction = 'higherIsWorse' | 'lowerIsWorse';
 

@@ -23,6 +23,7 @@ import { createSimExecutions } from './executions.ts';
 import { createSimMetrics } from './metrics.ts';
 import { accountSettings, MINUTE_MS, SIM_START, warmupMinutesFor, type SimAccountSettings } from './settings.ts';
 import { createTimeline, type SeriesPoint, type SimClock, type SimMinute, type Timeline } from './timeline.ts';
+import { round } from '../../core/round.ts';
 
 export interface SimAccountOptions {
   seed: number;
@@ -184,9 +185,4 @@ function faultyQueues(faults: FaultInjector, inner: QueueInspector): QueueInspec
     depth: (url) => faults.call('queues.depth', [url], () => inner.depth(url)),
     redrive: (dlq, target, since, options) => faults.call('queues.redrive', [dlq, target, since], () => inner.redrive(dlq, target, since, options)),
   };
-}
-
-function round(value: number, digits: number): number {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
 }

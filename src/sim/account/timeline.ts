@@ -10,6 +10,7 @@ import { Random } from '../random.ts';
 import type { Scenario } from '../scenario.ts';
 import type { DrawnVersionMinute } from '../traffic.ts';
 import { MINUTE_MS } from './settings.ts';
+import { round } from '../../core/round.ts';
 
 /** One simulated minute, with the truth behind it. */
 export interface SimMinute {
@@ -214,9 +215,4 @@ function mainOther(shares: Record<string, number>, candidate: string): string | 
     bestShare = share;
   }
   return best;
-}
-
-function round(value: number, digits: number): number {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
 }
