@@ -23,13 +23,13 @@ export function exitCodeForOutcome(outcome: Outcome, error?: string, rollbackKin
   return isBadInputError(error) ? EXIT.badInput : EXIT.failed;
 }
 
-/** Errors a command throws before it could do anything: the input was wrong. */
-const BAD_INPUT_NAMES = new Set(['InvalidRequestError', 'InvalidVersionError', 'StateMachineNotFoundError', 'CommanderError']);
+/** Bad input of the commands themselves, beside a canary's (`isBadInputError`): a wrong state machine, a wrong option. */
+const COMMAND_INPUT_ERRORS: readonly string[] = ['StateMachineNotFoundError', 'CommanderError'];
 
-/** The exit code for an error a command threw. */
+/** The exit code for an error a command threw before it could do anything. */
 export function exitCodeForError(error: unknown): ExitCode {
   const name = error instanceof Error ? error.name : '';
-  return BAD_INPUT_NAMES.has(name) ? EXIT.badInput : EXIT.failed;
+  return isBadInputError(name) || COMMAND_INPUT_ERRORS.includes(name) ? EXIT.badInput : EXIT.failed;
 }
 
 /** One line for stderr: the message, without the stack or newlines. */
