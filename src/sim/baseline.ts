@@ -8,6 +8,7 @@
  * over the window's invocations, and (SQS) the queue's minutes.
  */
 import type { Baseline, QueueMinute, VersionMinute } from '../core/ports.ts';
+import { round } from '../core/round.ts';
 import type { QueueMinuteRecord } from './queue/records.ts';
 import { Random } from './random.ts';
 import type { Scenario } from './scenario.ts';
@@ -50,7 +51,7 @@ export function measureBaseline(minutes: readonly BaselineMinute[], measure: Bas
     invocations,
     errors,
     // To the 0.1 ms Plan keeps, so the benchmark judges slow requests against the threshold Evaluate uses.
-    ...(invocations > 0 ? { latencyThresholdMs: Math.round(measure.latencyMs(invocations) * 10) / 10 } : {}),
+    ...(invocations > 0 ? { latencyThresholdMs: round(measure.latencyMs(invocations), 1) } : {}),
     ...(measure.queue ? { queue } : {}),
   };
 }
