@@ -162,9 +162,9 @@ export function renderChart(spec: ChartSpec): string {
     ? `<path${attrs({
         class: 'band',
         d:
-          bandPoints.map((point, i) => `${i ? 'L' : 'M'}${round(sx(point.x))},${round(sy(Math.min(point.high, yTop)))}`).join(' ') +
+          bandPoints.map((point, i) => `${i ? 'L' : 'M'}${round(sx(point.x), 1)},${round(sy(Math.min(point.high, yTop)), 1)}`).join(' ') +
           ' ' +
-          [...bandPoints].reverse().map((point) => `L${round(sx(point.x))},${round(sy(Math.min(point.low, yTop)))}`).join(' ') +
+          [...bandPoints].reverse().map((point) => `L${round(sx(point.x), 1)},${round(sy(Math.min(point.low, yTop)), 1)}`).join(' ') +
           ' Z',
       })}><title>${escape(spec.band!.label)}</title></path>`
     : '';
