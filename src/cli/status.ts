@@ -10,7 +10,7 @@ import { EXIT, type ExitCode } from './exit-codes.ts';
 import { emptyProgress, endingOf, isFinished, readProgress, type DecisionRecord, type ExecutionEnding, type ExecutionProgress } from './follow.ts';
 import type { CliIo } from './io.ts';
 import { stateMachineOptions, zodLine } from './options.ts';
-import { decisionLine, formatFigures } from './progress-view.ts';
+import { checkLine, decisionLine, formatFigures } from './progress-view.ts';
 
 export const statusOptionsSchema = z.strictObject({
   execution: z.string().min(1, 'give an execution ARN or name'),
@@ -109,9 +109,14 @@ export function renderStatus(report: ExecutionStatusReport): string {
   }
   if (report.latestDecision) {
     lines.push(`latest decision: ${decisionLine(report.latestDecision)}`);
-    for (const reason of report.latestDecision.reasons.slice(1)) lines.push(`  ${reason}`);
-    const figures = formatFigures(report.latestDecision.figures, 20);
-    if (figures && figures.length > 0 && report.latestDecision.reasons.length > 1) lines.push(`  ${figures}`);
+    if (report.latestDecision.checks.length > 0) {
+      // Every check of that look in plain words, the decisive first (figures stay in --json).
+      for (const check of report.latestDecision.checks) lines.push(`  ${checkLine(check)}`);
+    } else {
+      for (const reason of report.latestDecision.reasons.slice(1)) lines.push(`  ${reason}`);
+      const figures = formatFigures(report.latestDecision.figures, 20);
+      if (figures && figures.length > 0 && report.latestDecision.reasons.length > 1) lines.push(`  ${figures}`);
+    }
   }
   if (report.ending) lines.push(`${report.ending.rollbackKind === 'inconclusive' ? 'rolled-back (inconclusive)' : report.ending.outcome}: ${report.ending.reason}`);
   if (report.aliasAfter) lines.push(`alias now on version ${report.aliasAfter.version}`);

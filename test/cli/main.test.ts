@@ -105,6 +105,8 @@ describe('coalmine status', () => {
     expect(stdout).toContain(`${name}  FAILED`);
     expect(stdout).toContain('checkout-api:live  12 → 13');
     expect(stdout).toContain('latest decision: +15m rollback at 50%');
+    // The checks of that look, in words, the decisive first.
+    expect(stdout).toContain('  ✗ errors      candidate fails 1.4–∞× as often as stable, 99% sure: roll back\n  ✓ latency     no difference yet: ratio between 0.5× and 2×\n');
     expect(stdout).toContain('rolled-back: v13 fails 3.2× as often as v12');
     expect(stdout).toContain('alias now on version 12');
   });
