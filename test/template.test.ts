@@ -51,6 +51,7 @@ const PSEUDO: Record<string, string> = {
 const SAMPLE_PARAMETERS = {
   TargetFunctionArns: ['arn:aws:lambda:*:123456789012:function:team-*', 'arn:aws:lambda:eu-west-1:123456789012:function:checkout'],
   TargetQueueArns: ['arn:aws:sqs:*:123456789012:team-*'],
+  HookFunctionArns: ['arn:aws:lambda:*:123456789012:function:team-*-hook'],
   NotificationTopicArn: 'arn:aws:sns:eu-west-1:123456789012:deploys',
   EventBusName: 'default',
   ReleasePublisherArns: ['arn:aws:iam::123456789012:role/release-*'],
@@ -315,12 +316,24 @@ describe('template.yaml', () => {
   });
 
   it('scopes Lambda actions to the target patterns, bare and qualified', () => {
-    const lambdaStatements = statements(SAMPLE_PARAMETERS).filter(({ statement }) => asList(statement.Action).some((a) => a.startsWith('lambda:') && a !== 'lambda:ListEventSourceMappings'));
+    const invokes = (statement: Statement) => asList(statement.Action).includes('lambda:InvokeFunction');
+    const lambdaStatements = statements(SAMPLE_PARAMETERS).filter(({ statement }) => !invokes(statement) && asList(statement.Action).some((a) => a.startsWith('lambda:') && a !== 'lambda:ListEventSourceMappings'));
 
     expect(lambdaStatements.length).toBeGreaterThan(0);
     for (const { statement } of lambdaStatements) {
       expect(statement.Resource).toEqual([...SAMPLE_PARAMETERS.TargetFunctionArns, ...SAMPLE_PARAMETERS.TargetFunctionArns.map((arn) => `${arn}:*`)]);
     }
+  });
+
+  it('lets only the check before traffic invoke: the targets\' versions, and the hooks only when some are given', () => {
+    const invoking = (parameters: Record<string, string | string[]>) =>
+      statements(parameters).filter(({ owner, statement }) => owner !== 'CanaryStateMachine' && asList(statement.Action).includes('lambda:InvokeFunction'));
+    const withHooks = invoking(SAMPLE_PARAMETERS);
+
+    expect(withHooks.map((s) => `${s.owner} ${s.statement.Sid}`).sort()).toEqual(['PreTrafficFunction InvokeTheCandidateVersion', 'PreTrafficFunction InvokeTheHooks']);
+    expect(withHooks.find((s) => s.statement.Sid === 'InvokeTheCandidateVersion')!.statement.Resource).toEqual(SAMPLE_PARAMETERS.TargetFunctionArns.map((arn) => `${arn}:*`));
+    expect(withHooks.find((s) => s.statement.Sid === 'InvokeTheHooks')!.statement.Resource).toEqual([...SAMPLE_PARAMETERS.HookFunctionArns, ...SAMPLE_PARAMETERS.HookFunctionArns.map((arn) => `${arn}:*`)]);
+    expect(invoking({ ...SAMPLE_PARAMETERS, HookFunctionArns: [''] }).map((s) => s.statement.Sid)).toEqual(['InvokeTheCandidateVersion']);
   });
 
   it('scopes SQS actions to the target queues, and drops them when there are none', () => {
@@ -336,6 +349,7 @@ describe('template.yaml', () => {
     const actionsOf = (owner: string) => new Set(statements(SAMPLE_PARAMETERS).filter((s) => s.owner === owner).flatMap((s) => asList(s.statement.Action)));
 
     expect(actionsOf('ShiftFunction')).toEqual(new Set(['lambda:GetAlias', 'lambda:UpdateAlias']));
+    expect(actionsOf('PreTrafficFunction')).toEqual(new Set(['lambda:GetAlias', 'lambda:InvokeFunction']));
     expect(actionsOf('PromoteFunction')).toEqual(new Set(['lambda:GetAlias', 'lambda:UpdateAlias']));
     expect(actionsOf('EvaluateFunction')).toEqual(new Set(['lambda:GetAlias', 'cloudwatch:GetMetricData']));
     expect(actionsOf('RedriveFunction')).toEqual(new Set(['sqs:ReceiveMessage', 'sqs:SendMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']));

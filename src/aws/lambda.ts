@@ -7,6 +7,7 @@ import {
   GetAliasCommand,
   GetFunctionConfigurationCommand,
   ListAliasesCommand,
+  InvokeCommand,
   ListEventSourceMappingsCommand,
   ListTagsCommand,
   ListVersionsByFunctionCommand,
@@ -17,7 +18,7 @@ import {
   type UpdateAliasCommandInput,
 } from '@aws-sdk/client-lambda';
 import { AliasChangedError, AliasNotFoundError, FunctionNotFoundError, InvalidVersionError, TransientServiceError } from '../core/errors.ts';
-import type { AliasChange, AliasState, FunctionInfo, FunctionRegistry, TrafficRouter, VersionConfig } from '../core/ports.ts';
+import type { AliasChange, AliasState, FunctionInfo, FunctionInvoker, FunctionRegistry, TrafficRouter, VersionConfig } from '../core/ports.ts';
 import { lambdaFunctionName, unqualifiedFunctionArn } from '../core/arn.ts';
 import { callAws } from './errors.ts';
 
@@ -239,4 +240,43 @@ export function lambdaEventSourceMappings(client: LambdaClient): EventSourceMapp
       throw new TransientServiceError(`lambda:ListEventSourceMappings: still more mappings after ${MAX_PAGES} pages`);
     },
   };
+}
+
+/**
+ * Lambda `Invoke` (RequestResponse) as a FunctionInvoker. A function error comes back as the
+ * answer's `functionError` with its error in the payload (Lambda's `X-Amz-Function-Error`); an
+ * invocation that cannot happen (no such function or version, access denied, throttled) throws.
+ */
+export function lambdaFunctionInvoker(client: LambdaClient): FunctionInvoker {
+  return {
+    async invoke({ functionName, qualifier, payload }) {
+      const out = await callAws(
+        'lambda:InvokeFunction',
+        () =>
+          client.send(
+            new InvokeCommand({
+              FunctionName: functionName,
+              ...(qualifier === undefined ? {} : { Qualifier: qualifier }),
+              InvocationType: 'RequestResponse',
+              Payload: new TextEncoder().encode(JSON.stringify(payload ?? null)),
+            }),
+          ),
+        {
+          notFound: (message: string, cause: unknown) =>
+            new FunctionNotFoundError(`function ${functionName}${qualifier === undefined ? '' : `:${qualifier}`} does not exist or may not be invoked (${message})`, { cause }),
+        },
+      );
+      const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
+      return { ...(out.FunctionError ? { functionError: out.FunctionError } : {}), payload: parseAnswer(text) };
+    },
+  };
+}
+
+function parseAnswer(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }

@@ -243,6 +243,27 @@ export interface ExecutionRegistry {
   describeExecution(executionArn: string): Promise<ExecutionDescription>;
 }
 
+/** What a synchronous invocation answered. */
+export interface InvocationResult {
+  /**
+   * Set when the function failed (Lambda's `FunctionError`: `Unhandled` for an uncaught error or a
+   * timeout, `Handled` for an error the function reported); the payload then holds its error.
+   */
+  functionError?: string;
+  /** The function's answer, parsed as JSON (null when it returned nothing, the raw text when not JSON). */
+  payload: unknown;
+}
+
+/** Lambda `Invoke` (RequestResponse): the checks before traffic call the candidate version and the user's hook. */
+export interface FunctionInvoker {
+  /**
+   * Invokes `functionName` (a name or ARN) at `qualifier` (a version or alias; the ARN's own when
+   * absent) with `payload` and waits for the answer. A function error is an answer, not an
+   * exception; a failure to invoke at all (no such function, access denied, throttled) throws.
+   */
+  invoke(request: { functionName: string; qualifier?: string; payload: unknown }): Promise<InvocationResult>;
+}
+
 /** Everything the core needs, in one object the handlers wire up. */
 export interface Ports {
   router: TrafficRouter;
@@ -250,5 +271,6 @@ export interface Ports {
   metrics: MetricsSource;
   queues: QueueInspector;
   executions: ExecutionRegistry;
+  invoker: FunctionInvoker;
   clock: Clock;
 }

@@ -30,6 +30,21 @@ const strategyField = z.union([
   }),
 ]);
 
+/** The user's hook function: a name or ARN, which may carry a version or alias. */
+const HOOK_FUNCTION = /^(arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1}:\d{12}:function:)?[a-zA-Z0-9-_]{1,64}(:[a-zA-Z0-9-_$]{1,128})?$/;
+/** The smoke events travel in the execution's state (256 KB at most): keep them well under it. */
+export const SMOKE_EVENTS_MAX = 20;
+export const SMOKE_EVENTS_MAX_BYTES = 64 * 1024;
+
+/** Checks before any traffic shifts (docs/controls.md). */
+export const preTrafficSchema = z.strictObject({
+  /** Invoked one by one on the candidate version; any function error or timeout rolls back. */
+  smokeEvents: z._default(z.array(z.unknown()).check(z.maxLength(SMOKE_EVENTS_MAX)), []),
+  /** Invoked with the plan; it must answer `{ "status": "Succeeded" }` (CodeDeploy's BeforeAllowTraffic). */
+  hookFunction: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+});
+export type PreTraffic = z.output<typeof preTrafficSchema>;
+
 export const requestSchema = z.strictObject({
   functionName: z.string().check(z.minLength(1), z.maxLength(170)),
   alias: z.string().check(z.minLength(1), z.maxLength(128)),
@@ -43,6 +58,7 @@ export const requestSchema = z.strictObject({
   redriveOnRollback: z._default(z.boolean(), true),
   /** SQS: allow FIFO queues (batches of one message group may then be split between versions). */
   allowFifo: z._default(z.boolean(), false),
+  preTraffic: z.optional(preTrafficSchema),
 });
 
 export type RawRequest = z.input<typeof requestSchema>;
@@ -63,6 +79,8 @@ export interface CanaryRequest {
   analysis: z.output<typeof analysisSchema>;
   redriveOnRollback: boolean;
   allowFifo: boolean;
+  /** Absent when the request asks for no checks before traffic. */
+  preTraffic?: PreTraffic;
 }
 
 const KNOWN_FIELDS = Object.keys(requestSchema.shape);
@@ -99,7 +117,21 @@ export function parseRequest(input: unknown): CanaryRequest {
     analysis: request.analysis ?? analysisSchema.parse({}),
     redriveOnRollback: request.redriveOnRollback,
     allowFifo: request.allowFifo,
+    ...(request.preTraffic ? { preTraffic: checkPreTraffic(request.preTraffic) } : {}),
   };
+}
+
+function checkPreTraffic(preTraffic: PreTraffic): PreTraffic | undefined {
+  const { smokeEvents, hookFunction } = preTraffic;
+  if (hookFunction !== undefined && !HOOK_FUNCTION.test(hookFunction)) {
+    throw new InvalidRequestError(`preTraffic.hookFunction: "${clip(hookFunction)}" is not a function name or ARN`);
+  }
+  const bytes = new TextEncoder().encode(JSON.stringify(smokeEvents)).length;
+  if (bytes > SMOKE_EVENTS_MAX_BYTES) {
+    throw new InvalidRequestError(`preTraffic.smokeEvents: ${bytes} bytes of JSON, more than ${SMOKE_EVENTS_MAX_BYTES} (they travel in the execution's state)`);
+  }
+  if (smokeEvents.length === 0 && hookFunction === undefined) return undefined;
+  return { smokeEvents, ...(hookFunction === undefined ? {} : { hookFunction }) };
 }
 
 function normaliseFunctionName(value: string): string {
@@ -158,6 +190,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 function knownKeysAt(path: PropertyKey[]): string[] {
   if (path[0] === 'analysis' && path.length === 1) return Object.keys(analysisSchema.shape);
   if (path[0] === 'strategy') return ['steps', 'intervalMinutes'];
+  if (path[0] === 'preTraffic') return Object.keys(preTrafficSchema.shape);
   return [];
 }
 

@@ -106,6 +106,8 @@ export const planSchema = z.object({
   }),
   queue: z.optional(planQueueSchema),
   redriveOnRollback: z.boolean(),
+  /** Checks before any traffic shifts: smoke events for the candidate version, the user's hook. */
+  preTraffic: z.optional(z.object({ smokeEvents: z.array(z.unknown()), hookFunction: z.optional(z.string()) })),
   warnings: z.array(z.string()),
 });
 
@@ -145,6 +147,8 @@ export const progressSchema = z.object({
   /** Counts of the minutes that may still be filling, as last read (src/core/late-metrics.ts). */
   recentCounts: z.optional(z.record(z.string(), z.array(z.number()))),
   evaluations: z._default(z.number().check(z.int()), 0),
+  /** The checks before traffic have run (Decide runs them once, before the first shift). */
+  checkedBeforeTraffic: z.optional(z.boolean()),
 });
 
 export const outcomeSchema = z.object({

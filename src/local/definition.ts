@@ -9,6 +9,7 @@ import { packageFile } from '../package-files.ts';
 /** The step code a Lambda Task runs, named after `createSteps`' methods. */
 export const STEP_BY_PLACEHOLDER = {
   PlanFunctionArn: 'plan',
+  PreTrafficFunctionArn: 'preTraffic',
   ShiftFunctionArn: 'shift',
   EvaluateFunctionArn: 'evaluate',
   PromoteFunctionArn: 'promote',

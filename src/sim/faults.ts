@@ -22,6 +22,7 @@ export const SIM_CALLS = [
   'queues.listQueueSources',
   'queues.depth',
   'queues.redrive',
+  'invoker.invoke',
   'events.putEvents',
   'executions.describeExecution',
 ] as const;

@@ -77,3 +77,23 @@ describe('parseRequest', () => {
     );
   });
 });
+
+describe('parseRequest: checks before traffic', () => {
+  it('keeps smoke events and a hook, and drops a preTraffic that asks for nothing', () => {
+    const hookFunction = 'arn:aws:lambda:eu-west-1:123456789012:function:checkout-hook:live';
+    expect(parseRequest({ ...valid, preTraffic: { smokeEvents: [{ path: '/' }], hookFunction } }).preTraffic).toEqual({ smokeEvents: [{ path: '/' }], hookFunction });
+    expect(parseRequest({ ...valid, preTraffic: { hookFunction: 'checkout-hook' } }).preTraffic).toEqual({ smokeEvents: [], hookFunction: 'checkout-hook' });
+    expect(parseRequest({ ...valid, preTraffic: {} }).preTraffic).toBeUndefined();
+  });
+
+  it.each([
+    [{ smokeEvents: {} }, /^preTraffic\.smokeEvents: /],
+    [{ smokeEvents: Array.from({ length: 21 }, () => ({})) }, /^preTraffic\.smokeEvents: .*20/],
+    [{ smokeEvents: [{ body: 'x'.repeat(70_000) }] }, /^preTraffic\.smokeEvents: \d+ bytes of JSON, more than 65536/],
+    [{ hookFunction: 'not a function' }, /^preTraffic\.hookFunction: "not a function" is not a function name or ARN$/],
+    [{ smokeEvent: [] }, /^preTraffic\.smokeEvent: unknown field; did you mean "smokeEvents"\?$/],
+  ])('refuses %j in one line naming the field', (preTraffic, message) => {
+    expect(() => parseRequest({ ...valid, preTraffic })).toThrow(InvalidRequestError);
+    expect(() => parseRequest({ ...valid, preTraffic })).toThrow(message);
+  });
+});

@@ -38,6 +38,7 @@ export type Path = 'promote' | 'rollback' | 'error';
  */
 export const PATH_TO: Readonly<Record<string, Path>> = {
   'Plan the canary': 'promote',
+  'Check the candidate before traffic': 'promote',
   'Shift traffic': 'promote',
   'Evaluate the canary': 'promote',
   'Promote the candidate': 'promote',
@@ -190,7 +191,7 @@ export function statusChangeEvent(name: string, status: Exclude<ExecutionStatus,
 function raceCall(task: TaskKind): SimCall {
   if (task.kind === 'putEvents') return 'events.putEvents';
   if (task.step === 'redrive') return 'queues.redrive';
-  return task.step === 'evaluate' ? 'router.getAlias' : 'router.updateAlias';
+  return task.step === 'evaluate' || task.step === 'preTraffic' ? 'router.getAlias' : 'router.updateAlias';
 }
 
 export interface RunWithFaultOptions {
@@ -269,10 +270,18 @@ export async function runWithFault({ state, fault, seed = 1, trigger = SQS_ONLY_
         }
         return output;
       }) as Steps[K];
-    return { ...real, plan: around('plan'), shift: around('shift'), evaluate: around('evaluate'), promote: around('promote'), rollback: around('rollback'), redrive: around('redrive') };
+    return { ...real, plan: around('plan'), preTraffic: around('preTraffic'), shift: around('shift'), evaluate: around('evaluate'), promote: around('promote'), rollback: around('rollback'), redrive: around('redrive') };
   };
 
-  const request = { functionName: account.settings.functionName, alias: account.settings.alias, candidateVersion: CANDIDATE, strategy: STRATEGY, analysis: { maxExtensionMinutes: 3 } };
+  const request = {
+    functionName: account.settings.functionName,
+    alias: account.settings.alias,
+    candidateVersion: CANDIDATE,
+    strategy: STRATEGY,
+    analysis: { maxExtensionMinutes: 3 },
+    // The check before traffic runs only when asked for: ask for it when it is the state under test.
+    ...(task.kind === 'lambda' && task.step === 'preTraffic' ? { preTraffic: { smokeEvents: [{ path: '/health' }] } } : {}),
+  };
   const result = await runLocal({ scenario, seed, account, request, steps: wrap, onEvent, signal: stop.signal });
   current = undefined;
   const aliasAtEnd = account.aliasNow();

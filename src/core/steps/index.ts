@@ -10,6 +10,7 @@ import type { CanaryState } from '../state.ts';
 import { createCleanup, type CleanupOptions, type CleanupResult } from './cleanup.ts';
 import { createEvaluate } from './evaluate.ts';
 import { createPlan, type Skipped } from './plan.ts';
+import { createPreTraffic } from './pre-traffic.ts';
 import { createPromote } from './promote.ts';
 import { createRedrive } from './redrive.ts';
 import { createRollback } from './rollback.ts';
@@ -17,12 +18,13 @@ import { createShift } from './shift.ts';
 
 export { OPT_IN_TAG, STRATEGY_TAG } from '../trust.ts';
 // One factory per Task: a Lambda handler wires only its own step, to only the ports that step uses.
-export { createCleanup, createEvaluate, createPlan, createPromote, createRedrive, createRollback, createShift };
+export { createCleanup, createEvaluate, createPlan, createPreTraffic, createPromote, createRedrive, createRollback, createShift };
 export { causeMessage } from './outcome.ts';
 export type { CleanupResult, Skipped };
 
 export interface Steps {
   plan(payload: unknown): Promise<CanaryState | Skipped>;
+  preTraffic(payload: unknown): Promise<CanaryState>;
   shift(payload: unknown): Promise<CanaryState>;
   evaluate(payload: unknown): Promise<CanaryState>;
   promote(payload: unknown): Promise<CanaryState>;
@@ -41,6 +43,7 @@ export interface Steps {
 export function createSteps(ports: Ports, options: { judge: Judge; cleanup?: CleanupOptions }): Steps {
   return {
     plan: createPlan(ports),
+    preTraffic: createPreTraffic(ports),
     shift: createShift(ports),
     evaluate: createEvaluate(ports, options.judge),
     promote: createPromote(ports),

@@ -196,6 +196,7 @@ function buildPlan(found: {
     },
     ...(queue ? { queue: { ...queue.plan, ...(dlqDepthAtStart === undefined ? {} : { dlqDepthAtStart }) } } : {}),
     redriveOnRollback: request.redriveOnRollback,
+    ...(request.preTraffic ? { preTraffic: request.preTraffic } : {}),
     warnings: [...(queue?.warnings ?? []), ...(trigger.source === 'request' ? [] : [`started by ${trigger.source}`])],
   };
 }

@@ -18,6 +18,7 @@ import { queueMinuteSource, type QueueAccounting } from '../queue/index.ts';
 import type { Scenario } from '../scenario.ts';
 import { excessFailures } from '../traffic.ts';
 import { createSimAlias, lambdaError, sharesOf } from './alias.ts';
+import { createSimInvoker, type SimFunction } from './invoker.ts';
 import { createEventBus, type PublishedEvent, type PutEventsEntry } from './event-bus.ts';
 import { createSimExecutions } from './executions.ts';
 import { createSimMetrics } from './metrics.ts';
@@ -74,6 +75,8 @@ export interface SimAccount {
   /** The minutes as charts want them: weight and both versions' figures (null without a datapoint). */
   series(): SeriesPoint[];
   queueSummary(): QueueAccounting | undefined;
+  /** Puts another function in the account (a pre-traffic hook), invoked by name or ARN. */
+  addFunction(name: string, run: SimFunction): void;
 }
 
 /**
@@ -105,13 +108,23 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
   const queues = faultyQueues(faults, timeline.source.queues ?? noQueues());
   const bus = createEventBus(faults, seed, timeline.clock.now);
   const executions = createSimExecutions(faults);
+  const others = new Map<string, SimFunction>();
+  const invoker = createSimInvoker({ scenario, settings, seed, aliasVersion: () => alias.now().version, others });
   const horizon = (): Date => new Date((timeline.firstShift() ?? start) + scenario.minutes * MINUTE_MS);
 
   // The canary starts after the warm-up.
   timeline.advanceTo(new Date(start));
 
   return {
-    ports: { router: alias.router, functions: alias.functions, metrics, queues, executions: executions.registry, clock: timeline.clock },
+    ports: {
+      router: alias.router,
+      functions: alias.functions,
+      metrics,
+      queues,
+      executions: executions.registry,
+      invoker: { invoke: (request) => faults.call('invoker.invoke', [request], () => invoker.invoke(request)) },
+      clock: timeline.clock,
+    },
     clock: timeline.clock,
     faults,
     scenario,
@@ -136,6 +149,7 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
     history: timeline.minutes,
     series: timeline.series,
     queueSummary: () => timeline.source.queueSummary?.(),
+    addFunction: (name, run) => others.set(name, run),
   };
 }
 
