@@ -490,3 +490,50 @@ describe('template.yaml', () => {
     expect(template.Outputs['StateMachineArn']!.Value).toEqual({ Ref: 'CanaryStateMachine' });
   });
 });
+
+describe('template.yaml: the release state machine', () => {
+  const release = template.Resources['ReleaseStateMachine']!;
+  const releaseAsl = readFileSync(`${root}statemachine/release.asl.json`, 'utf8');
+  const substituted = () => {
+    const substitutions = evaluate(release.Properties?.['DefinitionSubstitutions'], SAMPLE_PARAMETERS) as Record<string, string>;
+    return releaseAsl.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) => substitutions[name]!);
+  };
+
+  it('fills every ${…} of release.asl.json from DefinitionSubstitutions: the canary state machine and the Restore function', () => {
+    const placeholders = new Set([...releaseAsl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]));
+
+    expect(release.Properties?.['DefinitionUri']).toBe('statemachine/release.asl.json');
+    expect(new Set(Object.keys(release.Properties?.['DefinitionSubstitutions'] as object))).toEqual(placeholders);
+    expect(release.Properties?.['DefinitionSubstitutions']).toEqual({ CanaryStateMachineArn: { Ref: 'CanaryStateMachine' }, RestoreFunctionArn: { 'Fn::GetAtt': ['RestoreFunction', 'Arn'] } });
+  });
+
+  it('has a definition that asl-validator and the AWS Toolkit’s ASL service accept once substituted', async () => {
+    const result = aslValidator(JSON.parse(substituted()));
+
+    expect(result.errorsText('\n')).toBe('');
+    expect(await aslProblems(substituted())).toEqual([]);
+  });
+
+  it('may start only the canary state machine, follow and stop only its executions, and only through the managed rule .sync needs', () => {
+    const inline = statements(SAMPLE_PARAMETERS).filter((s) => s.owner === 'ReleaseStateMachine');
+    const bySid = Object.fromEntries(inline.map((s) => [s.statement.Sid, s.statement]));
+
+    expect(bySid['StartCanaries']).toMatchObject({ Action: ['states:StartExecution'], Resource: 'arn:aws:test:eu-west-1:123456789012:CanaryStateMachine' });
+    expect(bySid['FollowAndStopCanaries']).toMatchObject({ Action: ['states:DescribeExecution', 'states:StopExecution'], Resource: 'arn:aws:states:eu-west-1:123456789012:execution:CanaryStateMachine.Name-attribute:*' });
+    expect(bySid['HearCanariesEnd']).toMatchObject({ Action: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'], Resource: 'arn:aws:events:eu-west-1:123456789012:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule' });
+    const policies = release.Properties?.['Policies'] as Array<Record<string, Json>>;
+    expect(policies.filter((p) => 'LambdaInvokePolicy' in p)).toEqual([{ LambdaInvokePolicy: { FunctionName: { Ref: 'RestoreFunction' } } }]);
+    expect(inline.flatMap((s) => asList(s.statement.Action)).filter((a) => a.startsWith('lambda:'))).toEqual([]);
+  });
+
+  it('gives Restore only what it needs to read and move an alias', () => {
+    const actions = new Set(statements(SAMPLE_PARAMETERS).filter((s) => s.owner === 'RestoreFunction').flatMap((s) => asList(s.statement.Action)));
+    expect(actions).toEqual(new Set(['lambda:GetAlias', 'lambda:UpdateAlias']));
+  });
+
+  it('logs every execution with its data, traces it, and outputs its ARN', () => {
+    expect(release.Properties?.['Logging']).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+    expect(release.Properties?.['Tracing']).toEqual({ Enabled: true });
+    expect(template.Outputs['ReleaseStateMachineArn']!.Value).toEqual({ Ref: 'ReleaseStateMachine' });
+  });
+});
