@@ -8,6 +8,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import {
   CLIENT_RETRY,
+  cloudWatchAlarms,
   cloudWatchMetrics,
   lambdaEventSourceMappings,
   lambdaFunctionRegistry,
@@ -20,10 +21,12 @@ import { taskHandler } from '../../src/aws/lambda-handler.ts';
 import { createPlan } from '../../src/core/steps/index.ts';
 
 const lambda = new LambdaClient(CLIENT_RETRY);
+const cloudWatch = new CloudWatchClient(CLIENT_RETRY);
 const plan = createPlan({
   router: lambdaTrafficRouter(lambda),
   functions: lambdaFunctionRegistry(lambda),
-  metrics: cloudWatchMetrics(new CloudWatchClient(CLIENT_RETRY)),
+  metrics: cloudWatchMetrics(cloudWatch),
+  alarms: cloudWatchAlarms(cloudWatch),
   queues: queueInspector(lambdaEventSourceMappings(lambda), sqsQueues(new SQSClient(CLIENT_RETRY))),
   clock: systemClock,
 });

@@ -14,9 +14,11 @@
  * MeasurementFailure and its figures are left out; only throttling and 5xx are thrown, as the named
  * retryable errors, so the state machine retries the look.
  */
-import { GetMetricDataCommand, type CloudWatchClient, type Dimension, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, GetMetricDataCommand, type CloudWatchClient, type Dimension, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { AccessDeniedError, TransientServiceError } from '../core/errors.ts';
 import type {
+  AlarmReader,
+  AlarmState,
   Baseline,
   MeasurementFailure,
   MetricsSource,
@@ -27,7 +29,7 @@ import type {
   VersionMinute,
 } from '../core/ports.ts';
 import { lambdaFunctionName } from '../core/arn.ts';
-import { isRetryable, toCoalmineError } from './errors.ts';
+import { callAws, isRetryable, toCoalmineError } from './errors.ts';
 
 const MINUTE_MS = 60_000;
 /** GetMetricData takes at most 500 queries per call; far more than a look needs. */
@@ -323,6 +325,38 @@ export function cloudWatchMetrics(client: CloudWatchClient): MetricsSource {
         });
       }
       return baseline;
+    },
+  };
+}
+
+const NAMES_PER_CALL = 100;
+/** Alarm pages are bounded so that a misbehaving token can never loop forever. */
+const MAX_ALARM_PAGES = 100;
+
+/**
+ * CloudWatch alarms as an AlarmReader: the release gates. DescribeAlarms returns only metric alarms
+ * unless asked for composite ones too, so both types are asked for; it takes at most 100 names a
+ * call, and pages with NextToken.
+ */
+export function cloudWatchAlarms(client: CloudWatchClient): AlarmReader {
+  return {
+    async states(names) {
+      const states: Record<string, AlarmState> = {};
+      for (let start = 0; start < names.length; start += NAMES_PER_CALL) {
+        const AlarmNames = names.slice(start, start + NAMES_PER_CALL);
+        let NextToken: string | undefined;
+        for (let page = 0; page < MAX_ALARM_PAGES; page++) {
+          const out = await callAws('cloudwatch:DescribeAlarms', () =>
+            client.send(new DescribeAlarmsCommand({ AlarmNames, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken })),
+          );
+          for (const alarm of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
+            if (alarm.AlarmName && alarm.StateValue) states[alarm.AlarmName] = alarm.StateValue as AlarmState;
+          }
+          NextToken = out.NextToken;
+          if (!NextToken) break;
+        }
+      }
+      return states;
     },
   };
 }

@@ -100,6 +100,14 @@ export class PlanLimitError extends CoalmineError {
   }
 }
 
+/** A release gate is closed (an alarm named in `gates.alarms` is in ALARM): the canary does not start. */
+export class ReleaseBlockedError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ReleaseBlockedError';
+  }
+}
+
 /** Coalmine may not do what it must (IAM denied): not retried, rolled back. */
 export class AccessDeniedError extends CoalmineError {
   constructor(message: string, options?: { cause?: unknown }) {

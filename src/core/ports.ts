@@ -264,6 +264,15 @@ export interface FunctionInvoker {
   invoke(request: { functionName: string; qualifier?: string; payload: unknown }): Promise<InvocationResult>;
 }
 
+/** A CloudWatch alarm's state. */
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/** CloudWatch alarms: the release gates (`gates.alarms`). */
+export interface AlarmReader {
+  /** The state of each named alarm, metric or composite; a name with no alarm is absent. */
+  states(names: readonly string[]): Promise<Record<string, AlarmState>>;
+}
+
 /** Everything the core needs, in one object the handlers wire up. */
 export interface Ports {
   router: TrafficRouter;
@@ -272,5 +281,6 @@ export interface Ports {
   queues: QueueInspector;
   executions: ExecutionRegistry;
   invoker: FunctionInvoker;
+  alarms: AlarmReader;
   clock: Clock;
 }

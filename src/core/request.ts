@@ -45,6 +45,13 @@ export const preTrafficSchema = z.strictObject({
 });
 export type PreTraffic = z.output<typeof preTrafficSchema>;
 
+/** Release gates (docs/controls.md). */
+export const gatesSchema = z.strictObject({
+  /** CloudWatch alarm names: the canary does not start, and holds, while any is in ALARM. */
+  alarms: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(255))).check(z.maxLength(100)), []),
+});
+export type Gates = z.output<typeof gatesSchema>;
+
 export const requestSchema = z.strictObject({
   functionName: z.string().check(z.minLength(1), z.maxLength(170)),
   alias: z.string().check(z.minLength(1), z.maxLength(128)),
@@ -59,6 +66,7 @@ export const requestSchema = z.strictObject({
   /** SQS: allow FIFO queues (batches of one message group may then be split between versions). */
   allowFifo: z._default(z.boolean(), false),
   preTraffic: z.optional(preTrafficSchema),
+  gates: z.optional(gatesSchema),
 });
 
 export type RawRequest = z.input<typeof requestSchema>;
@@ -81,6 +89,8 @@ export interface CanaryRequest {
   allowFifo: boolean;
   /** Absent when the request asks for no checks before traffic. */
   preTraffic?: PreTraffic;
+  /** Absent when the request names no gate. */
+  gates?: Gates;
 }
 
 const KNOWN_FIELDS = Object.keys(requestSchema.shape);
@@ -118,6 +128,7 @@ export function parseRequest(input: unknown): CanaryRequest {
     redriveOnRollback: request.redriveOnRollback,
     allowFifo: request.allowFifo,
     ...(request.preTraffic ? { preTraffic: checkPreTraffic(request.preTraffic) } : {}),
+    ...(request.gates?.alarms.length ? { gates: { alarms: [...new Set(request.gates.alarms)] } } : {}),
   };
 }
 
@@ -191,6 +202,7 @@ function knownKeysAt(path: PropertyKey[]): string[] {
   if (path[0] === 'analysis' && path.length === 1) return Object.keys(analysisSchema.shape);
   if (path[0] === 'strategy') return ['steps', 'intervalMinutes'];
   if (path[0] === 'preTraffic') return Object.keys(preTrafficSchema.shape);
+  if (path[0] === 'gates') return Object.keys(gatesSchema.shape);
   return [];
 }
 

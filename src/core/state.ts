@@ -108,6 +108,8 @@ export const planSchema = z.object({
   redriveOnRollback: z.boolean(),
   /** Checks before any traffic shifts: smoke events for the candidate version, the user's hook. */
   preTraffic: z.optional(z.object({ smokeEvents: z.array(z.unknown()), hookFunction: z.optional(z.string()) })),
+  /** Release gates: CloudWatch alarms that hold the canary while any is in ALARM. */
+  gates: z.optional(z.object({ alarms: z.array(z.string()) })),
   warnings: z.array(z.string()),
 });
 

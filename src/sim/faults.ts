@@ -23,6 +23,7 @@ export const SIM_CALLS = [
   'queues.depth',
   'queues.redrive',
   'invoker.invoke',
+  'alarms.states',
   'events.putEvents',
   'executions.describeExecution',
 ] as const;

@@ -1,9 +1,9 @@
-import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AccessDeniedError, ThrottledError, TransientServiceError } from '../../src/core/errors.ts';
 import type { VersionMetricsQuery } from '../../src/core/ports.ts';
-import { cloudWatchMetrics } from '../../src/aws/cloudwatch.ts';
+import { cloudWatchAlarms, cloudWatchMetrics } from '../../src/aws/cloudwatch.ts';
 
 const cwMock = mockClient(CloudWatchClient);
 const client = new CloudWatchClient({ region: 'eu-west-1' });
@@ -290,5 +290,29 @@ describe('cloudWatchMetrics.baseline', () => {
     });
 
     await expect(cloudWatchMetrics(client).baseline(baselineQuery)).rejects.toBeInstanceOf(AccessDeniedError);
+  });
+});
+
+describe('cloudWatchAlarms', () => {
+  it('asks for metric and composite alarms by name, 100 names a call, across pages, and gives each one\'s state', async () => {
+    const names = Array.from({ length: 101 }, (_, index) => `alarm-${index}`);
+    cwMock
+      .on(DescribeAlarmsCommand)
+      .resolvesOnce({ MetricAlarms: [{ AlarmName: 'alarm-0', StateValue: 'ALARM' }], NextToken: 'page-2' })
+      .resolvesOnce({ CompositeAlarms: [{ AlarmName: 'alarm-1', StateValue: 'OK' }] })
+      .resolvesOnce({ MetricAlarms: [{ AlarmName: 'alarm-100', StateValue: 'INSUFFICIENT_DATA' }] });
+
+    const states = await cloudWatchAlarms(client).states(names);
+
+    expect(states).toEqual({ 'alarm-0': 'ALARM', 'alarm-1': 'OK', 'alarm-100': 'INSUFFICIENT_DATA' });
+    const calls = cwMock.commandCalls(DescribeAlarmsCommand).map((call) => call.args[0].input);
+    expect(calls.map((input) => [input.AlarmNames?.length, input.NextToken])).toEqual([[100, undefined], [100, 'page-2'], [1, undefined]]);
+    expect(calls[0]!.AlarmTypes).toEqual(['MetricAlarm', 'CompositeAlarm']);
+  });
+
+  it('names a throttle as ThrottledError', async () => {
+    cwMock.on(DescribeAlarmsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+
+    await expect(cloudWatchAlarms(client).states(['a'])).rejects.toThrow(ThrottledError);
   });
 });

@@ -97,3 +97,18 @@ describe('parseRequest: checks before traffic', () => {
     expect(() => parseRequest({ ...valid, preTraffic })).toThrow(message);
   });
 });
+
+describe('parseRequest: release gates', () => {
+  it('keeps the alarm names once each, and drops gates that name none', () => {
+    expect(parseRequest({ ...valid, gates: { alarms: ['checkout-5xx', 'checkout-5xx', 'db-cpu'] } }).gates).toEqual({ alarms: ['checkout-5xx', 'db-cpu'] });
+    expect(parseRequest({ ...valid, gates: { alarms: [] } }).gates).toBeUndefined();
+  });
+
+  it.each([
+    [{ alarms: 'checkout-5xx' }, /^gates\.alarms: /],
+    [{ alarms: [''] }, /^gates\.alarms\.0: /],
+    [{ alarm: ['x'] }, /^gates\.alarm: unknown field; did you mean "alarms"\?$/],
+  ])('refuses %j in one line naming the field', (gates, message) => {
+    expect(() => parseRequest({ ...valid, gates })).toThrow(message);
+  });
+});

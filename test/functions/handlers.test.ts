@@ -1,11 +1,12 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const { runs, factories, assess } = vi.hoisted(() => {
-  const steps = ['plan', 'shift', 'evaluate', 'promote', 'rollback', 'redrive', 'cleanup'] as const;
+  const steps = ['plan', 'pre-traffic', 'shift', 'evaluate', 'promote', 'rollback', 'redrive', 'cleanup'] as const;
   const runs = Object.fromEntries(steps.map((step) => [step, vi.fn()])) as Record<(typeof steps)[number], ReturnType<typeof vi.fn>>;
   const factory = (step: (typeof steps)[number]) => vi.fn(() => runs[step]);
   const factories = {
     createPlan: factory('plan'),
+    createPreTraffic: factory('pre-traffic'),
     createShift: factory('shift'),
     createEvaluate: factory('evaluate'),
     createPromote: factory('promote'),
@@ -27,7 +28,8 @@ vi.mock('../../src/aws/lambda-handler.ts', async (importOriginal) => {
 
 /** Each step, its factory, and the ports it is wired to: only those its step uses. */
 const WIRING = [
-  ['plan', 'createPlan', ['clock', 'functions', 'metrics', 'queues', 'router']],
+  ['plan', 'createPlan', ['alarms', 'clock', 'functions', 'metrics', 'queues', 'router']],
+  ['pre-traffic', 'createPreTraffic', ['invoker', 'router']],
   ['shift', 'createShift', ['clock', 'router']],
   ['evaluate', 'createEvaluate', ['clock', 'metrics', 'router']],
   ['promote', 'createPromote', ['clock', 'router']],

@@ -4,6 +4,7 @@
  * the alias, build the plan.
  */
 import { AliasAlreadyRoutedError, AliasChangedError, CanaryInProgressError, FunctionNotFoundError, InvalidVersionError } from '../errors.ts';
+import { checkAlarmsBeforeStart } from '../gates.ts';
 import { checkCustomMetrics, checkSchedule, checkStateSize, checkVersions, checkWeights } from '../limits.ts';
 import { describeOwner, isOwner, ownerMark, readOwnerMark, type OwnerMark } from '../ownership.ts';
 import type { AliasState, Baseline, FunctionInfo, Ports } from '../ports.ts';
@@ -37,8 +38,8 @@ interface Versions {
   candidateVersion: string;
 }
 
-export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics' | 'queues' | 'clock'>) {
-  const { router, functions, metrics, queues, clock } = ports;
+export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics' | 'queues' | 'alarms' | 'clock'>) {
+  const { router, functions, metrics, queues, alarms, clock } = ports;
 
   return async function plan(payload: unknown): Promise<CanaryState | Skipped> {
     const { request: input, execution } = parsePayload(planPayload, payload, 'Plan');
@@ -57,6 +58,7 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     checkWeights(strategy);
     checkSchedule(strategy, request.analysis, queue ? Math.ceil(redriveDelaySeconds(queue.plan) / 60) : 0);
     checkCustomMetrics(request.analysis.customMetrics);
+    await checkAlarmsBeforeStart(alarms, request.gates?.alarms ?? []);
     const now = clock.now();
     const baseline = await measureBaseline(request, checked, versions, queue, now);
     const dlqDepthAtStart = queue?.plan.dlq ? await queues.depth(queue.plan.dlq.url) : undefined;
@@ -197,6 +199,7 @@ function buildPlan(found: {
     ...(queue ? { queue: { ...queue.plan, ...(dlqDepthAtStart === undefined ? {} : { dlqDepthAtStart }) } } : {}),
     redriveOnRollback: request.redriveOnRollback,
     ...(request.preTraffic ? { preTraffic: request.preTraffic } : {}),
+    ...(request.gates ? { gates: request.gates } : {}),
     warnings: [...(queue?.warnings ?? []), ...(trigger.source === 'request' ? [] : [`started by ${trigger.source}`])],
   };
 }

@@ -11,7 +11,7 @@
  * await account.ports.router.updateAlias('checkout', 'live', { weights: { '13': 10 } }, alias.revisionId);
  * account.advanceTo('2026-01-05T09:05:00Z'); // five minutes of traffic, 10% on version 13
  */
-import type { AliasChange, AliasState, ExecutionDescription, Ports, QueueInspector, VersionConfig } from '../../core/ports.ts';
+import type { AlarmState, AliasChange, AliasState, ExecutionDescription, Ports, QueueInspector, VersionConfig } from '../../core/ports.ts';
 import { FaultInjector } from '../faults.ts';
 import { apiMinuteSource, type MinuteSource, type MinuteSourceContext, type MinuteSourceFactory } from '../minute-source.ts';
 import { queueMinuteSource, type QueueAccounting } from '../queue/index.ts';
@@ -77,6 +77,8 @@ export interface SimAccount {
   queueSummary(): QueueAccounting | undefined;
   /** Puts another function in the account (a pre-traffic hook), invoked by name or ARN. */
   addFunction(name: string, run: SimFunction): void;
+  /** Sets a CloudWatch alarm's state (creating the alarm), e.g. `account.at(3, () => account.setAlarm('checkout-5xx', 'ALARM'))`. */
+  setAlarm(name: string, state: AlarmState): void;
 }
 
 /**
@@ -109,6 +111,7 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
   const bus = createEventBus(faults, seed, timeline.clock.now);
   const executions = createSimExecutions(faults);
   const others = new Map<string, SimFunction>();
+  const alarms = new Map<string, AlarmState>(Object.entries(settings.alarms));
   const invoker = createSimInvoker({ scenario, settings, seed, aliasVersion: () => alias.now().version, others });
   const horizon = (): Date => new Date((timeline.firstShift() ?? start) + scenario.minutes * MINUTE_MS);
 
@@ -123,6 +126,9 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
       queues,
       executions: executions.registry,
       invoker: { invoke: (request) => faults.call('invoker.invoke', [request], () => invoker.invoke(request)) },
+      alarms: {
+        states: (names) => faults.call('alarms.states', [names], () => Object.fromEntries(names.flatMap((name) => (alarms.has(name) ? [[name, alarms.get(name)!]] : [])))),
+      },
       clock: timeline.clock,
     },
     clock: timeline.clock,
@@ -150,6 +156,7 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
     series: timeline.series,
     queueSummary: () => timeline.source.queueSummary?.(),
     addFunction: (name, run) => others.set(name, run),
+    setAlarm: (name, state) => alarms.set(name, state),
   };
 }
 

@@ -28,6 +28,8 @@ export const simAccountSettingsSchema = z.strictObject({
   description: z.string().max(256).default(''),
   tags: z.record(z.string(), z.string()).default({}),
   timeoutSeconds: z.number().int().min(1).max(900).default(30),
+  /** CloudWatch alarms in the account, by name, and their state at the start (release gates). */
+  alarms: z.record(z.string(), z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA'])).default({}),
   /** The region the function lives in (a release simulates one function per target, each in its region). */
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region name, e.g. eu-west-1').default(REGION),
 });
