@@ -1,10 +1,11 @@
 /**
- * Release gates: CloudWatch alarms named in the request's `gates.alarms`. While any is in ALARM a
- * canary does not start: Plan refuses before it touches the alias.
+ * Release gates: CloudWatch alarms named in the request's `gates.alarms` (while any is in ALARM a
+ * canary does not start) and `gates.startWindows` (a canary starts only inside one of them). Plan
+ * checks both before it touches the alias.
  */
 import { InvalidRequestError, ReleaseBlockedError } from './errors.ts';
 import type { AlarmReader } from './ports.ts';
-import { clip } from './request.ts';
+import { clip, type StartWindow } from './request.ts';
 
 /** Refuses to start while a named alarm is in ALARM; a name with no alarm is refused too, so a typo never leaves a gate open. */
 export async function checkAlarmsBeforeStart(alarms: AlarmReader, names: readonly string[]): Promise<void> {
@@ -22,4 +23,26 @@ function describeFiring(firing: readonly string[]): string {
   const names = firing.slice(0, 3).map((name) => `"${clip(name)}"`).join(', ');
   const more = firing.length > 3 ? ` and ${firing.length - 3} more` : '';
   return firing.length === 1 ? `alarm ${names} is in ALARM` : `alarms ${names}${more} are in ALARM`;
+}
+
+/** Refuses to start outside every start window (each read in its own time zone). */
+export function checkStartWindows(windows: readonly StartWindow[] | undefined, now: Date): void {
+  if (!windows?.length) return;
+  if (windows.some((window) => isInside(window, now))) return;
+  const first = windows[0]!;
+  const local = localTime(now, first.timeZone);
+  const listed = windows.map((window) => `${window.days.join(',')} ${window.from}-${window.to} ${window.timeZone}`).join('; ');
+  throw new ReleaseBlockedError(`gates.startWindows: it is ${local.day} ${local.time} in ${first.timeZone}, outside every start window (${clip(listed)}); the canary does not start`);
+}
+
+function isInside(window: StartWindow, now: Date): boolean {
+  const { day, time } = localTime(now, window.timeZone);
+  return (window.days as readonly string[]).includes(day) && time >= window.from && time < window.to;
+}
+
+/** The weekday (Mon…Sun) and HH:MM of `now` in a time zone. */
+function localTime(now: Date, timeZone: string): { day: string; time: string } {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return { day: part('weekday'), time: `${part('hour')}:${part('minute')}` };
 }

@@ -45,10 +45,24 @@ export const preTrafficSchema = z.strictObject({
 });
 export type PreTraffic = z.output<typeof preTrafficSchema>;
 
+export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
+const CLOCK_TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+
+/** A time of the week when a canary may start: these days, from `from` until `to`, in `timeZone`. */
+export const startWindowSchema = z.strictObject({
+  days: z._default(z.array(z.enum(WEEKDAYS)).check(z.minLength(1), z.maxLength(7)), [...WEEKDAYS]),
+  from: z.string().check(z.regex(CLOCK_TIME, 'expected a time as HH:MM (00:00-23:59)')),
+  to: z.string().check(z.regex(CLOCK_TIME, 'expected a time as HH:MM (00:00-23:59)')),
+  timeZone: z._default(z.string().check(z.minLength(1), z.maxLength(64)), 'UTC'),
+});
+export type StartWindow = z.output<typeof startWindowSchema>;
+
 /** Release gates (docs/controls.md). */
 export const gatesSchema = z.strictObject({
-  /** CloudWatch alarm names: the canary does not start, and holds, while any is in ALARM. */
+  /** CloudWatch alarm names: the canary does not start while any is in ALARM. */
   alarms: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(255))).check(z.maxLength(100)), []),
+  /** When given, a canary starts only inside one of these windows. */
+  startWindows: z.optional(z.array(startWindowSchema).check(z.minLength(1), z.maxLength(20))),
 });
 export type Gates = z.output<typeof gatesSchema>;
 
@@ -128,8 +142,24 @@ export function parseRequest(input: unknown): CanaryRequest {
     redriveOnRollback: request.redriveOnRollback,
     allowFifo: request.allowFifo,
     ...(request.preTraffic ? { preTraffic: checkPreTraffic(request.preTraffic) } : {}),
-    ...(request.gates?.alarms.length ? { gates: { alarms: [...new Set(request.gates.alarms)] } } : {}),
+    ...(request.gates ? checkGates(request.gates) : {}),
   };
+}
+
+function checkGates(gates: Gates): { gates?: Gates } {
+  gates.startWindows?.forEach((window, index) => {
+    const field = `gates.startWindows.${index}`;
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: window.timeZone });
+    } catch {
+      throw new InvalidRequestError(`${field}.timeZone: "${clip(window.timeZone)}" is not an IANA time zone (e.g. "Europe/Paris", "UTC")`);
+    }
+    if (window.from >= window.to) {
+      throw new InvalidRequestError(`${field}.to: ${window.to} is not after from (${window.from}); a window over midnight is two windows`);
+    }
+  });
+  if (!gates.alarms.length && !gates.startWindows) return {};
+  return { gates: { alarms: [...new Set(gates.alarms)], ...(gates.startWindows ? { startWindows: gates.startWindows } : {}) } };
 }
 
 function checkPreTraffic(preTraffic: PreTraffic): PreTraffic | undefined {

@@ -109,7 +109,7 @@ export const planSchema = z.object({
   /** Checks before any traffic shifts: smoke events for the candidate version, the user's hook. */
   preTraffic: z.optional(z.object({ smokeEvents: z.array(z.unknown()), hookFunction: z.optional(z.string()) })),
   /** Release gates: CloudWatch alarms that hold the canary while any is in ALARM. */
-  gates: z.optional(z.object({ alarms: z.array(z.string()) })),
+  gates: z.optional(z.object({ alarms: z.array(z.string()), startWindows: z.optional(z.array(z.object({ days: z.array(z.string()), from: z.string(), to: z.string(), timeZone: z.string() }))) })),
   warnings: z.array(z.string()),
 });
 

@@ -108,6 +108,10 @@ describe('parseRequest: release gates', () => {
     [{ alarms: 'checkout-5xx' }, /^gates\.alarms: /],
     [{ alarms: [''] }, /^gates\.alarms\.0: /],
     [{ alarm: ['x'] }, /^gates\.alarm: unknown field; did you mean "alarms"\?$/],
+    [{ startWindows: [{ from: '9:00', to: '17:00' }] }, /^gates\.startWindows\.0\.from: expected a time as HH:MM/],
+    [{ startWindows: [{ from: '17:00', to: '09:00' }] }, /^gates\.startWindows\.0\.to: 09:00 is not after from \(17:00\); a window over midnight is two windows$/],
+    [{ startWindows: [{ from: '09:00', to: '17:00', timeZone: 'Mars/Olympus' }] }, /^gates\.startWindows\.0\.timeZone: "Mars\/Olympus" is not an IANA time zone/],
+    [{ startWindows: [{ days: ['Monday'], from: '09:00', to: '17:00' }] }, /^gates\.startWindows\.0\.days\.0: /],
   ])('refuses %j in one line naming the field', (gates, message) => {
     expect(() => parseRequest({ ...valid, gates })).toThrow(message);
   });

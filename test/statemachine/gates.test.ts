@@ -9,13 +9,13 @@ import { parseScenario } from '../../src/sim/scenario.ts';
 
 const ORIGINAL = 'checkout production alias';
 
-async function run(alarms: Record<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'>, names: string[]) {
+async function run(alarms: Record<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'>, names: string[], startWindows?: unknown[]) {
   const scenario = parseScenario(
     { name: 'gates', minutes: 30, traffic: { requestsPerMinute: 6000 }, stable: { errorRate: 0.001 }, strategy: { steps: [20, 50], intervalMinutes: 1 }, account: { description: ORIGINAL, alarms } },
     'gates.json',
   );
   const account = createSimAccount(scenario, { seed: 1 });
-  const request = { functionName: 'checkout', alias: 'live', candidateVersion: '13', strategy: { steps: [20, 50], intervalMinutes: 1 }, gates: { alarms: names } };
+  const request = { functionName: 'checkout', alias: 'live', candidateVersion: '13', strategy: { steps: [20, 50], intervalMinutes: 1 }, gates: { alarms: names, ...(startWindows ? { startWindows } : {}) } };
   const result = await runLocal({ scenario, seed: 1, account, request });
   return { account, result };
 }
@@ -41,6 +41,21 @@ describe('release gates', () => {
 
   it('starts and promotes when every named alarm is OK or has too little data', async () => {
     const { result } = await run({ 'checkout-5xx': 'OK', 'new-alarm': 'INSUFFICIENT_DATA' }, ['checkout-5xx', 'new-alarm']);
+
+    expect(result.outcome).toBe('promoted');
+  });
+
+  // The simulated canary starts on Monday 5 January 2026 at 09:00 UTC (10:00 in Paris).
+  it('does not start outside every start window, and says what time it is where', async () => {
+    const { account, result } = await run({}, [], [{ days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], from: '11:00', to: '17:00', timeZone: 'Europe/Paris' }]);
+
+    expect(result.errorName).toBe('ReleaseBlockedError');
+    expect(result.reason).toMatch(/gates\.startWindows: it is Mon 10:00 in Europe\/Paris, outside every start window \(Mon,Tue,Wed,Thu,Fri 11:00-17:00 Europe\/Paris\); the canary does not start/);
+    expect(account.faults.count('router.updateAlias')).toBe(0);
+  });
+
+  it('starts inside a start window, read in its own time zone', async () => {
+    const { result } = await run({}, [], [{ days: ['Sat'], from: '00:00', to: '23:59' }, { days: ['Mon'], from: '04:00', to: '05:00', timeZone: 'America/New_York' }]);
 
     expect(result.outcome).toBe('promoted');
   });

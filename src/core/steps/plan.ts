@@ -4,7 +4,7 @@
  * the alias, build the plan.
  */
 import { AliasAlreadyRoutedError, AliasChangedError, CanaryInProgressError, FunctionNotFoundError, InvalidVersionError } from '../errors.ts';
-import { checkAlarmsBeforeStart } from '../gates.ts';
+import { checkAlarmsBeforeStart, checkStartWindows } from '../gates.ts';
 import { checkCustomMetrics, checkSchedule, checkStateSize, checkVersions, checkWeights } from '../limits.ts';
 import { describeOwner, isOwner, ownerMark, readOwnerMark, type OwnerMark } from '../ownership.ts';
 import type { AliasState, Baseline, FunctionInfo, Ports } from '../ports.ts';
@@ -58,8 +58,9 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     checkWeights(strategy);
     checkSchedule(strategy, request.analysis, queue ? Math.ceil(redriveDelaySeconds(queue.plan) / 60) : 0);
     checkCustomMetrics(request.analysis.customMetrics);
-    await checkAlarmsBeforeStart(alarms, request.gates?.alarms ?? []);
     const now = clock.now();
+    checkStartWindows(request.gates?.startWindows, now);
+    await checkAlarmsBeforeStart(alarms, request.gates?.alarms ?? []);
     const baseline = await measureBaseline(request, checked, versions, queue, now);
     const dlqDepthAtStart = queue?.plan.dlq ? await queues.depth(queue.plan.dlq.url) : undefined;
     const originalDescription = checked.retryOf ? checked.retryOf.original : checked.alias.description;
