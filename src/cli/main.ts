@@ -148,6 +148,22 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
       setCode(await startCommand(options, io, await aws(deps, configOf(options, options['stateMachine'], options['function']))));
     });
 
+  program
+    .command('release')
+    .description('start a release in waves on AWS (docs/releases.md); with --wait, follow it to the end')
+    .requiredOption('--file <file>', 'the release file: waves of targets, each a request with its region')
+    .addOption(new Option('--state-machine <arn>', 'the release state machine (default: $COALMINE_RELEASE_STATE_MACHINE_ARN)').conflicts('stack'))
+    .option('--stack <name>', "read the release state machine ARN from this CloudFormation stack's ReleaseStateMachineArn output")
+    .option('--region <name>', AWS_HELP.region)
+    .option('--profile <name>', AWS_HELP.profile)
+    .option('--wait', 'follow the release until it ends; the exit code tells how it ended (as `run`)')
+    .option('--wait-minutes <n>', 'with --wait, stop following after this many minutes (the release goes on)')
+    .option('--json', 'print one JSON object (with --wait: outcome, reason, waves with their targets)')
+    .action(async (options: Record<string, unknown>) => {
+      const { releaseCommand } = await import('./release.ts');
+      setCode(await releaseCommand(options, io, await aws(deps, configOf(options, options['stateMachine']))));
+    });
+
   stateMachineOptions(
     program
       .command('status')
