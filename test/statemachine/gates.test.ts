@@ -3,18 +3,20 @@
  * named in `gates.alarms` is in ALARM, and refuses a name with no alarm, before it touches the alias.
  */
 import { describe, expect, it } from 'vitest';
+import { AccessDeniedError, ThrottledError } from '../../src/core/errors.ts';
 import { runLocal } from '../../src/local/runner.ts';
 import { createSimAccount } from '../../src/sim/account/index.ts';
 import { parseScenario } from '../../src/sim/scenario.ts';
 
 const ORIGINAL = 'checkout production alias';
 
-async function run(alarms: Record<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'>, names: string[], startWindows?: unknown[]) {
+async function run(alarms: Record<string, 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'>, names: string[], startWindows?: unknown[], fault?: () => Error) {
   const scenario = parseScenario(
     { name: 'gates', minutes: 30, traffic: { requestsPerMinute: 6000 }, stable: { errorRate: 0.001 }, strategy: { steps: [20, 50], intervalMinutes: 1 }, account: { description: ORIGINAL, alarms } },
     'gates.json',
   );
   const account = createSimAccount(scenario, { seed: 1 });
+  if (fault) account.faults.inject({ call: 'alarms.states', error: fault });
   const request = { functionName: 'checkout', alias: 'live', candidateVersion: '13', strategy: { steps: [20, 50], intervalMinutes: 1 }, gates: { alarms: names, ...(startWindows ? { startWindows } : {}) } };
   const result = await runLocal({ scenario, seed: 1, account, request });
   return { account, result };
@@ -58,5 +60,18 @@ describe('release gates', () => {
     const { result } = await run({}, [], [{ days: ['Sat'], from: '00:00', to: '23:59' }, { days: ['Mon'], from: '04:00', to: '05:00', timeZone: 'America/New_York' }]);
 
     expect(result.outcome).toBe('promoted');
+  });
+
+  it.each([
+    ['throttled past every retry', () => new ThrottledError('cloudwatch:DescribeAlarms: Throttling: Rate exceeded (injected)'), 'ThrottledError'],
+    ['denied', () => new AccessDeniedError('cloudwatch:DescribeAlarms: AccessDenied (injected)'), 'AccessDeniedError'],
+  ])('fails safe, the alias untouched, when reading the alarms is %s', async (_, fault, name) => {
+    const { account, result } = await run({ 'checkout-5xx': 'OK' }, ['checkout-5xx'], undefined, fault);
+
+    expect(result.outcome).toBe('failed');
+    expect(result.errorName).toBe(name);
+    expect(result.reason).toMatch(/DescribeAlarms/);
+    expect(account.aliasNow()).toMatchObject({ version: '12', weights: {}, description: ORIGINAL });
+    expect(account.faults.count('router.updateAlias')).toBe(0);
   });
 });
