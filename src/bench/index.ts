@@ -12,7 +12,7 @@ import type { Scenario } from '../sim/scenario.ts';
 import { scenarioCell } from './operating-range.ts';
 import { DEFAULT_POLICIES, POLICIES } from './policies/index.ts';
 import { checkTargets, summariseRuns, type BenchReport, type BenchRow } from './report.ts';
-import { prepareRun, runPolicy, runQueuePolicies, type RunOutcome } from './run.ts';
+import { prepareRun, runPolicy, runQueuePolicies, type PolicyResult } from './run.ts';
 
 export { writeBenchOutputs } from './output.ts';
 export { renderOperatingRange } from './operating-range.ts';
@@ -58,7 +58,7 @@ export function runBench(options: BenchOptions): BenchReport {
   const rng = new Random(0);
   const results: BenchRow[] = [];
   for (const scenario of runnable) {
-    const outcomes = new Map<string, RunOutcome[]>(policyNames.map((name) => [name, []]));
+    const outcomes = new Map<string, PolicyResult[]>(policyNames.map((name) => [name, []]));
     const seeds = scenario.trigger === 'sqs' ? sqsSeeds : options.seeds;
     for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
       if (scenario.trigger === 'sqs') {

@@ -5,7 +5,7 @@
  */
 import { round } from '../core/round.ts';
 import type { Scenario } from '../sim/scenario.ts';
-import type { RunOutcome } from './run.ts';
+import type { PolicyResult } from './run.ts';
 
 export interface Summary {
   median: number | null;
@@ -76,13 +76,13 @@ export function regressionVerdicts(row: Pick<BenchRow, 'rolledBack' | 'inconclus
   return row.rolledBack - row.inconclusive;
 }
 
-export function summariseRuns(scenario: Scenario, policy: string, outcomes: RunOutcome[]): BenchRow {
-  const promoted = outcomes.filter((o) => o.result === 'promoted').length;
-  const rolledBack = outcomes.filter((o) => o.result === 'rolledBack').length;
-  const inconclusive = outcomes.filter((o) => o.result === 'rolledBack' && o.rollbackKind === 'inconclusive').length;
+export function summariseRuns(scenario: Scenario, policy: string, outcomes: PolicyResult[]): BenchRow {
+  const promoted = outcomes.filter((o) => o.outcome === 'promoted').length;
+  const rolledBack = outcomes.filter((o) => o.outcome === 'rolled-back').length;
+  const inconclusive = outcomes.filter((o) => o.outcome === 'rolled-back' && o.rollbackKind === 'inconclusive').length;
   const excess = outcomes.map((o) => o.excessFailures).sort((a, b) => a - b);
   const minutes = outcomes.flatMap((o) => (o.minutesToDecision === null ? [] : [o.minutesToDecision])).sort((a, b) => a - b);
-  const minutesToPromote = outcomes.flatMap((o) => (o.result === 'promoted' && o.minutesToDecision !== null ? [o.minutesToDecision] : [])).sort((a, b) => a - b);
+  const minutesToPromote = outcomes.flatMap((o) => (o.outcome === 'promoted' && o.minutesToDecision !== null ? [o.minutesToDecision] : [])).sort((a, b) => a - b);
   const runs = outcomes.length;
   const correctRuns = scenario.expect === 'promote' ? promoted : scenario.expect === 'rollback' ? rolledBack : undefined;
   return {

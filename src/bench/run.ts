@@ -9,6 +9,7 @@
  */
 import { analysisSchema, type AnalysisSettings } from '../core/judge/index.ts';
 import type { Baseline } from '../core/ports.ts';
+import type { Ending, JudgedRollbackKind } from '../core/state.ts';
 import { DEFAULT_API_STRATEGY, parseStrategy, type Strategy } from '../core/strategy.ts';
 import { warmupMinutesFor } from '../sim/account/index.ts';
 import { apiBaselineLatencyMs, measureBaseline, planBaselineWindow, type BaselineMinute } from '../sim/baseline.ts';
@@ -19,13 +20,14 @@ import { excessFailures, TrafficModel, trueErrorRate } from '../sim/traffic.ts';
 import type { Policy, PolicyContext, PolicyRun } from './policy.ts';
 import { queueBenchRun, type QueueBenchMinute, type QueueBenchRun } from './queue-run.ts';
 
-export type RunResult = 'promoted' | 'rolledBack' | 'undecided';
-export type RollbackKind = 'regression' | 'inconclusive';
+/** How one policy's run ended: as a canary ends, or undecided when the horizon came first (a policy cannot fail a step). */
+export type PolicyEnding = Exclude<Ending, 'failed'> | 'undecided';
 
-export interface RunOutcome {
-  result: RunResult;
-  /** With `rolledBack`: `regression` (a verdict that the candidate is worse) or `inconclusive` (no verdict in time); else null. */
-  rollbackKind: RollbackKind | null;
+/** One policy's run of one scenario and seed. */
+export interface PolicyResult {
+  outcome: PolicyEnding;
+  /** With `rolled-back`: `regression` (a verdict that the candidate is worse) or `inconclusive` (no verdict in time); else null. */
+  rollbackKind: JudgedRollbackKind | null;
   /** Minutes after the first shift at which the policy decided; null when undecided. */
   minutesToDecision: number | null;
   excessFailures: number;
@@ -79,13 +81,13 @@ export function prepareRun(scenario: Scenario, seed: number, rng: Random = new R
 }
 
 /** Runs one policy on one prepared scenario and seed. */
-export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new Random(0)): RunOutcome {
+export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new Random(0)): PolicyResult {
   const { scenario, seed, traffic, shiftMinute } = setting;
   const run = policy.start({ scenario, seed, settings: setting.settings, strategy: setting.strategy, baseline: setting.baseline, truth: setting.truth });
   const stableRate = trueErrorRate(scenario, 'stable', null);
   const slowThresholdMs = setting.baseline.latencyThresholdMs;
-  let result: RunResult = 'undecided';
-  let rollbackKind: RollbackKind | null = null;
+  let outcome: PolicyEnding = 'undecided';
+  let rollbackKind: JudgedRollbackKind | null = null;
   let decidedAt: number | null = null;
   let candidateRequests = 0;
   let candidateErrors = 0;
@@ -93,7 +95,7 @@ export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new
   for (let t = 0; t < scenario.minutes; t++) {
     const minute = shiftMinute + t;
     rng.reseed(seed, minute);
-    if (result === 'promoted') {
+    if (outcome === 'promoted') {
       // After promotion the candidate serves everything; only its requests and errors matter now.
       const requests = rng.poisson(traffic.requestsPerMinute(minute));
       const invocations = requests - rng.binomial(requests, scenario.candidate.throttleRate);
@@ -114,14 +116,14 @@ export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new
     if (action === 'continue') continue;
     decidedAt = t + 1;
     if (action !== 'promote') {
-      result = 'rolledBack';
+      outcome = 'rolled-back';
       rollbackKind = action === 'rollback-inconclusive' ? 'inconclusive' : 'regression';
       break;
     }
-    result = 'promoted';
+    outcome = 'promoted';
   }
   return {
-    result,
+    outcome,
     rollbackKind,
     minutesToDecision: decidedAt,
     excessFailures: excessFailures(candidateErrors, candidateRequests, stableRate),
@@ -143,7 +145,7 @@ export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new
  * their weights part: the same outcomes as one queue per policy, without simulating a shared past
  * (the baseline, the first steps, the time after the same promotion) more than once.
  */
-export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario, seed: number): RunOutcome[] {
+export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario, seed: number): PolicyResult[] {
   const { settings, strategy: requested } = scenarioSetup(scenario);
   const root = queueBenchRun(scenario, seed, settings);
   const strategy = scenario.strategy === undefined ? root.strategy : requested;
@@ -153,8 +155,8 @@ export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario
 
   interface Runner {
     run: PolicyRun;
-    result: RunResult;
-    rollbackKind: RollbackKind | null;
+    outcome: PolicyEnding;
+    rollbackKind: JudgedRollbackKind | null;
     decidedAt: number | null;
     candidateRequests: number;
     candidateErrors: number;
@@ -162,16 +164,16 @@ export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario
   }
   const runners: Runner[] = policies.map((policy) => ({
     run: policy.start({ scenario, seed, settings, strategy, baseline: root.baseline, truth, queue: root.setup }),
-    result: 'undecided',
+    outcome: 'undecided',
     rollbackKind: null,
     decidedAt: null,
     candidateRequests: 0,
     candidateErrors: 0,
     queue: root,
   }));
-  const outcomes = new Map<Runner, RunOutcome>();
+  const outcomes = new Map<Runner, PolicyResult>();
   const finish = (runner: Runner) => outcomes.set(runner, {
-    result: runner.result,
+    outcome: runner.outcome,
     rollbackKind: runner.rollbackKind,
     minutesToDecision: runner.decidedAt,
     excessFailures: runner.queue.excessFailures(),
@@ -185,7 +187,7 @@ export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario
     // Group the runners by their queue, then by the weight each sets now: one minute per distinct (queue, weight).
     const byQueue = new Map<QueueBenchRun, Map<number, Runner[]>>();
     for (const runner of active) {
-      const weight = runner.result === 'promoted' ? 100 : runner.run.weight();
+      const weight = runner.outcome === 'promoted' ? 100 : runner.run.weight();
       const byWeight = byQueue.get(runner.queue) ?? new Map<number, Runner[]>();
       byQueue.set(runner.queue, byWeight);
       byWeight.set(weight, [...(byWeight.get(weight) ?? []), runner]);
@@ -203,7 +205,7 @@ export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario
       const shared = byWeight.entries().next().value!;
       observe(shared[1], queue.minute(shared[0], options), t);
     }
-    for (const runner of active) if (runner.result === 'rolledBack') finish(runner);
+    for (const runner of active) if (runner.outcome === 'rolled-back') finish(runner);
   }
   for (const runner of runners) if (!outcomes.has(runner)) finish(runner);
   return runners.map((runner) => outcomes.get(runner)!);
@@ -212,17 +214,17 @@ export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario
     for (const runner of group) {
       runner.candidateRequests += minute.candidate.invocations;
       runner.candidateErrors += minute.candidate.errors;
-      if (runner.result === 'promoted') continue;
+      if (runner.outcome === 'promoted') continue;
       const action = runner.run.observe({ minute: t, stable: minute.stable, candidate: minute.candidate, queue: minute.queue });
       if (action === 'continue') continue;
       runner.decidedAt = t + 1;
-      runner.result = action === 'promote' ? 'promoted' : 'rolledBack';
+      runner.outcome = action === 'promote' ? 'promoted' : 'rolled-back';
       if (action !== 'promote') runner.rollbackKind = action === 'rollback-inconclusive' ? 'inconclusive' : 'regression';
     }
   }
 }
 
 /** One policy on one SQS scenario and seed (see runQueuePolicies). */
-export function runQueuePolicy(policy: Policy, scenario: Scenario, seed: number): RunOutcome {
+export function runQueuePolicy(policy: Policy, scenario: Scenario, seed: number): PolicyResult {
   return runQueuePolicies([policy], scenario, seed)[0]!;
 }

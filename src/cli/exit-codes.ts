@@ -4,22 +4,15 @@
  * 2 bad input, 1 anything else.
  */
 import { isBadInputError } from '../core/errors.ts';
-import { ROLLBACK_ERRORS, type RollbackKind } from '../core/state.ts';
+import { ROLLBACK_ERRORS, type Ending, type RollbackKind } from '../core/state.ts';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2, rolledBack: 3, inconclusive: 4 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** The error the "Rolled back" Fail state ends an execution with (a found regression). */
-export const ROLLED_BACK_ERROR = ROLLBACK_ERRORS.regression;
-/** The error the "Rolled back: inconclusive" Fail state ends an execution with. */
-export const INCONCLUSIVE_ERROR = ROLLBACK_ERRORS.inconclusive;
-
-export type Outcome = 'promoted' | 'rolled-back' | 'failed';
-
 /** The exit code for how a canary ended: the one place that maps endings to codes. */
-export function exitCodeForOutcome(outcome: Outcome, error?: string, rollbackKind?: RollbackKind | null): ExitCode {
+export function exitCodeForOutcome(outcome: Ending, error?: string, rollbackKind?: RollbackKind | null): ExitCode {
   if (outcome === 'promoted') return EXIT.ok;
-  if (outcome === 'rolled-back') return rollbackKind === 'inconclusive' || error === INCONCLUSIVE_ERROR ? EXIT.inconclusive : EXIT.rolledBack;
+  if (outcome === 'rolled-back') return rollbackKind === 'inconclusive' || error === ROLLBACK_ERRORS.inconclusive ? EXIT.inconclusive : EXIT.rolledBack;
   return isBadInputError(error) ? EXIT.badInput : EXIT.failed;
 }
 

@@ -6,8 +6,8 @@
  */
 import { AccessDeniedError, CoalmineError, ThrottledError, TransientServiceError } from '../core/errors.ts';
 import { consoleUrlFor, type ExecutionInfo, type ExecutionStatus, type HistoryEntry, type StepFunctionsExecutions } from '../aws/stepfunctions.ts';
-import { rollbackKindOfError, type RollbackKind } from '../core/state.ts';
-import { exitCodeForOutcome, type ExitCode, type Outcome } from './exit-codes.ts';
+import { rollbackKindOfError, type Ending, type RollbackKind } from '../core/state.ts';
+import { exitCodeForOutcome, type ExitCode } from './exit-codes.ts';
 import type { ExecutionEvent } from '../local/record.ts';
 
 /** The states whose output carries a decision (Plan's first, then every evaluation). */
@@ -66,7 +66,7 @@ export interface ExecutionProgress {
 
 /** How an execution ended, in the terms of `coalmine run --json`. */
 export interface ExecutionEnding {
-  outcome: Outcome;
+  outcome: Ending;
   /** `regression` (exit 3), `inconclusive` (exit 4), `error` (a step failed, exit 1 or 2), or null. */
   rollbackKind: RollbackKind | null;
   reason: string;

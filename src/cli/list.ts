@@ -3,7 +3,7 @@
  */
 import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
-import type { RollbackKind } from '../core/state.ts';
+import type { Ending, RollbackKind } from '../core/state.ts';
 import type { ExecutionInfo, ExecutionStatus } from '../aws/stepfunctions.ts';
 import { resolveStateMachineArn, type AwsDeps } from './aws-context.ts';
 import { executionNamePrefixFor, functionNameOf } from '../core/execution-name.ts';
@@ -32,7 +32,7 @@ export interface ListedExecution {
   functionName?: string;
   alias?: string;
   candidateVersion?: string;
-  outcome: 'running' | 'promoted' | 'rolled-back' | 'failed';
+  outcome: 'running' | Ending;
   /** When it ended: why it was rolled back (`regression`, `inconclusive`, `error`), or null. */
   rollbackKind?: RollbackKind | null;
   reason: string;

@@ -13,8 +13,8 @@ import { consoleUrlFor, type ExecutionInfo, type HistoryEntry } from '../aws/ste
 import { CoalmineError, InvalidRequestError, StateMachineNotFoundError } from '../core/errors.ts';
 import { MAX_EXECUTION_NAME_LENGTH } from '../core/execution-name.ts';
 import { parseRelease, targetKey, type ReleaseInput } from '../core/release.ts';
-import { ROLLBACK_ERRORS, rollbackKindOfError, type RollbackKind } from '../core/state.ts';
-import type { ReleaseOutcome, WaveOutcome } from '../local/release.ts';
+import { ROLLBACK_ERRORS, rollbackKindOfError, type Ending, type RollbackKind } from '../core/state.ts';
+import type { WaveOutcome } from '../local/release.ts';
 import type { AwsDeps } from './aws-context.ts';
 import { EXIT, exitCodeForOutcome, type ExitCode } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
@@ -36,7 +36,7 @@ export type ReleaseOptions = z.input<typeof releaseOptionsSchema>;
 
 /** How a release ended on AWS, as `run --local --release --json` reports it. */
 export interface AwsReleaseResult {
-  outcome: ReleaseOutcome | 'running';
+  outcome: Ending | 'running';
   rollbackKind: RollbackKind | null;
   reason: string;
   errorName?: string;

@@ -10,6 +10,10 @@ import { analysisSchema } from './judge/index.ts';
 export const DECISIONS = ['advance', 'hold', 'promote', 'rollback'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
+/** How a canary ended (the state's `outcome.result`, `run --json`'s `outcome`); a rollback's why is its `RollbackKind`. */
+export const ENDINGS = ['promoted', 'rolled-back', 'failed'] as const;
+export type Ending = (typeof ENDINGS)[number];
+
 /**
  * Why a canary was rolled back: `regression` when a check found the candidate worse;
  * `inconclusive` when it could not decide within its limits (no harm was found); `error` when a
@@ -38,7 +42,7 @@ export function rollbackKindOfError(error: string | undefined): JudgedRollbackKi
  * How an ending is named to people, everywhere (status line, CLI, console): a rollback for lack of
  * evidence is not called what a found regression is called.
  */
-export function outcomeTitle(outcome: { result: 'promoted' | 'rolled-back' | 'failed'; rollbackKind?: RollbackKind | null | undefined }): string {
+export function outcomeTitle(outcome: { result: Ending; rollbackKind?: RollbackKind | null | undefined }): string {
   if (outcome.result === 'promoted') return 'Promoted';
   if (outcome.result === 'failed') return 'Failed';
   return outcome.rollbackKind === 'inconclusive' ? 'Rolled back (inconclusive)' : 'Rolled back';
@@ -154,7 +158,7 @@ export const progressSchema = z.object({
 });
 
 export const outcomeSchema = z.object({
-  result: z.enum(['promoted', 'rolled-back', 'failed']),
+  result: z.enum(ENDINGS),
   /** Why it was rolled back (null when it was not); absent in states written before it existed. */
   rollbackKind: z.optional(z.nullable(z.enum(ROLLBACK_KINDS))),
   reason: z.string(),

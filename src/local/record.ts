@@ -3,14 +3,11 @@
  * written to `.coalmine/executions/<execution name>-<timestamp>.json`, which the console reads.
  * Times inside a record are simulated times (ISO), so a scenario and a seed give the same record.
  */
-import type { JudgedRollbackKind, RollbackKind } from '../core/state.ts';
+import type { Ending, JudgedRollbackKind, RollbackKind } from '../core/state.ts';
 import type { SeriesPoint } from '../sim/account/index.ts';
 import type { QueueAccounting } from '../sim/queue/index.ts';
 
 export type { SeriesPoint } from '../sim/account/index.ts';
-
-export const RUN_OUTCOMES = ['promoted', 'rolled-back', 'failed'] as const;
-export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
 /** One evaluation of the canary, as `run --json` lists them. */
 export interface RunStep {
@@ -36,7 +33,7 @@ export interface StepCheck {
 
 /** The `run --json` object. */
 export interface RunResult {
-  outcome: RunOutcome;
+  outcome: Ending;
   /**
    * Why it was rolled back: `regression` (exit 3), `inconclusive` (could not decide in time, exit 4),
    * `error` (a step failed; the rollback was the safe ending); null when it was not rolled back.

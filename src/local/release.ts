@@ -13,7 +13,7 @@ import '../polyfills.ts';
 import { readFileSync } from 'node:fs';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { targetKey, type Release, type ReleaseTargetInput } from '../core/release.ts';
-import type { RollbackKind } from '../core/state.ts';
+import type { Ending, RollbackKind } from '../core/state.ts';
 import { createRestore } from '../core/steps/restore.ts';
 import { createSimAccount, type SimAccount } from '../sim/account/index.ts';
 import type { Scenario } from '../sim/scenario.ts';
@@ -25,8 +25,8 @@ import { packageFile } from '../package-files.ts';
 export const RELEASE_DEFINITION_PATH = packageFile('statemachine', 'release.asl.json');
 export const START_EXECUTION_SYNC = 'arn:aws:states:::states:startExecution.sync:2';
 
-export type ReleaseOutcome = 'promoted' | 'rolled-back' | 'failed';
-export type WaveOutcome = 'promoted' | 'rolled-back' | 'skipped' | 'failed';
+/** A wave ends as its canaries did, or is skipped when the release stopped before it. */
+export type WaveOutcome = Ending | 'skipped';
 
 export interface ReleaseTargetResult {
   region: string;
@@ -41,7 +41,7 @@ export interface ReleaseTargetResult {
 }
 
 export interface ReleaseResult {
-  outcome: ReleaseOutcome;
+  outcome: Ending;
   /** Why a release that did not promote everywhere stopped: the first target that did not promote. */
   rollbackKind: RollbackKind | null;
   errorName?: string;
@@ -256,7 +256,7 @@ function summarise(release: Release, targets: Map<string, Target>, failure: { na
   const why = stopper?.result ? `${stopper.result.outcome === 'rolled-back' ? 'rolled back' : 'failed'}: ${stopper.result.reason}` : failure.cause;
   const after = failure.name === 'ReleaseRolledBack' ? `; put back ${restoredCount} promoted target${restoredCount === 1 ? '' : 's'}` : failure.name === 'ReleaseStopped' ? '; earlier waves stay promoted' : '';
   const clean = failure.name === 'ReleaseRolledBack' || failure.name === 'ReleaseStopped';
-  const outcome: ReleaseOutcome = clean && stopper?.result?.outcome === 'rolled-back' ? 'rolled-back' : 'failed';
+  const outcome: Ending = clean && stopper?.result?.outcome === 'rolled-back' ? 'rolled-back' : 'failed';
   return {
     outcome,
     rollbackKind: outcome === 'rolled-back' ? (stopper?.result?.rollbackKind ?? null) : 'error',

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { assess, type Judge } from '../core/judge/index.ts';
 import type { Ports } from '../core/ports.ts';
-import { canaryStateSchema, ROLLBACK_ERRORS, rollbackKindOfError, type CanaryState } from '../core/state.ts';
+import { canaryStateSchema, rollbackKindOfError, type CanaryState } from '../core/state.ts';
 import { causeMessage, createSteps, type Steps } from '../core/steps/index.ts';
 import { createSimAccount, type PutEventsEntry, type SimAccount, type SimAccountSettings } from '../sim/account/index.ts';
 import type { Scenario } from '../sim/scenario.ts';
@@ -26,10 +26,6 @@ import { round } from '../core/round.ts';
 const REGION = 'us-east-1';
 const ACCOUNT_ID = '123456789012';
 const STATE_MACHINE_NAME = 'coalmine-canary';
-/** The error of the "Rolled back" Fail state: the judge rolled the canary back. */
-/** The error of a judged rollback that found a regression. */
-export const ROLLED_BACK = ROLLBACK_ERRORS.regression;
-
 /** What a run reports while it goes. */
 export type ProgressEvent =
   | { type: 'started'; at: string; execution: string; scenario: string; seed: number; request: unknown }

@@ -6,7 +6,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
-import { ROLLBACK_KINDS, type RollbackKind } from '../core/state.ts';
+import { ENDINGS, ROLLBACK_KINDS, type Ending, type RollbackKind } from '../core/state.ts';
 import type { ExecutionRecord } from '../local/record.ts';
 
 /** Where `coalmine run --local` writes its records, relative to the working directory. */
@@ -25,7 +25,7 @@ const recordSchema = z.looseObject({
   finishedAt: z.string(),
   recordedAt: z.string().optional(),
   result: z.looseObject({
-    outcome: z.enum(['promoted', 'rolled-back', 'failed']),
+    outcome: z.enum(ENDINGS),
     rollbackKind: z.enum(ROLLBACK_KINDS).nullable().optional(),
     reason: z.string(),
     steps: z.array(z.looseObject({ weight: z.number(), minute: z.number(), decision: z.string(), reasons: z.array(z.string()) })).default([]),
@@ -50,7 +50,7 @@ export interface RecordSummary {
   description: string;
   expect?: 'promote' | 'rollback';
   seed: number;
-  outcome: 'promoted' | 'rolled-back' | 'failed';
+  outcome: Ending;
   /** Why it was rolled back; null when it was not (or the record predates the field). */
   rollbackKind: RollbackKind | null;
   reason: string;
