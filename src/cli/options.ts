@@ -2,7 +2,9 @@
  * Options several commands share, and turning zod's complaint about a command's options into the
  * one line a person reads on stderr.
  */
+import { readFileSync } from 'node:fs';
 import * as z from 'zod';
+import { InvalidRequestError } from '../core/errors.ts';
 
 /** Which account and region an AWS command works in: a profile of the AWS config, and a region. */
 export const awsOptions = {
@@ -16,6 +18,24 @@ export const stateMachineOptions = {
   stack: z.string().min(1).optional(),
   ...awsOptions,
 };
+
+/** The text of a file an option names (`shown` as the user wrote it); InvalidRequestError when it cannot be read. */
+export function readOptionFile(option: string, path: string, shown: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InvalidRequestError(`${option}: cannot read ${shown} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
+}
+
+/** The JSON in a file's text; InvalidRequestError naming the option and the file when it is not JSON. */
+export function parseOptionJson(option: string, text: string, shown: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidRequestError(`${option}: ${shown} is not JSON (${(error as Error).message.split('\n')[0]})`, { cause: error });
+  }
+}
 
 /** camelCase option key → `--kebab-case` flag, unless `flags` names it. */
 function flagOf(key: string, flags: Record<string, string>): string {

@@ -4,15 +4,15 @@
  * canary ends, the bakes, the roll-back of the release, and a summary; with `--json`, only the
  * release object (docs/contract.md §3). Exit codes as `run`.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InvalidRequestError, isBadInputError } from '../core/errors.ts';
+import { isBadInputError } from '../core/errors.ts';
 import { parseRelease } from '../core/release.ts';
 import { runLocalRelease, type ReleaseEvent, type ReleaseResult } from '../local/release.ts';
 import { loadScenario, parseScenario, type Scenario } from '../sim/scenario.ts';
 import { ansi, plain, type Palette } from './colours.ts';
 import { errorLine, EXIT, exitCodeForOutcome, failureJson } from './exit-codes.ts';
 import type { Output } from './io.ts';
+import { parseOptionJson, readOptionFile } from './options.ts';
 
 /** Where it writes (as `run`'s io): colours only on a terminal; paths resolved from `cwd`. */
 export interface ReleaseIo {
@@ -27,7 +27,7 @@ export async function runReleaseCommand(options: { release: string; seed: number
   const style = (io.isTTY ?? io.stdout.isTTY ?? false) && !options.json ? ansi : plain;
   let result: ReleaseResult;
   try {
-    const release = parseRelease(readJson(resolve(cwd, options.release), options.release));
+    const release = parseRelease(parseOptionJson('--release', readOptionFile('--release', resolve(cwd, options.release), options.release), options.release));
     const scenarioOf = (name: string): Scenario => (/[/\\]|\.json$/.test(name) ? readScenario(resolve(cwd, name), name) : loadScenario(name));
     if (!options.json) {
       const targets = release.input.waves.reduce((sum, wave) => sum + wave.targets.length, 0);
@@ -73,26 +73,6 @@ export function releaseSummary(result: ReleaseResult, style: Palette = plain): s
   return lines;
 }
 
-function readJson(path: string, shown: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new InvalidRequestError(`--release: cannot read ${shown} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InvalidRequestError(`--release: ${shown} is not JSON (${(error as Error).message.split('\n')[0]})`, { cause: error });
-  }
-}
-
 function readScenario(path: string, shown: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new InvalidRequestError(`scenario: cannot read ${shown} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-  }
-  return parseScenario(text, shown);
+  return parseScenario(readOptionFile('scenario', path, shown), shown);
 }

@@ -8,7 +8,6 @@
  * @example
  * const code = await runCommand({ local: true, scenario: 'error-3x', seed: 7 }, { stdout: process.stdout, stderr: process.stderr, isTTY: true });
  */
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as z from 'zod';
 import { InvalidRequestError, isBadInputError } from '../core/errors.ts';
@@ -22,7 +21,7 @@ import { createSimAccount } from '../sim/account/index.ts';
 import { loadScenario, parseScenario, type Scenario } from '../sim/scenario.ts';
 import { errorLine, EXIT, exitCodeForOutcome, failureJson } from './exit-codes.ts';
 import type { Output } from './io.ts';
-import { zodLine } from './options.ts';
+import { parseOptionJson, readOptionFile, zodLine } from './options.ts';
 import { ansi, plain, type Palette } from './colours.ts';
 
 const MAX_SEED = 2 ** 32 - 1;
@@ -149,28 +148,11 @@ function isPath(value: string): boolean {
 
 /** A scenario file, named in messages as the user wrote it. */
 function readScenarioFile(path: string, shown: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new InvalidRequestError(`--scenario: cannot read ${shown} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-  }
-  return parseScenario(text, shown);
+  return parseScenario(readOptionFile('--scenario', path, shown), shown);
 }
 
 function readRequest(path: string, shown: string): { value: unknown } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new InvalidRequestError(`--request: cannot read ${shown} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new InvalidRequestError(`--request: ${shown} is not JSON (${(error as Error).message.split('\n')[0]})`, { cause: error });
-  }
+  const value = parseOptionJson('--request', readOptionFile('--request', path, shown), shown);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidRequestError(`--request: ${shown} must hold a JSON object (a request or an EventBridge event), got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
   }

@@ -17,7 +17,7 @@ import { EXIT, type ExitCode } from './exit-codes.ts';
 import { emptyProgress, endingOf, followExecution, isFinished, readProgress, type CheckRecord, type ExecutionEnding, type ExecutionProgress } from './follow.ts';
 import type { CliIo } from './io.ts';
 import { endingLines, ProgressPrinter } from './progress-view.ts';
-import { stateMachineOptions, zodLine } from './options.ts';
+import { parseOptionJson, stateMachineOptions, zodLine } from './options.ts';
 
 export const startOptionsSchema = z.strictObject({
   function: z.string().min(1).optional(),
@@ -70,12 +70,7 @@ export async function buildRequest(options: z.output<typeof startOptionsSchema>,
     } catch (error) {
       throw new InvalidRequestError(`--request: cannot read ${options.request} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new InvalidRequestError(`--request: ${options.request} is not JSON (${(error as Error).message.split('\n')[0]})`, { cause: error });
-    }
+    const parsed = parseOptionJson('--request', text, options.request);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new InvalidRequestError(`--request: ${options.request} must hold a JSON object`);
     }

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { logger, taskHandler } from '../../src/aws/lambda-handler.ts';
+import { executionRef } from '../helpers/factories.ts';
 
-const execution = { id: 'arn:aws:states:eu-west-1:123456789012:execution:coalmine:exec-1', name: 'exec-1' };
+const execution = executionRef('exec-1');
 const context = { functionName: 'coalmine-shift', awsRequestId: 'req-1' } as Parameters<ReturnType<typeof taskHandler>>[1];
 
 /** Every line the logger writes while `run` runs, parsed. */

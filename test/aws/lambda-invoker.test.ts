@@ -6,6 +6,7 @@ import { FunctionNotFoundError, ThrottledError } from '../../src/core/errors.ts'
 import { ownerMark } from '../../src/core/ownership.ts';
 import { createPreTraffic } from '../../src/core/steps/pre-traffic.ts';
 import type { CanaryState } from '../../src/core/state.ts';
+import { executionRef } from '../helpers/factories.ts';
 
 const lambdaMock = mockClient(LambdaClient);
 const client = new LambdaClient({ region: 'eu-west-1' });
@@ -67,7 +68,7 @@ describe('the check before traffic on the Lambda API', () => {
     },
     progress: { stepIndex: -1, weight: 0, revisionId: 'rev-1', decision: 'advance', evaluations: 0 },
   });
-  const execution = { id: 'arn:aws:states:eu-west-1:123456789012:execution:coalmine-canary:run-1', name: 'run-1' };
+  const execution = executionRef('run-1', { stateMachine: 'coalmine-canary' });
   const alias = { functionName: 'checkout', name: 'live', version: '12', weights: {}, description: ownerMark({ executionArn: execution.id, owner: execution.name, stable: '12', candidate: '13', original: '' }), revisionId: 'rev-1' };
   const router = {
     getAlias: async () => alias,

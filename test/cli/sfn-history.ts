@@ -3,6 +3,7 @@
  * plans, shifts to 10%, holds, advances to 50% and then ends the way the test asks.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { aliasState } from '../helpers/factories.ts';
 
 export const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Coalmine';
 export const START = Date.parse('2024-05-14T09:00:00.000Z');
@@ -81,7 +82,7 @@ export function history(ending: Ending): HistoryEvent[] {
   }
   if (ending === 'promoted') {
     evaluate(50, 1, 'promote', ['candidate no worse than stable at 50%: 0.45% vs 0.5%'], { candidateRequests: 3000, candidateErrors: 13 });
-    const outcome = { result: 'promoted', reason: 'v13 served 50% as well as v12', alias: { version: '13', routing: {} }, finishedAt: '2024-05-14T09:16:00Z' };
+    const outcome = { result: 'promoted', reason: 'v13 served 50% as well as v12', alias: aliasState('13'), finishedAt: '2024-05-14T09:16:00Z' };
     task('Promote the candidate', state(50, 1, 'promote', undefined, outcome));
     push('SucceedStateEntered', { stateEnteredEventDetails: { name: 'Promoted' } });
     push('ExecutionSucceeded', { executionSucceededEventDetails: { output: state(50, 1, 'promote', undefined, outcome) } });
@@ -89,7 +90,7 @@ export function history(ending: Ending): HistoryEvent[] {
   }
   if (ending === 'inconclusive') {
     evaluate(50, 1, 'rollback', [INCONCLUSIVE_REASON], { candidateRequests: 90, candidateErrors: 0 });
-    const outcome = { result: 'rolled-back', rollbackKind: 'inconclusive', reason: INCONCLUSIVE_REASON, alias: { version: '12', routing: {} }, finishedAt: '2024-05-14T09:16:00Z' };
+    const outcome = { result: 'rolled-back', rollbackKind: 'inconclusive', reason: INCONCLUSIVE_REASON, alias: aliasState('12'), finishedAt: '2024-05-14T09:16:00Z' };
     task('Roll back', state(50, 1, 'rollback', undefined, outcome));
     push('FailStateEntered', { stateEnteredEventDetails: { name: 'Rolled back: inconclusive' } });
     push('ExecutionFailed', { executionFailedEventDetails: { error: 'CanaryInconclusive', cause: INCONCLUSIVE_REASON } });
@@ -99,7 +100,7 @@ export function history(ending: Ending): HistoryEvent[] {
     { name: 'errors', phase: 'fail', summary: 'candidate fails 1.4–∞× as often as stable, 99% sure: roll back', figures: { errorRatioLower: 1.414 } },
     { name: 'latency', phase: 'pass', summary: 'no difference yet: ratio between 0.5× and 2×' },
   ]);
-  const outcome = { result: 'rolled-back', reason: 'v13 fails 3.2× as often as v12', alias: { version: '12', routing: {} }, finishedAt: '2024-05-14T09:16:00Z' };
+  const outcome = { result: 'rolled-back', reason: 'v13 fails 3.2× as often as v12', alias: aliasState('12'), finishedAt: '2024-05-14T09:16:00Z' };
   task('Roll back', state(50, 1, 'rollback', undefined, outcome));
   push('FailStateEntered', { stateEnteredEventDetails: { name: 'Rolled back' } });
   push('ExecutionFailed', { executionFailedEventDetails: { error: 'CanaryRolledBack', cause: 'v13 fails 3.2× as often as v12' } });

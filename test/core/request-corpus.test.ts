@@ -15,11 +15,12 @@ import { parseRequest } from '../../src/core/request.ts';
 import { createSteps } from '../../src/core/steps/index.ts';
 import { createSimAccount, type SimAccount } from '../../src/sim/account/index.ts';
 import { parseScenario } from '../../src/sim/scenario.ts';
+import { executionRef } from '../helpers/factories.ts';
 
 const FIXTURES = new URL('../fixtures/malformed/', import.meta.url);
 const EVENTS = new URL('../fixtures/events/', import.meta.url);
 const ORIGINAL = 'checkout production alias';
-const EXECUTION = { id: 'arn:aws:states:us-east-1:123456789012:execution:coalmine-canary:corpus', name: 'corpus' };
+const EXECUTION = executionRef('corpus', { region: 'us-east-1', stateMachine: 'coalmine-canary' });
 const VALID = { functionName: 'checkout', alias: 'live', candidateVersion: '13' } as const;
 /** Plan never asks the judge; a judge that is called fails the test. */
 const noJudge = (): Assessment => {

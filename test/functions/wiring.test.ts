@@ -2,6 +2,7 @@ import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, ListAli
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { executionRef } from '../helpers/factories.ts';
 
 // Quiet logs: the logger reads its level when the handler module loads.
 vi.hoisted(() => {
@@ -13,7 +14,7 @@ vi.mock('../../src/core/judge/index.ts', async (importOriginal) => ({ ...(await 
 
 const lambdaMock = mockClient(LambdaClient);
 const sfnMock = mockClient(SFNClient);
-const execution = { id: 'arn:aws:states:eu-west-1:123456789012:execution:coalmine:exec-1', name: 'exec-1' };
+const execution = executionRef('exec-1');
 
 beforeEach(() => {
   lambdaMock.reset();

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BufferOutput } from '../../src/cli/io.ts';
 import { runCommand, type RunIo } from '../../src/cli/run.ts';
 import { parseRelease } from '../../src/core/release.ts';
 import { runLocalRelease, type ReleaseResult } from '../../src/local/release.ts';
@@ -103,18 +104,11 @@ describe('a target in another region than Coalmine', () => {
 });
 
 describe('coalmine run --local --release', () => {
-  class Buffer {
-    text = '';
-    write(chunk: string): boolean {
-      this.text += chunk;
-      return true;
-    }
-  }
   let cwd: string;
-  let io: RunIo & { stdout: Buffer; stderr: Buffer };
+  let io: RunIo & { stdout: BufferOutput; stderr: BufferOutput };
   beforeEach(() => {
     cwd = mkdtempSync(join(tmpdir(), 'coalmine-release-'));
-    io = { stdout: new Buffer(), stderr: new Buffer(), isTTY: false, cwd };
+    io = { stdout: new BufferOutput(), stderr: new BufferOutput(), isTTY: false, cwd };
   });
   afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 

@@ -3,27 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runBench } from '../../src/bench/index.ts';
+import { BufferOutput } from '../../src/cli/io.ts';
 import { runCommand, type RunIo } from '../../src/cli/run.ts';
 import type { RunResult } from '../../src/local/record.ts';
 import { loadScenario, parseScenario } from '../../src/sim/scenario.ts';
 
 // `coalmine run --local` end to end: the built-in scenarios, the real state machine, Coalmine's judge.
 
-class Buffer {
-  text = '';
-  constructor(readonly isTTY = false) {}
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
-
 let cwd: string;
-let io: RunIo & { stdout: Buffer; stderr: Buffer };
+let io: RunIo & { stdout: BufferOutput; stderr: BufferOutput };
 
 beforeEach(() => {
   cwd = mkdtempSync(join(tmpdir(), 'coalmine-run-'));
-  io = { stdout: new Buffer(), stderr: new Buffer(), isTTY: false, cwd };
+  io = { stdout: new BufferOutput(), stderr: new BufferOutput(), isTTY: false, cwd };
 });
 afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 

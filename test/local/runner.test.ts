@@ -3,41 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccessDeniedError, ThrottledError } from '../../src/core/errors.ts';
-import type { Assessment, JudgeInput } from '../../src/core/judge/index.ts';
 import { DEFINITION_PATH, prepareDefinition } from '../../src/local/definition.ts';
 import type { ExecutionRecord } from '../../src/local/record.ts';
 import { asLambdaError, runLocal, type ProgressEvent } from '../../src/local/runner.ts';
 import { createSimAccount } from '../../src/sim/account/index.ts';
-import { parseScenario, type Scenario } from '../../src/sim/scenario.ts';
+import { parseScenario } from '../../src/sim/scenario.ts';
+import { judgeFailing, judgePassingAfter, scenarioMaker } from '../helpers/factories.ts';
 
 // These tests drive the real statemachine/canary.asl.json and step code with a stand-in judge, so
 // that what they check (the runner's wiring) does not depend on the statistics.
 
-const passAfter = (candidateInvocations: number) => (input: JudgeInput): Assessment => {
-  const seen = ((input.memory?.['seen'] as number | undefined) ?? 0) + input.window.minutes.reduce((sum, minute) => sum + (minute.candidate?.invocations ?? 0), 0);
-  return {
-    phase: seen >= candidateInvocations ? 'pass' : 'inconclusive',
-    reasons: [`${seen} candidate invocations seen`],
-    figures: { seen },
-    memory: { seen },
-  };
-};
+const failAlways = judgeFailing('the candidate is worse');
 
-const failAlways = (): Assessment => ({ phase: 'fail', reasons: ['the candidate is worse'], figures: {}, memory: {} });
-
-function scenario(overrides: Record<string, unknown> = {}): Scenario {
-  return parseScenario(
-    {
-      name: 'runner-test',
-      minutes: 60,
-      traffic: { requestsPerMinute: 600 },
-      stable: { errorRate: 0.005, latencyMs: { median: 80, p99: 400 } },
-      strategy: { steps: [10, 50], intervalMinutes: 3 },
-      ...overrides,
-    },
-    'runner-test.json',
-  );
-}
+const scenario = scenarioMaker({
+  name: 'runner-test',
+  minutes: 60,
+  traffic: { requestsPerMinute: 600 },
+  stable: { errorRate: 0.005, latencyMs: { median: 80, p99: 400 } },
+  strategy: { steps: [10, 50], intervalMinutes: 3 },
+});
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -48,7 +32,7 @@ describe('runLocal', () => {
   it('promotes through the real state machine: alias fully on the candidate, no routing, announced', async () => {
     const account = createSimAccount(scenario(), { seed: 1 });
 
-    const result = await runLocal({ scenario: scenario(), seed: 1, account, judge: passAfter(100) });
+    const result = await runLocal({ scenario: scenario(), seed: 1, account, judge: judgePassingAfter(100) });
 
     expect(result.outcome).toBe('promoted');
     expect(result.alias).toEqual({ version: '13', routing: {} });
@@ -74,7 +58,7 @@ describe('runLocal', () => {
   it('moves the simulated clock to where each Bake would have ended before Evaluate looks', async () => {
     const events: ProgressEvent[] = [];
 
-    await runLocal({ scenario: scenario(), seed: 2, judge: passAfter(100), onEvent: (event) => events.push(event) });
+    await runLocal({ scenario: scenario(), seed: 2, judge: judgePassingAfter(100), onEvent: (event) => events.push(event) });
 
     const bakes = events.flatMap((event) => (event.type === 'state' && event.event.state === 'Bake' ? [event.event] : []));
     const entered = bakes.filter((event) => event.type === 'StateEntered');
@@ -91,7 +75,7 @@ describe('runLocal', () => {
     account.faults.inject({ call: 'router.updateAlias', error: () => new ThrottledError('Rate exceeded'), after: 1, times: 2 });
     const events: ProgressEvent[] = [];
 
-    const result = await runLocal({ scenario: scenario(), seed: 3, account, judge: passAfter(100), onEvent: (event) => events.push(event) });
+    const result = await runLocal({ scenario: scenario(), seed: 3, account, judge: judgePassingAfter(100), onEvent: (event) => events.push(event) });
 
     const retried = events.filter((event) => event.type === 'state' && event.event.type === 'StateRetried');
     expect(retried).toHaveLength(2);
@@ -102,7 +86,7 @@ describe('runLocal', () => {
     const account = createSimAccount(scenario(), { seed: 3 });
     account.faults.inject({ call: 'router.updateAlias', error: () => new AccessDeniedError('lambda:UpdateAlias denied'), after: 1, times: 1 });
 
-    const result = await runLocal({ scenario: scenario(), seed: 3, account, judge: passAfter(100) });
+    const result = await runLocal({ scenario: scenario(), seed: 3, account, judge: judgePassingAfter(100) });
 
     expect(result).toMatchObject({ outcome: 'failed', errorName: 'AccessDeniedError', alias: { version: '12', routing: {} } });
     expect(result.reason).toContain('lambda:UpdateAlias denied');
@@ -113,7 +97,7 @@ describe('runLocal', () => {
     const account = createSimAccount(scenario(), { seed: 3 });
     account.at(2, () => account.changeAliasByHand({ version: '11', weights: {} }));
 
-    const result = await runLocal({ scenario: scenario(), seed: 3, account, judge: passAfter(100_000) });
+    const result = await runLocal({ scenario: scenario(), seed: 3, account, judge: judgePassingAfter(100_000) });
 
     expect(result).toMatchObject({ outcome: 'failed', errorName: 'AliasChangedError', alias: { version: '11', routing: {} } });
     expect(account.aliasNow().description).toBe('');
@@ -123,7 +107,7 @@ describe('runLocal', () => {
     const account = createSimAccount(scenario(), { seed: 4 });
     const before = account.aliasNow();
 
-    const result = await runLocal({ scenario: scenario(), seed: 4, account, judge: passAfter(100), request: { functionName: 'checkout', alias: 'live', candidateVersion: '99' } });
+    const result = await runLocal({ scenario: scenario(), seed: 4, account, judge: judgePassingAfter(100), request: { functionName: 'checkout', alias: 'live', candidateVersion: '99' } });
 
     expect(result).toMatchObject({ outcome: 'failed', errorName: 'InvalidVersionError', steps: [], minutesToDecision: null });
     expect(result.reason).toContain('candidateVersion');
@@ -131,7 +115,7 @@ describe('runLocal', () => {
   });
 
   it('gives the same result for the same scenario and seed', async () => {
-    const run = () => runLocal({ scenario: scenario({ candidate: { errorRate: 0.05 } }), seed: 8, judge: passAfter(400) });
+    const run = () => runLocal({ scenario: scenario({ candidate: { errorRate: 0.05 } }), seed: 8, judge: judgePassingAfter(400) });
 
     expect(await run()).toEqual(await run());
   });
@@ -139,7 +123,7 @@ describe('runLocal', () => {
   it('finds Task states by their function placeholder, not by their names', async () => {
     const renamed = readFileSync(DEFINITION_PATH, 'utf8').replaceAll('"Shift traffic"', '"Move the weights"').replaceAll('"Evaluate the canary"', '"Look at the metrics"');
 
-    const result = await runLocal({ scenario: scenario(), seed: 1, judge: passAfter(100), definition: renamed });
+    const result = await runLocal({ scenario: scenario(), seed: 1, judge: judgePassingAfter(100), definition: renamed });
 
     expect(result.outcome).toBe('promoted');
     expect(result.steps.length).toBeGreaterThan(0);
@@ -158,7 +142,7 @@ describe('runLocal', () => {
       'runner-sqs.json',
     );
 
-    const result = await runLocal({ scenario: sqs, seed: 6, judge: passAfter(10) });
+    const result = await runLocal({ scenario: sqs, seed: 6, judge: judgePassingAfter(10) });
 
     expect(result.outcome).toBe('promoted');
     expect(result.queue?.sent).toBeGreaterThan(0);

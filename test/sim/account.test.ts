@@ -4,21 +4,15 @@ import { AliasChangedError, AliasNotFoundError, FunctionNotFoundError, Throttled
 import type { VersionMetricsQuery } from '../../src/core/ports.ts';
 import { createSimAccount, SIM_START, type SimAccount } from '../../src/sim/account/index.ts';
 import { apiMinuteSource, type MinuteSource } from '../../src/sim/minute-source.ts';
-import { parseScenario, type Scenario } from '../../src/sim/scenario.ts';
+import { scenarioMaker } from '../helpers/factories.ts';
 
-function scenario(overrides: Record<string, unknown> = {}): Scenario {
-  return parseScenario(
-    {
-      name: 'test',
-      minutes: 60,
-      traffic: { requestsPerMinute: 600 },
-      stable: { errorRate: 0.005, latencyMs: { median: 80, p99: 400 } },
-      candidate: { errorRate: 0.02 },
-      ...overrides,
-    },
-    'test.json',
-  );
-}
+const scenario = scenarioMaker({
+  name: 'test',
+  minutes: 60,
+  traffic: { requestsPerMinute: 600 },
+  stable: { errorRate: 0.005, latencyMs: { median: 80, p99: 400 } },
+  candidate: { errorRate: 0.02 },
+});
 
 const at = (minutes: number) => new Date(Date.parse(SIM_START) + minutes * 60_000).toISOString();
 

@@ -13,28 +13,23 @@ import { createSteps, type Steps } from '../../src/core/steps/index.ts';
 import type { RunResult } from '../../src/local/record.ts';
 import { runLocal, type ProgressEvent } from '../../src/local/runner.ts';
 import { createSimAccount, type SimAccount } from '../../src/sim/account/index.ts';
-import { parseScenario, type Scenario } from '../../src/sim/scenario.ts';
+import { type Scenario } from '../../src/sim/scenario.ts';
 import { statusChangeEvent } from '../faults/harness.ts';
+import { scenarioMaker } from '../helpers/factories.ts';
 
 const ORIGINAL = 'checkout production alias';
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:coalmine-canary';
 const noWait = { sleep: async () => {} };
 
-function scenario(overrides: Record<string, unknown> = {}): Scenario {
-  return parseScenario(
-    {
-      name: 'attacks',
-      minutes: 30,
-      traffic: { requestsPerMinute: 6000 },
-      stable: { errorRate: 0.001, latencyMs: { median: 80, p99: 400 } },
-      strategy: { steps: [20, 50], intervalMinutes: 1 },
-      analysis: { maxExtensionMinutes: 3 },
-      account: { description: ORIGINAL },
-      ...overrides,
-    },
-    'attacks.json',
-  );
-}
+const scenario = scenarioMaker({
+  name: 'attacks',
+  minutes: 30,
+  traffic: { requestsPerMinute: 6000 },
+  stable: { errorRate: 0.001, latencyMs: { median: 80, p99: 400 } },
+  strategy: { steps: [20, 50], intervalMinutes: 1 },
+  analysis: { maxExtensionMinutes: 3 },
+  account: { description: ORIGINAL },
+});
 
 const releaseEvent = (detail: Record<string, unknown>) => ({
   version: '0',

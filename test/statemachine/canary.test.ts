@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AccessDeniedError, AliasChangedError, ThrottledError } from '../../src/core/errors.ts';
-import type { Assessment, Judge, JudgeInput } from '../../src/core/judge/index.ts';
+import type { Judge } from '../../src/core/judge/index.ts';
 import { readOwnerMark } from '../../src/core/ownership.ts';
 import type { Ports } from '../../src/core/ports.ts';
 import { createSteps, type Steps } from '../../src/core/steps/index.ts';
@@ -14,32 +14,24 @@ import type { ExecutionEvent, RunResult } from '../../src/local/record.ts';
 import { runLocal, type ProgressEvent } from '../../src/local/runner.ts';
 import { createSimAccount, type SimAccount } from '../../src/sim/account/index.ts';
 import { SIM_CALLS } from '../../src/sim/faults.ts';
-import { parseScenario, type Scenario } from '../../src/sim/scenario.ts';
+import { type Scenario } from '../../src/sim/scenario.ts';
 import { DEFINITION, statusChangeEvent } from '../faults/harness.ts';
+import { executionRef, judgeFailing, judgePassingAfter, scenarioMaker } from '../helpers/factories.ts';
 
 const ORIGINAL = 'checkout production alias';
-const EXECUTION_ID = (name: string) => `arn:aws:states:us-east-1:123456789012:execution:coalmine-canary:${name}`;
+/** The execution a local run names, as `runLocal` builds its ARN. */
+const localExecution = (name: string) => executionRef(name, { region: 'us-east-1', stateMachine: 'coalmine-canary' });
 
-const passAfter = (candidateInvocations: number): Judge => (input: JudgeInput): Assessment => {
-  const seen = ((input.memory?.['seen'] as number | undefined) ?? 0) + input.window.minutes.reduce((sum, minute) => sum + (minute.candidate?.invocations ?? 0), 0);
-  return { phase: seen >= candidateInvocations ? 'pass' : 'inconclusive', reasons: [`${seen} candidate invocations seen`], figures: { seen }, memory: { seen } };
-};
-const failAlways: Judge = () => ({ phase: 'fail', reasons: ['the candidate fails more often than stable'], figures: {}, memory: {} });
+const failAlways = judgeFailing('the candidate fails more often than stable');
 
-function scenario(overrides: Record<string, unknown> = {}): Scenario {
-  return parseScenario(
-    {
-      name: 'statemachine',
-      minutes: 30,
-      traffic: { requestsPerMinute: 600 },
-      stable: { errorRate: 0.005, latencyMs: { median: 80, p99: 400 } },
-      strategy: { steps: [10, 50], intervalMinutes: 2 },
-      account: { description: ORIGINAL },
-      ...overrides,
-    },
-    'statemachine.json',
-  );
-}
+const scenario = scenarioMaker({
+  name: 'statemachine',
+  minutes: 30,
+  traffic: { requestsPerMinute: 600 },
+  stable: { errorRate: 0.005, latencyMs: { median: 80, p99: 400 } },
+  strategy: { steps: [10, 50], intervalMinutes: 2 },
+  account: { description: ORIGINAL },
+});
 
 interface Run {
   account: SimAccount;
@@ -77,7 +69,7 @@ async function run(options: RunOptions = {}): Promise<Run> {
     scenario: chosen,
     seed: 1,
     account,
-    judge: options.judge ?? passAfter(100),
+    judge: options.judge ?? judgePassingAfter(100),
     onEvent,
     ...(options.request === undefined ? {} : { request: options.request }),
     ...(stepsOption ? { steps: (ports: Ports) => stepsOption(ports, () => current) } : {}),
@@ -162,10 +154,10 @@ describe('the canary state machine', () => {
 
   describe('an error that is not retried', () => {
     const cases: [state: string, judge: Judge][] = [
-      ['Plan the canary', passAfter(100)],
-      ['Shift traffic', passAfter(100)],
-      ['Evaluate the canary', passAfter(100)],
-      ['Promote the candidate', passAfter(100)],
+      ['Plan the canary', judgePassingAfter(100)],
+      ['Shift traffic', judgePassingAfter(100)],
+      ['Evaluate the canary', judgePassingAfter(100)],
+      ['Promote the candidate', judgePassingAfter(100)],
       ['Roll back', failAlways],
     ];
 
@@ -201,10 +193,10 @@ describe('the canary state machine', () => {
     });
 
     const cases: [state: string, judge: Judge, outcome: RunResult['outcome']][] = [
-      ['Plan the canary', passAfter(100), 'promoted'],
-      ['Shift traffic', passAfter(100), 'promoted'],
-      ['Evaluate the canary', passAfter(100), 'promoted'],
-      ['Promote the candidate', passAfter(100), 'promoted'],
+      ['Plan the canary', judgePassingAfter(100), 'promoted'],
+      ['Shift traffic', judgePassingAfter(100), 'promoted'],
+      ['Evaluate the canary', judgePassingAfter(100), 'promoted'],
+      ['Promote the candidate', judgePassingAfter(100), 'promoted'],
       ['Roll back', failAlways, 'rolled-back'],
     ];
 
@@ -234,9 +226,9 @@ describe('the canary state machine', () => {
       const first = 'checkout_live_v13_first-run';
       const account = createSimAccount(scenario(), { seed: 1 });
       // A first execution has planned and owns the alias.
-      await createSteps(account.ports, { judge: passAfter(100) }).plan({
+      await createSteps(account.ports, { judge: judgePassingAfter(100) }).plan({
         request: { functionName: 'checkout', alias: 'live', candidateVersion: '13' },
-        execution: { id: EXECUTION_ID(first), name: first },
+        execution: localExecution(first),
       });
       const before = account.aliasNow();
 
@@ -275,7 +267,7 @@ describe('the canary state machine', () => {
       const step = { 'Shift traffic': 'shift', 'Evaluate the canary': 'evaluate', 'Promote the candidate': 'promote' }[state] as 'shift' | 'evaluate' | 'promote';
       const before = account.aliasNow();
 
-      const redriven = createSteps(account.ports, { judge: passAfter(0) })[step]({ state: input, execution: { id: EXECUTION_ID(result.execution), name: result.execution } });
+      const redriven = createSteps(account.ports, { judge: judgePassingAfter(0) })[step]({ state: input, execution: localExecution(result.execution) });
 
       await expect(redriven).rejects.toBeInstanceOf(AliasChangedError);
       expect(account.aliasNow()).toEqual(before);
@@ -287,7 +279,7 @@ describe('the canary state machine', () => {
       const { account, result } = await run({
         signal: stop.signal,
         steps: (ports) => {
-          const real = createSteps(ports, { judge: passAfter(100) });
+          const real = createSteps(ports, { judge: judgePassingAfter(100) });
           return {
             ...real,
             evaluate: async (payload) => {
@@ -307,7 +299,7 @@ describe('the canary state machine', () => {
       expect(cleaned.reason).toContain('aborted');
       const before = account.aliasNow();
 
-      const redriven = createSteps(account.ports, { judge: passAfter(0) })[step]({ state: stateAtStop, execution: { id: EXECUTION_ID(result.execution), name: result.execution } });
+      const redriven = createSteps(account.ports, { judge: judgePassingAfter(0) })[step]({ state: stateAtStop, execution: localExecution(result.execution) });
 
       await expect(redriven).rejects.toBeInstanceOf(AliasChangedError);
       expect(account.aliasNow()).toEqual(before);
@@ -317,9 +309,9 @@ describe('the canary state machine', () => {
 
   describe('a stopped execution whose Lambda is still running when Cleanup restores the alias', () => {
     const cases: [state: string, judge: Judge][] = [
-      ['Shift traffic', passAfter(100)],
-      ['Evaluate the canary', passAfter(100)],
-      ['Promote the candidate', passAfter(100)],
+      ['Shift traffic', judgePassingAfter(100)],
+      ['Evaluate the canary', judgePassingAfter(100)],
+      ['Promote the candidate', judgePassingAfter(100)],
       ['Roll back', failAlways],
     ];
 

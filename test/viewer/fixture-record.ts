@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ExecutionEvent, ExecutionRecord, SeriesPoint } from '../../src/local/record.ts';
+import { aliasState } from '../helpers/factories.ts';
 
 const DEFINITION = JSON.parse(readFileSync(new URL('../../statemachine/canary.asl.json', import.meta.url), 'utf8')) as unknown;
 
@@ -71,7 +72,7 @@ export function fixtureRecord(options: FixtureOptions = {}): ExecutionRecord {
     outcome === 'promoted'
       ? 'candidate v13 served 50% without more errors or latency than v12; promoted'
       : 'candidate v13 fails 3.1× as often as v12 (1.55% vs 0.50%): rolled back at 25%';
-  const aliasAfter = { version: outcome === 'promoted' ? '13' : '12', routing: {} };
+  const aliasAfter = aliasState(outcome === 'promoted' ? '13' : '12');
   if (outcome === 'promoted') {
     state(minute, 'Promote the candidate', { outcome: { result: 'promoted', reason, alias: aliasAfter } });
     state(minute, 'Announce the promotion');

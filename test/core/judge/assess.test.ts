@@ -1,27 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { type AnalysisRequest, analysisSchema, assess, type Assessment, judgeChecks, type JudgeContext, type JudgeInput, type JudgeMemory } from '../../../src/core/judge/index.ts';
 import type { Baseline, MeasurementFailure, MinuteObservation, VersionMinute } from '../../../src/core/ports.ts';
+import { judgeContext, JUDGE_BASELINE, minuteAt, versionMinute } from '../../helpers/factories.ts';
 
-const BASELINE: Baseline = { minutes: 15, invocations: 9000, errors: 45, latencyThresholdMs: 400 };
-
-function version(invocations: number, errors = 0, extra: Partial<VersionMinute> = {}): VersionMinute {
-  return { invocations, errors, throttles: 0, slow: Math.round(invocations * 0.01), p99Ms: 390, ...extra };
-}
 
 function minute(candidate: VersionMinute | null, stable: VersionMinute | null, index = 0): MinuteObservation {
-  return { minute: new Date(Date.UTC(2025, 0, 1, 12, index)).toISOString(), candidate, stable };
-}
-
-function context(overrides: Partial<JudgeContext> = {}): JudgeContext {
-  return { trigger: 'api', stepIndex: 0, stepCount: 3, weight: 10, isFinalStep: false, minutesInStep: 1, ...overrides };
+  return { minute: minuteAt(index), candidate, stable };
 }
 
 function input(minutes: MinuteObservation[], options: { memory?: JudgeMemory; context?: Partial<JudgeContext>; settings?: AnalysisRequest; baseline?: Baseline; failures?: MeasurementFailure[] } = {}): JudgeInput {
   return {
     memory: options.memory,
     window: { minutes, failures: options.failures ?? [] },
-    baseline: options.baseline ?? BASELINE,
-    context: context(options.context),
+    baseline: options.baseline ?? JUDGE_BASELINE,
+    context: judgeContext(options.context),
     settings: analysisSchema.parse(options.settings ?? {}),
   };
 }
@@ -39,44 +31,44 @@ function repeat(times: number, make: (i: number) => MinuteObservation, options: 
 
 describe('assess', () => {
   it('rolls back at once when the candidate fails far beyond the error-rate guardrail', () => {
-    const result = assess(input([minute(version(60, 40), version(540, 3))]));
+    const result = assess(input([minute(versionMinute(60, 40), versionMinute(540, 3))]));
     expect(result.phase).toBe('fail');
     expect(result.reasons[0]).toMatch(/^guardrail: the candidate's error rate is above the 20.00% limit/);
   });
 
   it('does not read one noisy minute of a 2%-baseline canary as an outage, even with a 5% guardrail', () => {
-    const result = assess(input([minute(version(60, 3), version(540, 11))], { settings: { maxErrorRate: 0.05 }, baseline: { ...BASELINE, errors: 180 } }));
+    const result = assess(input([minute(versionMinute(60, 3), versionMinute(540, 11))], { settings: { maxErrorRate: 0.05 }, baseline: { ...JUDGE_BASELINE, errors: 180 } }));
     expect(result.phase).not.toBe('fail');
   });
 
   it('rolls back when the candidate is throttled beyond its limit', () => {
-    const result = assess(input([minute(version(20, 0, { throttles: 40 }), version(540, 3))]));
+    const result = assess(input([minute(versionMinute(20, 0, { throttles: 40 }), versionMinute(540, 3))]));
     expect(result.phase).toBe('fail');
     expect(result.reasons.join(' ')).toMatch(/throttled above the 10.00% limit/);
   });
 
   it('holds a step until the candidate has served the minimum requests', () => {
-    const result = assess(input([minute(version(60, 0), version(540, 3))]));
+    const result = assess(input([minute(versionMinute(60, 0), versionMinute(540, 3))]));
     expect(result.phase).toBe('inconclusive');
     expect(result.reasons[0]).toBe('only 60 of 100 candidate requests at this step so far');
     expect(result.figures['stepRequests']).toBe(60);
   });
 
   it('lets an early step pass once it has seen enough requests and no harm', () => {
-    const result = repeat(2, (i) => minute(version(60, 0), version(540, 3), i));
+    const result = repeat(2, (i) => minute(versionMinute(60, 0), versionMinute(540, 3), i));
     expect(result.phase).toBe('pass');
     expect(result.reasons[0]).toMatch(/^no error regression found/);
   });
 
   it('counts exposure per step: a new step starts from zero while the evidence carries on', () => {
-    const first = repeat(3, (i) => minute(version(60, 1), version(540, 3), i));
-    const next = assess(input([minute(version(150, 1), version(450, 2), 3)], { memory: first.memory, context: { stepIndex: 1, weight: 25 } }));
+    const first = repeat(3, (i) => minute(versionMinute(60, 1), versionMinute(540, 3), i));
+    const next = assess(input([minute(versionMinute(150, 1), versionMinute(450, 2), 3)], { memory: first.memory, context: { stepIndex: 1, weight: 25 } }));
     expect(next.figures['stepRequests']).toBe(150);
     expect(next.figures['candidateRequests']).toBe(330);
   });
 
   it('rolls back when the candidate fails more often than stable in the same minutes', () => {
-    const result = repeat(10, (i) => minute(version(300, 9), version(300, 1), i), { context: { weight: 50 } });
+    const result = repeat(10, (i) => minute(versionMinute(300, 9), versionMinute(300, 1), i), { context: { weight: 50 } });
     expect(result.phase).toBe('fail');
     expect(result.reasons[0]).toMatch(/^candidate fails [\d.]+–∞× as often as stable, 99% sure: roll back; candidate 3\.00% errors/);
     expect(result.checks![0]).toMatchObject({ name: 'errors', phase: 'fail', summary: expect.stringMatching(/^candidate fails [\d.]+–∞× as often as stable, 99% sure: roll back$/) });
@@ -85,67 +77,67 @@ describe('assess', () => {
 
   it('promotes on the final step only once the error rate is shown under the bar', () => {
     const final = { context: { stepIndex: 2, weight: 50, isFinalStep: true } };
-    const early = repeat(3, (i) => minute(version(300, 1), version(300, 2), i), final);
+    const early = repeat(3, (i) => minute(versionMinute(300, 1), versionMinute(300, 2), i), final);
     expect(early.phase).toBe('inconclusive');
     expect(early.reasons[0]).toMatch(/^not yet enough requests to promote/);
-    const later = repeat(20, (i) => minute(version(300, 1), version(300, 2), i), final);
+    const later = repeat(20, (i) => minute(versionMinute(300, 1), versionMinute(300, 2), i), final);
     expect(later.phase).toBe('pass');
     expect(later.reasons[0]).toMatch(/^good enough to promote/);
     expect(Number(later.figures['stepErrorRateUpper'])).toBeLessThan(Number(later.figures['promotionBar']));
   });
 
   it('promotes a function that never fails on the absolute margin, where a ratio says nothing', () => {
-    const result = repeat(20, (i) => minute(version(300, 0), version(300, 0), i), {
+    const result = repeat(20, (i) => minute(versionMinute(300, 0), versionMinute(300, 0), i), {
       context: { stepIndex: 2, weight: 50, isFinalStep: true },
-      baseline: { ...BASELINE, errors: 0 },
+      baseline: { ...JUDGE_BASELINE, errors: 0 },
     });
     expect(result.phase).toBe('pass');
     expect(result.figures['errorRatioUpper']).toBeNull();
   });
 
   it('never promotes while the candidate is over the bar, however long it runs', () => {
-    const result = repeat(60, (i) => minute(version(300, 4), version(300, 2), i), { context: { stepIndex: 2, weight: 50, isFinalStep: true } });
+    const result = repeat(60, (i) => minute(versionMinute(300, 4), versionMinute(300, 2), i), { context: { stepIndex: 2, weight: 50, isFinalStep: true } });
     expect(result.phase).not.toBe('pass');
   });
 
   it('rolls back on slow requests above the baseline threshold', () => {
-    const result = repeat(6, (i) => minute(version(300, 1, { slow: 15 }), version(300, 1, { slow: 3 }), i), { context: { weight: 50 } });
+    const result = repeat(6, (i) => minute(versionMinute(300, 1, { slow: 15 }), versionMinute(300, 1, { slow: 3 }), i), { context: { weight: 50 } });
     expect(result.phase).toBe('fail');
     expect(result.reasons[0]).toMatch(/^candidate is slower: .* as many requests over 400 ms as stable, 99% sure: roll back; .* slower than 400 ms/);
   });
 
   it('says latency is not compared when there was no baseline duration', () => {
-    const { latencyThresholdMs: _none, ...withoutLatency } = BASELINE;
-    const result = assess(input([minute(version(60, 0), version(540, 3))], { baseline: withoutLatency }));
+    const { latencyThresholdMs: _none, ...withoutLatency } = JUDGE_BASELINE;
+    const result = assess(input([minute(versionMinute(60, 0), versionMinute(540, 3))], { baseline: withoutLatency }));
     expect(result.reasons).toContain('latency not compared: the stable version had no duration data before the first shift');
   });
 
   it('treats a silent candidate while stable has traffic as missing data, not as health', () => {
-    const result = repeat(2, (i) => minute(i === 0 ? version(60) : null, version(540, 3), i));
+    const result = repeat(2, (i) => minute(i === 0 ? versionMinute(60) : null, versionMinute(540, 3), i));
     expect(result.phase).toBe('inconclusive');
     expect(result.reasons).toContain('metrics missing: no candidate datapoint in 1 minute while stable had traffic');
   });
 
   it('reads a silent candidate as zero requests when the weights make zero plausible', () => {
-    const result = assess(input([minute(null, version(18, 0))], { context: { weight: 10 } }));
+    const result = assess(input([minute(null, versionMinute(18, 0))], { context: { weight: 10 } }));
     expect(result.reasons.some((reason) => reason.startsWith('metrics missing'))).toBe(false);
   });
 
   it('is inconclusive when a query failed, and says so louder when it keeps failing', () => {
     const failures = [{ metric: 'Errors', message: 'AccessDenied' }];
-    const result = repeat(3, (i) => minute(version(60), version(540, 3), i), { failures });
+    const result = repeat(3, (i) => minute(versionMinute(60), versionMinute(540, 3), i), { failures });
     expect(result.phase).toBe('inconclusive');
     expect(result.reasons).toContain('metrics missing: the query for Errors failed (AccessDenied)');
     expect(result.reasons).toContain("metrics have been missing at 3 looks in a row: check the metrics queries and Coalmine's permissions");
   });
 
   it('still rolls back on what it could read when another query failed', () => {
-    const result = assess(input([minute(version(60, 40), version(540, 3))], { failures: [{ metric: 'Duration', message: 'timeout' }] }));
+    const result = assess(input([minute(versionMinute(60, 40), versionMinute(540, 3))], { failures: [{ metric: 'Duration', message: 'timeout' }] }));
     expect(result.phase).toBe('fail');
   });
 
   it('trips the p99 guardrail on a run of minutes above the limit, not on one', () => {
-    const slow = (i: number) => minute(version(300, 1, { p99Ms: 2500 }), version(300, 1), i);
+    const slow = (i: number) => minute(versionMinute(300, 1, { p99Ms: 2500 }), versionMinute(300, 1), i);
     expect(repeat(1, slow, { settings: { maxP99Ms: 1000 }, context: { weight: 50 } }).phase).not.toBe('fail');
     const many = repeat(12, slow, { settings: { maxP99Ms: 1000 }, context: { weight: 50 } });
     expect(many.phase).toBe('fail');
@@ -156,7 +148,7 @@ describe('assess', () => {
     const metric = { id: 'checkout_failures', namespace: 'Shop', metricName: 'CheckoutFailures' };
 
     it('rolls back when a higher-is-worse count rises on the candidate', () => {
-      const result = repeat(8, (i) => minute(version(300, 1, { custom: { checkout_failures: 9 } }), version(300, 1, { custom: { checkout_failures: 3 } }), i), {
+      const result = repeat(8, (i) => minute(versionMinute(300, 1, { custom: { checkout_failures: 9 } }), versionMinute(300, 1, { custom: { checkout_failures: 3 } }), i), {
         settings: { customMetrics: [metric] },
         context: { weight: 50 },
       });
@@ -166,7 +158,7 @@ describe('assess', () => {
 
     it('rolls back when a lower-is-worse count drops on the candidate', () => {
       const orders = { ...metric, id: 'orders', metricName: 'Orders', direction: 'lowerIsWorse' as const };
-      const result = repeat(8, (i) => minute(version(300, 1, { custom: { orders: 60 } }), version(300, 1, { custom: { orders: 120 } }), i), {
+      const result = repeat(8, (i) => minute(versionMinute(300, 1, { custom: { orders: 60 } }), versionMinute(300, 1, { custom: { orders: 120 } }), i), {
         settings: { customMetrics: [orders] },
         context: { weight: 50 },
       });
@@ -176,20 +168,20 @@ describe('assess', () => {
 
     it('rolls back on a gauge beyond its limit two minutes running, not one', () => {
       const gauge = { ...metric, id: 'basket', metricName: 'Basket', kind: 'gauge' as const, direction: 'lowerIsWorse' as const, limit: 20 };
-      const low = (i: number) => minute(version(300, 1, { custom: { basket: 12 } }), version(300, 1, { custom: { basket: 40 } }), i);
+      const low = (i: number) => minute(versionMinute(300, 1, { custom: { basket: 12 } }), versionMinute(300, 1, { custom: { basket: 40 } }), i);
       expect(repeat(1, low, { settings: { customMetrics: [gauge] } }).phase).not.toBe('fail');
       expect(repeat(2, low, { settings: { customMetrics: [gauge] } }).phase).toBe('fail');
     });
 
     it('treats a metric one version reports and the other does not as missing', () => {
-      const result = assess(input([minute(version(300, 1), version(300, 1, { custom: { checkout_failures: 2 } }))], { settings: { customMetrics: [metric] } }));
+      const result = assess(input([minute(versionMinute(300, 1), versionMinute(300, 1, { custom: { checkout_failures: 2 } }))], { settings: { customMetrics: [metric] } }));
       expect(result.phase).toBe('inconclusive');
       expect(result.reasons).toContain('checkout_failures missing for one version in 1 minute');
     });
   });
 
   it('keeps its memory small and JSON-safe over a long canary', () => {
-    const result = repeat(200, (i) => minute(version(300, 2), version(300, 1, { custom: { x: 1 } }), i), {
+    const result = repeat(200, (i) => minute(versionMinute(300, 2), versionMinute(300, 1, { custom: { x: 1 } }), i), {
       context: { weight: 50 },
       settings: { customMetrics: [{ id: 'x', namespace: 'N', metricName: 'X' }] },
     });
@@ -199,7 +191,7 @@ describe('assess', () => {
   });
 
   it('gives every figure as a number, string, boolean or null', () => {
-    const result = repeat(5, (i) => minute(version(300, 2), version(300, 1), i));
+    const result = repeat(5, (i) => minute(versionMinute(300, 2), versionMinute(300, 1), i));
     for (const value of Object.values(result.figures)) expect(['number', 'string', 'boolean', 'object']).toContain(typeof value);
     expect(Object.values(result.figures).every((v) => v === null || typeof v !== 'object')).toBe(true);
     expect(Object.values(result.figures).every((v) => typeof v !== 'number' || Number.isFinite(v))).toBe(true);

@@ -12,13 +12,10 @@ import {
 import { queueJudgeSetup } from '../../../src/core/look.ts';
 import type { Baseline, MeasurementFailure, MinuteObservation, QueueMinute } from '../../../src/core/ports.ts';
 import { Random } from '../../../src/sim/random.ts';
+import { minuteAt, queueMinute } from '../../helpers/factories.ts';
 
 const SETUP: QueueJudgeSetup = { batchSize: 10, reportBatchItemFailures: true, visibilityTimeoutSeconds: 30, batchingWindowSeconds: 0, maxReceiveCount: 5 };
 const ALPHA = 0.002;
-
-function queueMinute(overrides: Partial<QueueMinute> = {}): QueueMinute {
-  return { sent: 600, received: 603, deleted: 600, visible: 2, ageOfOldestSeconds: 25, dlqVisible: 0, notVisible: 3, ...overrides };
-}
 
 /** Fifteen quiet baseline minutes: 0.5% of received messages come back. */
 function baseline(minutes: QueueMinute[] = Array.from({ length: 15 }, () => queueMinute())): Baseline {
@@ -26,7 +23,7 @@ function baseline(minutes: QueueMinute[] = Array.from({ length: 15 }, () => queu
 }
 
 function at(index: number): string {
-  return new Date(Date.UTC(2026, 0, 5, 9, index)).toISOString();
+  return minuteAt(index, Date.UTC(2026, 0, 5, 9));
 }
 
 function observation(index: number, queue: QueueMinute | null): MinuteObservation {

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type AnalysisRequest, analysisSchema, assess, type Assessment, type JudgeContext, type JudgeMemory } from '../../../src/core/judge/index.ts';
 import { noHarmYet, worseRange } from '../../../src/core/judge/wording.ts';
-import type { Baseline, MinuteObservation, QueueMinute, VersionMinute } from '../../../src/core/ports.ts';
+import type { Baseline, MinuteObservation, QueueMinute } from '../../../src/core/ports.ts';
+import { judgeContext, JUDGE_BASELINE, minuteAt, queueMinute, versionMinute } from '../../helpers/factories.ts';
 
-const BASELINE: Baseline = { minutes: 15, invocations: 9000, errors: 45, latencyThresholdMs: 400 };
-const QUEUE_BASELINE: QueueMinute[] = Array.from({ length: 15 }, () => ({ sent: 600, received: 603, deleted: 600, visible: 2, ageOfOldestSeconds: 25, dlqVisible: 0, notVisible: 3 }));
-
-function version(invocations: number, errors = 0, extra: Partial<VersionMinute> = {}): VersionMinute {
-  return { invocations, errors, throttles: 0, slow: Math.round(invocations * 0.01), p99Ms: 390, ...extra };
-}
-
-function at(index: number): string {
-  return new Date(Date.UTC(2025, 0, 1, 12, index)).toISOString();
-}
+const QUEUE_BASELINE: QueueMinute[] = Array.from({ length: 15 }, () => queueMinute());
 
 /** One look per minute, the memory carried through JSON as the state machine carries it. */
 function looks(count: number, make: (i: number) => MinuteObservation, options: { context?: Partial<JudgeContext>; settings?: AnalysisRequest; baseline?: Baseline } = {}): Assessment[] {
@@ -22,8 +14,8 @@ function looks(count: number, make: (i: number) => MinuteObservation, options: {
     const result = assess({
       memory,
       window: { minutes: [make(i)], failures: [] },
-      baseline: options.baseline ?? BASELINE,
-      context: { trigger: 'api', stepIndex: 0, stepCount: 3, weight: 10, isFinalStep: false, minutesInStep: i + 1, ...options.context },
+      baseline: options.baseline ?? JUDGE_BASELINE,
+      context: judgeContext({ minutesInStep: i + 1, ...options.context }),
       settings: analysisSchema.parse(options.settings ?? {}),
     });
     memory = JSON.parse(JSON.stringify(result.memory)) as JudgeMemory;
@@ -41,7 +33,7 @@ function readable(line: string): boolean {
 describe('the verdict model', () => {
   it('lists every check at every look, each with a phase and one plain line', () => {
     const metric = { id: 'checkout_failures', namespace: 'Shop', metricName: 'CheckoutFailures' };
-    const [first] = looks(1, (i) => ({ minute: at(i), candidate: version(60, 0, { custom: { checkout_failures: 1 } }), stable: version(540, 3, { custom: { checkout_failures: 5 } }) }), { settings: { customMetrics: [metric] } });
+    const [first] = looks(1, (i) => ({ minute: minuteAt(i), candidate: versionMinute(60, 0, { custom: { checkout_failures: 1 } }), stable: versionMinute(540, 3, { custom: { checkout_failures: 5 } }) }), { settings: { customMetrics: [metric] } });
     expect(first!.checks!.map((check) => check.name).sort()).toEqual(['custom:checkout_failures', 'data', 'errors', 'guardrails', 'latency']);
     for (const check of first!.checks!) {
       expect(['pass', 'inconclusive', 'fail']).toContain(check.phase);
@@ -51,7 +43,7 @@ describe('the verdict model', () => {
   });
 
   it('puts the decisive check first and says it in words and an interval', () => {
-    const results = looks(10, (i) => ({ minute: at(i), candidate: version(300, 9), stable: version(300, 1) }), { context: { weight: 50 } });
+    const results = looks(10, (i) => ({ minute: minuteAt(i), candidate: versionMinute(300, 9), stable: versionMinute(300, 1) }), { context: { weight: 50 } });
     const last = results.at(-1)!;
     expect(last.phase).toBe('fail');
     expect(last.checks![0]!.name).toBe('errors');
@@ -60,7 +52,7 @@ describe('the verdict model', () => {
   });
 
   it('shows the interval while nothing is decided: "no difference yet"', () => {
-    const results = looks(3, (i) => ({ minute: at(i), candidate: version(60, 1), stable: version(540, 3) }));
+    const results = looks(3, (i) => ({ minute: minuteAt(i), candidate: versionMinute(60, 1), stable: versionMinute(540, 3) }));
     const errors = results.at(-1)!.checks!.find((check) => check.name === 'errors')!;
     expect(errors.summary).toMatch(/no difference yet: ratio between [\d.]+× and (∞|[\d.]+)×/);
   });
@@ -75,15 +67,15 @@ describe('the verdict model', () => {
   });
 
   it('lists latency as not compared when stable had no duration data', () => {
-    const [result] = looks(1, (i) => ({ minute: at(i), candidate: version(60), stable: version(540, 3) }), { baseline: { minutes: 15, invocations: 9000, errors: 45 } });
+    const [result] = looks(1, (i) => ({ minute: minuteAt(i), candidate: versionMinute(60), stable: versionMinute(540, 3) }), { baseline: { minutes: 15, invocations: 9000, errors: 45 } });
     expect(result!.checks!.find((check) => check.name === 'latency')!.summary).toMatch(/^not compared/);
   });
 
   it('says what the queue shows at every look — retry rate, backlog, age, dead letters — so a queue rollback has a visible cause', () => {
     const queue: QueueMinute = { sent: 600, received: 660, deleted: 600, visible: 2, ageOfOldestSeconds: 25, dlqVisible: 0, notVisible: 3 };
-    const results = looks(12, (i) => ({ minute: at(i), candidate: version(300), stable: version(300), queue }), {
+    const results = looks(12, (i) => ({ minute: minuteAt(i), candidate: versionMinute(300), stable: versionMinute(300), queue }), {
       context: { trigger: 'sqs', weight: 50, queue: { batchSize: 10, reportBatchItemFailures: true, visibilityTimeoutSeconds: 30, batchingWindowSeconds: 0, maxReceiveCount: 5 } },
-      baseline: { ...BASELINE, queue: QUEUE_BASELINE },
+      baseline: { ...JUDGE_BASELINE, queue: QUEUE_BASELINE },
     });
     for (const result of results) {
       const summary = result.checks!.find((check) => check.name === 'queue')!.summary;
