@@ -13,7 +13,7 @@ import { createSteps, type Steps } from '../../src/core/steps/index.ts';
 import type { RunResult } from '../../src/local/record.ts';
 import { runLocal, type ProgressEvent } from '../../src/local/runner.ts';
 import { createSimAccount, type SimAccount } from '../../src/sim/account/index.ts';
-import { type Scenario } from '../../src/sim/scenario.ts';
+import type { Scenario } from '../../src/sim/scenario.ts';
 import { statusChangeEvent } from '../faults/harness.ts';
 import { scenarioMaker } from '../helpers/factories.ts';
 

@@ -14,7 +14,7 @@ import type { ExecutionEvent, RunResult } from '../../src/local/record.ts';
 import { runLocal, type ProgressEvent } from '../../src/local/runner.ts';
 import { createSimAccount, type SimAccount } from '../../src/sim/account/index.ts';
 import { SIM_CALLS } from '../../src/sim/faults.ts';
-import { type Scenario } from '../../src/sim/scenario.ts';
+import type { Scenario } from '../../src/sim/scenario.ts';
 import { DEFINITION, statusChangeEvent } from '../faults/harness.ts';
 import { executionRef, judgeFailing, judgePassingAfter, scenarioMaker } from '../helpers/factories.ts';
 
