@@ -5,13 +5,13 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { CLIENT_RETRY, cloudWatchMetrics, lambdaTrafficRouter, systemClock } from '../../src/aws/index.ts';
+import { CLIENT_RETRY, cloudWatchVersionMinutes, lambdaTrafficRouter, systemClock } from '../../src/aws/index.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
 import { assess } from '../../src/core/judge/index.ts';
 import { createEvaluate } from '../../src/core/steps/index.ts';
 
 const evaluate = createEvaluate(
-  { router: lambdaTrafficRouter(new LambdaClient(CLIENT_RETRY)), metrics: cloudWatchMetrics(new CloudWatchClient(CLIENT_RETRY)), clock: systemClock },
+  { router: lambdaTrafficRouter(new LambdaClient(CLIENT_RETRY)), metrics: { versionMinutes: cloudWatchVersionMinutes(new CloudWatchClient(CLIENT_RETRY)) }, clock: systemClock },
   assess,
 );
 

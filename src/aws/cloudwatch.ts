@@ -76,7 +76,7 @@ function statNumber(value: number): string {
   return String(Math.round(value * 1000) / 1000);
 }
 
-function versionSeries(prefix: 's' | 'c', role: string, query: VersionMetricsQuery, version: string): Series[] {
+function versionSeries(prefix: 's' | 'c', role: 'stable' | 'candidate', query: VersionMetricsQuery, version: string): Series[] {
   const dims = aliasVersionDimensions(query.functionName, query.alias, version);
   const list = [
     series(`${prefix}_inv`, `${role} Invocations`, 'AWS/Lambda', 'Invocations', dims, 'Sum'),
@@ -84,8 +84,12 @@ function versionSeries(prefix: 's' | 'c', role: string, query: VersionMetricsQue
     series(`${prefix}_thr`, `${role} Throttles`, 'AWS/Lambda', 'Throttles', dims, 'Sum'),
     series(`${prefix}_p99`, `${role} Duration p99`, 'AWS/Lambda', 'Duration', dims, 'p99'),
   ];
-  if (query.slowThresholdMs !== undefined) {
-    list.push(series(`${prefix}_slow`, `${role} Duration above ${statNumber(query.slowThresholdMs)} ms`, 'AWS/Lambda', 'Duration', dims, `TC(${statNumber(query.slowThresholdMs)}:)`));
+  // Invocations slower than a threshold: the latency check's (stable's p99) and the cost check's (a median).
+  const over = (id: string, threshold: number) => series(`${prefix}_${id}`, `${role} Duration above ${statNumber(threshold)} ms`, 'AWS/Lambda', 'Duration', dims, `TC(${statNumber(threshold)}:)`);
+
+  if (query.slowThresholdMs !== undefined) list.push(over('slow', query.slowThresholdMs));
+  if (query.medianThresholdsMs !== undefined) {
+    list.push(over('med', query.medianThresholdsMs[role]), series(`${prefix}_avg`, `${role} Duration`, 'AWS/Lambda', 'Duration', dims, 'Average'));
   }
   for (const custom of query.customMetrics ?? []) {
     list.push(
@@ -218,8 +222,10 @@ function versionMinute(prefix: 's' | 'c', minute: number, results: Map<string, S
   const out: VersionMinute = { invocations, errors: err.points.get(minute) ?? 0, throttles: figure(`${prefix}_thr`) ?? 0 };
   const p99 = figure(`${prefix}_p99`);
   if (p99 !== undefined) out.p99Ms = p99;
-  const slow = figure(`${prefix}_slow`);
-  if (slow !== undefined) out.slow = slow;
+  for (const [id, field] of [['slow', 'slow'], ['med', 'overMedian'], ['avg', 'averageMs']] as const) {
+    const value = figure(`${prefix}_${id}`);
+    if (value !== undefined) out[field] = value;
+  }
   const custom: Record<string, number> = {};
   for (const id of customIds) {
     const value = figure(`${prefix}_x_${id}`);
@@ -263,69 +269,78 @@ function failuresOf(list: Series[], results: Map<string, SeriesResult>): Measure
  *   candidateVersion: '13', start: '2026-01-01T10:00:00Z', end: '2026-01-01T10:05:00Z' });
  */
 export function cloudWatchMetrics(client: CloudWatchClient): MetricsSource {
-  return {
-    async versionMinutes(query): Promise<MetricsWindow> {
-      const { startMs, endMs, minutes } = minuteRange(query.start, query.end);
-      if (minutes.length === 0) return { minutes: [], failures: [] };
-      const list = [
-        ...versionSeries('s', 'stable', query, query.stableVersion),
-        ...versionSeries('c', 'candidate', query, query.candidateVersion),
-        ...(query.queue ? queueSeries(query.queue) : []),
-        ...(query.queue?.mappingId ? mappingSeries(query.queue.mappingId) : []),
-      ];
-      const { results, callFailure } = await fetchSeries(client, list, startMs, endMs);
-      if (callFailure) return { minutes: [], failures: [{ metric: 'GetMetricData', message: callFailure }] };
+  return { versionMinutes: cloudWatchVersionMinutes(client), baseline: cloudWatchBaseline(client) };
+}
 
-      const customIds = (query.customMetrics ?? []).map((c) => c.id);
-      const observations = minutes.map((minute): MinuteObservation => {
-        const observation: MinuteObservation = {
-          minute: new Date(minute).toISOString(),
-          stable: versionMinute('s', minute, results, customIds),
-          candidate: versionMinute('c', minute, results, customIds),
-        };
-        if (query.queue) {
-          const queue = queueMinute(minute, results);
-          const mapping = queue && query.queue.mappingId ? mappingMinute(minute, results) : undefined;
-          observation.queue = queue && mapping ? { ...queue, mapping } : queue;
-        }
-        return observation;
-      });
-      return { minutes: observations, failures: failuresOf(list, results) };
-    },
+/** Both versions' settled minutes (what Evaluate reads; it bundles only this half). */
+export function cloudWatchVersionMinutes(client: CloudWatchClient): MetricsSource['versionMinutes'] {
+  return async (query): Promise<MetricsWindow> => {
+    const { startMs, endMs, minutes } = minuteRange(query.start, query.end);
+    if (minutes.length === 0) return { minutes: [], failures: [] };
+    const list = [
+      ...versionSeries('s', 'stable', query, query.stableVersion),
+      ...versionSeries('c', 'candidate', query, query.candidateVersion),
+      ...(query.queue ? queueSeries(query.queue) : []),
+      ...(query.queue?.mappingId ? mappingSeries(query.queue.mappingId) : []),
+    ];
+    const { results, callFailure } = await fetchSeries(client, list, startMs, endMs);
+    if (callFailure) return { minutes: [], failures: [{ metric: 'GetMetricData', message: callFailure }] };
 
-    async baseline(query): Promise<Baseline> {
-      const { startMs, endMs, minutes } = minuteRange(query.start, query.end);
-      if (minutes.length === 0) return { minutes: 0, invocations: 0, errors: 0 };
-      const dims = aliasVersionDimensions(query.functionName, query.alias, query.version);
-      const windowSeconds = (endMs - startMs) / 1000;
-      const list = [
-        series('b_inv', 'stable Invocations', 'AWS/Lambda', 'Invocations', dims, 'Sum'),
-        series('b_err', 'stable Errors', 'AWS/Lambda', 'Errors', dims, 'Sum'),
-        // One datapoint over the whole window: a percentile of the window, not a mean of minute percentiles.
-        series('b_lat', `stable Duration p${query.percentile}`, 'AWS/Lambda', 'Duration', dims, `p${statNumber(query.percentile)}`, windowSeconds),
-        ...(query.queue ? queueSeries(query.queue) : []),
-      ];
-      const { results, callFailure } = await fetchSeries(client, list, startMs, endMs);
-      // Plan cannot go on without a baseline, and Baseline has no place for a failure: say why and stop.
-      const failures = callFailure ? [{ metric: 'GetMetricData', message: callFailure }] : failuresOf(list, results);
-      if (failures.length > 0) {
-        const message = `cloudwatch:GetMetricData: baseline of ${query.functionName}:${query.alias} version ${query.version} could not be read: ${failures.map((f) => `${f.metric}: ${f.message}`).join('; ')}`;
-        throw /AccessDenied|Forbidden/.test(message) ? new AccessDeniedError(message) : new TransientServiceError(message);
-      }
-      const inv = results.get('b_inv')!.points;
-      const err = results.get('b_err')!.points;
-      const sum = (points: Map<number, number>) => [...points.values()].reduce((a, b) => a + b, 0);
-      const latency = [...results.get('b_lat')!.points.values()][0];
-      const baseline: Baseline = { minutes: inv.size, invocations: sum(inv), errors: sum(err) };
-      if (latency !== undefined) baseline.latencyThresholdMs = latency;
+    const customIds = (query.customMetrics ?? []).map((c) => c.id);
+    const observations = minutes.map((minute): MinuteObservation => {
+      const observation: MinuteObservation = {
+        minute: new Date(minute).toISOString(),
+        stable: versionMinute('s', minute, results, customIds),
+        candidate: versionMinute('c', minute, results, customIds),
+      };
       if (query.queue) {
-        baseline.queue = minutes.flatMap((minute) => {
-          const q = queueMinute(minute, results);
-          return q ? [q] : [];
-        });
+        const queue = queueMinute(minute, results);
+        const mapping = queue && query.queue.mappingId ? mappingMinute(minute, results) : undefined;
+        observation.queue = queue && mapping ? { ...queue, mapping } : queue;
       }
-      return baseline;
-    },
+      return observation;
+    });
+    return { minutes: observations, failures: failuresOf(list, results) };
+  };
+}
+
+/** The stable version's baseline before the first shift (what Plan reads). */
+export function cloudWatchBaseline(client: CloudWatchClient): MetricsSource['baseline'] {
+  return async (query): Promise<Baseline> => {
+    const { startMs, endMs, minutes } = minuteRange(query.start, query.end);
+    if (minutes.length === 0) return { minutes: 0, invocations: 0, errors: 0 };
+    const dims = aliasVersionDimensions(query.functionName, query.alias, query.version);
+    const windowSeconds = (endMs - startMs) / 1000;
+    const list = [
+      series('b_inv', 'stable Invocations', 'AWS/Lambda', 'Invocations', dims, 'Sum'),
+      series('b_err', 'stable Errors', 'AWS/Lambda', 'Errors', dims, 'Sum'),
+      // One datapoint over the whole window: a percentile of the window, not a mean of minute percentiles.
+      series('b_lat', `stable Duration p${query.percentile}`, 'AWS/Lambda', 'Duration', dims, `p${statNumber(query.percentile)}`, windowSeconds),
+      series('b_p50', 'stable Duration p50', 'AWS/Lambda', 'Duration', dims, 'p50', windowSeconds),
+      ...(query.queue ? queueSeries(query.queue) : []),
+    ];
+    const { results, callFailure } = await fetchSeries(client, list, startMs, endMs);
+    // Plan cannot go on without a baseline, and Baseline has no place for a failure: say why and stop.
+    const failures = callFailure ? [{ metric: 'GetMetricData', message: callFailure }] : failuresOf(list, results);
+    if (failures.length > 0) {
+      const message = `cloudwatch:GetMetricData: baseline of ${query.functionName}:${query.alias} version ${query.version} could not be read: ${failures.map((f) => `${f.metric}: ${f.message}`).join('; ')}`;
+      throw /AccessDenied|Forbidden/.test(message) ? new AccessDeniedError(message) : new TransientServiceError(message);
+    }
+    const inv = results.get('b_inv')!.points;
+    const err = results.get('b_err')!.points;
+    const sum = (points: Map<number, number>) => [...points.values()].reduce((a, b) => a + b, 0);
+    const latency = [...results.get('b_lat')!.points.values()][0];
+    const baseline: Baseline = { minutes: inv.size, invocations: sum(inv), errors: sum(err) };
+    if (latency !== undefined) baseline.latencyThresholdMs = latency;
+    const median = [...results.get('b_p50')!.points.values()][0];
+    if (median !== undefined) baseline.medianMs = median;
+    if (query.queue) {
+      baseline.queue = minutes.flatMap((minute) => {
+        const q = queueMinute(minute, results);
+        return q ? [q] : [];
+      });
+    }
+    return baseline;
   };
 }
 

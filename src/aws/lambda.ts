@@ -158,6 +158,7 @@ export function lambdaFunctionRegistry(client: LambdaClient): FunctionRegistry {
       const functionArn = unqualifiedFunctionArn(config.FunctionArn ?? functionName);
 
       const versions: string[] = [];
+      const memoryMB: Record<string, number> = {};
       let marker: string | undefined;
       for (let page = 0; page < MAX_PAGES; page++) {
         const out = await callAws(
@@ -166,7 +167,10 @@ export function lambdaFunctionRegistry(client: LambdaClient): FunctionRegistry {
           notFound,
         );
         for (const version of out.Versions ?? []) {
-          if (version.Version && /^\d+$/.test(version.Version)) versions.push(version.Version);
+          if (version.Version && /^\d+$/.test(version.Version)) {
+            versions.push(version.Version);
+            if (typeof version.MemorySize === 'number') memoryMB[version.Version] = version.MemorySize;
+          }
         }
         marker = out.NextMarker;
         if (!marker) break;
@@ -183,6 +187,7 @@ export function lambdaFunctionRegistry(client: LambdaClient): FunctionRegistry {
         versions,
         timeoutSeconds: config.Timeout ?? 3,
         tags: tags.Tags ?? {},
+        memoryMB,
       };
     },
 

@@ -22,6 +22,8 @@ export interface PolicyContext {
   truth: { stableErrorRate: number; candidateErrorRate: number };
   /** SQS-triggered scenarios: the queue's settings as Plan reads them (the judge's `context.queue`). */
   queue?: QueueJudgeSetup;
+  /** Each version's memory size in MB, as Plan reads it (the judge's `context.memoryMB`). */
+  memoryMB?: { stable: number; candidate: number };
 }
 
 /** One settled minute, `minute` minutes after the first shift (0-based). */

@@ -54,7 +54,11 @@ export function queueBenchRun(scenario: Scenario, seed: number, analysis: Pick<A
   const records = model.minutes().slice(window.from, window.to);
   const baseline = measureBaseline(
     records.map((record, i) => ({ stable: model.versionMinute(window.from + i, 'stable'), queue: cloudWatchQueueMinute(record) })),
-    { latencyMs: () => queueBaselineLatencyMs(records, analysis.latencyPercentile) ?? config.stable.latencyMs.p99, queue: true },
+    {
+      latencyMs: () => queueBaselineLatencyMs(records, analysis.latencyPercentile) ?? config.stable.latencyMs.p99,
+      medianMs: () => queueBaselineLatencyMs(records, 50),
+      queue: true,
+    },
   );
   const setup: QueueJudgeSetup = {
     batchSize: config.batchSize,

@@ -7,11 +7,13 @@
  * An outcome counts every request the candidate served until the scenario's horizon: a wrong
  * promotion keeps costing after the canary ends.
  */
+import { medianThresholds } from '../core/judge/cost.ts';
 import { analysisSchema, type AnalysisSettings } from '../core/judge/index.ts';
 import type { Baseline } from '../core/ports.ts';
 import type { Ending, JudgedRollbackKind } from '../core/state.ts';
 import { DEFAULT_API_STRATEGY, parseStrategy, type Strategy } from '../core/strategy.ts';
-import { warmupMinutesFor } from '../sim/account/index.ts';
+import { accountSettings, warmupMinutesFor } from '../sim/account/index.ts';
+import { meanWithTimeouts } from '../sim/account/metrics.ts';
 import { apiBaselineLatencyMs, measureBaseline, planBaselineWindow, type BaselineMinute } from '../sim/baseline.ts';
 import { drawSlowCount } from '../sim/minute-source.ts';
 import { Random } from '../sim/random.ts';
@@ -46,6 +48,8 @@ export interface RunSetting {
   /** The minute of the first shift on the simulated timeline (the simulated account's warm-up). */
   shiftMinute: number;
   truth: PolicyContext['truth'];
+  /** Each version's memory size (the scenario's `account.memoryMB`), as Plan reads it. */
+  memoryMB: { stable: number; candidate: number };
 }
 
 /** Each version's true failure rate (errors and time-outs), once the candidate's behaviour has set in. */
@@ -75,17 +79,25 @@ export function prepareRun(scenario: Scenario, seed: number, rng: Random = new R
   for (let minute = window.from; minute < window.to; minute++) {
     minutes.push({ stable: traffic.minute(rng.reseed(seed, minute), minute, null, 0).stable });
   }
-  const baseline = measureBaseline(minutes, { latencyMs: (invocations) => apiBaselineLatencyMs(scenario, seed, invocations, settings.latencyPercentile), queue: false });
+  const baseline = measureBaseline(minutes, {
+    latencyMs: (invocations) => apiBaselineLatencyMs(scenario, seed, invocations, settings.latencyPercentile),
+    medianMs: (invocations) => apiBaselineLatencyMs(scenario, seed, invocations, 50),
+    queue: false,
+  });
   const truth = trueRates(scenario);
-  return { scenario, seed, settings, strategy, traffic, baseline, shiftMinute, truth };
+  const { memoryMB } = accountSettings(scenario);
+  return { scenario, seed, settings, strategy, traffic, baseline, shiftMinute, truth, memoryMB: { stable: memoryMB, candidate: memoryMB } };
 }
 
 /** Runs one policy on one prepared scenario and seed. */
 export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new Random(0)): PolicyResult {
   const { scenario, seed, traffic, shiftMinute } = setting;
-  const run = policy.start({ scenario, seed, settings: setting.settings, strategy: setting.strategy, baseline: setting.baseline, truth: setting.truth });
+  const run = policy.start({ scenario, seed, settings: setting.settings, strategy: setting.strategy, baseline: setting.baseline, truth: setting.truth, memoryMB: setting.memoryMB });
   const stableRate = trueErrorRate(scenario, 'stable', null);
   const slowThresholdMs = setting.baseline.latencyThresholdMs;
+  const medianMs = setting.baseline.medianMs;
+  const overMedianMs = medianMs === undefined ? undefined : medianThresholds(medianMs, setting.settings.costTolerance);
+  const timeoutMs = accountSettings(scenario).timeoutSeconds * 1000;
   let outcome: PolicyEnding = 'undecided';
   let rollbackKind: JudgedRollbackKind | null = null;
   let decidedAt: number | null = null;
@@ -108,6 +120,15 @@ export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new
     if (slowThresholdMs !== undefined) {
       for (const side of ['stable', 'candidate'] as const) {
         drawn[side].slow = drawSlowCount(seed, minute, side, slowThresholdMs, drawn[side].invocations, traffic.expectedSlowFraction(side, t, slowThresholdMs));
+      }
+    }
+    if (overMedianMs !== undefined) {
+      // As the simulated account's metrics port reports them: counts over each side's threshold, and the mean duration.
+      for (const side of ['stable', 'candidate'] as const) {
+        const thresholdMs = overMedianMs[side];
+        const timedOut = drawn[side].timedOut ?? 0;
+        drawn[side].overMedian = timedOut + drawSlowCount(seed, minute, side, thresholdMs, drawn[side].invocations - timedOut, traffic.expectedSlowFraction(side, t, thresholdMs));
+        if (drawn[side].invocations > 0) drawn[side].averageMs = meanWithTimeouts(traffic.meanDurationMs(side, t), drawn[side].invocations, timedOut, timeoutMs);
       }
     }
     candidateRequests += drawn.candidate.invocations;

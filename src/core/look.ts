@@ -28,6 +28,8 @@ export interface LookInput {
   minutesInStep: number;
   /** SQS-triggered canaries: the queue as the judge needs it (`queueJudgeSetup(plan.queue)`). */
   queue?: QueueJudgeSetup | undefined;
+  /** Each version's memory size in MB, when known (the cost of a request). */
+  memoryMB?: { stable: number; candidate: number } | undefined;
 }
 
 export interface Look extends DecideResult {
@@ -35,14 +37,14 @@ export interface Look extends DecideResult {
 }
 
 export function look(judge: Judge, input: LookInput): Look {
-  const { memory, window, baseline, settings, trigger, strategy, stepIndex, weight, minutesInStep, queue } = input;
+  const { memory, window, baseline, settings, trigger, strategy, stepIndex, weight, minutesInStep, queue, memoryMB } = input;
   const stepCount = strategy.steps.length;
   const isFinalStep = stepIndex >= stepCount - 1;
   const assessment = judge({
     memory,
     window,
     baseline,
-    context: { trigger, stepIndex, stepCount, weight, isFinalStep, minutesInStep, ...(queue ? { queue } : {}) },
+    context: { trigger, stepIndex, stepCount, weight, isFinalStep, minutesInStep, ...(queue ? { queue } : {}), memoryMB },
     settings,
   });
   const decided = decide({ assessment, minutesInStep, intervalMinutes: strategy.intervalMinutes, isFinalStep, maxExtensionMinutes: settings.maxExtensionMinutes });

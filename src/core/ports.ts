@@ -44,6 +44,8 @@ export interface FunctionInfo {
   versions: string[];
   timeoutSeconds: number;
   tags: Record<string, string>;
+  /** Each published version's memory size in MB (what a request's duration is billed at), when known. */
+  memoryMB?: Record<string, number>;
 }
 
 /** A published version's configuration, as far as routing an alias to it depends on it. */
@@ -75,6 +77,13 @@ export interface VersionMinute {
   p99Ms?: number;
   /** Invocations slower than the plan's latency threshold (CloudWatch `TC(threshold:)`). */
   slow?: number;
+  /**
+   * Invocations slower than the version's median threshold (`VersionMetricsQuery.medianThresholdsMs`):
+   * the cost check's count, which sees the body of the duration distribution move, not only its tail.
+   */
+  overMedian?: number;
+  /** Mean duration in ms (CloudWatch `Average`): with the memory size, the cost of a request. */
+  averageMs?: number;
   /** Custom metrics by their id in the request. */
   custom?: Record<string, number>;
 }
@@ -146,6 +155,8 @@ export interface VersionMetricsQuery {
   end: string;
   /** Count invocations slower than this into `slow`. */
   slowThresholdMs?: number;
+  /** Count each version's invocations slower than its threshold into `overMedian`, and read their mean duration. */
+  medianThresholdsMs?: { stable: number; candidate: number };
   customMetrics?: CustomMetricQuery[];
   /**
    * Queue-wide metrics to read alongside (SQS-triggered functions); with `mappingId`, the event source
@@ -167,6 +178,8 @@ export interface Baseline {
   errors: number;
   /** Stable's latency at the judged percentile before the shift; absent with no data. */
   latencyThresholdMs?: number;
+  /** Stable's median duration before the shift (the cost check's reference); absent with no data. */
+  medianMs?: number;
   queue?: QueueMinute[];
 }
 

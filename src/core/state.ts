@@ -105,9 +105,13 @@ export const planSchema = z.object({
     invocations: z.number(),
     errors: z.number(),
     latencyThresholdMs: z.optional(z.number()),
+    /** Stable's median duration before the shift: the cost check's reference. */
+    medianMs: z.optional(z.number()),
     /** SQS: the queue's minutes before the first shift, the reference for its trends. */
     queue: z.optional(z.array(queueMinuteSchema)),
   }),
+  /** Each version's memory size in MB, when Lambda reported it: what the cost of a request is computed at. */
+  memoryMB: z.optional(z.object({ stable: z.number(), candidate: z.number() })),
   queue: z.optional(planQueueSchema),
   redriveOnRollback: z.boolean(),
   /** Checks before any traffic shifts: smoke events for the candidate version, the user's hook. */

@@ -24,6 +24,8 @@ export interface BaselineMinute {
 export interface BaselineMeasure {
   /** The stable version's duration at the judged percentile over the window's `invocations` (called only when there are some). */
   latencyMs(invocations: number): number;
+  /** The stable version's median duration over the window's `invocations` (the cost check's reference); omit to leave it out. */
+  medianMs?(invocations: number): number | undefined;
   /** Keep the window's queue minutes (SQS-triggered functions). */
   queue: boolean;
 }
@@ -52,8 +54,13 @@ export function measureBaseline(minutes: readonly BaselineMinute[], measure: Bas
     errors,
     // To the 0.1 ms Plan keeps, so the benchmark judges slow requests against the threshold Evaluate uses.
     ...(invocations > 0 ? { latencyThresholdMs: round(measure.latencyMs(invocations), 1) } : {}),
+    ...(invocations > 0 && measure.medianMs ? definedMedian(measure.medianMs(invocations)) : {}),
     ...(measure.queue ? { queue } : {}),
   };
+}
+
+function definedMedian(medianMs: number | undefined): { medianMs?: number } {
+  return medianMs === undefined ? {} : { medianMs: round(medianMs, 1) };
 }
 
 /**

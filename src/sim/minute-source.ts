@@ -44,6 +44,8 @@ export interface MinuteSource {
    * Without it, slow counts are drawn at query time from `expectedSlowFraction`.
    */
   slowCount?(index: number, side: VersionName, thresholdMs: number): number;
+  /** A side's mean invocation duration in a generated minute (CloudWatch's `Average` of Duration), when the model knows it. */
+  meanDurationMs?(index: number, side: VersionName, minutesSinceShift: number | null): number | undefined;
   /** The true share of a side's invocations slower than `thresholdMs` (slow counts are drawn at query time). */
   expectedSlowFraction(side: VersionName, minutesSinceShift: number | null, thresholdMs: number): number;
   /**
@@ -70,6 +72,7 @@ export function apiMinuteSource(scenario: Scenario, seed: number): MinuteSource 
       return { stable, candidate };
     },
     expectedSlowFraction: (side, minutesSinceShift, thresholdMs) => model.expectedSlowFraction(side, minutesSinceShift, thresholdMs),
+    meanDurationMs: (_index, side, minutesSinceShift) => model.meanDurationMs(side, minutesSinceShift),
     baselineLatencyMs: (percentile, _minutes, invocations) => apiBaselineLatencyMs(scenario, seed, invocations, percentile),
     stableErrorRate: () => model.trueErrorRate('stable', null),
   };

@@ -164,6 +164,12 @@ export class TrafficModel {
     return trueErrorRate(this.scenario, version, minutesSinceShift);
   }
 
+  /** A version's true mean duration at a time: the log-normal's mean, exp(μ + σ²/2). */
+  meanDurationMs(version: VersionName, minutesSinceShift: number | null): number {
+    const law = version === 'candidate' && candidateActive(this.scenario, minutesSinceShift) ? this.candidateLaw : this.stableLaw;
+    return Math.exp(law.mu + (law.sigma * law.sigma) / 2);
+  }
+
   expectedSlowFraction(version: VersionName, minutesSinceShift: number | null, thresholdMs: number): number {
     return this.tails(thresholdMs)[version === 'candidate' && candidateActive(this.scenario, minutesSinceShift) ? 1 : 0];
   }

@@ -62,6 +62,31 @@ describe('cloudWatchMetrics.versionMinutes', () => {
     expect(byId['c_thr']?.Metric?.MetricName).toBe('Throttles');
   });
 
+  it('counts each version over its own median threshold and reads its mean duration, for the cost check', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        result('s_inv', { 0: 100 }),
+        result('s_err', { 0: 0 }),
+        result('s_med', { 0: 51 }),
+        result('s_avg', { 0: 101.5 }),
+        result('c_inv', { 0: 10 }),
+        result('c_err', { 0: 0 }),
+        result('c_med', { 0: 9 }),
+        result('c_avg', { 0: 173.2 }),
+      ],
+    });
+
+    const window = await cloudWatchMetrics(client).versionMinutes({ ...query, end: minute(1).toISOString(), medianThresholdsMs: { stable: 80, candidate: 100 } });
+
+    const byId = Object.fromEntries(queriesSent().map((q) => [q.Id, q.MetricStat]));
+    expect(byId['s_med']?.Stat).toBe('TC(80:)');
+    expect(byId['c_med']?.Stat).toBe('TC(100:)');
+    expect(byId['c_avg']?.Stat).toBe('Average');
+    expect(byId['c_med']?.Metric?.Dimensions).toContainEqual({ Name: 'ExecutedVersion', Value: '13' });
+    expect(window.minutes[0]!.stable).toMatchObject({ overMedian: 51, averageMs: 101.5 });
+    expect(window.minutes[0]!.candidate).toMatchObject({ overMedian: 9, averageMs: 173.2 });
+  });
+
   it('gives each minute both versions’ figures, and null for a version with no datapoint', async () => {
     cwMock.on(GetMetricDataCommand).resolves({
       MetricDataResults: [
@@ -271,14 +296,17 @@ describe('cloudWatchMetrics.versionMinutes', () => {
 describe('cloudWatchMetrics.baseline', () => {
   const baselineQuery = { functionName: 'checkout', alias: 'live', version: '12', start: minute(0).toISOString(), end: minute(15).toISOString(), percentile: 99.9 };
 
-  it('sums the stable version’s minutes and reads its percentile over the whole window', async () => {
+  it('sums the stable version’s minutes and reads its percentile and median over the whole window', async () => {
     cwMock.on(GetMetricDataCommand).resolves({
-      MetricDataResults: [result('b_inv', { 0: 100, 1: 120, 5: 80 }), result('b_err', { 0: 1, 5: 2 }), result('b_lat', { 0: 512 })],
+      MetricDataResults: [result('b_inv', { 0: 100, 1: 120, 5: 80 }), result('b_err', { 0: 1, 5: 2 }), result('b_lat', { 0: 512 }), result('b_p50', { 0: 81.5 })],
     });
 
     const baseline = await cloudWatchMetrics(client).baseline(baselineQuery);
 
-    expect(baseline).toEqual({ minutes: 3, invocations: 300, errors: 3, latencyThresholdMs: 512 });
+    expect(baseline).toEqual({ minutes: 3, invocations: 300, errors: 3, latencyThresholdMs: 512, medianMs: 81.5 });
+    const median = queriesSent().find((q) => q.Id === 'b_p50')!.MetricStat!;
+    expect(median.Stat).toBe('p50');
+    expect(median.Period).toBe(15 * 60);
     const latency = queriesSent().find((q) => q.Id === 'b_lat')!.MetricStat!;
     expect(latency.Stat).toBe('p99.9');
     expect(latency.Period).toBe(15 * 60);

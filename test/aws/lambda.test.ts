@@ -177,14 +177,14 @@ describe('lambdaFunctionRegistry', () => {
     lambdaMock.on(GetFunctionConfigurationCommand).resolves({ FunctionName: 'checkout', FunctionArn: fnArn, Timeout: 15 });
     lambdaMock
       .on(ListVersionsByFunctionCommand, { Marker: undefined })
-      .resolves({ Versions: [{ Version: '$LATEST' }, { Version: '10' }, { Version: '9' }], NextMarker: 'page-2' })
+      .resolves({ Versions: [{ Version: '$LATEST', MemorySize: 256 }, { Version: '10', MemorySize: 512 }, { Version: '9', MemorySize: 512 }], NextMarker: 'page-2' })
       .on(ListVersionsByFunctionCommand, { Marker: 'page-2' })
-      .resolves({ Versions: [{ Version: '11' }] });
+      .resolves({ Versions: [{ Version: '11', MemorySize: 1024 }] });
     lambdaMock.on(ListTagsCommand).resolves({ Tags: { 'coalmine:alias': 'live' } });
 
     const info = await lambdaFunctionRegistry(client).getFunction('checkout');
 
-    expect(info).toEqual({ functionName: 'checkout', functionArn: fnArn, versions: ['9', '10', '11'], timeoutSeconds: 15, tags: { 'coalmine:alias': 'live' } });
+    expect(info).toEqual({ functionName: 'checkout', functionArn: fnArn, versions: ['9', '10', '11'], timeoutSeconds: 15, tags: { 'coalmine:alias': 'live' }, memoryMB: { '9': 512, '10': 512, '11': 1024 } });
     expect(lambdaMock.commandCalls(ListVersionsByFunctionCommand)).toHaveLength(2);
     expect(lambdaMock.commandCalls(ListTagsCommand)[0]!.args[0].input).toEqual({ Resource: fnArn });
   });

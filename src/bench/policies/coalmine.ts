@@ -35,6 +35,7 @@ export const coalminePolicy: Policy = {
           weight: steps.weight,
           minutesInStep: steps.minutesInStep,
           queue: context.queue,
+          memoryMB: context.memoryMB,
         });
         memory = assessment.memory;
         pending = [];

@@ -6,7 +6,7 @@
  *
  * The false-rollback budget α (settings.alpha) is split: GUARDRAIL_ALPHA_SHARE of it over the
  * guardrails, the rest over the sequential tests by their `alphaWeight` (errors 2, latency 1,
- * each custom count metric 1, plug-in checks as they declare). Every test is anytime-valid, so the
+ * cost 1, each custom count metric 1, plug-in checks as they declare). Every test is anytime-valid, so the
  * chance that a canary as good as stable is ever rolled back by them stays below α however often
  * Coalmine looks.
  *
@@ -15,6 +15,7 @@
  * assessment.phase;   // 'inconclusive' until the step has seen enough requests
  * assessment.memory;  // pass it back as `memory` at the next look
  */
+import { costCheck } from './cost.ts';
 import { dataCheck } from './data.ts';
 import { customMetricChecks } from './custom-metrics.ts';
 import { errorRateCheck } from './error-rate.ts';
@@ -47,6 +48,7 @@ export function judgeChecks(input: JudgeInput): JudgeCheck[] {
     guardrailsCheck,
     errorRateCheck,
     latencyCheck,
+    costCheck,
     ...customMetricChecks(input.settings.customMetrics),
     ...(input.context.trigger === 'sqs' ? queueChecks : []),
     dataCheck,

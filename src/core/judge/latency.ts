@@ -7,7 +7,7 @@
  */
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
 import { formatCount, formatRate } from './check.ts';
-import { compactPaired, judgePaired, pairedObservation, readPaired, updatePaired, type PairedObservation } from './paired.ts';
+import { compactPaired, countPaired } from './paired.ts';
 import { noHarmYet, sure, worseRange } from './wording.ts';
 import { round } from '../round.ts';
 
@@ -17,24 +17,8 @@ export const latencyCheck: JudgeCheck = {
   applies: (input) => input.baseline.latencyThresholdMs !== undefined,
   run({ judge, window, alpha, memory }: CheckInput): CheckResult {
     const threshold = judge.baseline.latencyThresholdMs!;
-    const observations: PairedObservation[] = [];
-    let missing = 0;
-    for (const minute of window.paired) {
-      const { candidate: c, stable: s } = minute;
-      const cMissing = c.invocations > 0 && c.slow === undefined;
-      const sMissing = s.invocations > 0 && s.slow === undefined;
-      if (cMissing || sMissing) {
-        missing++;
-        continue;
-      }
-      observations.push(pairedObservation(minute, c.slow ?? 0, s.slow ?? 0));
-    }
-    const test = updatePaired(readPaired(memory), observations);
-    const verdict = judgePaired(test, 'higherIsWorse', alpha);
-    const [nC, nS] = test.n;
+    const { test, verdict, missing, rateC, rateS } = countPaired(window.paired, memory, (version) => version.slow, alpha);
     const [slowC, slowS] = test.x;
-    const rateC = nC > 0 ? slowC / nC : 0;
-    const rateS = nS > 0 ? slowS / nS : 0;
     const figures = {
       slowThresholdMs: round(threshold, 1),
       candidateSlow: slowC,

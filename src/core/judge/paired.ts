@@ -6,6 +6,8 @@
  * Its memory is the cumulative counts and the log-likelihood ratios on the ratio grid, rounded:
  * about 200 bytes of JSON.
  */
+import type { VersionMinute } from '../ports.ts';
+import type { PairedMinute } from './check.ts';
 import { addPairedMinute, logEvidenceWorse, RATIO_GRID, ratioConfidence, ratioEstimate } from './stats.ts';
 import { round } from '../round.ts';
 
@@ -43,6 +45,27 @@ export function pairedObservation(minute: { candidate: { invocations: number }; 
     xS,
     ...(minute.lateFor ? { shareOf: { nC: minute.lateFor.candidateInvocations, nS: minute.lateFor.stableInvocations } } : {}),
   };
+}
+
+/**
+ * One count per version from the window's paired minutes, added to the test in `memory`. A minute in
+ * which a version served requests but has no count is left out and counted as missing (never read
+ * as healthy).
+ */
+export function countPaired(paired: readonly PairedMinute[], memory: unknown, count: (version: VersionMinute) => number | undefined, alpha: number) {
+  const observations: PairedObservation[] = [];
+  let missing = 0;
+  for (const minute of paired) {
+    const xC = count(minute.candidate);
+    const xS = count(minute.stable);
+    if ((minute.candidate.invocations > 0 && xC === undefined) || (minute.stable.invocations > 0 && xS === undefined)) {
+      missing++;
+      continue;
+    }
+    observations.push(pairedObservation(minute, xC ?? 0, xS ?? 0));
+  }
+  const test = updatePaired(readPaired(memory), observations);
+  return { test, verdict: judgePaired(test, 'higherIsWorse', alpha), missing, rateC: test.x[0] / (test.n[0] || 1), rateS: test.x[1] / (test.n[1] || 1) };
 }
 
 export function emptyPaired(): PairedMemory {

@@ -44,6 +44,14 @@ export const analysisSchema = z.strictObject({
   maxThrottleRate: z._default(z.number().check(z.gt(0), z.lte(1)), 0.1),
   /** Percentile of stable's pre-shift latency above which a request counts as slow. */
   latencyPercentile: z._default(z.number().check(z.gte(50), z.lte(99.9)), 99),
+  /**
+   * Cost per request: the candidate rolls back once shown to have a median duration above this many
+   * times stable's (pre-shift) median. 1.25 by default: run-to-run noise in Lambda durations is a
+   * few percent, so a tolerance at 1 would turn small, real but harmless shifts into rollbacks on busy
+   * functions; a quarter more compute per request is a change on the bill someone should approve;
+   * and it leaves the test power: a doubled median is over 1.25× from a few hundred requests.
+   */
+  costTolerance: z._default(z.number().check(z.gte(1), z.lte(10)), 1.25),
   /** Fewest candidate invocations at a step before it may pass. */
   minRequests: z._default(z.number().check(z.int(), z.gte(0), z.lte(10_000_000)), 100),
   /** How long to hold a step beyond its interval for lack of evidence before failing safe. */

@@ -30,6 +30,8 @@ export interface JudgeContext {
   isFinalStep: boolean;
   /** Settled minutes observed at this step's weight so far (including this window). */
   minutesInStep: number;
+  /** Each version's memory size in MB (from the plan), for the cost of a request; absent when unknown. */
+  memoryMB?: { stable: number; candidate: number } | undefined;
   /** SQS-triggered canaries: the queue's settings from the plan (`queueJudgeSetup(plan.queue)`). */
   queue?: QueueJudgeSetup;
 }

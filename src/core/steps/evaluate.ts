@@ -6,13 +6,14 @@
 import type { Judge } from '../judge/index.ts';
 import { minutesUntilComplete, rereadFrom, withLateArrivals } from '../late-metrics.ts';
 import { look, queueJudgeSetup } from '../look.ts';
-import type { Ports } from '../ports.ts';
+import type { MetricsSource, Ports } from '../ports.ts';
 import type { CanaryState } from '../state.ts';
 import { addSeconds, floorMinute, iso, minutesBetween } from '../time.ts';
 import { assertOwned } from './alias-rules.ts';
 import { parsePayload, queueRef, statePayload } from './payload.ts';
 
-export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' | 'metrics' | 'clock'>, judge: Judge) {
+/** Evaluate reads only the minutes (`versionMinutes`); the baseline is Plan's. */
+export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' | 'clock'> & { metrics: Pick<MetricsSource, 'versionMinutes'> }, judge: Judge) {
   return async function evaluate(payload: unknown): Promise<CanaryState> {
     const { state, execution } = parsePayload(statePayload, payload, 'Evaluate');
     const { plan: p, progress } = state;
@@ -35,6 +36,7 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
       start: iso(readFrom),
       end: iso(windowEnd),
       ...(p.baseline.latencyThresholdMs === undefined ? {} : { slowThresholdMs: p.baseline.latencyThresholdMs }),
+      ...(p.baseline.medianMs && p.trigger === 'api' ? { medianThresholdsMs: { stable: p.baseline.medianMs, candidate: p.baseline.medianMs * p.analysis.costTolerance } } : {}),
       ...(p.analysis.customMetrics.length ? { customMetrics: p.analysis.customMetrics.map(({ id, namespace, metricName, dimensions, versionDimension, kind }) => ({ id, namespace, metricName, dimensions, versionDimension, stat: kind === 'count' ? ('Sum' as const) : ('Average' as const) })) } : {}),
       ...(p.queue ? { queue: queueRef(p.queue) } : {}),
     });
@@ -56,6 +58,7 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
       weight: progress.weight,
       minutesInStep,
       queue: p.queue && queueJudgeSetup(p.queue),
+      memoryMB: p.memoryMB,
     });
     const step = `Step ${progress.stepIndex + 1} of ${p.strategy.steps.length} (${progress.weight}%)`;
     return {

@@ -164,6 +164,13 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
   }
 }
 
+/** Both versions' memory sizes, when Lambda reported both. */
+function versionMemory(memoryMB: Record<string, number> | undefined, { stableVersion, candidateVersion }: Versions): { memoryMB?: { stable: number; candidate: number } } {
+  const stable = memoryMB?.[stableVersion];
+  const candidate = memoryMB?.[candidateVersion];
+  return stable !== undefined && candidate !== undefined ? { memoryMB: { stable, candidate } } : {};
+}
+
 /** The plan every later step follows, from what Plan found. */
 function buildPlan(found: {
   request: CanaryRequest;
@@ -195,8 +202,10 @@ function buildPlan(found: {
       invocations: baseline.invocations,
       errors: baseline.errors,
       ...(baseline.latencyThresholdMs === undefined ? {} : { latencyThresholdMs: round(baseline.latencyThresholdMs, 1) }),
+      ...(baseline.medianMs === undefined ? {} : { medianMs: round(baseline.medianMs, 1) }),
       ...(queue && baseline.queue ? { queue: baseline.queue } : {}),
     },
+    ...versionMemory(checked.fn.memoryMB, versions),
     ...(queue ? { queue: { ...queue.plan, ...(dlqDepthAtStart === undefined ? {} : { dlqDepthAtStart }) } } : {}),
     redriveOnRollback: request.redriveOnRollback,
     ...(request.preTraffic ? { preTraffic: request.preTraffic } : {}),

@@ -107,7 +107,7 @@ export function createSimAlias(options: SimAliasOptions): SimAlias {
     getFunction: (functionName: string) =>
       faults.call('functions.getFunction', [functionName], (): FunctionInfo => {
         findFunction(functionName);
-        return { functionName: settings.functionName, functionArn, versions: [...versions], timeoutSeconds: settings.timeoutSeconds, tags: { ...tags } };
+        return { functionName: settings.functionName, functionArn, versions: [...versions], timeoutSeconds: settings.timeoutSeconds, tags: { ...tags }, memoryMB: Object.fromEntries(versions.map((version) => [version, settings.memoryMB])) };
       }),
     getVersion: (functionName, version) =>
       faults.call('functions.getVersion', [functionName, version], (): VersionConfig => {

@@ -18,6 +18,11 @@ import type { DrawnVersionMinute, VersionName } from '../traffic.ts';
 import { MINUTE_MS, type SimAccountSettings } from './settings.ts';
 import type { SimMinute, Timeline } from './timeline.ts';
 
+/** The mean duration of `invocations` of which `timedOut` ran the whole timeout and the rest averaged `meanMs`. */
+export function meanWithTimeouts(meanMs: number, invocations: number, timedOut: number, timeoutMs: number): number {
+  return invocations > 0 ? (meanMs * (invocations - timedOut) + timeoutMs * timedOut) / invocations : meanMs;
+}
+
 export function createSimMetrics(timeline: Timeline, faults: FaultInjector, settings: SimAccountSettings, seed: number): MetricsSource {
   const { source } = timeline;
   const ours = (query: { functionName: string; alias: string }): boolean => query.functionName === settings.functionName && query.alias === settings.alias;
@@ -66,6 +71,19 @@ export function createSimMetrics(timeline: Timeline, faults: FaultInjector, sett
           result.slow = timedOut - late + drawSlowCount(seed, minute.index, sideNow, query.slowThresholdMs, figures.invocations - timedOut, p);
         }
       }
+      if (query.medianThresholdsMs !== undefined) {
+        const sideNow = version === settings.candidateVersion ? side : 'stable';
+        const thresholdMs = query.medianThresholdsMs[side];
+        // As slow counts: timed-out invocations are over any threshold, the rest drawn at query time.
+        const timedOut = figures.timedOut ?? 0;
+        result.overMedian = source.slowCount
+          ? source.slowCount(minute.index, sideNow, thresholdMs)
+          : timedOut - late + drawSlowCount(seed, minute.index, sideNow, thresholdMs, figures.invocations - timedOut, source.expectedSlowFraction(sideNow, minute.minutesSinceShift, thresholdMs));
+        const meanMs = source.meanDurationMs?.(minute.index, sideNow, minute.minutesSinceShift);
+        if (meanMs !== undefined && result.invocations > 0) {
+          result.averageMs = meanWithTimeouts(meanMs, result.invocations, timedOut - late, settings.timeoutSeconds * 1000);
+        }
+      }
       if (query.customMetrics?.length && figures.custom) {
         const custom: Record<string, number> = {};
         for (const metric of query.customMetrics) {
@@ -98,7 +116,11 @@ export function createSimMetrics(timeline: Timeline, faults: FaultInjector, sett
         const window = timeline.minutesIn(query.start, query.end).filter((minute) => !dropped(minute));
         return measureBaseline(
           window.map((minute) => ({ stable: ours(query) ? arrived(minute, minute.versions[query.version]) : undefined, ...(minute.queue ? { queue: minute.queue } : {}) })),
-          { latencyMs: (invocations) => source.baselineLatencyMs(query.percentile, window.map((minute) => minute.index), invocations), queue: query.queue !== undefined },
+          {
+            latencyMs: (invocations) => source.baselineLatencyMs(query.percentile, window.map((minute) => minute.index), invocations),
+            medianMs: (invocations) => source.baselineLatencyMs(50, window.map((minute) => minute.index), invocations),
+            queue: query.queue !== undefined,
+          },
         );
       }),
   };

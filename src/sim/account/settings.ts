@@ -32,6 +32,8 @@ export const simAccountSettingsSchema = z.strictObject({
   alarms: z.record(z.string(), z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA'])).default({}),
   /** The region the function lives in (a release simulates one function per target, each in its region). */
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region name, e.g. eu-west-1').default(REGION),
+  /** The function's memory in MB, every version's (Lambda's default, 128, unless set): what durations are billed at. */
+  memoryMB: z.number().int().min(128).max(10_240).default(128),
 });
 
 export type SimAccountSettings = z.output<typeof simAccountSettingsSchema>;
