@@ -1,5 +1,6 @@
 /**
- * Plan the canary: validates the request (from the CLI or a raw EventBridge event), reads the baseline and takes the alias.
+ * Plan the canary: validates the request (from the CLI or a raw EventBridge event), reads the baseline
+ * and the alias' hourly history, forecasts what the canary can prove, and takes the alias.
  * Parse, wire, map: the work is in src/core/steps/plan.ts. Lambda (the function, its alias and its
  * event source mappings), CloudWatch (the baseline) and SQS (the queue, for SQS-triggered functions).
  */
@@ -9,6 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import {
   CLIENT_RETRY,
   cloudWatchAlarms,
+  cloudWatchHistory,
   cloudWatchMetrics,
   lambdaEventSourceMappings,
   lambdaFunctionRegistry,
@@ -25,7 +27,8 @@ const cloudWatch = new CloudWatchClient(CLIENT_RETRY);
 const plan = createPlan({
   router: lambdaTrafficRouter(lambda),
   functions: lambdaFunctionRegistry(lambda),
-  metrics: cloudWatchMetrics(cloudWatch),
+  // Plan alone reads the alias' day of hourly history (the forecast).
+  metrics: { ...cloudWatchMetrics(cloudWatch), history: cloudWatchHistory(cloudWatch) },
   alarms: cloudWatchAlarms(cloudWatch),
   queues: queueInspector(lambdaEventSourceMappings(lambda), sqsQueues(new SQSClient(CLIENT_RETRY))),
   clock: systemClock,

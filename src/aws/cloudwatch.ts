@@ -20,11 +20,13 @@ import type {
   AlarmReader,
   AlarmState,
   Baseline,
+  HourlyTraffic,
   MeasurementFailure,
   MetricsSource,
   MetricsWindow,
   MinuteObservation,
   QueueMinute,
+  TrafficHistory,
   VersionMetricsQuery,
   VersionMinute,
 } from '../core/ports.ts';
@@ -32,6 +34,7 @@ import { lambdaFunctionName } from '../core/arn.ts';
 import { callAws, isRetryable, toCoalmineError } from './errors.ts';
 
 const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
 /** GetMetricData takes at most 500 queries per call; far more than a look needs. */
 const MAX_PAGES = 50;
 
@@ -255,6 +258,12 @@ function queueMinute(minute: number, results: Map<string, SeriesResult>): QueueM
   };
 }
 
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 function failuresOf(list: Series[], results: Map<string, SeriesResult>): MeasurementFailure[] {
   return list.flatMap((s) => {
     const failure = results.get(s.id)?.failure;
@@ -331,6 +340,8 @@ export function cloudWatchBaseline(client: CloudWatchClient): MetricsSource['bas
     const sum = (points: Map<number, number>) => [...points.values()].reduce((a, b) => a + b, 0);
     const latency = [...results.get('b_lat')!.points.values()][0];
     const baseline: Baseline = { minutes: inv.size, invocations: sum(inv), errors: sum(err) };
+    // A minute with no datapoint had no traffic: bursty traffic's quiet rate, for the forecast.
+    if (inv.size > 0) baseline.medianInvocationsPerMinute = medianOf(minutes.map((minute) => inv.get(minute) ?? 0));
     if (latency !== undefined) baseline.latencyThresholdMs = latency;
     const median = [...results.get('b_p50')!.points.values()][0];
     if (median !== undefined) baseline.medianMs = median;
@@ -373,5 +384,41 @@ export function cloudWatchAlarms(client: CloudWatchClient): AlarmReader {
       }
       return states;
     },
+  };
+}
+
+/**
+ * The alias' hourly traffic before a canary, for Plan: Invocations and Errors summed by hour over
+ * [start, end), taken down to whole hours, with FunctionName + Resource (the alias, every version).
+ * An hour with no datapoint had no traffic. A failed query is a failure, not an exception (the
+ * history only adds to the baseline); throttling and 5xx are thrown, so the state machine retries Plan.
+ *
+ * @example
+ * const metrics = { ...cloudWatchMetrics(client), history: cloudWatchHistory(client) };
+ */
+export function cloudWatchHistory(client: CloudWatchClient): NonNullable<MetricsSource['history']> {
+  return async function history(query): Promise<TrafficHistory> {
+    const startMs = Math.floor(Date.parse(query.start) / HOUR_MS) * HOUR_MS;
+    const endMs = Math.floor(Date.parse(query.end) / HOUR_MS) * HOUR_MS;
+    if (!(endMs > startMs)) return { hours: [], failures: [] };
+    // The alias as a whole (every version it served): Lambda publishes FunctionName + Resource for alias invocations.
+    const name = lambdaFunctionName(query.functionName);
+    const dims = { FunctionName: name, Resource: `${name}:${query.alias}` };
+    const list = [
+      series('h_inv', 'alias Invocations by hour', 'AWS/Lambda', 'Invocations', dims, 'Sum', 3600),
+      series('h_err', 'alias Errors by hour', 'AWS/Lambda', 'Errors', dims, 'Sum', 3600),
+    ];
+    const { results, callFailure } = await fetchSeries(client, list, startMs, endMs);
+    if (callFailure) return { hours: [], failures: [{ metric: 'GetMetricData', message: callFailure }] };
+    const failures = failuresOf(list, results);
+    if (failures.length > 0) return { hours: [], failures };
+    const invocations = results.get('h_inv')!.points;
+    const errors = results.get('h_err')!.points;
+    // An hour with no Invocations datapoint had no traffic (CloudWatch publishes nothing for idle functions).
+    const hours: HourlyTraffic[] = [];
+    for (let at = startMs; at < endMs; at += HOUR_MS) {
+      hours.push({ start: new Date(at).toISOString(), invocations: invocations.get(at) ?? 0, errors: errors.get(at) ?? 0 });
+    }
+    return { hours, failures: [] };
   };
 }

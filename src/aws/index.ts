@@ -10,7 +10,7 @@
  */
 import type { Clock } from '../core/ports.ts';
 
-export { cloudWatchAlarms, cloudWatchBaseline, cloudWatchMetrics, cloudWatchVersionMinutes } from './cloudwatch.ts';
+export { cloudWatchAlarms, cloudWatchBaseline, cloudWatchHistory, cloudWatchMetrics, cloudWatchVersionMinutes } from './cloudwatch.ts';
 export { lambdaEventSourceMappings, lambdaFunctionInvoker, lambdaFunctionRegistry, lambdaTrafficRouter } from './lambda.ts';
 export { queueInspector } from './queues.ts';
 export { sqsQueues } from './sqs.ts';

@@ -11,13 +11,13 @@ import { Random } from '../sim/random.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { scenarioCell } from './operating-range.ts';
 import { DEFAULT_POLICIES, POLICIES } from './policies/index.ts';
-import { checkTargets, summariseRuns, type BenchReport, type BenchRow } from './report.ts';
+import { checkTargets, summariseRuns, type BenchReport, type BenchRow, type GuaranteeRow } from './report.ts';
 import { prepareRun, runPolicy, runQueuePolicies, type PolicyResult } from './run.ts';
 
 export { writeBenchOutputs } from './output.ts';
 export { renderOperatingRange } from './operating-range.ts';
 export { POLICIES, DEFAULT_POLICIES } from './policies/index.ts';
-export type { BenchReport, BenchRow, TargetCheck } from './report.ts';
+export type { BenchReport, BenchRow, GuaranteeRow, TargetCheck } from './report.ts';
 
 export interface BenchOptions {
   scenarios: Scenario[];
@@ -32,7 +32,15 @@ export interface BenchOptions {
   sqsSeeds?: number;
   /** First seed (default 1): seeds are firstSeed … firstSeed + seeds − 1. */
   firstSeed?: number;
+  /**
+   * Also check the stated guarantee: for every request-driven scenario that expects promotion, each
+   * seed's plan states a bar, the candidate is placed at GUARANTEE_FACTOR × that bar, and Coalmine runs.
+   */
+  guarantee?: boolean;
 }
+
+/** Where the guarantee check places the candidate, relative to the bar its plan stated. */
+export const GUARANTEE_FACTOR = 1.2;
 
 /** Seeds per SQS scenario when none are given: keeps the default bench under a minute on 2 cores. */
 export const DEFAULT_SQS_SEEDS = 40;
@@ -71,6 +79,7 @@ export function runBench(options: BenchOptions): BenchReport {
     }
     for (const name of policyNames) results.push(summariseRuns(scenario, name, outcomes.get(name)!));
   }
+  const guarantee = options.guarantee ? runGuarantee(runnable, options.seeds, firstSeed, rng) : undefined;
   const elapsedMs = Math.round(performance.now() - started);
   return {
     seeds: options.seeds,
@@ -78,8 +87,33 @@ export function runBench(options: BenchOptions): BenchReport {
     policies: policyNames,
     scenarios: runnable.map((s) => ({ name: s.name, description: s.description, ...(s.expect === undefined ? {} : { expect: s.expect }), trigger: s.trigger, cell: scenarioCell(s) })),
     results,
-    targets: checkTargets(runnable, results, elapsedMs),
+    ...(guarantee ? { guarantee } : {}),
+    targets: checkTargets(runnable, results, elapsedMs, guarantee),
     skipped,
     elapsedMs,
   };
+}
+
+/**
+ * The guarantee check. The plan depends only on stable's traffic before the shift, so the same seed
+ * with the candidate moved gives the same plan and bar: plan once, then run with the candidate at
+ * GUARANTEE_FACTOR × the bar that plan stated.
+ */
+function runGuarantee(scenarios: Scenario[], seeds: number, firstSeed: number, rng: Random): GuaranteeRow[] {
+  const coalmine = POLICIES['coalmine']!;
+  return scenarios
+    .filter((scenario) => scenario.trigger === 'api' && scenario.expect === 'promote')
+    .map((scenario) => {
+      let promoted = 0;
+      const bars: number[] = [];
+      for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
+        const planned = prepareRun(scenario, seed, rng);
+        const bar = coalmine.start({ ...planned, namedStrategy: planned.namedStrategy }).forecast!.promotionBar;
+        bars.push(bar);
+        const placed: Scenario = { ...scenario, expect: 'rollback', candidate: { ...scenario.candidate, errorRate: Math.min(1, GUARANTEE_FACTOR * bar), fromMinute: 0 } };
+        if (runPolicy(coalmine, prepareRun(placed, seed, rng), rng).outcome === 'promoted') promoted++;
+      }
+      bars.sort((a, b) => a - b);
+      return { scenario: scenario.name, factor: GUARANTEE_FACTOR, runs: seeds, promoted, promotionBar: bars[Math.floor(bars.length / 2)] ?? null };
+    });
 }

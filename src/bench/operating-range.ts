@@ -49,6 +49,13 @@ export function policyCell(row: BenchRow | undefined): string {
   return `${percent(row.promoted, row.runs)} · ${minutes === null || minutes === undefined ? '–' : `${minutes} min`} · ${percent(row.rolledBack, row.runs)}${inconclusive}`;
 }
 
+/** Coalmine's forecast in one cell: "median minutes · bar" (medians over seeds). */
+export function forecastCell(row: BenchRow | undefined): string {
+  const forecast = row?.forecast;
+  if (!forecast) return '–';
+  return `${forecast.minutesToPromote === null ? '> budget' : `${forecast.minutesToPromote} min`} · ${forecast.promotionBar === null ? '–' : `${round(forecast.promotionBar * 100, 2)}%`}`;
+}
+
 /** The table as Markdown: healthy candidates first, then regressions, each sorted by baseline, candidate, traffic and pattern. */
 export function renderOperatingRange(report: BenchReport): string {
   const cells = report.scenarios.flatMap((s) => (s.cell ? [{ name: s.name, expect: s.expect, cell: s.cell }] : []));
@@ -69,14 +76,19 @@ export function renderOperatingRange(report: BenchReport): string {
     'Each policy: **% promoted · median minutes to promote · % caught (rolled back)**; the rest of the seeds were undecided at the horizon.',
     'In brackets, the rollbacks that were inconclusive: the canary could not decide in time and failed safe, without a regression verdict.',
     'On a healthy candidate a rollback with a regression verdict is a false rollback; on a regression "promoted" is a miss.',
+    ...(report.results.some((row) => row.forecast) ? ["Coalmine forecast: what its plan said before the first shift — median minutes for a candidate as good as stable to be promoted · the bar it must be shown under (medians over seeds)."] : []),
   ];
-  const header = ['req/min', 'pattern', 'stable errors', 'candidate', ...report.policies];
+  // Coalmine's plans say before the first shift how long a healthy candidate takes and which bar it
+  // must be shown under: the forecast, next to what the runs measured.
+  const forecasts = report.results.some((row) => row.forecast);
+  const header = ['req/min', 'pattern', 'stable errors', 'candidate', ...report.policies, ...(forecasts ? ['coalmine forecast'] : [])];
   for (const [title, expect] of [['Healthy candidates', 'promote'], ['Regressions', 'rollback'], ['No expectation', undefined]] as const) {
     const section = sorted.filter((c) => c.expect === expect);
     if (section.length === 0) continue;
     lines.push('', `## ${title}`, '', `| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i === 0 || i >= 4 ? '---:' : '---')).join(' | ')} |`);
     for (const { name, cell } of section) {
       const policies = report.policies.map((policy) => policyCell(rows.get(`${name}\u0000${policy}`)));
+      if (forecasts) policies.push(forecastCell(rows.get(`${name}\u0000coalmine`)));
       lines.push(`| ${cell.requestsPerMinute} | ${cell.pattern} | ${round(cell.stableErrorRate * 100, 2)}% | ${cell.candidate} | ${policies.join(' | ')} |`);
     }
   }

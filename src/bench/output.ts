@@ -67,13 +67,21 @@ export function renderMarkdown(report: BenchReport, plotPath = BLAST_RADIUS_FILE
     'Excess failures: failed requests the candidate served beyond what stable would have failed, until the horizon.',
     'Rolled back counts every rollback; inconclusive, those of them that failed safe for want of a verdict (no regression found).',
     '',
-    '| scenario | expect | policy | correct | promoted | rolled back | of which inconclusive | undecided | excess failures median / p95 | minutes to decision median / p95 |',
+    "Forecast: the median over seeds of what Coalmine's plan said before the first shift — minutes for a candidate as good as stable to be promoted, and the bar it must be shown under.",
+    '',
+    '| scenario | expect | policy | correct | promoted | rolled back | of which inconclusive | undecided | excess failures median / p95 | minutes to decision median / p95 | forecast minutes · bar |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of report.results) {
+    const forecast = row.forecast ? `${cell(row.forecast.minutesToPromote)} · ${row.forecast.promotionBar === null ? '–' : percent(row.forecast.promotionBar)}` : '';
     lines.push(
-      `| ${row.scenario} | ${row.expect ?? '–'} | ${row.policy} | ${percent(row.correct)} | ${row.promoted} | ${row.rolledBack} | ${row.inconclusive} | ${row.undecided} | ${cell(row.excessFailures.median)} / ${cell(row.excessFailures.p95)} | ${cell(row.minutesToDecision.median)} / ${cell(row.minutesToDecision.p95)} |`,
+      `| ${row.scenario} | ${row.expect ?? '–'} | ${row.policy} | ${percent(row.correct)} | ${row.promoted} | ${row.rolledBack} | ${row.inconclusive} | ${row.undecided} | ${cell(row.excessFailures.median)} / ${cell(row.excessFailures.p95)} | ${cell(row.minutesToDecision.median)} / ${cell(row.minutesToDecision.p95)} | ${forecast} |`,
     );
+  }
+  if (report.guarantee && report.guarantee.length > 0) {
+    lines.push('', '## The stated guarantee', '', 'Each seed plans first; the candidate is then placed at the factor × the bar that plan stated. Coalmine must promote it in at most 1% of seeds.', '');
+    lines.push('| scenario | candidate at | promoted | median bar |', '| --- | ---: | ---: | ---: |');
+    for (const g of report.guarantee) lines.push(`| ${g.scenario} | ${g.factor}× bar | ${g.promoted} / ${g.runs} | ${g.promotionBar === null ? '–' : percent(g.promotionBar)} |`);
   }
   if (report.targets.length > 0) {
     lines.push('', '## Targets', '', '| target | measured | met |', '| --- | --- | :---: |');

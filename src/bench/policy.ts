@@ -4,7 +4,7 @@
  * generated traffic (the same seed draws the same per-minute random stream), so they are compared
  * on equal footing.
  */
-import type { Baseline, QueueMinute, VersionMinute } from '../core/ports.ts';
+import type { Baseline, HourlyTraffic, QueueMinute, VersionMinute } from '../core/ports.ts';
 import type { AnalysisSettings, QueueJudgeSetup } from '../core/judge/index.ts';
 import type { Strategy } from '../core/strategy.ts';
 import type { Scenario } from '../sim/scenario.ts';
@@ -16,6 +16,10 @@ export interface PolicyContext {
   settings: AnalysisSettings;
   /** The scenario's strategy, or Coalmine's default for its trigger. */
   strategy: Strategy;
+  /** The strategy the scenario named (undefined: Coalmine picks weights for the traffic; peers use `strategy`). */
+  namedStrategy: Strategy | undefined;
+  /** The alias' hourly traffic over the day before the baseline, as Plan reads it. */
+  history: HourlyTraffic[];
   /** The stable version before the first shift, as Plan measures it. */
   baseline: Baseline;
   /** True error rates, for the oracle only: stable's, and the candidate's once its behaviour has set in. */
@@ -47,6 +51,8 @@ export interface PolicyRun {
   weight(): number;
   /** Sees the minute that just settled and decides. */
   observe(minute: ObservedMinute): PolicyAction;
+  /** Coalmine only: what its plan forecast before the first shift. */
+  forecast?: { minutesToPromote: number | null; promotionBar: number };
 }
 
 export interface Policy {

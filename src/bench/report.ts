@@ -30,6 +30,21 @@ export interface BenchRow {
   minutesToDecision: Summary;
   /** Over promoted runs. */
   minutesToPromote: Summary;
+  /** Coalmine: what its plans forecast for these runs (medians over seeds) — to read against what they did. */
+  forecast?: { minutesToPromote: number | null; promotionBar: number | null };
+}
+
+/**
+ * The stated guarantee, checked: per scenario, each seed's plan states a bar; the candidate is then
+ * placed at `factor` × that bar, and Coalmine must promote it in at most 1% of seeds.
+ */
+export interface GuaranteeRow {
+  scenario: string;
+  factor: number;
+  runs: number;
+  promoted: number;
+  /** Median over seeds of the bar the plans stated. */
+  promotionBar: number | null;
 }
 
 export interface TargetCheck {
@@ -59,6 +74,8 @@ export interface BenchReport {
   /** `trigger`: requests (`api`) or an SQS queue (`sqs`): their excess failures count different things. */
   scenarios: Array<{ name: string; description: string; expect?: 'promote' | 'rollback'; trigger?: 'api' | 'sqs'; cell?: ScenarioCell }>;
   results: BenchRow[];
+  /** With `guarantee`: the stated-guarantee check. */
+  guarantee?: GuaranteeRow[];
   targets: TargetCheck[];
   /** Scenarios the benchmark could not run (e.g. SQS-triggered), with why. */
   skipped: Array<{ scenario: string; reason: string }>;
@@ -102,15 +119,34 @@ export function summariseRuns(scenario: Scenario, policy: string, outcomes: Poli
     },
     minutesToDecision: { median: quantile(minutes, 0.5), p95: quantile(minutes, 0.95) },
     minutesToPromote: { median: quantile(minutesToPromote, 0.5), p95: quantile(minutesToPromote, 0.95) },
+    ...(outcomes.some((o) => o.forecast) ? { forecast: forecastSummary(outcomes) } : {}),
   };
+}
+
+/** Medians of the plans' forecasts; a seed whose plan expects no promotion within the budget counts as the longest. */
+function forecastSummary(outcomes: PolicyResult[]): NonNullable<BenchRow['forecast']> {
+  const minutes = outcomes.map((o) => o.forecast?.minutesToPromote ?? Infinity).sort((a, b) => a - b);
+  const bars = outcomes.flatMap((o) => (o.forecast ? [o.forecast.promotionBar] : [])).sort((a, b) => a - b);
+  const median = quantile(minutes, 0.5);
+  return { minutesToPromote: median !== null && Number.isFinite(median) ? median : null, promotionBar: quantile(bars, 0.5) };
 }
 
 const PEERS = ['codedeploy-alarm', 'flagger-threshold', 'kayenta-mann-whitney'];
 const PERCENT = (v: number) => `${(v * 100).toFixed(1)}%`;
 
 /** The benchmark's targets (docs/bench.md), measured. Only those whose policies and scenarios were run appear. */
-export function checkTargets(scenarios: Scenario[], rows: BenchRow[], elapsedMs: number): TargetCheck[] {
+export function checkTargets(scenarios: Scenario[], rows: BenchRow[], elapsedMs: number, guarantee: GuaranteeRow[] = []): TargetCheck[] {
   const checks: TargetCheck[] = [];
+  for (const g of guarantee) {
+    checks.push({ target: `candidates at ${g.factor}× the stated bar promoted in ≤ 1%: ${g.scenario}`, measured: `${g.promoted}/${g.runs} = ${PERCENT(g.promoted / g.runs)} (median bar ${g.promotionBar === null ? '–' : PERCENT(g.promotionBar)})`, met: g.promoted <= 0.01 * g.runs });
+  }
+  for (const r of rows.filter((r) => r.policy === 'coalmine' && r.expect === 'promote' && r.forecast)) {
+    const measured = r.minutesToPromote.median;
+    const forecast = r.forecast!.minutesToPromote;
+    if (measured === null || forecast === null) continue;
+    const error = forecast / measured - 1;
+    checks.push({ target: `forecast within ±25% of the measured median minutes to promote: ${r.scenario}`, measured: `forecast ${forecast} vs measured ${measured} (${error >= 0 ? '+' : ''}${Math.round(error * 100)}%)`, met: Math.abs(error) <= 0.25 });
+  }
   const row = (scenario: string, policy: string) => rows.find((r) => r.scenario === scenario && r.policy === policy);
   const ratio = (s: Scenario) => (s.stable.errorRate > 0 ? s.candidate.errorRate / s.stable.errorRate : Infinity);
   const rpm = (s: Scenario) => s.traffic?.requestsPerMinute ?? 0;

@@ -9,12 +9,12 @@
  */
 import { medianThresholds } from '../core/judge/cost.ts';
 import { analysisSchema, type AnalysisSettings } from '../core/judge/index.ts';
-import type { Baseline } from '../core/ports.ts';
+import type { Baseline, HourlyTraffic } from '../core/ports.ts';
 import type { Ending, JudgedRollbackKind } from '../core/state.ts';
 import { DEFAULT_API_STRATEGY, parseStrategy, type Strategy } from '../core/strategy.ts';
-import { accountSettings, warmupMinutesFor } from '../sim/account/index.ts';
+import { accountSettings, SIM_START, warmupMinutesFor } from '../sim/account/index.ts';
 import { meanWithTimeouts } from '../sim/account/metrics.ts';
-import { apiBaselineLatencyMs, measureBaseline, planBaselineWindow, type BaselineMinute } from '../sim/baseline.ts';
+import { apiBaselineLatencyMs, measureBaseline, planBaselineWindow, PLAN_HISTORY_HOURS, planHistoryEnd, type BaselineMinute } from '../sim/baseline.ts';
 import { drawSlowCount } from '../sim/minute-source.ts';
 import { Random } from '../sim/random.ts';
 import type { Scenario } from '../sim/scenario.ts';
@@ -35,6 +35,8 @@ export interface PolicyResult {
   excessFailures: number;
   candidateRequests: number;
   candidateErrors: number;
+  /** Coalmine only: its plan's forecast for this seed. */
+  forecast?: { minutesToPromote: number | null; promotionBar: number };
 }
 
 /** What every policy's run of one scenario and seed shares: the traffic and the baseline before the shift. */
@@ -43,10 +45,13 @@ export interface RunSetting {
   seed: number;
   settings: AnalysisSettings;
   strategy: Strategy;
+  namedStrategy: Strategy | undefined;
   traffic: TrafficModel;
   baseline: Baseline;
   /** The minute of the first shift on the simulated timeline (the simulated account's warm-up). */
   shiftMinute: number;
+  /** The alias' hourly traffic over the day before the baseline, as Plan reads it in `run --local`. */
+  history: HourlyTraffic[];
   truth: PolicyContext['truth'];
   /** Each version's memory size (the scenario's `account.memoryMB`), as Plan reads it. */
   memoryMB: { stable: number; candidate: number };
@@ -57,11 +62,14 @@ function trueRates(scenario: Scenario): PolicyContext['truth'] {
   return { stableErrorRate: trueErrorRate(scenario, 'stable', null), candidateErrorRate: trueErrorRate(scenario, 'candidate', scenario.candidate.fromMinute) };
 }
 
-/** The analysis settings and strategy a scenario asks for (defaults as a request would get them). */
-export function scenarioSetup(scenario: Scenario): { settings: AnalysisSettings; strategy: Strategy } {
+/**
+ * The analysis settings and strategy a scenario asks for (defaults as a request would get them):
+ * `namedStrategy` when it names one; `strategy` is that or Coalmine's default, which the peers follow.
+ */
+export function scenarioSetup(scenario: Scenario): { settings: AnalysisSettings; strategy: Strategy; namedStrategy: Strategy | undefined } {
   const settings = analysisSchema.parse(scenario.analysis ?? {});
-  const strategy = scenario.strategy === undefined ? DEFAULT_API_STRATEGY : parseStrategy(scenario.strategy as string | { steps: number[]; intervalMinutes: number }, `${scenario.name}: strategy`);
-  return { settings, strategy };
+  const namedStrategy = scenario.strategy === undefined ? undefined : parseStrategy(scenario.strategy as string | { steps: number[]; intervalMinutes: number }, `${scenario.name}: strategy`);
+  return { settings, strategy: namedStrategy ?? DEFAULT_API_STRATEGY, namedStrategy };
 }
 
 /**
@@ -71,7 +79,7 @@ export function scenarioSetup(scenario: Scenario): { settings: AnalysisSettings;
  * the benchmark and the simulated account the same baseline.
  */
 export function prepareRun(scenario: Scenario, seed: number, rng: Random = new Random(0)): RunSetting {
-  const { settings, strategy } = scenarioSetup(scenario);
+  const { settings, strategy, namedStrategy } = scenarioSetup(scenario);
   const traffic = new TrafficModel(scenario, seed);
   const shiftMinute = warmupMinutesFor(scenario);
   const window = planBaselineWindow(shiftMinute, settings);
@@ -84,15 +92,26 @@ export function prepareRun(scenario: Scenario, seed: number, rng: Random = new R
     medianMs: (invocations) => apiBaselineLatencyMs(scenario, seed, invocations, 50),
     queue: false,
   });
+  const history = planHistory(traffic, seed, shiftMinute, window.from);
   const truth = trueRates(scenario);
   const { memoryMB } = accountSettings(scenario);
-  return { scenario, seed, settings, strategy, traffic, baseline, shiftMinute, truth, memoryMB: { stable: memoryMB, candidate: memoryMB } };
+  return { scenario, seed, settings, strategy, namedStrategy, traffic, baseline, history, shiftMinute, truth, memoryMB: { stable: memoryMB, candidate: memoryMB } };
+}
+
+/**
+ * The alias' hourly history that Plan reads in `run --local` for the same scenario and seed: the day
+ * before the baseline window, drawn from the same stream on the same simulated timeline.
+ */
+function planHistory(traffic: TrafficModel, seed: number, shiftMinute: number, baselineFrom: number): HourlyTraffic[] {
+  const simulationStart = Date.parse(SIM_START) - shiftMinute * 60_000;
+  const end = planHistoryEnd(simulationStart, baselineFrom);
+  return traffic.planHistory(seed, end, PLAN_HISTORY_HOURS).map((hour, i) => ({ start: new Date(simulationStart + (end - 60 * (PLAN_HISTORY_HOURS - i)) * 60_000).toISOString(), ...hour }));
 }
 
 /** Runs one policy on one prepared scenario and seed. */
 export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new Random(0)): PolicyResult {
   const { scenario, seed, traffic, shiftMinute } = setting;
-  const run = policy.start({ scenario, seed, settings: setting.settings, strategy: setting.strategy, baseline: setting.baseline, truth: setting.truth, memoryMB: setting.memoryMB });
+  const run = policy.start({ scenario, seed, settings: setting.settings, strategy: setting.strategy, namedStrategy: setting.namedStrategy, history: setting.history, baseline: setting.baseline, truth: setting.truth, memoryMB: setting.memoryMB });
   const stableRate = trueErrorRate(scenario, 'stable', null);
   const slowThresholdMs = setting.baseline.latencyThresholdMs;
   const medianMs = setting.baseline.medianMs;
@@ -150,6 +169,7 @@ export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new
     excessFailures: excessFailures(candidateErrors, candidateRequests, stableRate),
     candidateRequests,
     candidateErrors,
+    ...(run.forecast ? { forecast: run.forecast } : {}),
   };
 }
 
@@ -184,7 +204,7 @@ export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario
     queue: QueueBenchRun;
   }
   const runners: Runner[] = policies.map((policy) => ({
-    run: policy.start({ scenario, seed, settings, strategy, baseline: root.baseline, truth, queue: root.setup }),
+    run: policy.start({ scenario, seed, settings, strategy, namedStrategy: strategy, history: [], baseline: root.baseline, truth, queue: root.setup }),
     outcome: 'undecided',
     rollbackKind: null,
     decidedAt: null,

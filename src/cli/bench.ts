@@ -43,12 +43,13 @@ export const benchOptionsSchema = z.strictObject({
   json: z.boolean().default(false),
   /** `operating-range`: print (and write to --out) the per-cell table instead of the per-scenario one. */
   report: z.enum(REPORTS, { message: `must be one of: ${REPORTS.join(', ')}` }).optional(),
+  guarantee: z.boolean().default(false),
 });
 export type BenchOptions = z.input<typeof benchOptionsSchema>;
 
 /** What this command needs of src/bench; tests pass another. */
 export interface BenchEngine {
-  runBench(input: { scenarios: Scenario[]; seeds: number; policies: string[]; sqsSeeds?: number }): Promise<BenchReport> | BenchReport;
+  runBench(input: { scenarios: Scenario[]; seeds: number; policies: string[]; sqsSeeds?: number; guarantee?: boolean }): Promise<BenchReport> | BenchReport;
   writeBenchOutputs(report: BenchReport, outDir: string): Promise<unknown> | unknown;
   /** `plotPath`: where the printed report links the plot from. */
   renderMarkdown(report: BenchReport, plotPath?: string): string;
@@ -86,7 +87,13 @@ export async function benchCommand(rawOptions: BenchOptions, io: CliIo, engine: 
   const scenarios = loadBenchScenarios(Array.isArray(options.scenarios) ? options.scenarios : [options.scenarios], io.cwd);
   const bench = engine;
   if (!options.json) io.stderr.write(`Running ${scenarios.length} scenario(s) × ${options.seeds} seed(s) × ${options.policies.length} policies…\n`);
-  const report = await bench.runBench({ scenarios, seeds: options.seeds, policies: options.policies, ...(options.sqsSeeds === undefined ? {} : { sqsSeeds: options.sqsSeeds }) });
+  const report = await bench.runBench({
+    scenarios,
+    seeds: options.seeds,
+    policies: options.policies,
+    ...(options.sqsSeeds === undefined ? {} : { sqsSeeds: options.sqsSeeds }),
+    ...(options.guarantee ? { guarantee: true } : {}),
+  });
   const operatingRange = options.report === 'operating-range' ? bench.renderOperatingRange(report) : undefined;
   const outDir = resolve(io.cwd, options.out);
   await bench.writeBenchOutputs(report, outDir);

@@ -123,6 +123,7 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
     .option('--out <dir>', 'also write the report (JSON and Markdown) to this folder')
     .option('--json', 'print the report as one JSON object instead of a Markdown table')
     .option('--report <name>', 'operating-range: print the per-cell table of a scenario grid (e.g. --scenarios scenarios/grid), and write it to --out as operating-range.md')
+    .option('--guarantee', "also check the stated guarantee: per healthy scenario and seed, plan, then place the candidate at 1.2× the bar the plan stated (it must be promoted in ≤ 1% of seeds)")
     .action(async (options: Record<string, unknown>) => {
       const { benchCommand } = await import('./bench.ts');
       setCode(await benchCommand(options, io));

@@ -13,6 +13,9 @@ export interface DecideInput {
   intervalMinutes: number;
   isFinalStep: boolean;
   maxExtensionMinutes: number;
+  /** Settled minutes since the first shift, and the canary's budget: past it, a canary not yet shown good enough rolls back. */
+  minutesSinceFirstShift?: number;
+  maxDurationMinutes?: number;
 }
 
 export interface DecideResult {
@@ -20,7 +23,7 @@ export interface DecideResult {
   reasons: string[];
   /**
    * Why a rollback: `regression` when a check found the candidate worse, `inconclusive` when the
-   * step ran out of extension without a verdict. Present only with decision `rollback`.
+   * step ran out of extension, or the canary its budget, without a verdict. Present only with decision `rollback`.
    */
   rollbackKind?: JudgedRollbackKind;
 }
@@ -33,6 +36,17 @@ export interface DecideResult {
 export function decide(input: DecideInput): DecideResult {
   const { assessment, minutesInStep, intervalMinutes, isFinalStep, maxExtensionMinutes } = input;
   if (assessment.phase === 'fail') return { decision: 'rollback', rollbackKind: 'regression', reasons: assessment.reasons };
+  const { minutesSinceFirstShift, maxDurationMinutes } = input;
+  if (minutesSinceFirstShift !== undefined && maxDurationMinutes !== undefined && minutesSinceFirstShift >= maxDurationMinutes && !(assessment.phase === 'pass' && isFinalStep && minutesInStep >= intervalMinutes)) {
+    return {
+      decision: 'rollback',
+      rollbackKind: 'inconclusive',
+      reasons: [
+        `no verdict within the ${maxDurationMinutes}-minute budget${assessment.reasons[0] ? ` — ${assessment.reasons[0]}` : ''}`,
+        ...assessment.reasons.slice(1),
+      ],
+    };
+  }
 
   const left = intervalMinutes - minutesInStep;
   if (left > 0) {

@@ -180,6 +180,14 @@ export class CredentialsError extends CoalmineError {
   }
 }
 
+/** The traffic cannot show the default promotion bar within the budget, and the request asked Plan to refuse (`analysis.lowTraffic: "refuse"`). */
+export class InsufficientTrafficError extends CoalmineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InsufficientTrafficError';
+  }
+}
+
 /** Error names the state machine retries. Keep in step with `Retry` in statemachine/canary.asl.json. */
 export const RETRYABLE_ERROR_NAMES = ['ThrottledError', 'TransientServiceError'] as const;
 
@@ -194,6 +202,7 @@ export const BAD_INPUT_ERROR_NAMES = [
   'UnsupportedEventSourceError',
   'EventNotAllowedError',
   'PlanLimitError',
+  'InsufficientTrafficError',
 ] as const;
 
 /** True when `name` is one of the errors that mean "bad input, nothing was touched". */

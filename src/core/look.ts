@@ -7,7 +7,7 @@
  * const { assessment, decision } = look(assess, { memory, window, baseline, settings, trigger: 'api', strategy, stepIndex: 0, weight: 10, minutesInStep: 5 });
  */
 import { decide, type DecideResult } from './decide.ts';
-import type { AnalysisSettings, Assessment, Judge, JudgeMemory, QueueJudgeSetup } from './judge/index.ts';
+import type { AnalysisSettings, Assessment, Judge, JudgeMemory, PlannedPromotion, QueueJudgeSetup } from './judge/index.ts';
 import type { Baseline, MetricsWindow } from './ports.ts';
 import type { PlanQueue } from './state.ts';
 import type { Strategy } from './strategy.ts';
@@ -30,6 +30,10 @@ export interface LookInput {
   queue?: QueueJudgeSetup | undefined;
   /** Each version's memory size in MB, when known (the cost of a request). */
   memoryMB?: { stable: number; candidate: number } | undefined;
+  /** Settled minutes since the first shift: the budget (`settings.maxDurationMinutes`) counts them. */
+  minutesSinceFirstShift?: number | undefined;
+  /** The promotion test and exposure Plan fixed (`plan.promotion`). */
+  promotion?: PlannedPromotion | undefined;
 }
 
 export interface Look extends DecideResult {
@@ -37,17 +41,24 @@ export interface Look extends DecideResult {
 }
 
 export function look(judge: Judge, input: LookInput): Look {
-  const { memory, window, baseline, settings, trigger, strategy, stepIndex, weight, minutesInStep, queue, memoryMB } = input;
+  const { memory, window, baseline, settings, trigger, strategy, stepIndex, weight, minutesInStep, queue, memoryMB, minutesSinceFirstShift, promotion } = input;
   const stepCount = strategy.steps.length;
   const isFinalStep = stepIndex >= stepCount - 1;
   const assessment = judge({
     memory,
     window,
     baseline,
-    context: { trigger, stepIndex, stepCount, weight, isFinalStep, minutesInStep, ...(queue ? { queue } : {}), memoryMB },
+    context: { trigger, stepIndex, stepCount, weight, isFinalStep, minutesInStep, ...(queue ? { queue } : {}), memoryMB, ...(promotion ? { promotion } : {}) },
     settings,
   });
-  const decided = decide({ assessment, minutesInStep, intervalMinutes: strategy.intervalMinutes, isFinalStep, maxExtensionMinutes: settings.maxExtensionMinutes });
+  const decided = decide({
+    assessment,
+    minutesInStep,
+    intervalMinutes: strategy.intervalMinutes,
+    isFinalStep,
+    maxExtensionMinutes: settings.maxExtensionMinutes,
+    ...(minutesSinceFirstShift === undefined ? {} : { minutesSinceFirstShift, maxDurationMinutes: settings.maxDurationMinutes }),
+  });
   return { assessment, ...decided };
 }
 

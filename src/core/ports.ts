@@ -176,6 +176,8 @@ export interface Baseline {
   minutes: number;
   invocations: number;
   errors: number;
+  /** Median of the per-minute invocations (a minute with no datapoint counts as 0): bursty traffic's quiet rate. */
+  medianInvocationsPerMinute?: number;
   /** Stable's latency at the judged percentile before the shift; absent with no data. */
   latencyThresholdMs?: number;
   /** Stable's median duration before the shift (the cost check's reference); absent with no data. */
@@ -183,11 +185,30 @@ export interface Baseline {
   queue?: QueueMinute[];
 }
 
+/** One hour of an alias' traffic, all versions together. */
+export interface HourlyTraffic {
+  /** ISO time of the hour's start. */
+  start: string;
+  invocations: number;
+  errors: number;
+}
+
+/** The alias' hourly traffic before the canary; a failed query is a failure, not an exception (the history only adds to the baseline). */
+export interface TrafficHistory {
+  hours: HourlyTraffic[];
+  failures: MeasurementFailure[];
+}
+
 /** CloudWatch-like metrics. */
 export interface MetricsSource {
   versionMinutes(query: VersionMetricsQuery): Promise<MetricsWindow>;
   /** Stable version's figures over [start, end), with its duration at `percentile` (e.g. 99). */
   baseline(query: { functionName: string; alias: string; version: string; start: string; end: string; percentile: number; queue?: { queueName: string; dlqName?: string } }): Promise<Baseline>;
+  /**
+   * The alias' Invocations and Errors summed by whole hour over [start, end) (hour-aligned ISO
+   * times). Plan's only: a source wired for the later steps may leave it out (and their bundles smaller).
+   */
+  history?(query: { functionName: string; alias: string; start: string; end: string }): Promise<TrafficHistory>;
 }
 
 /** Time. The simulated account jumps it; AWS reads the wall clock. */

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import './zod-messages.ts';
+import type { Forecast } from './forecast.ts';
 import { analysisSchema } from './judge/index.ts';
 
 export const DECISIONS = ['advance', 'hold', 'promote', 'rollback'] as const;
@@ -77,6 +78,15 @@ export const planQueueSchema = z.object({
   metricsEnabled: z.optional(z.boolean()),
 });
 
+export const promotionSchema = z.object({
+  bar: z.number(),
+  alternative: z.number(),
+  alpha: z.number(),
+  stepMinRequests: z.array(z.number()),
+  finalStepMinRequests: z.number(),
+});
+
+
 export const planSchema = z.object({
   functionName: z.string(),
   alias: z.string(),
@@ -113,6 +123,13 @@ export const planSchema = z.object({
   /** Each version's memory size in MB, when Lambda reported it: what the cost of a request is computed at. */
   memoryMB: z.optional(z.object({ stable: z.number(), candidate: z.number() })),
   queue: z.optional(planQueueSchema),
+  /** The promotion test and each step's exposure, fixed from pre-shift traffic (src/core/forecast.ts). */
+  promotion: z.optional(promotionSchema),
+  /**
+   * What Plan forecast before any traffic moved (src/core/forecast.ts `Forecast`), as Plan wrote it:
+   * no later step reads it (it is for people and `run --json`), so it is not checked again here.
+   */
+  forecast: z.optional(z.unknown()),
   redriveOnRollback: z.boolean(),
   /** Checks before any traffic shifts: smoke events for the candidate version, the user's hook. */
   preTraffic: z.optional(z.object({ smokeEvents: z.array(z.unknown()), hookFunction: z.optional(z.string()) })),
@@ -147,6 +164,8 @@ export const progressSchema = z.object({
   /** The alias revision Coalmine last wrote: anything else means someone else changed it. */
   revisionId: z.string(),
   stepStartedAt: z.optional(z.string()),
+  /** When the first step started: the budget (analysis.maxDurationMinutes) counts from here. */
+  firstShiftAt: z.optional(z.string()),
   /** Metrics before this time have been judged. */
   judgedUntil: z.optional(z.string()),
   /** When Bake ends and Evaluate looks next (ISO; Bake uses it as TimestampPath). */
@@ -189,6 +208,8 @@ export const canaryStateSchema = z.object({
 });
 
 export type Plan = z.output<typeof planSchema>;
+/** The forecast as the plan carries it: what Plan wrote (src/core/forecast.ts). */
+export type PlannedForecast = Forecast;
 export type PlanQueue = z.output<typeof planQueueSchema>;
 export type Progress = z.output<typeof progressSchema>;
 export type Verdict = z.output<typeof verdictSchema>;

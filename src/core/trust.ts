@@ -50,6 +50,8 @@ const LENIENCY: Readonly<Partial<Record<keyof AnalysisSettings, 'atLeast' | 'atM
   baselineMinutes: 'atLeast',
   evaluationMinutes: 'atMost',
   settleSeconds: 'atLeast',
+  // A shorter budget lets the plan loosen the promotion bar to fit it.
+  maxDurationMinutes: 'atLeast',
 };
 
 const DEFAULT_ANALYSIS: AnalysisSettings = analysisSchema.parse({});

@@ -8,6 +8,7 @@ import type { SeriesPoint } from '../sim/account/index.ts';
 import type { QueueAccounting } from '../sim/queue/index.ts';
 
 export type { SeriesPoint } from '../sim/account/index.ts';
+import type { PlannedForecast } from '../core/state.ts';
 
 /** One evaluation of the canary, as `run --json` lists them. */
 export interface RunStep {
@@ -50,6 +51,12 @@ export interface RunResult {
   minutesToDecision: number | null;
   /** What the SQS queue model counted over the run (SQS scenarios only); `lost` must be 0. */
   queue?: QueueAccounting;
+  /**
+   * What Plan forecast before any traffic moved (docs/contract.md §1, version 2): minutes for a
+   * candidate as good as stable to be promoted (null: not within the budget), the bar it must be
+   * shown under, and the guarantee in one sentence; with the rest of the plan's forecast.
+   */
+  forecast?: PlannedForecast;
   /** The error the execution failed with (`CanaryRolledBack` for a found regression, `CanaryInconclusive` for an inconclusive canary). */
   errorName?: string;
   /** The execution's name, as `coalmine start` would name it, with `-local-<seed>`. */

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { assess, type Judge } from '../core/judge/index.ts';
 import type { Ports } from '../core/ports.ts';
-import { canaryStateSchema, rollbackKindOfError, type CanaryState } from '../core/state.ts';
+import { canaryStateSchema, rollbackKindOfError, type CanaryState, type PlannedForecast } from '../core/state.ts';
 import { causeMessage, createSteps, type Steps } from '../core/steps/index.ts';
 import { createSimAccount, type PutEventsEntry, type SimAccount, type SimAccountSettings } from '../sim/account/index.ts';
 import type { Scenario } from '../sim/scenario.ts';
@@ -236,6 +236,8 @@ class ExecutionTrace {
   readonly steps: RunStep[] = [];
   /** Simulated time the execution decided to promote or roll back (the Promote or Rollback task began). */
   decidedAt: Date | undefined;
+  /** What Plan forecast, before any traffic moved. */
+  forecast: RunResult['forecast'];
   private lastCaught: string | undefined;
 
   constructor(
@@ -276,6 +278,10 @@ class ExecutionTrace {
     if (log.type === 'StateCaught') this.lastCaught = log.state.name;
     if (log.type === 'StateEntered' && task?.kind === 'lambda' && (task.step === 'promote' || task.step === 'rollback')) {
       this.decidedAt ??= this.account.clock.now();
+    }
+    if (log.type === 'StateExited' && task?.kind === 'lambda' && task.step === 'plan') {
+      const planned = canaryStateSchema.safeParse(log.state.output);
+      if (planned.success && planned.data.plan.forecast) this.forecast = planned.data.plan.forecast as PlannedForecast;
     }
     if (log.type === 'StateExited' && task?.kind === 'lambda' && task.step === 'evaluate') {
       const caught = this.lastCaught === log.state.name;
@@ -370,6 +376,7 @@ function summarise(input: {
     alias: { version: alias.version, routing: { ...alias.weights } },
     excessFailures: account.excessFailures(),
     minutesToDecision: firstShift && trace.decidedAt ? round((trace.decidedAt.getTime() - firstShift.getTime()) / 60_000, 2) : null,
+    ...(trace.forecast ? { forecast: trace.forecast } : {}),
     ...(queue ? { queue } : {}),
     ...(failure ? { errorName: failure.name } : {}),
     execution: executionName,

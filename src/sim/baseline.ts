@@ -4,8 +4,8 @@
  * the benchmark's policies. So a scenario and a seed give Plan and the benchmark the same baseline.
  *
  * As Plan reads it from CloudWatch over its window: the minutes with a datapoint for the stable
- * version, their invocations and errors, the stable version's duration at the judged percentile
- * over the window's invocations, and (SQS) the queue's minutes.
+ * version, their invocations and errors (and the median minute's), the stable version's duration
+ * at the judged percentile over the window's invocations, and (SQS) the queue's minutes.
  */
 import type { Baseline, QueueMinute, VersionMinute } from '../core/ports.ts';
 import { round } from '../core/round.ts';
@@ -39,8 +39,10 @@ export function measureBaseline(minutes: readonly BaselineMinute[], measure: Bas
   let count = 0;
   let invocations = 0;
   let errors = 0;
+  const perMinute: number[] = [];
   const queue: QueueMinute[] = [];
   for (const minute of minutes) {
+    perMinute.push(minute.stable?.invocations ?? 0);
     if (hasDatapoint(minute.stable)) {
       count++;
       invocations += minute.stable.invocations;
@@ -52,6 +54,7 @@ export function measureBaseline(minutes: readonly BaselineMinute[], measure: Bas
     minutes: count,
     invocations,
     errors,
+    ...(count > 0 ? { medianInvocationsPerMinute: median(perMinute) } : {}),
     // To the 0.1 ms Plan keeps, so the benchmark judges slow requests against the threshold Evaluate uses.
     ...(invocations > 0 ? { latencyThresholdMs: round(measure.latencyMs(invocations), 1) } : {}),
     ...(invocations > 0 && measure.medianMs ? definedMedian(measure.medianMs(invocations)) : {}),
@@ -61,6 +64,13 @@ export function measureBaseline(minutes: readonly BaselineMinute[], measure: Bas
 
 function definedMedian(medianMs: number | undefined): { medianMs?: number } {
   return medianMs === undefined ? {} : { medianMs: round(medianMs, 1) };
+}
+
+/** The middle minute's invocations (a minute with no datapoint counts as 0). */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /**
@@ -87,4 +97,16 @@ export function queueBaselineLatencyMs(records: readonly QueueMinuteRecord[], pe
 export function planBaselineWindow(startMinute: number, analysis: { baselineMinutes: number; settleSeconds: number }): { from: number; to: number } {
   const to = Math.max(0, Math.floor((startMinute * 60 - analysis.settleSeconds) / 60));
   return { from: Math.max(0, to - analysis.baselineMinutes), to };
+}
+
+/** Hours of the alias' history Plan reads before the baseline. */
+export const PLAN_HISTORY_HOURS = 24;
+
+/**
+ * Where Plan's hourly history ends on a simulated timeline that starts at `simulationStartMs`: the
+ * baseline window's start, floored to the hour (CloudWatch's hourly sums), as a minute index.
+ */
+export function planHistoryEnd(simulationStartMs: number, baselineFrom: number): number {
+  const hourMs = 3_600_000;
+  return Math.round((Math.floor((simulationStartMs + baselineFrom * 60_000) / hourMs) * hourMs - simulationStartMs) / 60_000);
 }

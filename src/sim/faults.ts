@@ -19,6 +19,7 @@ export const SIM_CALLS = [
   'functions.getVersion',
   'metrics.versionMinutes',
   'metrics.baseline',
+  'metrics.history',
   'queues.listQueueSources',
   'queues.depth',
   'queues.redrive',

@@ -55,6 +55,11 @@ export interface MinuteSource {
   baselineLatencyMs(percentile: number, minutes: readonly number[], invocations: number): number;
   /** Stable's true error rate (for excess failures). */
   stableErrorRate(): number;
+  /**
+   * The alias' hourly traffic over the `hours` hours that end at minute `endIndex` (may be before the
+   * simulation's start), oldest first; absent for sources with no such history (the queue).
+   */
+  hourlyHistory?(endIndex: number, hours: number): Array<{ invocations: number; errors: number }>;
   /** Event source mappings and queues (none for API functions). */
   queues?: QueueInspector;
   /** Failed work the candidate did beyond stable's rate, over the minutes before `endIndex`, when the model counts it its own way (the queue: messages). */
@@ -75,6 +80,7 @@ export function apiMinuteSource(scenario: Scenario, seed: number): MinuteSource 
     meanDurationMs: (_index, side, minutesSinceShift) => model.meanDurationMs(side, minutesSinceShift),
     baselineLatencyMs: (percentile, _minutes, invocations) => apiBaselineLatencyMs(scenario, seed, invocations, percentile),
     stableErrorRate: () => model.trueErrorRate('stable', null),
+    hourlyHistory: (endIndex, hours) => model.planHistory(seed, endIndex, hours),
   };
 }
 

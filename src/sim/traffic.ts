@@ -49,6 +49,9 @@ export interface MinuteOptions {
   slowThresholdMs?: number;
 }
 
+/** The random stream key of the alias' hourly history (apart from every minute's). */
+const HISTORY_STREAM = 0x686f7572;
+
 /** z of the 99th percentile of the standard normal. */
 const Z99 = normalQuantile(0.99);
 /** Top order statistics drawn exactly up to this many; beyond it the asymptotic law is exact enough. */
@@ -188,6 +191,38 @@ export class TrafficModel {
       ? this.version(rng, toCandidate, this.scenario.candidate, this.candidateLaw, 1, options)
       : this.version(rng, toCandidate, this.scenario.stable, this.stableLaw, 0, options);
     return { requests, stable, candidate };
+  }
+
+  /**
+   * The alias' traffic by hour over the `hours` hours that end at absolute minute `end` (oldest first),
+   * as CloudWatch's hourly sums would show it before a canary: stable only. Bursty traffic is drawn at
+   * its long-run mean rate (a burst's share of minutes is burstMinutes / (burstMinutes + burstEveryMinutes)).
+   */
+  hourlyHistory(rng: Random, end: number, hours: number): Array<{ invocations: number; errors: number }> {
+    const traffic = this.scenario.traffic;
+    const behaviour = this.scenario.stable;
+    const out: Array<{ invocations: number; errors: number }> = [];
+    for (let h = hours; h >= 1; h--) {
+      let expected = 0;
+      for (let minute = end - 60 * h; minute < end - 60 * (h - 1); minute++) {
+        if (traffic?.pattern === 'bursty') {
+          const share = traffic.burstMinutes / (traffic.burstMinutes + traffic.burstEveryMinutes);
+          expected += traffic.requestsPerMinute * (1 + share * ((traffic.amplitude > 0 ? traffic.amplitude : 1) - 1));
+        } else {
+          expected += this.requestsPerMinute(minute);
+        }
+      }
+      const routed = rng.poisson(expected);
+      const invocations = routed - (behaviour.throttleRate > 0 ? rng.binomial(routed, behaviour.throttleRate) : 0);
+      // Whole hours long past: every time-out has arrived, and counts as the error it is.
+      out.push({ invocations, errors: rng.binomial(invocations, trueErrorRate(this.scenario, 'stable', null)) });
+    }
+    return out;
+  }
+
+  /** The hourly history Plan reads for this seed (`hourlyHistory` on the seed's own stream for it). */
+  planHistory(seed: number, end: number, hours: number): Array<{ invocations: number; errors: number }> {
+    return this.hourlyHistory(Random.for(seed, HISTORY_STREAM), end, hours);
   }
 
   private tails(thresholdMs: number): [number, number] {

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AccessDeniedError, ThrottledError, TransientServiceError } from '../../src/core/errors.ts';
 import type { VersionMetricsQuery } from '../../src/core/ports.ts';
-import { cloudWatchAlarms, cloudWatchMetrics } from '../../src/aws/cloudwatch.ts';
+import { cloudWatchAlarms, cloudWatchHistory, cloudWatchMetrics } from '../../src/aws/cloudwatch.ts';
 
 const cwMock = mockClient(CloudWatchClient);
 const client = new CloudWatchClient({ region: 'eu-west-1' });
@@ -303,7 +303,8 @@ describe('cloudWatchMetrics.baseline', () => {
 
     const baseline = await cloudWatchMetrics(client).baseline(baselineQuery);
 
-    expect(baseline).toEqual({ minutes: 3, invocations: 300, errors: 3, latencyThresholdMs: 512, medianMs: 81.5 });
+    // A minute with no datapoint had no traffic: the median minute of this sparse window is 0.
+    expect(baseline).toEqual({ minutes: 3, invocations: 300, errors: 3, medianInvocationsPerMinute: 0, latencyThresholdMs: 512, medianMs: 81.5 });
     const median = queriesSent().find((q) => q.Id === 'b_p50')!.MetricStat!;
     expect(median.Stat).toBe('p50');
     expect(median.Period).toBe(15 * 60);
@@ -342,5 +343,57 @@ describe('cloudWatchAlarms', () => {
     cwMock.on(DescribeAlarmsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
 
     await expect(cloudWatchAlarms(client).states(['a'])).rejects.toThrow(ThrottledError);
+  });
+});
+
+describe('cloudWatchHistory', () => {
+  const hour = (n: number) => new Date(Date.parse('2026-01-01T00:00:00.000Z') + n * 3600_000);
+  const historyQuery = { functionName: 'arn:aws:lambda:eu-west-1:123456789012:function:checkout', alias: 'live', start: hour(0).toISOString(), end: hour(24).toISOString() };
+  const hourly = (id: string, points: Record<number, number>): MetricDataResult => {
+    const hours = Object.keys(points).map(Number);
+    return { Id: id, StatusCode: 'Complete', Timestamps: hours.map(hour), Values: hours.map((h) => points[h]!) };
+  };
+
+  it('sums the alias’ Invocations and Errors by hour, with FunctionName and Resource (all versions)', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [hourly('h_inv', { 0: 1200, 23: 900 }), hourly('h_err', { 23: 4 })] });
+
+    const history = await cloudWatchHistory(client)(historyQuery);
+
+    expect(history.failures).toEqual([]);
+    expect(history.hours).toHaveLength(24);
+    expect(history.hours[0]).toEqual({ start: hour(0).toISOString(), invocations: 1200, errors: 0 });
+    expect(history.hours[5]).toEqual({ start: hour(5).toISOString(), invocations: 0, errors: 0 });
+    expect(history.hours[23]).toEqual({ start: hour(23).toISOString(), invocations: 900, errors: 4 });
+    const input = cwMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
+    expect(input.StartTime).toEqual(hour(0));
+    expect(input.EndTime).toEqual(hour(24));
+    expect(queriesSent().find((q) => q.Id === 'h_err')!.MetricStat).toEqual({
+      Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: 'checkout' }, { Name: 'Resource', Value: 'checkout:live' }] },
+      Period: 3600,
+      Stat: 'Sum',
+    });
+  });
+
+  it('takes the hours down to whole hours', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [hourly('h_inv', {}), hourly('h_err', {})] });
+
+    const history = await cloudWatchHistory(client)({ ...historyQuery, start: new Date(hour(0).getTime() + 17 * 60_000).toISOString(), end: new Date(hour(3).getTime() + 45 * 60_000).toISOString() });
+
+    expect(history.hours.map((h) => h.start)).toEqual([hour(0), hour(1), hour(2)].map((h) => h.toISOString()));
+  });
+
+  it('returns a failure, not an exception, when the history cannot be read: the baseline still plans', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'h_inv', StatusCode: 'Forbidden' }, hourly('h_err', {})] });
+
+    const history = await cloudWatchHistory(client)(historyQuery);
+
+    expect(history.hours).toEqual([]);
+    expect(history.failures).toEqual([{ metric: 'alias Invocations by hour', message: 'status Forbidden' }]);
+  });
+
+  it('still throws ThrottledError, so the state machine retries Plan', async () => {
+    cwMock.on(GetMetricDataCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+
+    await expect(cloudWatchHistory(client)(historyQuery)).rejects.toBeInstanceOf(ThrottledError);
   });
 });

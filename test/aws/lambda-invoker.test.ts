@@ -7,6 +7,7 @@ import { ownerMark } from '../../src/core/ownership.ts';
 import { createPreTraffic } from '../../src/core/steps/pre-traffic.ts';
 import type { CanaryState } from '../../src/core/state.ts';
 import { executionRef } from '../helpers/factories.ts';
+import { analysisSchema } from '../../src/core/judge/index.ts';
 
 const lambdaMock = mockClient(LambdaClient);
 const client = new LambdaClient({ region: 'eu-west-1' });
@@ -62,7 +63,7 @@ describe('the check before traffic on the Lambda API', () => {
     plan: {
       functionName: 'checkout', alias: 'live', stableVersion: '12', candidateVersion: '13', trigger: 'api',
       strategy: { name: 'custom', steps: [10], intervalMinutes: 5 },
-      analysis: { alpha: 0.01, errorTolerance: 1.5, errorMargin: 0.005, maxErrorRate: 0.2, maxThrottleRate: 0.1, latencyPercentile: 99, costTolerance: 1.25, minRequests: 100, maxExtensionMinutes: 120, baselineMinutes: 15, evaluationMinutes: 1, settleSeconds: 60, customMetrics: [] },
+      analysis: analysisSchema.parse({}),
       owner: 'run-1', originalDescription: '', startedAt: '2026-01-05T09:00:00.000Z',
       baseline: { minutes: 15, invocations: 9000, errors: 10 }, redriveOnRollback: true, preTraffic, warnings: [],
     },

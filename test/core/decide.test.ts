@@ -41,4 +41,27 @@ describe('decide', () => {
     expect(result.reasons[0]).toMatch(/^inconclusive, no regression found: not enough traffic to judge/);
     expect(result.reasons[0]).toContain('the judge says inconclusive');
   });
+
+  describe('the budget', () => {
+    const budget = { maxDurationMinutes: 60 };
+
+    it('rolls back a canary that has not shown itself good enough by the end of its budget', () => {
+      const result = decide({ ...base, ...budget, isFinalStep: true, assessment: assessment('inconclusive'), minutesInStep: 50, minutesSinceFirstShift: 60 });
+      expect(result.decision).toBe('rollback');
+      expect(result.reasons[0]).toMatch(/^no verdict within the 60-minute budget/);
+      expect(result.reasons[0]).toContain('the judge says inconclusive');
+    });
+
+    it('still promotes a canary whose final step passes at the last look of its budget', () => {
+      expect(decide({ ...base, ...budget, isFinalStep: true, assessment: assessment('pass'), minutesInStep: 50, minutesSinceFirstShift: 60 }).decision).toBe('promote');
+    });
+
+    it('rolls back at the budget a step that would still advance: promotion is no longer within reach', () => {
+      expect(decide({ ...base, ...budget, assessment: assessment('pass'), minutesInStep: 5, minutesSinceFirstShift: 61 }).decision).toBe('rollback');
+    });
+
+    it('extends a step as before while the budget lasts', () => {
+      expect(decide({ ...base, ...budget, assessment: assessment('inconclusive'), minutesInStep: 20, minutesSinceFirstShift: 40 }).decision).toBe('hold');
+    });
+  });
 });

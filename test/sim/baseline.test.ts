@@ -44,7 +44,8 @@ describe('the baseline before the first shift', () => {
     const queue = { sent: 1, received: 1, deleted: 1, visible: 0, notVisible: 0, ageOfOldestSeconds: 0, dlqVisible: 0 };
     const minutes = [{ stable: busy, queue }, { stable: idle, queue }, { stable: null, queue }, { stable: busy, queue }];
 
-    expect(measureBaseline(minutes, { latencyMs: (invocations) => invocations, queue: false })).toEqual({ minutes: 2, invocations: 200, errors: 4, latencyThresholdMs: 200 });
+    // The median minute counts the minutes without a datapoint as 0: 0, 0, 100, 100 → 50.
+    expect(measureBaseline(minutes, { latencyMs: (invocations) => invocations, queue: false })).toEqual({ minutes: 2, invocations: 200, errors: 4, medianInvocationsPerMinute: 50, latencyThresholdMs: 200 });
     expect(measureBaseline(minutes, { latencyMs: () => 1, queue: true }).queue).toHaveLength(4);
     expect(measureBaseline([{ stable: idle }], { latencyMs: () => 1, queue: false })).toEqual({ minutes: 0, invocations: 0, errors: 0 });
   });

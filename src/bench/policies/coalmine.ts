@@ -1,7 +1,9 @@
 /**
- * Coalmine itself: the same look as the Evaluate step (the real judge, `assess`, then `decide()`),
+ * Coalmine itself: the real plan (`planCanary`: weights, bar and exposure from the pre-shift
+ * traffic), then the same look as the Evaluate step (the real judge, `assess`, then `decide()`),
  * every `evaluationMinutes` — without the state machine around it.
  */
+import { estimateTraffic, planCanary } from '../../core/forecast.ts';
 import { assess, type JudgeMemory } from '../../core/judge/index.ts';
 import { look } from '../../core/look.ts';
 import type { MinuteObservation } from '../../core/ports.ts';
@@ -13,15 +15,20 @@ const minuteTime = (minute: number): string => new Date(FIRST_SHIFT + minute * 6
 
 export const coalminePolicy: Policy = {
   name: 'coalmine',
-  summary: "Coalmine's anytime-valid judge and decide(), on the scenario's strategy or Coalmine's default",
+  summary: "Coalmine's plan, anytime-valid judge and decide(), on the scenario's strategy or the weights its plan picks for the traffic",
   start(context: PolicyContext) {
-    const steps = new StepWalker(context.strategy);
+    const planning = planCanary({ traffic: estimateTraffic(context.baseline, context.history), strategy: context.namedStrategy, settings: context.settings });
+    const strategy = planning.strategy;
+    const steps = new StepWalker(strategy);
     let memory: JudgeMemory | undefined;
     let pending: MinuteObservation[] = [];
+    let minutesSinceFirstShift = 0;
     return {
+      forecast: { minutesToPromote: planning.forecast.minutesToPromote, promotionBar: planning.forecast.promotionBar.errorRate },
       weight: () => steps.weight,
       observe(minute: ObservedMinute): PolicyAction {
         steps.tick();
+        minutesSinceFirstShift++;
         pending.push({ minute: minuteTime(minute.minute), stable: minute.stable, candidate: minute.candidate, ...(minute.queue ? { queue: minute.queue } : {}) });
         if (pending.length < context.settings.evaluationMinutes) return 'continue';
         const { assessment, decision, rollbackKind } = look(assess, {
@@ -30,10 +37,12 @@ export const coalminePolicy: Policy = {
           baseline: context.baseline,
           settings: context.settings,
           trigger: context.scenario.trigger,
-          strategy: context.strategy,
+          strategy,
           stepIndex: steps.stepIndex,
           weight: steps.weight,
           minutesInStep: steps.minutesInStep,
+          minutesSinceFirstShift,
+          promotion: planning.promotion,
           queue: context.queue,
           memoryMB: context.memoryMB,
         });

@@ -1,24 +1,26 @@
 /**
- * Errors: the candidate against stable in the same minutes (the paired-count test), then, before a
- * step may pass, minimum exposure and — on the final step — the promotion bar.
+ * Errors: the candidate against stable in the same minutes (the paired-count test, which rolls back),
+ * then, before a step may pass, its minimum exposure and — on the final step — the promotion test.
  *
- * The promotion bar: the candidate's error rate *at the final step*, bounded from above
- * (anytime-valid, level α), must be below the larger of `errorTolerance × stable's rate` and
- * `stable's rate + errorMargin`. Only the final step's own requests count: they are served at the
- * highest weight, closest to what promotion brings, and a regression that sets in late (a leak, a
- * cache that fills) is not averaged away by the healthy minutes before it. Nor does promotion rest
- * on luck: the final step must also have served at least the requests that a candidate exactly as
- * good as stable would need, on average, to clear the bar (`promotionRequests`), so a few quiet
- * minutes cannot promote a candidate that went bad just before. The ratio
- * alone cannot promote functions that almost never fail (no errors on either side say nothing about
- * a ratio), so the absolute margin decides for them. Stable's rate is measured on the baseline and
- * on stable's share during the canary: many more requests than the candidate's.
+ * The promotion test (promotion.ts) uses every request the candidate served since the first shift
+ * against the bar Plan fixed from pre-shift data (`context.promotion`): P(promoting a candidate whose
+ * error rate is at or above the bar) ≤ α, however often it looks. Counting every request, with a
+ * one-point alternative at stable's rate, it needs about what an ideal sequential test of the same
+ * bar needs.
+ *
+ * A regression that sets in late (a leak, a cache that fills) has a check of its own: the final step
+ * — the weight promotion brings — must have served the requests Plan asked of it (at least half the
+ * expected canary), and its own requests must favour "as good as stable" over "at the bar" (the same
+ * likelihood ratio, restarted at the final step, at least 1). A regression that began in the first
+ * half is then seen at the final weight, and it also pulls the cumulative evidence down at once, so
+ * promotion waits while the paired test, or the budget, rolls it back.
  */
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
 import { formatCount, formatRate } from './check.ts';
 import { compactPaired, judgePaired, pairedObservation, readPaired, updatePaired } from './paired.ts';
+import { promotionAlternative, promotionLogEvidence } from './promotion.ts';
+import type { JudgeInput, PlannedPromotion } from './types.ts';
 import { noHarmYet, sure, worseRange } from './wording.ts';
-import { klBernoulli, rateUpperBound, UPPER_ALTERNATIVES } from './stats.ts';
 import { round } from '../round.ts';
 
 interface ErrorMemory {
@@ -52,8 +54,11 @@ export const errorRateCheck: JudgeCheck = {
     const candidateRate = candidateRequests > 0 ? candidateErrors / candidateRequests : 0;
     const stableRequestsAll = baseline.invocations + stableRequests;
     const stableRate = stableRequestsAll > 0 ? (baseline.errors + stableErrors) / stableRequestsAll : 0;
-    const bar = Math.max(settings.errorTolerance * stableRate, stableRate + settings.errorMargin);
-    const upper = rateUpperBound(stepRequests, stepErrors, settings.alpha);
+    const promotion = plannedPromotion(judge);
+    const { bar } = promotion;
+    const evidence = promotionLogEvidence(promotion, candidateRequests, candidateErrors);
+    const finalStepEvidence = promotionLogEvidence(promotion, stepRequests, stepErrors);
+    const stepMinRequests = promotion.stepMinRequests[context.stepIndex] ?? settings.minRequests;
 
     const figures = {
       candidateRequests,
@@ -66,11 +71,12 @@ export const errorRateCheck: JudgeCheck = {
       errorEvidenceNeeded: round(verdict.needed, 1),
       errorRatioLower: round(verdict.ratioLower, 3),
       errorRatioUpper: Number.isFinite(verdict.ratioUpper) ? round(verdict.ratioUpper, 3) : null,
-      stepErrorRateUpper: round(upper, 5),
-      promotionBar: round(bar, 5),
+      promotionBar: round(bar, 6),
+      promotionEvidence: round(Math.exp(Math.min(evidence, 700)), 3),
       stepRequests,
       stepErrors,
-      minRequests: settings.minRequests,
+      stepMinRequests,
+      ...(context.isFinalStep ? { finalStepMinRequests: promotion.finalStepMinRequests } : {}),
     };
     const comparison = `candidate ${formatRate(candidateRate)} errors (${formatCount(candidateErrors)} of ${formatCount(candidateRequests)} since the first shift) vs stable ${formatRate(stableRate)} (with its baseline)`;
     const sureText = sure(settings.alpha);
@@ -87,60 +93,38 @@ export const errorRateCheck: JudgeCheck = {
     }
     const interval = noHarmYet(verdict);
     const noHarm = `no error regression found: ${comparison}; ${interval}`;
-    if (stepRequests < settings.minRequests) {
-      const waiting = `waiting for traffic: ${formatCount(stepRequests)} of ${formatCount(settings.minRequests)} candidate requests at this step`;
-      return {
-        phase: 'inconclusive',
-        reasons: [`only ${formatCount(stepRequests)} of ${formatCount(settings.minRequests)} candidate requests at this step so far`, noHarm],
-        summary: `${waiting}; ${interval}`,
-        figures,
-        memory: nextMemory,
-      };
+    const inconclusive = (line: string): CheckResult => ({ phase: 'inconclusive', reasons: [line, noHarm], summary: `${line}; ${interval}`, figures, memory: nextMemory });
+    if (stepRequests < stepMinRequests) {
+      return inconclusive(`waiting for traffic: ${formatCount(stepRequests)} of ${formatCount(stepMinRequests)} candidate requests at this step`);
     }
-    const needed = promotionRequests(stableRate, bar, settings.alpha);
-    if (context.isFinalStep && stepRequests < needed) {
-      return {
-        phase: 'inconclusive',
-        reasons: [
-          `not yet enough requests to promote: ${formatCount(stepRequests)} of the ${formatCount(needed)} that a candidate as good as stable needs to show it is under the ${formatRate(bar)} bar`,
-          noHarm,
-        ],
-        summary: `not yet enough requests to promote: ${formatCount(stepRequests)} of ${formatCount(needed)} at this step; ${interval}`,
-        figures: { ...figures, promotionRequests: needed },
-        memory: nextMemory,
-      };
+    if (!context.isFinalStep) {
+      const summary = `${interval} (errors since the first shift: candidate ${formatRate(candidateRate)}; stable ${formatRate(stableRate)} with its baseline)`;
+      return { phase: 'pass', reasons: [noHarm], summary, figures, memory: nextMemory };
     }
-    if (context.isFinalStep && !(upper < bar)) {
-      return {
-        phase: 'inconclusive',
-        reasons: [
-          `not yet shown good enough to promote: at this step the candidate's error rate is below ${formatRate(upper)} (${sureText}), not yet below the ${formatRate(bar)} bar (larger of ${settings.errorTolerance}× stable and stable + ${formatRate(settings.errorMargin)})`,
-          noHarm,
-        ],
-        summary: `not yet under the ${formatRate(bar)} promotion bar: candidate below ${formatRate(upper)} at this step, ${sureText}`,
-        figures,
-        memory: nextMemory,
-      };
+    const promotionSure = sure(promotion.alpha);
+    const barText = `the ${formatRate(bar)} promotion bar`;
+    if (evidence < Math.log(1 / promotion.alpha)) {
+      return inconclusive(`not yet ${promotionSure} under ${barText} (${formatCount(candidateErrors)} errors in ${formatCount(candidateRequests)} requests)`);
     }
-    const reasons = context.isFinalStep
-      ? [`good enough to promote: at this step the candidate's error rate is below ${formatRate(upper)} (${sureText}), under the ${formatRate(bar)} bar`, noHarm]
-      : [noHarm];
-    const summary = context.isFinalStep
-      ? `under the ${formatRate(bar)} promotion bar: candidate below ${formatRate(upper)} at this step, ${sureText}: promote`
-      : `${interval} (errors since the first shift: candidate ${formatRate(candidateRate)}; stable ${formatRate(stableRate)} with its baseline)`;
-    return { phase: 'pass', reasons, summary, figures, memory: nextMemory };
+    if (stepRequests < promotion.finalStepMinRequests) {
+      // The final weight is held for its planned share, so that a regression that sets in late shows before promotion.
+      return inconclusive(`under ${barText}, ${promotionSure}; holding the final weight: ${formatCount(stepRequests)} of ${formatCount(promotion.finalStepMinRequests)} requests`);
+    }
+    if (finalStepEvidence < 0) {
+      return inconclusive(`under ${barText}, not yet on the final step alone`);
+    }
+    const line = `under ${barText}, ${promotionSure}: promote`;
+    return { phase: 'pass', reasons: [line, noHarm], summary: line, figures, memory: nextMemory };
   },
 };
 
 /**
- * Requests a candidate erring exactly at stable's rate needs, on average, before its upper bound
- * clears the bar: ln(K/α) / KL(rate ‖ bar), K the number of alternatives in the bound's mixture.
- *
- * @example
- * promotionRequests(0.005, 0.01, 0.01); // ≈ 4,100 requests
+ * The promotion test Plan fixed. A state written before plans carried one gets the default bar from
+ * the pre-shift baseline alone (never from the canary's own minutes, so the test stays exact).
  */
-export function promotionRequests(stableRate: number, bar: number, alpha: number): number {
-  const divergence = klBernoulli(stableRate, Math.min(bar, 1 - 1e-9));
-  if (!(divergence > 0)) return Infinity;
-  return Math.ceil(Math.log(UPPER_ALTERNATIVES / alpha) / divergence);
+function plannedPromotion({ context, baseline: b, settings: s }: JudgeInput): PlannedPromotion {
+  if (context.promotion) return context.promotion;
+  const rate = b.invocations > 0 ? b.errors / b.invocations : 0;
+  const bar = Math.max(s.errorTolerance * rate, rate + s.errorMargin);
+  return { bar, alternative: promotionAlternative(rate, bar), alpha: s.alpha, stepMinRequests: [], finalStepMinRequests: 0 };
 }

@@ -4,5 +4,5 @@
  */
 export { assess, judgeChecks } from './assess.ts';
 export type { CheckInput, CheckResult, JudgeCheck, WindowSummary } from './check.ts';
-export type { Assessment, CheckVerdict, Figures, Judge, JudgeContext, JudgeInput, JudgeMemory, JudgePhase, QueueJudgeSetup } from './types.ts';
+export type { Assessment, CheckVerdict, Figures, Judge, JudgeContext, JudgeInput, JudgeMemory, JudgePhase, PlannedPromotion, QueueJudgeSetup } from './types.ts';
 export { analysisSchema, customMetricSchema, type AnalysisRequest, type AnalysisSettings, type CustomMetric } from './settings.ts';

@@ -52,8 +52,19 @@ export const analysisSchema = z.strictObject({
    * and it leaves the test power: a doubled median is over 1.25× from a few hundred requests.
    */
   costTolerance: z._default(z.number().check(z.gte(1), z.lte(10)), 1.25),
-  /** Fewest candidate invocations at a step before it may pass. */
+  /** Most candidate invocations a step needs before it may pass (Plan asks less where the traffic is thin: half what the step's interval brings). */
   minRequests: z._default(z.number().check(z.int(), z.gte(0), z.lte(10_000_000)), 100),
+  /**
+   * The canary's budget: by this many minutes after the first shift it has promoted, or rolled back
+   * as inconclusive. Plan sizes the promotion bar so that 95% of candidates as good as stable are
+   * promoted within it (an hour, as AppConfig's recommended strategy takes end to end).
+   */
+  maxDurationMinutes: z._default(z.number().check(z.int(), z.gte(5), z.lte(7 * 24 * 60)), 60),
+  /**
+   * When the traffic cannot show the default bar within the budget: `loosen` takes the tightest bar
+   * it can show and says so; `refuse` makes Plan refuse, with the numbers, before anything changes.
+   */
+  lowTraffic: z._default(z.enum(['loosen', 'refuse']), 'loosen'),
   /** How long to hold a step beyond its interval for lack of evidence before failing safe. */
   maxExtensionMinutes: z._default(z.number().check(z.int(), z.gte(0), z.lte(7 * 24 * 60)), 120),
   /** Minutes of stable traffic before the first shift that make the baseline. */

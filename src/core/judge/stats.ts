@@ -16,9 +16,7 @@
  * - the same grid gives a confidence sequence for ρ: ρ₀ is excluded once the mixture over the grid
  *   points on the far side of ρ₀ reaches 1/δ.
  *
- * The candidate's own rate. Its requests are Bernoulli(p), whatever the weights; H₀: p ≥ u is tested
- * with a discrete mixture over alternatives p = r·u (r < 1). The set of u not rejected is an
- * anytime upper confidence bound on p that needs no memory beyond (n, x).
+ * The candidate's own rate is tested against the promotion bar in promotion.ts.
  *
  * Guardrails use fixed-sample Chernoff bounds with a level δ_t = δ·6/(π²t²) at the t-th look, so that
  * their false alarms over any number of looks sum to at most δ.
@@ -139,50 +137,6 @@ export function ratioEstimate(logLr: readonly number[]): number {
   let best = RATIO_ONE;
   for (let g = 0; g < logLr.length; g++) if (logLr[g]! > logLr[best]!) best = g;
   return RATIO_GRID[best]!;
-}
-
-// ————————————————————————————————————————————————————————— the candidate's own rate
-
-/** Alternatives p = r·u for the upper bound, with their weights (r = 0 covers rates near zero). */
-const UPPER_FRACTIONS: readonly number[] = [0, 0.2, 0.35, 0.5, 0.65, 0.8];
-const UPPER_WEIGHTS: readonly number[] = normalise([1, 1, 1, 1, 1, 1]);
-/** How many alternatives the upper bound's mixture has (its price is at most ln of this). */
-export const UPPER_ALTERNATIVES = UPPER_FRACTIONS.length;
-
-/** ln of the e-value against "p ≥ u" after x events in n Bernoulli trials. */
-export function logEvidenceRateBelow(n: number, x: number, u: number): number {
-  if (u >= 1) return Infinity;
-  if (u <= 0) return -Infinity;
-  const terms: number[] = [];
-  for (let k = 0; k < UPPER_FRACTIONS.length; k++) {
-    const r = UPPER_FRACTIONS[k]!;
-    if (r === 0 && x > 0) continue;
-    const logEvents = x > 0 ? x * Math.log(r) : 0;
-    terms.push(Math.log(UPPER_WEIGHTS[k]!) + logEvents + (n - x) * (Math.log1p(-r * u) - Math.log1p(-u)));
-  }
-  return logSumExp(terms);
-}
-
-/**
- * An anytime-valid upper confidence bound on a Bernoulli rate at level δ: the smallest u from which
- * on every rate is rejected (found by bisection; the e-value grows with u above x/n).
- *
- * @example
- * rateUpperBound(4000, 20, 0.01); // ≈ 0.0098: 20 errors in 4000 requests, p < 0.98% with 99% confidence
- */
-export function rateUpperBound(n: number, x: number, delta: number): number {
-  if (n <= 0) return 1;
-  const threshold = Math.log(1 / delta);
-  let low = x / n;
-  let high = 1;
-  if (logEvidenceRateBelow(n, x, low) >= threshold) return low;
-  for (let i = 0; i < 50; i++) {
-    const mid = (low + high) / 2;
-    if (logEvidenceRateBelow(n, x, mid) >= threshold) high = mid;
-    else low = mid;
-    if (high - low < 1e-6 * high) break;
-  }
-  return high;
 }
 
 // ————————————————————————————————————————————————————————— guardrails

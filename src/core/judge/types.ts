@@ -4,6 +4,7 @@
  * execution state (keep it small: a few hundred bytes).
  */
 import type { Baseline, MetricsWindow } from '../ports.ts';
+import type { PromotionTest } from './promotion.ts';
 import type { AnalysisSettings } from './settings.ts';
 
 /** What the queue checks need to know of the queue (from the plan). */
@@ -34,6 +35,16 @@ export interface JudgeContext {
   memoryMB?: { stable: number; candidate: number } | undefined;
   /** SQS-triggered canaries: the queue's settings from the plan (`queueJudgeSetup(plan.queue)`). */
   queue?: QueueJudgeSetup;
+  /** The promotion test and exposure Plan fixed before the first shift (`plan.promotion`). */
+  promotion?: PlannedPromotion;
+}
+
+/** The promotion test and the exposure each step needs, as Plan fixed them from pre-shift data. */
+export interface PlannedPromotion extends PromotionTest {
+  /** Candidate requests each step needs before it may pass, by step index. */
+  stepMinRequests: number[];
+  /** Requests the final step itself must serve before promotion. */
+  finalStepMinRequests: number;
 }
 
 /**

@@ -59,6 +59,8 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
       minutesInStep,
       queue: p.queue && queueJudgeSetup(p.queue),
       memoryMB: p.memoryMB,
+      minutesSinceFirstShift: Math.max(0, minutesBetween(new Date(progress.firstShiftAt ?? progress.stepStartedAt ?? p.startedAt), windowEnd)),
+      promotion: p.promotion,
     });
     const step = `Step ${progress.stepIndex + 1} of ${p.strategy.steps.length} (${progress.weight}%)`;
     return {

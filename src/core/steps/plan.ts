@@ -1,23 +1,27 @@
 /**
  * Plan: everything is checked before the alias is touched. It reads as the steps it takes: resolve
- * the request, check the alias, resolve the versions, discover the queue, measure the baseline, take
- * the alias, build the plan.
+ * the request, check the alias, resolve the versions, discover the queue, measure the baseline, plan
+ * for the traffic (src/core/forecast.ts), take the alias, build the plan.
  */
-import { AliasAlreadyRoutedError, AliasChangedError, CanaryInProgressError, FunctionNotFoundError, InvalidVersionError } from '../errors.ts';
+import { AliasAlreadyRoutedError, AliasChangedError, CanaryInProgressError, FunctionNotFoundError, InsufficientTrafficError, InvalidVersionError } from '../errors.ts';
 import { checkAlarmsBeforeStart, checkStartWindows } from '../gates.ts';
 import { checkCustomMetrics, checkSchedule, checkStateSize, checkVersions, checkWeights } from '../limits.ts';
 import { describeOwner, isOwner, ownerMark, readOwnerMark, type OwnerMark } from '../ownership.ts';
+import { estimateTraffic, planCanary, type CanaryPlanning, type Forecast } from '../forecast.ts';
 import type { AliasState, Baseline, FunctionInfo, Ports } from '../ports.ts';
 import { round } from '../round.ts';
 import { parseRequest, type CanaryRequest } from '../request.ts';
 import { discoverQueue, redriveDelaySeconds, type DiscoveredQueue } from '../sqs.ts';
 import type { CanaryState, ExecutionRef, Plan } from '../state.ts';
-import { DEFAULT_API_STRATEGY, type Strategy } from '../strategy.ts';
+import type { Strategy } from '../strategy.ts';
 import { addSeconds, floorMinute, iso } from '../time.ts';
 import { normaliseTrigger, type Trigger } from '../trigger.ts';
 import { checkEventRequest, isEvent, OPT_IN_TAG } from '../trust.ts';
 import { describeRouting } from './alias-rules.ts';
 import { parsePayload, planPayload, queueRef } from './payload.ts';
+
+/** Hours of the alias' history Plan reads where the baseline is too thin to estimate stable's rates. */
+const HISTORY_HOURS = 24;
 
 /** What Plan returns for an event about a function that has not opted in: the execution succeeds doing nothing. */
 export interface Skipped {
@@ -54,21 +58,22 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     const versions = resolveVersions(request, checked);
     await checkVersionConfigs(checked, versions);
     const queue = await discoverQueue({ queues, fn: checked.fn, alias: checked.alias.name, allowFifo: request.allowFifo });
-    const strategy: Strategy = request.strategy ?? ownersStrategy ?? queue?.defaultStrategy ?? DEFAULT_API_STRATEGY;
-    checkWeights(strategy);
-    checkSchedule(strategy, request.analysis, queue ? Math.ceil(redriveDelaySeconds(queue.plan) / 60) : 0);
-    checkCustomMetrics(request.analysis.customMetrics);
     const now = clock.now();
     checkStartWindows(request.gates?.startWindows, now);
     await checkAlarmsBeforeStart(alarms, request.gates?.alarms ?? []);
     const baseline = await measureBaseline(request, checked, versions, queue, now);
+    const { planning, historyWarnings } = await planForTraffic(request, checked, ownersStrategy, queue, baseline, now);
+    const strategy: Strategy = planning.strategy;
+    checkWeights(strategy);
+    checkSchedule(strategy, request.analysis, queue ? Math.ceil(redriveDelaySeconds(queue.plan) / 60) : 0);
+    checkCustomMetrics(request.analysis.customMetrics);
     const dlqDepthAtStart = queue?.plan.dlq ? await queues.depth(queue.plan.dlq.url) : undefined;
     const originalDescription = checked.retryOf ? checked.retryOf.original : checked.alias.description;
 
-    const planned = buildPlan({ request, trigger, execution, checked, versions, queue, strategy, baseline, dlqDepthAtStart, originalDescription, now });
-    checkStateSize(firstState(planned, checked.alias, now), queue ? 'lower analysis.baselineMinutes (each minute of an SQS baseline is kept in the state)' : 'use fewer custom metrics or a shorter description');
+    const planned = buildPlan({ request, trigger, execution, checked, versions, queue, strategy, baseline, dlqDepthAtStart, originalDescription, now, planning, historyWarnings });
+    checkStateSize(firstState(planned, checked.alias, now, planning.forecast), queue ? 'lower analysis.baselineMinutes (each minute of an SQS baseline is kept in the state)' : 'use fewer custom metrics or a shorter description');
     const taken = await takeAlias(checked, versions, execution);
-    return firstState(planned, taken, now);
+    return firstState(planned, taken, now, planning.forecast);
   };
 
   /**
@@ -152,6 +157,22 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     });
   }
 
+  /**
+   * What the canary can prove in its budget, from pre-shift traffic only (the baseline, and the
+   * alias' day of hourly history): the weights when none were named, the bar, the exposure, the
+   * forecast. Refuses here, before the alias is taken, when the request would rather refuse than loosen.
+   */
+  async function planForTraffic(request: CanaryRequest, { fn, alias }: CheckedAlias, ownersStrategy: Strategy | undefined, queue: DiscoveredQueue | undefined, baseline: Baseline, now: Date): Promise<{ planning: CanaryPlanning; historyWarnings: string[] }> {
+    const baselineStart = addSeconds(floorMinute(addSeconds(now, -request.analysis.settleSeconds)), -60 * request.analysis.baselineMinutes);
+    const history = metrics.history
+      ? await metrics.history({ functionName: fn.functionName, alias: alias.name, start: iso(addSeconds(baselineStart, -HISTORY_HOURS * 3600)), end: iso(baselineStart) })
+      : { hours: [], failures: [] };
+    const planning = planCanary({ traffic: estimateTraffic(baseline, history.hours), strategy: request.strategy ?? ownersStrategy ?? queue?.defaultStrategy, settings: request.analysis });
+    if (planning.refusal) throw new InsufficientTrafficError(planning.refusal);
+    const historyWarnings = history.failures.map((failure) => `the alias' hourly history could not be read (${failure.metric}: ${failure.message}); the forecast rests on the baseline alone`);
+    return { planning, historyWarnings };
+  }
+
   /** Marks the alias as this execution's (a retried Plan already did), keeping the description it replaces. */
   async function takeAlias({ fn, alias, retryOf }: CheckedAlias, { stableVersion, candidateVersion }: Versions, execution: ExecutionRef): Promise<AliasState> {
     if (retryOf) return alias;
@@ -184,8 +205,10 @@ function buildPlan(found: {
   dlqDepthAtStart: number | undefined;
   originalDescription: string;
   now: Date;
+  planning: CanaryPlanning;
+  historyWarnings: string[];
 }): Plan {
-  const { request, trigger, execution, checked, versions, queue, strategy, baseline, dlqDepthAtStart, originalDescription, now } = found;
+  const { request, trigger, execution, checked, versions, queue, strategy, baseline, dlqDepthAtStart, originalDescription, now, planning, historyWarnings } = found;
   return {
     functionName: checked.fn.functionName,
     alias: checked.alias.name,
@@ -207,19 +230,21 @@ function buildPlan(found: {
     },
     ...versionMemory(checked.fn.memoryMB, versions),
     ...(queue ? { queue: { ...queue.plan, ...(dlqDepthAtStart === undefined ? {} : { dlqDepthAtStart }) } } : {}),
+    promotion: planning.promotion,
+    forecast: { ...planning.forecast },
     redriveOnRollback: request.redriveOnRollback,
     ...(request.preTraffic ? { preTraffic: request.preTraffic } : {}),
     ...(request.gates ? { gates: request.gates } : {}),
-    warnings: [...(queue?.warnings ?? []), ...(trigger.source === 'request' ? [] : [`started by ${trigger.source}`])],
+    warnings: [...(queue?.warnings ?? []), ...(trigger.source === 'request' ? [] : [`started by ${trigger.source}`]), ...historyWarnings],
   };
 }
 
 /** The execution state Plan hands to the first Shift (or straight to Promote, for an all-at-once strategy). */
-function firstState(plan: Plan, taken: AliasState, now: Date): CanaryState {
+function firstState(plan: Plan, taken: AliasState, now: Date, forecast: Forecast): CanaryState {
   const { strategy } = plan;
   const steps = strategy.steps;
   return {
-    status: `Planned: ${plan.functionName}:${plan.alias} from version ${plan.stableVersion} to ${plan.candidateVersion}, ${steps.length ? `${steps.map((w) => `${w}%`).join(' → ')} → 100%, ${strategy.intervalMinutes} min a step` : 'all at once'}`,
+    status: `Planned: ${plan.functionName}:${plan.alias} from version ${plan.stableVersion} to ${plan.candidateVersion}, ${steps.length ? `${steps.map((w) => `${w}%`).join(' → ')} → 100%, ${strategy.intervalMinutes} min a step` : 'all at once'} — ${forecast.summary}`,
     plan,
     progress: {
       stepIndex: -1,

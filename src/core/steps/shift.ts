@@ -30,6 +30,7 @@ export function createShift({ router, clock }: Pick<Ports, 'router' | 'clock'>) 
         weight,
         revisionId: updated.revisionId,
         stepStartedAt: iso(stepStart),
+        firstShiftAt: progress.firstShiftAt ?? iso(stepStart),
         nextEvaluationAt: iso(nextLook(stepStart, p)),
         decision: 'hold',
       },

@@ -1,8 +1,8 @@
 /**
  * The simulated account's CloudWatch: each generated minute as the metrics port reports it, per
  * version, with slow counts against a threshold, custom metrics and the queue's minute, and the
- * stable version's baseline before the shift. Metric outages (fault injection) drop minutes or fail
- * the query.
+ * stable version's baseline before the shift, and the alias' hourly history before that. Metric
+ * outages (fault injection) drop minutes or fail the query.
  *
  * Late arrival, as Lambda does it: an invocation's metrics carry its START time but are sent when it
  * ENDS. Invocations that time out run `timeoutSeconds`, so a minute's timed-out invocations (started
@@ -10,7 +10,7 @@
  * its start + timeout on, the last of them a minute later. A query made before then sees the minute
  * without them.
  */
-import type { Baseline, MetricsSource, MetricsWindow, MinuteObservation, VersionMetricsQuery, VersionMinute } from '../../core/ports.ts';
+import type { Baseline, MetricsSource, MetricsWindow, MinuteObservation, TrafficHistory, VersionMetricsQuery, VersionMinute } from '../../core/ports.ts';
 import { measureBaseline } from '../baseline.ts';
 import type { FaultInjector } from '../faults.ts';
 import { drawSlowCount } from '../minute-source.ts';
@@ -123,5 +123,17 @@ export function createSimMetrics(timeline: Timeline, faults: FaultInjector, sett
           },
         );
       }),
+    history: (query) =>
+      faults.call('metrics.history', [query], (): TrafficHistory => {
+        const from = Math.floor(Date.parse(query.start) / HOUR_MS) * HOUR_MS;
+        const to = Math.floor(Date.parse(query.end) / HOUR_MS) * HOUR_MS;
+        const hours = Math.max(0, Math.round((to - from) / HOUR_MS));
+        if (!ours(query) || hours === 0 || !source.hourlyHistory) return { hours: [], failures: [] };
+        const sums = source.hourlyHistory(Math.round((to - timeline.simulationStart) / MINUTE_MS), hours);
+        return { hours: sums.map((sum, i) => ({ start: new Date(from + i * HOUR_MS).toISOString(), ...sum })), failures: [] };
+      }),
   };
 }
+
+const HOUR_MS = 60 * MINUTE_MS;
+

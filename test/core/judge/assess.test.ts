@@ -50,7 +50,7 @@ describe('assess', () => {
   it('holds a step until the candidate has served the minimum requests', () => {
     const result = assess(input([minute(versionMinute(60, 0), versionMinute(540, 3))]));
     expect(result.phase).toBe('inconclusive');
-    expect(result.reasons[0]).toBe('only 60 of 100 candidate requests at this step so far');
+    expect(result.reasons[0]).toBe('waiting for traffic: 60 of 100 candidate requests at this step');
     expect(result.figures['stepRequests']).toBe(60);
   });
 
@@ -79,11 +79,47 @@ describe('assess', () => {
     const final = { context: { stepIndex: 2, weight: 50, isFinalStep: true } };
     const early = repeat(3, (i) => minute(versionMinute(300, 1), versionMinute(300, 2), i), final);
     expect(early.phase).toBe('inconclusive');
-    expect(early.reasons[0]).toMatch(/^not yet enough requests to promote/);
+    expect(early.reasons[0]).toMatch(/^not yet 99% sure under the 1.00% promotion bar/);
     const later = repeat(20, (i) => minute(versionMinute(300, 1), versionMinute(300, 2), i), final);
     expect(later.phase).toBe('pass');
-    expect(later.reasons[0]).toMatch(/^good enough to promote/);
-    expect(Number(later.figures['stepErrorRateUpper'])).toBeLessThan(Number(later.figures['promotionBar']));
+    expect(later.reasons[0]).toMatch(/^under the 1.00% promotion bar, 99% sure: promote/);
+    expect(Number(later.figures['promotionEvidence'])).toBeGreaterThanOrEqual(100);
+  });
+
+  it('counts every request the candidate served since the first shift towards promotion', () => {
+    const first = repeat(10, (i) => minute(versionMinute(300, 1), versionMinute(300, 2), i), { context: { stepIndex: 0, weight: 50 } });
+    const final = assess(input([minute(versionMinute(300, 1), versionMinute(300, 2), 10)], { memory: first.memory, context: { stepIndex: 1, stepCount: 2, weight: 50, isFinalStep: true } }));
+    expect(final.figures['candidateRequests']).toBe(3300);
+    expect(final.figures['stepRequests']).toBe(300);
+    expect(final.phase).toBe('pass');
+  });
+
+  const planned = { bar: 0.02, alternative: 0.005, alpha: 0.01, stepMinRequests: [40, 60], finalStepMinRequests: 500 };
+
+  it('holds each step to the exposure the plan asked of it, not a fixed 100 requests', () => {
+    const result = assess(input([minute(versionMinute(45, 0), versionMinute(15, 0))], { context: { stepIndex: 0, stepCount: 2, weight: 75, promotion: planned } }));
+    expect(result.figures['stepMinRequests']).toBe(40);
+    expect(result.phase).toBe('pass');
+  });
+
+  it('judges against the bar the plan fixed, not one computed from the canary', () => {
+    const result = repeat(30, (i) => minute(versionMinute(30, 0), versionMinute(10, 0), i), { context: { stepIndex: 1, stepCount: 2, weight: 75, isFinalStep: true, promotion: planned } });
+    expect(result.figures['promotionBar']).toBe(0.02);
+    expect(result.phase).toBe('pass');
+  });
+
+  it('holds the final weight for the requests the plan asked of it, so that a late regression shows first', () => {
+    const result = repeat(12, (i) => minute(versionMinute(30, 0), versionMinute(10, 0), i), { context: { stepIndex: 1, stepCount: 2, weight: 75, isFinalStep: true, promotion: planned } });
+    expect(Number(result.figures['promotionEvidence'])).toBeGreaterThanOrEqual(100);
+    expect(result.phase).toBe('inconclusive');
+    expect(result.reasons[0]).toMatch(/^under the 2.00% promotion bar, 99% sure; holding the final weight: 360 of 500 requests/);
+  });
+
+  it("does not promote while the final step's own requests lean towards the bar, whatever came before", () => {
+    const healthy = repeat(40, (i) => minute(versionMinute(40, 0), versionMinute(40, 0), i), { context: { stepIndex: 0, stepCount: 2, weight: 50, promotion: planned } });
+    const late = repeat(13, (i) => minute(versionMinute(40, i < 10 ? 0 : 3), versionMinute(40, 0), 40 + i), { memory: healthy.memory, context: { stepIndex: 1, stepCount: 2, weight: 50, isFinalStep: true, promotion: planned } });
+    expect(Number(late.figures['promotionEvidence'])).toBeGreaterThanOrEqual(100);
+    expect(late.phase).not.toBe('pass');
   });
 
   it('promotes a function that never fails on the absolute margin, where a ratio says nothing', () => {

@@ -11,7 +11,6 @@ import {
   RATIO_ONE,
   ratioConfidence,
   rateExceeds,
-  rateUpperBound,
   binomialUpperTail,
 } from '../../../src/core/judge/stats.ts';
 
@@ -19,29 +18,6 @@ const TWO = RATIO_GRID.indexOf(2);
 
 function freshGrid(): number[] {
   return RATIO_GRID.map(() => 0);
-}
-
-/** P(Binomial(n, p) ≤ x), summed directly (small n). */
-function binomialCdf(n: number, p: number, x: number): number {
-  let term = Math.pow(1 - p, n);
-  let sum = term;
-  for (let k = 1; k <= x; k++) {
-    term *= ((n - k + 1) / k) * (p / (1 - p));
-    sum += term;
-  }
-  return sum;
-}
-
-/** Fixed-sample Clopper–Pearson upper bound at level δ (one-sided), by bisection. */
-function clopperPearsonUpper(n: number, x: number, delta: number): number {
-  let low = x / n;
-  let high = 1;
-  for (let i = 0; i < 60; i++) {
-    const mid = (low + high) / 2;
-    if (binomialCdf(n, mid, x) > delta) low = mid;
-    else high = mid;
-  }
-  return high;
 }
 
 describe('klBernoulli', () => {
@@ -156,44 +132,6 @@ describe('the paired-count test', () => {
     expect(logEvidenceWorse(logLr, 'higherIsWorse')).toBeGreaterThan(Math.log(1000));
     expect(ratioConfidence(logLr, 0.001).lower).toBeGreaterThanOrEqual(2);
     expect(logEvidenceWorse(logLr, 'lowerIsWorse')).toBeLessThan(0);
-  });
-});
-
-describe('rateUpperBound', () => {
-  it.each([
-    [1000, 0],
-    [1000, 5],
-    [4000, 20],
-    [300, 30],
-  ])('is at least the fixed-sample Clopper–Pearson bound and not far above it (n = %i, x = %i)', (n, x) => {
-    const anytime = rateUpperBound(n, x, 0.01);
-    const fixed = clopperPearsonUpper(n, x, 0.01);
-    expect(anytime).toBeGreaterThanOrEqual(fixed);
-    expect(anytime).toBeLessThan(1.6 * fixed);
-  });
-
-  it('with no errors is below 1 − (1/6·δ)^(1/n), the bound of its zero-rate alternative alone', () => {
-    const n = 2000;
-    const delta = 0.01;
-    expect(rateUpperBound(n, 0, delta)).toBeLessThanOrEqual(1 - Math.pow(delta / 6, 1 / n) + 1e-9);
-  });
-
-  it('covers the true rate at every look in all but about δ of runs', () => {
-    const rng = new Random(3);
-    let misses = 0;
-    for (let run = 0; run < 400; run++) {
-      let n = 0;
-      let x = 0;
-      for (let look = 0; look < 30; look++) {
-        n += 200;
-        x += rng.binomial(200, 0.01);
-        if (rateUpperBound(n, x, 0.05) < 0.01) {
-          misses++;
-          break;
-        }
-      }
-    }
-    expect(misses / 400).toBeLessThanOrEqual(0.05);
   });
 });
 

@@ -1,0 +1,429 @@
+/**
+ * What a canary can prove in the time it has, worked out in Plan before any traffic moves.
+ *
+ * From the stable version's recent traffic (the baseline minutes, and a day of hourly sums where the
+ * baseline is too thin) the plan chooses the step weights (when the request named no strategy), the
+ * promotion bar and the exposure each step needs, and forecasts how long a candidate as good as
+ * stable takes to be promoted and how fast a 2× and a 5× regression are rolled back. Pure: the same
+ * traffic and settings give the same plan, so the benchmark can put the forecast next to what it
+ * measures.
+ *
+ * The bar. The default is max(errorTolerance × stable, stable + errorMargin). The canary has a budget
+ * (`maxDurationMinutes`): when even 95% of candidates as good as stable could not show the default
+ * bar within it, the plan takes the tightest bar that they can (or refuses, with
+ * `lowTraffic: "refuse"`), and says so. Where traffic is rich enough to show the default bar in less
+ * than TARGET_MINUTES, the plan tightens the bar until the median promotion takes TARGET_MINUTES:
+ * the same time, a stronger promise. Either way the bar is fixed here, from pre-shift data only, so
+ * the promotion test's guarantee is exact.
+ *
+ * @example
+ * const traffic = estimateTraffic({ minutes: 15, invocations: 300, errors: 2 }, history);
+ * const planning = planCanary({ traffic, strategy: undefined, settings });
+ * planning.forecast.summary; // "At ~20 requests a minute and 0.50% errors, this canary promotes in about 45 minutes …"
+ */
+import { formatCount, formatRate } from './judge/check.ts';
+import { GUARDRAIL_ALPHA_SHARE } from './judge/guardrails.ts';
+import { promotionAlternative, promotionRequestsQuantile, type PromotionTest } from './judge/promotion.ts';
+import type { AnalysisSettings } from './judge/settings.ts';
+import type { PlannedPromotion } from './judge/types.ts';
+import { RATIO_GRID, RATIO_ONE, WORSE_WEIGHTS } from './judge/stats.ts';
+import type { HourlyTraffic } from './ports.ts';
+import { DEFAULT_API_STRATEGY, type Strategy } from './strategy.ts';
+
+export interface TrafficEstimate {
+  /** Requests a minute at the alias during the canary: the baseline with the last hour, as the day's shape says the next hour goes. */
+  requestsPerMinute: number;
+  /**
+   * The rate the plan counts on for its headroom: no more than the baseline's median minute (bursty
+   * traffic's quiet rate), less a one-sided 90% allowance for Poisson noise.
+   */
+  planningRequestsPerMinute: number;
+  /** Stable's error rate. */
+  errorRate: number;
+  /**
+   * Bounds on it: the default bar starts from a one-sided 99% lower bound (a bar no looser than the
+   * data support, so that a regression at the default bar is not promoted because stable's rate was
+   * overestimated), the plan's headroom from a one-sided 90% upper bound.
+   */
+  errorRateLower: number;
+  errorRateUpper: number;
+  /** Requests and errors the error rate was estimated from, and whether the day's history was used. */
+  requests: number;
+  errors: number;
+  fromHistory: boolean;
+}
+
+/** Below this many baseline errors (a relative precision of 5%) stable's error rate also draws on the day's history. */
+const THIN_BASELINE_ERRORS = 400;
+/**
+ * The plan fits this share of healthy promotions in the budget (not just the median): 97%, so that
+ * after the minute-by-minute looks and the estimates' own noise at least 95% still make it.
+ */
+const PLANNING_QUANTILE = 0.95;
+/** z of one-sided 90% and 99% bounds. */
+const Z90 = 1.2816;
+const Z99 = 2.3263;
+
+/**
+ * Stable's request and error rates from the baseline and the alias' hourly history: the last hour
+ * steadies the request rate (15 minutes of bursty traffic may hold a burst, or none), and the day
+ * steadies the error rate where the baseline is too thin (a quiet function's 15 minutes hold a
+ * handful of errors, or none).
+ */
+export function estimateTraffic(baseline: { minutes: number; invocations: number; errors: number; medianInvocationsPerMinute?: number }, history: readonly HourlyTraffic[] = []): TrafficEstimate {
+  const hours = history.filter((hour) => hour.invocations >= 0 && hour.errors >= 0);
+  const lastHour = hours[hours.length - 1];
+  const rateMinutes = baseline.minutes + (lastHour ? 60 : 0);
+  const rateRequests = baseline.invocations + (lastHour?.invocations ?? 0);
+  const recent = rateMinutes > 0 ? rateRequests / rateMinutes : 0;
+  const trend = dailyTrend(hours);
+  const requestsPerMinute = recent * trend;
+  // A Poisson median sits about half a request under its mean.
+  const quiet = baseline.medianInvocationsPerMinute === undefined ? recent : Math.min(recent, baseline.medianInvocationsPerMinute + 0.5);
+  const planningRequestsPerMinute = Math.max(0, quiet * Math.min(1, trend) * (1 - Z90 / Math.sqrt(Math.max(1, rateRequests))));
+
+  let requests = baseline.invocations;
+  let errors = baseline.errors;
+  let fromHistory = false;
+  if (hours.length > 0 && baseline.errors < THIN_BASELINE_ERRORS) {
+    for (const hour of hours) {
+      requests += hour.invocations;
+      errors += hour.errors;
+    }
+    fromHistory = true;
+  }
+  const errorRate = requests > 0 ? errors / requests : 0;
+  const errorRateLower = requests > 0 ? Math.max(0, (errors - Z99 * Math.sqrt(errors)) / requests) : 0;
+  const errorRateUpper = requests > 0 ? Math.min(1, (errors + 1 + Z90 * Math.sqrt(errors + 1)) / requests) : 1;
+  return { requestsPerMinute, planningRequestsPerMinute, errorRate, errorRateLower, errorRateUpper, requests, errors, fromHistory };
+}
+
+/**
+ * How the coming hour's traffic compares with the last hour's, as it did yesterday: the day's two
+ * hours that begin now, against the two that end now (the square root, for the half-hour or so that
+ * separates the canary from the minutes measured). 1 without a full day of history; kept within ½–2.
+ */
+function dailyTrend(hours: readonly HourlyTraffic[]): number {
+  if (hours.length < 24) return 1;
+  const day = hours.slice(-24);
+  const ahead = day[0]!.invocations + day[1]!.invocations;
+  const behind = day[22]!.invocations + day[23]!.invocations;
+  if (!(ahead > 0 && behind > 0)) return 1;
+  return Math.min(2, Math.max(0.5, Math.sqrt(ahead / behind)));
+}
+
+/**
+ * Weights Coalmine picks from when the request names no strategy, least exposure first: the first
+ * whose promotion fits the budget at the default bar. The final weight sets how fast evidence comes;
+ * where traffic is thin a regression's absolute cost is small too, so larger weights are fine.
+ */
+export const TRAFFIC_LADDERS: readonly Strategy[] = [
+  DEFAULT_API_STRATEGY,
+  { name: 'Coalmine for moderate traffic', steps: [25, 50, 75], intervalMinutes: 5 },
+  { name: 'Coalmine for low traffic', steps: [50, 95], intervalMinutes: 5 },
+];
+
+/**
+ * A median promotion in this many minutes is what fast canaries take today; where the traffic shows
+ * the default bar sooner, the plan tightens the bar to use that time (with weights it picks; a named
+ * strategy's own schedule sets its pace).
+ */
+export const TARGET_MINUTES = 20;
+
+export interface Regression {
+  /** How it is named: "2×", "5×" (of stable's rate), or "2× the bar" when stable had no errors. */
+  label: string;
+  errorRate: number;
+  /** Expected minutes from the first shift to the rollback; null when it is under the bar and may be promoted. */
+  minutesToRollback: number | null;
+}
+
+export interface Forecast {
+  requestsPerMinute: number;
+  stableErrorRate: number;
+  /** Median minutes for a candidate as good as stable to be promoted; null when it cannot be within the budget. */
+  minutesToPromote: number | null;
+  /** 95th percentile of the same. */
+  minutesToPromoteP95: number | null;
+  promotionBar: {
+    errorRate: number;
+    /** The default bar for this stable rate, and whether the plan kept, tightened or loosened it. */
+    defaultErrorRate: number;
+    choice: 'default' | 'tightened' | 'loosened' | 'unreachable';
+  };
+  maxDurationMinutes: number;
+  /** Failed requests an hour that a candidate at the bar would add, at today's traffic, once promoted. */
+  extraFailuresPerHourAtBar: number;
+  regressions: Regression[];
+  /** What the canary will have shown before it promotes. */
+  guarantee: string;
+  /** One sentence: traffic, promotion time and bar, and how fast a regression is rolled back. */
+  summary: string;
+}
+
+export interface CanaryPlanning {
+  strategy: Strategy;
+  /** Whether Coalmine chose the weights (the request named no strategy). */
+  strategyChosen: boolean;
+  /** The promotion test and each step's exposure (the final step's sized so that a regression that sets in late is seen at the weight promotion brings). */
+  promotion: PlannedPromotion;
+  forecast: Forecast;
+  /** Set when `lowTraffic: "refuse"` and the default bar cannot be shown in the budget: why, with the numbers. */
+  refusal?: string;
+}
+
+export interface PlanningInput {
+  traffic: TrafficEstimate;
+  /** The strategy the request named; undefined lets the plan pick weights for the traffic. */
+  strategy: Strategy | undefined;
+  settings: Pick<AnalysisSettings, 'alpha' | 'errorTolerance' | 'errorMargin' | 'maxDurationMinutes' | 'lowTraffic' | 'minRequests' | 'maxErrorRate'>;
+}
+
+const MAX_BAR = 0.5;
+/**
+ * The loosest bar a plan takes: a gross regression (10× stable's rate, or +10 points, whichever is
+ * smaller; +10 points when stable had no errors) stays at least 1.2× above it, so the guarantee still
+ * rolls it back. Where even that bar cannot be shown in the budget, the plan says it will likely end
+ * inconclusive rather than promise less.
+ */
+export function loosestBar(stableRate: number): number {
+  const gross = stableRate > 0 ? Math.min(10 * stableRate, stableRate + 0.1) : 0.1;
+  return Math.min(MAX_BAR, gross / 1.2);
+}
+
+/** Plans the canary: weights, bar, exposure, and the forecast that says so. */
+export function planCanary(input: PlanningInput): CanaryPlanning {
+  const { traffic, settings } = input;
+  const budget = settings.maxDurationMinutes;
+  /** Quantiles beyond a day of traffic are not worth computing: that canary cannot promote in time. */
+  const dayOfRequests = traffic.requestsPerMinute * 24 * 60;
+  const defaultBar = Math.min(MAX_BAR, Math.max(settings.errorTolerance * traffic.errorRateLower, traffic.errorRateLower + settings.errorMargin));
+  const candidates = input.strategy ? [input.strategy] : TRAFFIC_LADDERS;
+  const strategy = candidates.find((s) => plannedMinutes(s, defaultBar) <= budget) ?? candidates[candidates.length - 1]!;
+
+  // The pace to use where traffic is rich: TARGET_MINUTES for weights Coalmine picks; a named
+  // strategy keeps its own (its steps × interval), so a fast schedule stays fast.
+  const pace = input.strategy ? Math.max(1, strategy.steps.length * strategy.intervalMinutes) : TARGET_MINUTES;
+  let bar = defaultBar;
+  let choice: Forecast['promotionBar']['choice'] = 'default';
+  if (plannedMinutes(strategy, defaultBar) > budget) {
+    const limit = Math.max(defaultBar, loosestBar(traffic.errorRate));
+    const reachable = plannedMinutes(strategy, limit) <= budget;
+    bar = reachable ? searchBar(defaultBar, limit, (b) => plannedMinutes(strategy, b) <= budget) : limit;
+    choice = reachable ? 'loosened' : 'unreachable';
+  } else if (medianMinutes(strategy, defaultBar) < pace) {
+    const floor = Math.min(defaultBar, Math.max(1.1 * traffic.errorRateUpper, traffic.errorRate * 1.05));
+    const fits = (b: number) => medianMinutes(strategy, b) <= pace && plannedMinutes(strategy, b) <= budget;
+    const tighter = fits(floor) ? floor : searchBar(floor, defaultBar, fits);
+    if (tighter < defaultBar * 0.999) {
+      bar = tighter;
+      choice = 'tightened';
+    }
+  }
+
+  // Stated as it is kept: the bar in the plan is the bar the judge holds the candidate to.
+  bar = round(bar, 6);
+  const test = testFor(bar);
+  const schedule = new Schedule(strategy, traffic.requestsPerMinute);
+  const mainMedian = schedule.minutesFor(promotionRequestsQuantile(test, traffic.errorRate, 0.5, dayOfRequests));
+  const finalStart = Math.max(0, strategy.steps.length - 1) * strategy.intervalMinutes;
+  // The final weight is what promotion brings: at least half of the expected canary (and half of
+  // its pace) is spent there, so a regression that sets in during the first half is seen at it and
+  // pulls the promotion evidence down before promotion.
+  const finalMinutes = Math.max(strategy.intervalMinutes, pace / 2, Number.isFinite(mainMedian) ? mainMedian / 2 : 0);
+  const finalWeight = (strategy.steps[strategy.steps.length - 1] ?? 100) / 100;
+  const finalStepMinRequests = Math.ceil(traffic.requestsPerMinute * finalWeight * finalMinutes);
+  const stepMinRequests = strategy.steps.map((weight) => Math.min(settings.minRequests, Math.ceil((0.5 * traffic.requestsPerMinute * weight * strategy.intervalMinutes) / 100)));
+  const withFloor = (minutes: number) => (Number.isFinite(minutes) ? Math.max(minutes, Math.ceil(finalStart + finalMinutes)) : minutes);
+  const median = withFloor(mainMedian);
+  const p95 = withFloor(schedule.minutesFor(promotionRequestsQuantile(test, traffic.errorRate, 0.95, dayOfRequests)));
+
+  const regressions = regressionRates(traffic.errorRate, bar).map(({ label, errorRate }) => ({
+    label,
+    errorRate,
+    minutesToRollback: minutesToRollback(errorRate),
+  }));
+  const forecast: Forecast = {
+    requestsPerMinute: round(traffic.requestsPerMinute, 2),
+    stableErrorRate: round(traffic.errorRate, 6),
+    minutesToPromote: median <= budget ? median : null,
+    minutesToPromoteP95: p95 <= budget ? p95 : null,
+    promotionBar: { errorRate: bar, defaultErrorRate: round(defaultBar, 6), choice },
+    maxDurationMinutes: budget,
+    extraFailuresPerHourAtBar: round(Math.max(0, bar - traffic.errorRate) * traffic.requestsPerMinute * 60, 1),
+    regressions,
+    guarantee: '',
+    summary: '',
+  };
+  forecast.guarantee = guaranteeSentence(forecast, settings.alpha);
+  forecast.summary = summarySentence(forecast);
+  const planning: CanaryPlanning = {
+    strategy,
+    strategyChosen: input.strategy === undefined,
+    promotion: { ...test, stepMinRequests, finalStepMinRequests },
+    forecast,
+  };
+  if (settings.lowTraffic === 'refuse' && (choice === 'loosened' || choice === 'unreachable')) {
+    planning.refusal =
+      `analysis.lowTraffic: at ~${formatCount(traffic.requestsPerMinute)} requests a minute and ${formatRate(traffic.errorRate)} errors, ` +
+      `a candidate as good as stable cannot show the ${formatRate(defaultBar)} bar within the ${budget}-minute budget ` +
+      `(97% of such canaries would need about ${formatMinutes(plannedMinutes(strategy, defaultBar))})` +
+      (choice === 'loosened' ? `; the tightest bar it can show is ${formatRate(bar)}` : '') +
+      `; raise analysis.maxDurationMinutes, or drop lowTraffic: "refuse" to accept that bar`;
+  }
+  return planning;
+
+  function testFor(b: number): PromotionTest {
+    return { bar: b, alternative: promotionAlternative(traffic.errorRate, b), alpha: settings.alpha };
+  }
+
+  /** Median minutes to promote with bar b, for a candidate at stable's estimated rate. */
+  function medianMinutes(s: Strategy, b: number): number {
+    return new Schedule(s, traffic.requestsPerMinute).minutesFor(promotionRequestsQuantile(testFor(b), traffic.errorRate, 0.5, dayOfRequests));
+  }
+
+  /**
+   * Minutes by which PLANNING_QUANTILE of candidates as good as stable are promoted, with room for what
+   * the estimates may have wrong: stable's rate at its upper estimate, the traffic at its lower.
+   */
+  function plannedMinutes(s: Strategy, b: number): number {
+    const rate = Math.max(traffic.errorRate, Math.min(traffic.errorRateUpper, b * 0.95));
+    return new Schedule(s, traffic.planningRequestsPerMinute).minutesFor(promotionRequestsQuantile(testFor(b), rate, PLANNING_QUANTILE, dayOfRequests));
+  }
+
+  function minutesToRollback(errorRate: number): number | null {
+    const detected = pairedDetectionMinutes(strategy, traffic.requestsPerMinute, traffic.errorRate, errorRate, settings.alpha, budget);
+    if (errorRate >= settings.maxErrorRate) return Math.min(detected ?? 2, 2);
+    if (detected !== null) return detected;
+    return errorRate >= bar ? budget : null;
+  }
+}
+
+/** Geometric bisection for the smallest bar in [low, high] that satisfies `ok` (ok is monotone: true from some bar on). */
+function searchBar(low: number, high: number, ok: (bar: number) => boolean): number {
+  let lo = Math.max(low, 1e-7);
+  let hi = high;
+  for (let i = 0; i < 40 && hi / lo > 1.002; i++) {
+    const mid = Math.sqrt(lo * hi);
+    if (ok(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/**
+ * The step schedule in expected candidate requests: each step lasts its interval, the final one until
+ * promotion. Minutes are counted as the judge counts them, from the first shift, whole.
+ */
+export class Schedule {
+  constructor(
+    private readonly strategy: Strategy,
+    private readonly requestsPerMinute: number,
+  ) {}
+
+  /** Candidate's weight (0..1) in minute m (0-based). */
+  weight(minute: number): number {
+    const steps = this.strategy.steps;
+    if (steps.length === 0) return 1;
+    const index = Math.min(steps.length - 1, Math.floor(minute / Math.max(1, this.strategy.intervalMinutes)));
+    return steps[index]! / 100;
+  }
+
+  /** Whole minutes until the candidate has served `requests` (Infinity beyond a day). */
+  minutesFor(requests: number): number {
+    if (!Number.isFinite(requests)) return Infinity;
+    if (requests <= 0) return Math.max(1, this.finalStart());
+    let served = 0;
+    const { steps, intervalMinutes } = this.strategy;
+    const finalStart = this.finalStart();
+    for (let i = 0; i < steps.length - 1; i++) {
+      const perMinute = (this.requestsPerMinute * steps[i]!) / 100;
+      if (served + perMinute * intervalMinutes >= requests) return Math.max(finalStart, i * intervalMinutes + Math.ceil((requests - served) / perMinute));
+      served += perMinute * intervalMinutes;
+    }
+    const perMinute = (this.requestsPerMinute * (steps[steps.length - 1] ?? 100)) / 100;
+    if (!(perMinute > 0)) return Infinity;
+    const minutes = finalStart + Math.ceil((requests - served) / perMinute);
+    return minutes > 24 * 60 ? Infinity : Math.max(1, minutes);
+  }
+
+  private finalStart(): number {
+    return Math.max(0, this.strategy.steps.length - 1) * this.strategy.intervalMinutes;
+  }
+}
+
+/** The regressions the forecast speaks of: 2× and 5× stable's rate, or 2× and 5× the bar when stable had no errors. */
+function regressionRates(stableRate: number, bar: number): Array<{ label: string; errorRate: number }> {
+  if (stableRate > 0) return [2, 5].map((f) => ({ label: `${f}×`, errorRate: round(Math.min(1, f * stableRate), 6) }));
+  return [2, 5].map((f) => ({ label: `${f}× the bar`, errorRate: round(Math.min(1, f * bar), 6) }));
+}
+
+/**
+ * Expected minutes for the paired-count test to roll back a candidate at `candidateRate` (its
+ * evidence grows by its expected log-likelihood ratio each minute; the grid point that gets there
+ * first, with its prior weight, decides). Null when not within `limit` minutes.
+ */
+export function pairedDetectionMinutes(strategy: Strategy, requestsPerMinute: number, stableRate: number, candidateRate: number, alpha: number, limit: number): number | null {
+  if (!(candidateRate > stableRate)) return null;
+  // The errors test's share of α when a latency baseline exists (errors 2 : latency 1).
+  const threshold = Math.log(1 / (alpha * (1 - GUARDRAIL_ALPHA_SHARE) * (2 / 3)));
+  const schedule = new Schedule(strategy, requestsPerMinute);
+  const grid = RATIO_GRID.slice(RATIO_ONE + 1);
+  const logLr = grid.map(() => 0);
+  for (let minute = 0; minute < limit; minute++) {
+    const w = schedule.weight(minute);
+    const nC = requestsPerMinute * w;
+    const nS = requestsPerMinute * (1 - w);
+    if (!(nC > 0 && nS > 0)) continue;
+    const xC = nC * candidateRate;
+    const xS = nS * stableRate;
+    const pi1 = nC / (nC + nS);
+    for (let g = 0; g < grid.length; g++) {
+      const piG = (grid[g]! * nC) / (grid[g]! * nC + nS);
+      logLr[g]! += xC * Math.log(piG / pi1) + xS * Math.log((1 - piG) / (1 - pi1));
+      if (Math.log(WORSE_WEIGHTS[g]!) + logLr[g]! >= threshold) return minute + 1;
+    }
+  }
+  return null;
+}
+
+function guaranteeSentence(forecast: Forecast, alpha: number): string {
+  const bar = forecast.promotionBar;
+  const harm = `at ~${formatCount(forecast.requestsPerMinute)} requests a minute that is at most ~${formatCount(forecast.extraFailuresPerHourAtBar)} more failed requests an hour than stable's`;
+  const why =
+    bar.choice === 'tightened'
+      ? ` (tighter than the default ${formatRate(bar.defaultErrorRate)}: the traffic shows it in about ${TARGET_MINUTES} minutes)`
+      : bar.choice === 'loosened'
+        ? ` (looser than the default ${formatRate(bar.defaultErrorRate)}, which this traffic cannot show within ${forecast.maxDurationMinutes} minutes)`
+        : bar.choice === 'unreachable'
+          ? ` — but at this traffic no candidate is likely to show it within ${forecast.maxDurationMinutes} minutes`
+          : '';
+  return `Before promoting, this canary shows with ${Number(((1 - alpha) * 100).toPrecision(4))}% confidence that the candidate fails less than ${formatRate(bar.errorRate)} of requests (stable: ${formatRate(forecast.stableErrorRate)}); ${harm}${why}.`;
+}
+
+function summarySentence(forecast: Forecast): string {
+  const traffic = `At ~${formatCount(forecast.requestsPerMinute)} requests a minute and ${formatRate(forecast.stableErrorRate)} errors`;
+  const worst = forecast.regressions[forecast.regressions.length - 1];
+  const regression = worst
+    ? worst.minutesToRollback === null
+      ? `a ${worst.label} regression (${formatRate(worst.errorRate)}) is under that bar and may be promoted`
+      : worst.minutesToRollback >= forecast.maxDurationMinutes
+        ? `a ${worst.label} regression is rolled back when the ${forecast.maxDurationMinutes}-minute budget ends`
+        : `a ${worst.label} regression is rolled back in about ${formatMinutes(worst.minutesToRollback)}`
+    : '';
+  if (forecast.minutesToPromote === null) {
+    return `${traffic}, this canary is unlikely to show any useful bar within its ${forecast.maxDurationMinutes}-minute budget: expect it to roll back as inconclusive${regression ? `; ${regression}` : ''}.`;
+  }
+  return `${traffic}, this canary promotes in about ${formatMinutes(forecast.minutesToPromote)} if the candidate's error rate is shown below ${formatRate(forecast.promotionBar.errorRate)}${regression ? `; ${regression}` : ''}.`;
+}
+
+function formatMinutes(minutes: number): string {
+  if (!Number.isFinite(minutes)) return 'more than a day';
+  const rounded = Math.max(1, Math.round(minutes));
+  return `${rounded} minute${rounded === 1 ? '' : 's'}`;
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

@@ -1,0 +1,156 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { estimateTraffic, loosestBar, planCanary, Schedule, TRAFFIC_LADDERS, type TrafficEstimate } from '../../src/core/forecast.ts';
+import { analysisSchema, type AnalysisRequest } from '../../src/core/judge/settings.ts';
+import type { HourlyTraffic } from '../../src/core/ports.ts';
+import { DEFAULT_API_STRATEGY, parseStrategy } from '../../src/core/strategy.ts';
+
+/** A day of steady hourly traffic at this rate and error rate. */
+function day(requestsPerMinute: number, errorRate: number): HourlyTraffic[] {
+  return Array.from({ length: 24 }, (_, hour) => ({ start: `hour ${hour}`, invocations: requestsPerMinute * 60, errors: Math.round(requestsPerMinute * 60 * errorRate) }));
+}
+
+/** What Plan estimates from 15 steady baseline minutes and a steady day. */
+function traffic(requestsPerMinute: number, errorRate: number): TrafficEstimate {
+  const invocations = requestsPerMinute * 15;
+  return estimateTraffic({ minutes: 15, invocations, errors: Math.round(invocations * errorRate), medianInvocationsPerMinute: requestsPerMinute }, day(requestsPerMinute, errorRate));
+}
+
+function plan(requestsPerMinute: number, errorRate: number, analysis: AnalysisRequest = {}, strategy?: string) {
+  return planCanary({ traffic: traffic(requestsPerMinute, errorRate), strategy: strategy === undefined ? undefined : parseStrategy(strategy), settings: analysisSchema.parse(analysis) });
+}
+
+describe('estimateTraffic', () => {
+  it('takes stable’s rates from the baseline and the last hour when the day has nothing to add', () => {
+    const estimate = estimateTraffic({ minutes: 15, invocations: 45_000, errors: 450, medianInvocationsPerMinute: 3000 }, []);
+    expect(estimate.requestsPerMinute).toBe(3000);
+    expect(estimate.errorRate).toBe(0.01);
+    expect(estimate.fromHistory).toBe(false);
+  });
+
+  it('draws stable’s error rate from the day when the baseline holds too few errors', () => {
+    const estimate = estimateTraffic({ minutes: 15, invocations: 300, errors: 0, medianInvocationsPerMinute: 20 }, day(20, 0.005));
+    expect(estimate.fromHistory).toBe(true);
+    expect(estimate.errorRate).toBeCloseTo(0.005, 3);
+    expect(estimate.errorRateLower).toBeLessThan(estimate.errorRate);
+    expect(estimate.errorRateUpper).toBeGreaterThan(estimate.errorRate);
+  });
+
+  it('plans on bursty traffic’s quiet rate, not on a burst the baseline happened to catch', () => {
+    const estimate = estimateTraffic({ minutes: 15, invocations: 15 * 5 + 3 * 100, errors: 0, medianInvocationsPerMinute: 5 }, day(7, 0));
+    expect(estimate.requestsPerMinute).toBeGreaterThan(7);
+    expect(estimate.planningRequestsPerMinute).toBeLessThan(5.5);
+  });
+
+  it('expects the traffic to rise as it did at this hour yesterday', () => {
+    const hours = day(100, 0.01).map((hour, i) => ({ ...hour, invocations: i < 2 ? 9000 : i >= 22 ? 4000 : 6000 }));
+    const estimate = estimateTraffic({ minutes: 15, invocations: 1000, errors: 10, medianInvocationsPerMinute: 66 }, hours);
+    expect(estimate.requestsPerMinute).toBeCloseTo(((1000 + 4000) / 75) * 1.5, 6);
+    // The plan's own headroom never counts on a rise.
+    expect(estimate.planningRequestsPerMinute).toBeLessThan(67);
+  });
+});
+
+describe('Schedule', () => {
+  const schedule = new Schedule(DEFAULT_API_STRATEGY, 600);
+
+  it.each([
+    { requests: 0, minutes: 10 },
+    { requests: 300, minutes: 10 },
+    { requests: 1050, minutes: 10 },
+    { requests: 1350, minutes: 11 },
+    { requests: 4050, minutes: 20 },
+  ])('serves $requests candidate requests by minute $minutes at 600 a minute on 10% → 25% → 50%', ({ requests, minutes }) => {
+    expect(schedule.minutesFor(requests)).toBe(minutes);
+  });
+
+  it('has no end when there is no traffic', () => {
+    expect(new Schedule(DEFAULT_API_STRATEGY, 0).minutesFor(100)).toBe(Infinity);
+  });
+});
+
+describe('planCanary', () => {
+  it('keeps today’s pace at 600 requests a minute, and spends it on a tighter bar than the default', () => {
+    const planned = plan(600, 0.005);
+    expect(planned.strategy).toEqual(DEFAULT_API_STRATEGY);
+    expect(planned.forecast.promotionBar.choice).toBe('tightened');
+    expect(planned.forecast.promotionBar.errorRate).toBeLessThan(planned.forecast.promotionBar.defaultErrorRate);
+    expect(planned.forecast.minutesToPromote).toBeLessThanOrEqual(25);
+    expect(planned.forecast.summary).toMatch(/^At ~600 requests a minute and 0\.50% errors, this canary promotes in about 20 minutes if the candidate's error rate is shown below 0\.8\d%; a 5× regression is rolled back in about \d+ minutes\.$/);
+  });
+
+  it('picks larger weights at 20 requests a minute, and states the looser bar it can show in an hour', () => {
+    const planned = plan(20, 0.005);
+    expect(planned.strategy.steps).toEqual(TRAFFIC_LADDERS[TRAFFIC_LADDERS.length - 1]!.steps);
+    expect(planned.forecast.promotionBar.choice).toBe('loosened');
+    expect(planned.forecast.promotionBar.errorRate).toBeGreaterThan(0.01);
+    expect(planned.forecast.minutesToPromoteP95).not.toBeNull();
+    expect(planned.forecast.minutesToPromoteP95!).toBeLessThanOrEqual(60);
+    expect(planned.forecast.guarantee).toMatch(/looser than the default .*, which this traffic cannot show within 60 minutes/);
+    expect(planned.forecast.guarantee).toMatch(/at most ~\d+ more failed requests an hour/);
+  });
+
+  it('asks each step for the exposure its interval brings, at most minRequests', () => {
+    const planned = plan(5, 0.005);
+    expect(planned.promotion.stepMinRequests.every((n) => n <= 100)).toBe(true);
+    expect(planned.promotion.stepMinRequests[0]).toBeLessThan(10);
+    expect(plan(3000, 0.005).promotion.stepMinRequests).toEqual([100, 100, 100]);
+  });
+
+  it('honours a named strategy, and says what it can prove', () => {
+    const planned = plan(20, 0.005, {}, 'Canary10Percent5Minutes');
+    expect(planned.strategy.name).toBe('Canary10Percent5Minutes');
+    expect(planned.strategyChosen).toBe(false);
+    expect(planned.forecast.summary).toMatch(/^At ~20 requests a minute/);
+  });
+
+  it('sets a refusal with the numbers when the request would rather refuse than loosen', () => {
+    expect(plan(20, 0.005, { lowTraffic: 'refuse' }).refusal).toMatch(/^analysis\.lowTraffic: at ~20 requests a minute and 0\.50% errors, a candidate as good as stable cannot show the 0\.9\d% bar within the 60-minute budget .*the tightest bar it can show is \d\.\d\d%/);
+    expect(plan(600, 0.005, { lowTraffic: 'refuse' }).refusal).toBeUndefined();
+  });
+
+  it('never loosens the bar so far that a gross regression could pass under it', () => {
+    const planned = plan(5, 0.005);
+    expect(planned.forecast.promotionBar.errorRate).toBeLessThanOrEqual(loosestBar(planned.forecast.stableErrorRate) + 1e-9);
+  });
+
+  it('says so when no useful bar fits the budget', () => {
+    const planned = plan(0.5, 0.005);
+    expect(planned.forecast.promotionBar.choice).toBe('unreachable');
+    expect(planned.forecast.minutesToPromote).toBeNull();
+    expect(planned.forecast.summary).toMatch(/unlikely to show any useful bar within its 60-minute budget: expect it to roll back as inconclusive/);
+  });
+
+  const rates = fc.constantFrom(0, 0.001, 0.005, 0.02, 0.05);
+  const traffics = fc.double({ min: 2, max: 5000, noNaN: true });
+
+  it('never gives more traffic a looser bar (property)', () => {
+    fc.assert(
+      fc.property(traffics, traffics, rates, (a, b, rate) => {
+        const [low, high] = a < b ? [a, b] : [b, a];
+        const settings = analysisSchema.parse({});
+        const bar = (rpm: number) => planCanary({ traffic: { ...traffic(1, rate), requestsPerMinute: rpm, planningRequestsPerMinute: rpm }, strategy: undefined, settings }).forecast.promotionBar.errorRate;
+        expect(bar(high)).toBeLessThanOrEqual(bar(low) * 1.01 + 1e-9);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps its promises inside the budget, the bar between stable and the loosest bar, and exposure within minRequests (property)', () => {
+    fc.assert(
+      fc.property(traffics, rates, fc.integer({ min: 10, max: 240 }), (rpm, rate, budget) => {
+        const planned = planCanary({ traffic: traffic(rpm, rate), strategy: undefined, settings: analysisSchema.parse({ maxDurationMinutes: budget }) });
+        const { forecast, promotion } = planned;
+        if (forecast.minutesToPromote !== null) expect(forecast.minutesToPromote).toBeLessThanOrEqual(budget);
+        expect(promotion.bar).toBe(forecast.promotionBar.errorRate);
+        expect(promotion.bar).toBeGreaterThan(forecast.stableErrorRate);
+        expect(promotion.alternative).toBeGreaterThan(0);
+        expect(promotion.alternative).toBeLessThan(promotion.bar);
+        expect(promotion.bar).toBeLessThanOrEqual(Math.max(forecast.promotionBar.defaultErrorRate, loosestBar(forecast.stableErrorRate)) * 1.001);
+        expect(promotion.stepMinRequests.every((n) => n >= 0 && n <= 100)).toBe(true);
+        expect(promotion.finalStepMinRequests).toBeGreaterThan(0);
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
