@@ -365,7 +365,7 @@ function regressionRates(stableRate: number, bar: number): Array<{ label: string
  */
 export function pairedDetectionMinutes(strategy: Strategy, requestsPerMinute: number, stableRate: number, candidateRate: number, alpha: number, limit: number): number | null {
   if (!(candidateRate > stableRate)) return null;
-  // The errors test's share of α when a latency baseline exists (errors 2 : latency 1).
+  // The errors test's share of α when a latency baseline exists (errors 2 : latency ½ : cost ½).
   const threshold = Math.log(1 / (alpha * (1 - GUARDRAIL_ALPHA_SHARE) * (2 / 3)));
   const schedule = new Schedule(strategy, requestsPerMinute);
   const grid = RATIO_GRID.slice(RATIO_ONE + 1);

@@ -5,8 +5,8 @@
  * judge's business: decide() (src/core/decide.ts) adds step timing and the extension limit.
  *
  * The false-rollback budget α (settings.alpha) is split: GUARDRAIL_ALPHA_SHARE of it over the
- * guardrails, the rest over the sequential tests by their `alphaWeight` (errors 2, latency 1,
- * cost 1, each custom count metric 1, plug-in checks as they declare). Every test is anytime-valid, so the
+ * guardrails, the rest over the sequential tests by their `alphaWeight` (errors 2, the durations 1
+ * — latency ½ and cost ½ —, each custom count metric 1, plug-in checks as they declare). Every test is anytime-valid, so the
  * chance that a canary as good as stable is ever rolled back by them stays below α however often
  * Coalmine looks.
  *

@@ -65,7 +65,7 @@ export interface CheckResult {
 export interface JudgeCheck {
   /** Short, stable key: names its memory and prefixes nothing else. */
   name: string;
-  /** Share of α for a sequential test (errors 2, latency 1, …); 0 for checks that spend none. */
+  /** Share of α for a sequential test (errors 2, latency ½, cost ½, …); 0 for checks that spend none. */
   alphaWeight: number;
   applies(input: JudgeInput): boolean;
   run(input: CheckInput): CheckResult;

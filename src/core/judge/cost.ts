@@ -39,7 +39,8 @@ interface CostMemory {
 
 export const costCheck: JudgeCheck = {
   name: 'cost',
-  alphaWeight: 1,
+  // Shares the one weight of the durations with the latency check (latency.ts says why).
+  alphaWeight: 0.5,
   applies: (input: JudgeInput) => input.context.trigger === 'api' && !!input.baseline.medianMs,
   run({ judge, window, alpha, memory }: CheckInput): CheckResult {
     const { costTolerance } = judge.settings;

@@ -13,7 +13,9 @@ import { round } from '../round.ts';
 
 export const latencyCheck: JudgeCheck = {
   name: 'latency',
-  alphaWeight: 1,
+  // Latency and cost count the same durations against two thresholds (stable's p99 and its median):
+  // one signal, one weight, shared — so adding the cost view took no power from the errors test.
+  alphaWeight: 0.5,
   applies: (input) => input.baseline.latencyThresholdMs !== undefined,
   run({ judge, window, alpha, memory }: CheckInput): CheckResult {
     const threshold = judge.baseline.latencyThresholdMs!;

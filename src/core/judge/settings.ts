@@ -30,7 +30,7 @@ export const customMetricSchema = z.strictObject({
 });
 
 export const analysisSchema = z.strictObject({
-  /** Overall false-rollback budget, split over the metrics tested (guardrails 10%, then errors 2 : latency 1 : each custom count 1). */
+  /** Overall false-rollback budget, split over the metrics tested (guardrails 10%, then errors 2 : latency ½ : cost ½ : each custom count 1). */
   alpha: z._default(z.number().check(z.gt(0), z.lte(0.2)), 0.01),
   /** Candidate may fail up to this many times as often as stable and still pass. */
   errorTolerance: z._default(z.number().check(z.gte(1), z.lte(100)), 1.5),
