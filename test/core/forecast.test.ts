@@ -42,6 +42,13 @@ describe('estimateTraffic', () => {
     expect(estimate.planningRequestsPerMinute).toBeLessThan(5.5);
   });
 
+  it('times bursty traffic by what a typical canary meets: its quiet rate and half the bursts’ excess', () => {
+    const estimate = estimateTraffic({ minutes: 15, invocations: 15 * 5 + 3 * 100, errors: 0, medianInvocationsPerMinute: 5 }, day(7, 0));
+    expect(estimate.typicalRequestsPerMinute).toBeCloseTo((5.5 + estimate.requestsPerMinute) / 2, 6);
+    const steady = traffic(600, 0.005);
+    expect(steady.typicalRequestsPerMinute).toBe(steady.requestsPerMinute);
+  });
+
   it('expects the traffic to rise as it did at this hour yesterday', () => {
     const hours = day(100, 0.01).map((hour, i) => ({ ...hour, invocations: i < 2 ? 9000 : i >= 22 ? 4000 : 6000 }));
     const estimate = estimateTraffic({ minutes: 15, invocations: 1000, errors: 10, medianInvocationsPerMinute: 66 }, hours);
@@ -129,7 +136,7 @@ describe('planCanary', () => {
       fc.property(traffics, traffics, rates, fc.constantFrom(...TRAFFIC_LADDERS), (a, b, rate, weights) => {
         const [low, high] = a < b ? [a, b] : [b, a];
         const settings = analysisSchema.parse({});
-        const bar = (rpm: number) => planCanary({ traffic: { ...traffic(1, rate), requestsPerMinute: rpm, planningRequestsPerMinute: rpm }, strategy: weights, settings }).forecast.promotionBar.errorRate;
+        const bar = (rpm: number) => planCanary({ traffic: { ...traffic(1, rate), requestsPerMinute: rpm, typicalRequestsPerMinute: rpm, planningRequestsPerMinute: rpm }, strategy: weights, settings }).forecast.promotionBar.errorRate;
         expect(bar(high)).toBeLessThanOrEqual(bar(low) * 1.01 + 1e-9);
       }),
       { numRuns: 60 },
