@@ -20,6 +20,8 @@ export interface PolicyContext {
   namedStrategy: Strategy | undefined;
   /** The alias' hourly traffic over the day before the baseline, as Plan reads it. */
   history: HourlyTraffic[];
+  /** When the baseline window starts (ISO), as Plan knows it: it places the history's last hour. */
+  baselineStart?: string;
   /** The stable version before the first shift, as Plan measures it. */
   baseline: Baseline;
   /** True error rates, for the oracle only: stable's, and the candidate's once its behaviour has set in. */

@@ -52,6 +52,8 @@ export interface RunSetting {
   shiftMinute: number;
   /** The alias' hourly traffic over the day before the baseline, as Plan reads it in `run --local`. */
   history: HourlyTraffic[];
+  /** When the baseline window starts, on the simulated account's clock (ISO). */
+  baselineStart: string;
   truth: PolicyContext['truth'];
   /** Each version's memory size (the scenario's `account.memoryMB`), as Plan reads it. */
   memoryMB: { stable: number; candidate: number };
@@ -93,9 +95,10 @@ export function prepareRun(scenario: Scenario, seed: number, rng: Random = new R
     queue: false,
   });
   const history = planHistory(traffic, seed, shiftMinute, window.from);
+  const baselineStart = new Date(Date.parse(SIM_START) + (window.from - shiftMinute) * 60_000).toISOString();
   const truth = trueRates(scenario);
   const { memoryMB } = accountSettings(scenario);
-  return { scenario, seed, settings, strategy, namedStrategy, traffic, baseline, history, shiftMinute, truth, memoryMB: { stable: memoryMB, candidate: memoryMB } };
+  return { scenario, seed, settings, strategy, namedStrategy, traffic, baseline, history, baselineStart, shiftMinute, truth, memoryMB: { stable: memoryMB, candidate: memoryMB } };
 }
 
 /**
@@ -111,7 +114,7 @@ function planHistory(traffic: TrafficModel, seed: number, shiftMinute: number, b
 /** Runs one policy on one prepared scenario and seed. */
 export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new Random(0)): PolicyResult {
   const { scenario, seed, traffic, shiftMinute } = setting;
-  const run = policy.start({ scenario, seed, settings: setting.settings, strategy: setting.strategy, namedStrategy: setting.namedStrategy, history: setting.history, baseline: setting.baseline, truth: setting.truth, memoryMB: setting.memoryMB });
+  const run = policy.start({ scenario, seed, settings: setting.settings, strategy: setting.strategy, namedStrategy: setting.namedStrategy, history: setting.history, baselineStart: setting.baselineStart, baseline: setting.baseline, truth: setting.truth, memoryMB: setting.memoryMB });
   const stableRate = trueErrorRate(scenario, 'stable', null);
   const slowThresholdMs = setting.baseline.latencyThresholdMs;
   const medianMs = setting.baseline.medianMs;

@@ -76,19 +76,30 @@ const Z99 = 2.3263;
  * steadies the request rate (15 minutes of bursty traffic may hold a burst, or none), and the day
  * steadies the error rate where the baseline is too thin (a quiet function's 15 minutes hold a
  * handful of errors, or none).
+ *
+ * Traffic that rises or falls through the day is carried to the canary at yesterday's pace: each
+ * window's requests are moved from its own centre to the centre of the canary's first TARGET_MINUTES
+ * (the last hour, whole hours ending up to an hour before the baseline, lags most). `baselineStart`
+ * (ISO) places the last hour; without it the hour is taken to end where the baseline starts.
  */
-export function estimateTraffic(baseline: { minutes: number; invocations: number; errors: number; medianInvocationsPerMinute?: number }, history: readonly HourlyTraffic[] = []): TrafficEstimate {
+export function estimateTraffic(baseline: { minutes: number; invocations: number; errors: number; medianInvocationsPerMinute?: number }, history: readonly HourlyTraffic[] = [], baselineStart?: string): TrafficEstimate {
   const hours = history.filter((hour) => hour.invocations >= 0 && hour.errors >= 0);
   const lastHour = hours[hours.length - 1];
   const rateMinutes = baseline.minutes + (lastHour ? 60 : 0);
   const rateRequests = baseline.invocations + (lastHour?.invocations ?? 0);
-  const recent = rateMinutes > 0 ? rateRequests / rateMinutes : 0;
-  const trend = dailyTrend(hours);
-  const requestsPerMinute = recent * trend;
+  // Minutes are counted from the first shift; the baseline ends a minute before it (settling).
+  const slope = dailySlope(hours);
+  const toCanary = (centre: number) => Math.min(2, Math.max(0.5, Math.exp(slope * (TARGET_MINUTES / 2 - centre))));
+  const baselineCentre = -1 - baseline.minutes / 2;
+  const gap = lastHour && baselineStart ? Math.min(60, Math.max(0, (Date.parse(baselineStart) - Date.parse(lastHour.start)) / 60_000 - 60)) : 0;
+  const moved = baseline.invocations * toCanary(baselineCentre) + (lastHour ? lastHour.invocations * toCanary(-1 - baseline.minutes - (Number.isFinite(gap) ? gap : 0) - 30) : 0);
+  const requestsPerMinute = rateMinutes > 0 ? moved / rateMinutes : 0;
+  const rise = toCanary(baselineCentre);
+  const now = requestsPerMinute / rise;
   // A Poisson median sits about half a request under its mean.
-  const quiet = baseline.medianInvocationsPerMinute === undefined ? recent : Math.min(recent, baseline.medianInvocationsPerMinute + 0.5);
-  const planningRequestsPerMinute = Math.max(0, quiet * Math.min(1, trend) * (1 - Z90 / Math.sqrt(Math.max(1, rateRequests))));
-  const typicalRequestsPerMinute = (quiet * trend + requestsPerMinute) / 2;
+  const quiet = baseline.medianInvocationsPerMinute === undefined ? now : Math.min(now, baseline.medianInvocationsPerMinute + 0.5);
+  const planningRequestsPerMinute = Math.max(0, quiet * Math.min(1, rise) * (1 - Z90 / Math.sqrt(Math.max(1, rateRequests))));
+  const typicalRequestsPerMinute = (quiet * rise + requestsPerMinute) / 2;
 
   let requests = baseline.invocations;
   let errors = baseline.errors;
@@ -107,17 +118,16 @@ export function estimateTraffic(baseline: { minutes: number; invocations: number
 }
 
 /**
- * How the coming hour's traffic compares with the last hour's, as it did yesterday: the day's two
- * hours that begin now, against the two that end now (the square root, for the half-hour or so that
- * separates the canary from the minutes measured). 1 without a full day of history; kept within ½–2.
+ * How fast the traffic grows at this hour, as it did yesterday (log-rate per minute): the day's two
+ * hours that begin now against the two that end now, two hours apart. 0 without a full day of history.
  */
-function dailyTrend(hours: readonly HourlyTraffic[]): number {
-  if (hours.length < 24) return 1;
+function dailySlope(hours: readonly HourlyTraffic[]): number {
+  if (hours.length < 24) return 0;
   const day = hours.slice(-24);
   const ahead = day[0]!.invocations + day[1]!.invocations;
   const behind = day[22]!.invocations + day[23]!.invocations;
-  if (!(ahead > 0 && behind > 0)) return 1;
-  return Math.min(2, Math.max(0.5, Math.sqrt(ahead / behind)));
+  if (!(ahead > 0 && behind > 0)) return 0;
+  return Math.log(ahead / behind) / 120;
 }
 
 /**

@@ -52,9 +52,21 @@ describe('estimateTraffic', () => {
   it('expects the traffic to rise as it did at this hour yesterday', () => {
     const hours = day(100, 0.01).map((hour, i) => ({ ...hour, invocations: i < 2 ? 9000 : i >= 22 ? 4000 : 6000 }));
     const estimate = estimateTraffic({ minutes: 15, invocations: 1000, errors: 10, medianInvocationsPerMinute: 66 }, hours);
-    expect(estimate.requestsPerMinute).toBeCloseTo(((1000 + 4000) / 75) * 1.5, 6);
+    // Yesterday grew 18,000 / 8,000 over two hours; each window is carried from its centre (the
+    // baseline's 8.5 minutes before the shift, the last hour's 46) to the canary's first 10 minutes.
+    const slope = Math.log(18_000 / 8000) / 120;
+    expect(estimate.requestsPerMinute).toBeCloseTo((1000 * Math.exp(slope * 18.5) + 4000 * Math.exp(slope * 56)) / 75, 6);
     // The plan's own headroom never counts on a rise.
     expect(estimate.planningRequestsPerMinute).toBeLessThan(67);
+  });
+
+  it('carries an hour that ended long before the baseline further', () => {
+    const hours = day(100, 0.01).map((hour, i) => ({ ...hour, start: new Date(Date.UTC(2026, 0, 4, 8 + i)).toISOString(), invocations: i < 2 ? 9000 : i >= 22 ? 4000 : 6000 }));
+    const baseline = { minutes: 15, invocations: 1000, errors: 10, medianInvocationsPerMinute: 66 };
+    const atOnce = estimateTraffic(baseline, hours, '2026-01-05T08:00:00.000Z');
+    const later = estimateTraffic(baseline, hours, '2026-01-05T08:45:00.000Z');
+    expect(atOnce.requestsPerMinute).toBeCloseTo(estimateTraffic(baseline, hours).requestsPerMinute, 9);
+    expect(later.requestsPerMinute).toBeGreaterThan(atOnce.requestsPerMinute * 1.1);
   });
 });
 

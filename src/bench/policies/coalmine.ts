@@ -17,7 +17,7 @@ export const coalminePolicy: Policy = {
   name: 'coalmine',
   summary: "Coalmine's plan, anytime-valid judge and decide(), on the scenario's strategy or the weights its plan picks for the traffic",
   start(context: PolicyContext) {
-    const planning = planCanary({ traffic: estimateTraffic(context.baseline, context.history), strategy: context.namedStrategy, settings: context.settings });
+    const planning = planCanary({ traffic: estimateTraffic(context.baseline, context.history, context.baselineStart), strategy: context.namedStrategy, settings: context.settings });
     const strategy = planning.strategy;
     const steps = new StepWalker(strategy);
     let memory: JudgeMemory | undefined;

@@ -167,7 +167,7 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     const history = metrics.history
       ? await metrics.history({ functionName: fn.functionName, alias: alias.name, start: iso(addSeconds(baselineStart, -HISTORY_HOURS * 3600)), end: iso(baselineStart) })
       : { hours: [], failures: [] };
-    const planning = planCanary({ traffic: estimateTraffic(baseline, history.hours), strategy: request.strategy ?? ownersStrategy ?? queue?.defaultStrategy, settings: request.analysis });
+    const planning = planCanary({ traffic: estimateTraffic(baseline, history.hours, iso(baselineStart)), strategy: request.strategy ?? ownersStrategy ?? queue?.defaultStrategy, settings: request.analysis });
     if (planning.refusal) throw new InsufficientTrafficError(planning.refusal);
     const historyWarnings = history.failures.map((failure) => `the alias' hourly history could not be read (${failure.metric}: ${failure.message}); the forecast rests on the baseline alone`);
     return { planning, historyWarnings };
