@@ -70,15 +70,19 @@ export interface BuiltBundle {
   name: string;
   /** The folder that holds the function's code (what its zip's root is). */
   dir: string;
-  /** Output files, relative to `dir`, e.g. handler.mjs and handler.mjs.map. */
+  /** The code's file, relative to `dir`: handler.cjs, as OutExtension names it. */
+  handler: string;
+  /** Output files, relative to `dir`, e.g. handler.cjs and handler.cjs.map. */
   files: string[];
   /** esbuild's account of the inputs behind this function's output. */
   inputs: Record<string, { bytesInOutput: number }>;
+  /** The packages the code loads at run time rather than carries (External), e.g. @aws-sdk/client-lambda. */
+  externals: string[];
 }
 
 /**
  * Builds the functions into `outdir`, each under its entry point's folder (functions/plan/handler.ts
- * → OUTDIR/functions/plan/handler.mjs: the code at the root of its folder, as Handler:
+ * → OUTDIR/functions/plan/handler.cjs: the code at the root of its folder, as Handler:
  * handler.handler expects). Functions with the same BuildProperties but for the entry point share one
  * esbuild run, which parses the shared code once.
  */
@@ -100,7 +104,8 @@ export async function bundleFunctions(functions: FunctionBuild[], outdir: string
         if (!code) throw new Error(`${fn.name}: esbuild wrote no output for ${entry}`);
         const dir = join(ROOT, dirname(code[0]));
         const files = outputs.map(([file]) => join(ROOT, file)).filter((file) => dirname(file) === dir).map((file) => relative(dir, file));
-        return { name: fn.name, dir, files, inputs: code[1].inputs };
+        const externals = [...new Set(code[1].imports.filter((imported) => imported.external).map((imported) => imported.path))].sort();
+        return { name: fn.name, dir, handler: relative(dir, join(ROOT, code[0])), files, inputs: code[1].inputs, externals };
       });
     }),
   );

@@ -246,18 +246,17 @@ describe('template.yaml', () => {
     }
   });
 
-  it.each(functions.map(([name]) => name))('builds %s with esbuild as ESM from an entry point that exists', (name) => {
+  it.each(functions.map(([name]) => name))('builds %s with esbuild as CommonJS, the SDK left to the runtime, from an entry point that exists', (name) => {
     const fn = template.Resources[name]!;
     expect(fn.Properties?.['CodeUri']).toBe('./');
     expect(fn.Metadata?.['BuildMethod']).toBe('esbuild');
     const build = fn.Metadata?.['BuildProperties'] as Record<string, Json>;
-    expect(build['Format']).toBe('esm');
-    expect(build['OutExtension']).toEqual(['.js=.mjs']);
+    // handler.cjs: the runtime require()s it, and require() finds the runtime's SDK through NODE_PATH.
+    expect(build['Format']).toBe('cjs');
+    expect(build['OutExtension']).toEqual(['.js=.cjs']);
+    expect(build['External']).toEqual(['@aws-sdk/*', '@smithy/*']);
     expect(build['Target']).toBe('es2022');
     expect(build['Minify']).toBe(true);
-    // The SDK's ES modules, which esbuild can tree-shake, before its CommonJS ones.
-    expect(build['MainFields']).toBe('module,main');
-    expect(build['Banner']).toEqual(["js=import { createRequire } from 'module'; const require = createRequire(import.meta.url);"]);
     const entryPoints = build['EntryPoints'] as string[];
     expect(entryPoints).toHaveLength(1);
     for (const entry of entryPoints) expect(existsSync(`${root}${entry}`), entry).toBe(true);

@@ -8,7 +8,10 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { CLIENT_RETRY, lambdaEventSourceMappings, lambdaTrafficRouter, queueInspector, sqsQueues } from '../../src/aws/index.ts';
+import { lambdaEventSourceMappings, lambdaTrafficRouter } from '../../src/aws/lambda.ts';
+import { queueInspector } from '../../src/aws/queues.ts';
+import { sqsQueues } from '../../src/aws/sqs.ts';
+import { CLIENT_RETRY } from '../../src/aws/wiring.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
 import { stepFunctionsExecutionRegistry } from '../../src/aws/stepfunctions.ts';
 import { createCleanup } from '../../src/core/steps/index.ts';

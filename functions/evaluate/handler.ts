@@ -5,7 +5,9 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { CLIENT_RETRY, cloudWatchVersionMinutes, lambdaTrafficRouter, systemClock } from '../../src/aws/index.ts';
+import { cloudWatchVersionMinutes } from '../../src/aws/cloudwatch.ts';
+import { lambdaTrafficRouter } from '../../src/aws/lambda.ts';
+import { CLIENT_RETRY, systemClock } from '../../src/aws/wiring.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
 import { assess } from '../../src/core/judge/index.ts';
 import { createEvaluate } from '../../src/core/steps/index.ts';

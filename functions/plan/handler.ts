@@ -7,18 +7,11 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import {
-  CLIENT_RETRY,
-  cloudWatchAlarms,
-  cloudWatchHistory,
-  cloudWatchMetrics,
-  lambdaEventSourceMappings,
-  lambdaFunctionRegistry,
-  lambdaTrafficRouter,
-  queueInspector,
-  sqsQueues,
-  systemClock,
-} from '../../src/aws/index.ts';
+import { cloudWatchAlarms, cloudWatchHistory, cloudWatchMetrics } from '../../src/aws/cloudwatch.ts';
+import { lambdaEventSourceMappings, lambdaFunctionRegistry, lambdaTrafficRouter } from '../../src/aws/lambda.ts';
+import { queueInspector } from '../../src/aws/queues.ts';
+import { sqsQueues } from '../../src/aws/sqs.ts';
+import { CLIENT_RETRY, systemClock } from '../../src/aws/wiring.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
 import { createPlan } from '../../src/core/steps/index.ts';
 

@@ -4,7 +4,8 @@
  * Lambda's client only (GetAlias, and Invoke on the candidate version and the hook).
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { CLIENT_RETRY, lambdaFunctionInvoker, lambdaTrafficRouter } from '../../src/aws/index.ts';
+import { lambdaFunctionInvoker, lambdaTrafficRouter } from '../../src/aws/lambda.ts';
+import { CLIENT_RETRY } from '../../src/aws/wiring.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
 import { createPreTraffic } from '../../src/core/steps/index.ts';
 

@@ -3,7 +3,8 @@
  * Parse, wire, map: the work is in src/core/steps/promote.ts. Lambda's client only.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { CLIENT_RETRY, lambdaTrafficRouter, systemClock } from '../../src/aws/index.ts';
+import { lambdaTrafficRouter } from '../../src/aws/lambda.ts';
+import { CLIENT_RETRY, systemClock } from '../../src/aws/wiring.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
 import { createPromote } from '../../src/core/steps/index.ts';
 

@@ -4,7 +4,8 @@
  * SQS's client only.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { CLIENT_RETRY, sqsQueues } from '../../src/aws/index.ts';
+import { sqsQueues } from '../../src/aws/sqs.ts';
+import { CLIENT_RETRY } from '../../src/aws/wiring.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
 import { createRedrive } from '../../src/core/steps/index.ts';
 

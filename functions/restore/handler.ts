@@ -4,7 +4,8 @@
  * Lambda's client only.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { CLIENT_RETRY, lambdaTrafficRouter } from '../../src/aws/index.ts';
+import { lambdaTrafficRouter } from '../../src/aws/lambda.ts';
+import { CLIENT_RETRY } from '../../src/aws/wiring.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
 import { createRestore } from '../../src/core/steps/restore.ts';
 

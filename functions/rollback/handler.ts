@@ -4,7 +4,8 @@
  * failed leaves no plan: the alias is the one carrying this execution's mark).
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { CLIENT_RETRY, lambdaTrafficRouter, systemClock } from '../../src/aws/index.ts';
+import { lambdaTrafficRouter } from '../../src/aws/lambda.ts';
+import { CLIENT_RETRY, systemClock } from '../../src/aws/wiring.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
 import { createRollback } from '../../src/core/steps/index.ts';
 
