@@ -11,16 +11,19 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { lambdaEventSourceMappings, lambdaTrafficRouter } from '../../src/aws/lambda.ts';
 import { queueInspector } from '../../src/aws/queues.ts';
 import { sqsQueues } from '../../src/aws/sqs.ts';
-import { CLIENT_RETRY } from '../../src/aws/wiring.ts';
+import { CLIENT_RETRY, clientIn, HOME_REGION } from '../../src/aws/wiring.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
 import { stepFunctionsExecutionRegistry } from '../../src/aws/stepfunctions.ts';
+import { perRegion } from '../../src/core/regions.ts';
 import { createCleanup } from '../../src/core/steps/index.ts';
 
-const lambda = new LambdaClient(CLIENT_RETRY);
+// Step Functions in Coalmine's region; Lambda and SQS in the region of the execution's function.
 const cleanup = createCleanup({
-  router: lambdaTrafficRouter(lambda),
   executions: stepFunctionsExecutionRegistry(new SFNClient(CLIENT_RETRY)),
-  queues: queueInspector(lambdaEventSourceMappings(lambda), sqsQueues(new SQSClient(CLIENT_RETRY))),
+  in: perRegion((region) => {
+    const lambda = new LambdaClient(clientIn(region));
+    return { router: lambdaTrafficRouter(lambda), queues: queueInspector(lambdaEventSourceMappings(lambda), sqsQueues(new SQSClient(clientIn(region)))) };
+  }, HOME_REGION),
 });
 
 export const handler = taskHandler('cleanup', cleanup);

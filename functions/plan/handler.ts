@@ -11,20 +11,24 @@ import { cloudWatchAlarms, cloudWatchHistory, cloudWatchMetrics } from '../../sr
 import { lambdaEventSourceMappings, lambdaFunctionRegistry, lambdaTrafficRouter } from '../../src/aws/lambda.ts';
 import { queueInspector } from '../../src/aws/queues.ts';
 import { sqsQueues } from '../../src/aws/sqs.ts';
-import { CLIENT_RETRY, systemClock } from '../../src/aws/wiring.ts';
+import { clientIn, HOME_REGION, systemClock } from '../../src/aws/wiring.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
+import { regionalStep } from '../../src/core/regions.ts';
 import { createPlan } from '../../src/core/steps/index.ts';
 
-const lambda = new LambdaClient(CLIENT_RETRY);
-const cloudWatch = new CloudWatchClient(CLIENT_RETRY);
-const plan = createPlan({
-  router: lambdaTrafficRouter(lambda),
-  functions: lambdaFunctionRegistry(lambda),
-  // Plan alone reads the alias' day of hourly history (the forecast).
-  metrics: { ...cloudWatchMetrics(cloudWatch), history: cloudWatchHistory(cloudWatch) },
-  alarms: cloudWatchAlarms(cloudWatch),
-  queues: queueInspector(lambdaEventSourceMappings(lambda), sqsQueues(new SQSClient(CLIENT_RETRY))),
-  clock: systemClock,
-});
+// Every client in the region the request names (src/core/regions.ts).
+const plan = regionalStep((region) => {
+  const lambda = new LambdaClient(clientIn(region));
+  const cloudWatch = new CloudWatchClient(clientIn(region));
+  return createPlan({
+    router: lambdaTrafficRouter(lambda),
+    functions: lambdaFunctionRegistry(lambda),
+    // Plan alone reads the alias' day of hourly history (the forecast).
+    metrics: { ...cloudWatchMetrics(cloudWatch), history: cloudWatchHistory(cloudWatch) },
+    alarms: cloudWatchAlarms(cloudWatch),
+    queues: queueInspector(lambdaEventSourceMappings(lambda), sqsQueues(new SQSClient(clientIn(region)))),
+    clock: systemClock,
+  });
+}, HOME_REGION);
 
 export const handler = taskHandler('plan', plan);

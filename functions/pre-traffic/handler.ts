@@ -5,11 +5,15 @@
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { lambdaFunctionInvoker, lambdaTrafficRouter } from '../../src/aws/lambda.ts';
-import { CLIENT_RETRY } from '../../src/aws/wiring.ts';
+import { clientIn, HOME_REGION } from '../../src/aws/wiring.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
+import { regionalStep } from '../../src/core/regions.ts';
 import { createPreTraffic } from '../../src/core/steps/index.ts';
 
-const lambda = new LambdaClient(CLIENT_RETRY);
-const preTraffic = createPreTraffic({ router: lambdaTrafficRouter(lambda), invoker: lambdaFunctionInvoker(lambda) });
+// In the plan's region (src/core/regions.ts).
+const preTraffic = regionalStep((region) => {
+  const lambda = new LambdaClient(clientIn(region));
+  return createPreTraffic({ router: lambdaTrafficRouter(lambda), invoker: lambdaFunctionInvoker(lambda) });
+}, HOME_REGION);
 
 export const handler = taskHandler('preTraffic', preTraffic);

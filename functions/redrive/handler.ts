@@ -5,10 +5,12 @@
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { sqsQueues } from '../../src/aws/sqs.ts';
-import { CLIENT_RETRY } from '../../src/aws/wiring.ts';
+import { clientIn, HOME_REGION } from '../../src/aws/wiring.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
+import { regionalStep } from '../../src/core/regions.ts';
 import { createRedrive } from '../../src/core/steps/index.ts';
 
-const redrive = createRedrive({ queues: sqsQueues(new SQSClient(CLIENT_RETRY)) });
+// In the plan's region (src/core/regions.ts).
+const redrive = regionalStep((region) => createRedrive({ queues: sqsQueues(new SQSClient(clientIn(region))) }), HOME_REGION);
 
 export const handler = taskHandler('redrive', redrive);

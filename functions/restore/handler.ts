@@ -5,10 +5,12 @@
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { lambdaTrafficRouter } from '../../src/aws/lambda.ts';
-import { CLIENT_RETRY } from '../../src/aws/wiring.ts';
+import { clientIn, HOME_REGION } from '../../src/aws/wiring.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
+import { perRegion, requestRegion } from '../../src/core/regions.ts';
 import { createRestore } from '../../src/core/steps/restore.ts';
 
-const restore = createRestore({ router: lambdaTrafficRouter(new LambdaClient(CLIENT_RETRY)) });
+// In the target's region (src/core/regions.ts).
+const restoreIn = perRegion((region) => createRestore({ router: lambdaTrafficRouter(new LambdaClient(clientIn(region))) }), HOME_REGION);
 
-export const handler = taskHandler('restore', restore);
+export const handler = taskHandler('restore', (target: unknown) => restoreIn(requestRegion(target))(target));

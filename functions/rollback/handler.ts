@@ -5,11 +5,12 @@
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { lambdaTrafficRouter } from '../../src/aws/lambda.ts';
-import { CLIENT_RETRY, systemClock } from '../../src/aws/wiring.ts';
+import { clientIn, HOME_REGION, systemClock } from '../../src/aws/wiring.ts';
 import { taskHandler } from '../../src/aws/lambda-handler.ts';
+import { regionalStep } from '../../src/core/regions.ts';
 import { createRollback } from '../../src/core/steps/index.ts';
 
-const lambda = new LambdaClient(CLIENT_RETRY);
-const rollback = createRollback({ router: lambdaTrafficRouter(lambda), clock: systemClock });
+// In the plan's region; after a failed Plan, in the one the request names (src/core/regions.ts).
+const rollback = regionalStep((region) => createRollback({ router: lambdaTrafficRouter(new LambdaClient(clientIn(region))), clock: systemClock }), HOME_REGION);
 
 export const handler = taskHandler('rollback', rollback);

@@ -14,4 +14,4 @@ export { cloudWatchAlarms, cloudWatchBaseline, cloudWatchHistory, cloudWatchMetr
 export { lambdaEventSourceMappings, lambdaFunctionInvoker, lambdaFunctionRegistry, lambdaTrafficRouter } from './lambda.ts';
 export { queueInspector } from './queues.ts';
 export { sqsQueues } from './sqs.ts';
-export { CLIENT_RETRY, systemClock } from './wiring.ts';
+export { CLIENT_RETRY, clientIn, HOME_REGION, systemClock } from './wiring.ts';

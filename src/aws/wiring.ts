@@ -12,5 +12,17 @@ import type { Clock } from '../core/ports.ts';
  */
 export const CLIENT_RETRY = { retryMode: 'standard', maxAttempts: 3 } as const;
 
+/**
+ * A client's settings for a region a payload names (src/core/regions.ts); undefined is the region
+ * the function runs in. A handler builds a region's clients when a payload first names it, and keeps them.
+ */
+export function clientIn(region: string | undefined): typeof CLIENT_RETRY & { region: string | undefined } {
+  // The SDK reads a region left undefined as not given: the AWS_REGION Lambda sets.
+  return { ...CLIENT_RETRY, region };
+}
+
+/** The region this Lambda function runs in: naming it shares the clients built for naming none. */
+export const HOME_REGION = process.env['AWS_REGION'];
+
 /** The wall clock. */
 export const systemClock: Clock = { now: () => new Date() };

@@ -11,16 +11,16 @@
 import * as z from 'zod/mini';
 import './zod-messages.ts';
 import { InvalidRequestError } from './errors.ts';
+import { REGION_NAME } from './regions.ts';
 import { clip, closest, parseRequest } from './request.ts';
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const MAX_BAKE_MINUTES = 7 * 24 * 60;
 
 export const ON_FAILURE = ['stop', 'roll-back-all'] as const;
 export type OnFailure = (typeof ON_FAILURE)[number];
 
 const targetSchema = z.looseObject({
-  region: z.string().check(z.regex(REGION, 'must be a region name, e.g. eu-west-1')),
+  region: z.string().check(z.regex(REGION_NAME, 'must be a region name, e.g. eu-west-1')),
   /** Local runs only: the scenario (a built-in name or a file) that simulates this target. */
   scenario: z.optional(z.string().check(z.minLength(1))),
 });

@@ -8,6 +8,7 @@
  */
 import * as z from 'zod/mini';
 import './zod-messages.ts';
+import { REGION_NAME } from './regions.ts';
 import { InvalidRequestError, InvalidVersionError } from './errors.ts';
 import { analysisSchema } from './judge/index.ts';
 import { parseStrategy, type Strategy } from './strategy.ts';
@@ -71,8 +72,8 @@ export const requestSchema = z.strictObject({
   alias: z.string().check(z.minLength(1), z.maxLength(128)),
   candidateVersion: versionField,
   stableVersion: z.optional(versionField),
-  /** The function's region (a release names it for each target); Plan refuses one that is not where it runs. */
-  region: z.optional(z.string().check(z.regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be a region name, e.g. eu-west-1'))),
+  /** The function's region (a release names it for each target); every step calls that region (src/core/regions.ts). */
+  region: z.optional(z.string().check(z.regex(REGION_NAME, 'must be a region name, e.g. eu-west-1'))),
   strategy: z.optional(strategyField),
   analysis: z.optional(analysisSchema),
   /** SQS: move messages that reached the DLQ during the canary back after a rollback. */

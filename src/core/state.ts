@@ -90,6 +90,8 @@ export const promotionSchema = z.object({
 export const planSchema = z.object({
   functionName: z.string(),
   alias: z.string(),
+  /** The function's region: every step calls it there. Absent in plans made before Coalmine read it: the region Coalmine runs in. */
+  region: z.optional(z.string()),
   stableVersion: z.string(),
   candidateVersion: z.string(),
   trigger: z.enum(['api', 'sqs']),

@@ -13,12 +13,13 @@ import '../polyfills.ts';
 import { readFileSync } from 'node:fs';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { targetKey, type Release, type ReleaseTargetInput } from '../core/release.ts';
+import type { Ports } from '../core/ports.ts';
 import type { Ending, RollbackKind } from '../core/state.ts';
 import { createRestore } from '../core/steps/restore.ts';
 import { createSimAccount, type SimAccount } from '../sim/account/index.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { LAMBDA_INVOKE, substituteValue, type AslDefinition } from './definition.ts';
-import { asLambdaError, runLocal } from './runner.ts';
+import { asLambdaError, LOCAL_REGION, runLocal } from './runner.ts';
 import type { RunResult } from './record.ts';
 import { packageFile } from '../package-files.ts';
 
@@ -72,6 +73,8 @@ export interface RunLocalReleaseOptions {
   faults?: ReleaseFaults;
   /** ASL text to run; default: statemachine/release.asl.json. */
   definition?: string;
+  /** Sees every call a target's canary makes through a port, and the region it went to (tests). */
+  onPortCall?: (call: { target: string; region: string; port: string; method: string }) => void;
 }
 
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
@@ -85,6 +88,8 @@ interface Target {
   seed: number;
   result?: RunResult;
   restored?: { restored: boolean; reason: string };
+  /** The same function's namesakes in other regions (Coalmine's own, say): a canary must never call them. */
+  namesakes: Map<string, SimAccount>;
 }
 
 /** Runs a release locally. Never throws for a release that did not promote: that is an outcome. */
@@ -96,7 +101,7 @@ export async function runLocalRelease(options: RunLocalReleaseOptions): Promise<
       const key = targetKey(input);
       const scenario = forTarget(options.scenarioOf(release.scenarios.get(key) ?? 'healthy'), input);
       const targetSeed = seed + targets.size;
-      targets.set(key, { wave: w, input, scenario, seed: targetSeed, account: createSimAccount(scenario, { seed: targetSeed }) });
+      targets.set(key, { wave: w, input, scenario, seed: targetSeed, account: createSimAccount(scenario, { seed: targetSeed }), namesakes: new Map() });
     }
   });
 
@@ -206,6 +211,7 @@ async function runCanary(input: unknown, targets: Map<string, Target>, options: 
     scenario: target.scenario,
     seed: target.seed,
     account: target.account,
+    portsIn: portsIn(target, options),
     request,
     onEvent: (event) => {
       if (event.type === 'state' && event.event.type === 'ExecutionSucceeded') output = event.event.output;
@@ -233,6 +239,43 @@ async function restore(input: unknown, targets: Map<string, Target>, options: Ru
   } catch (error) {
     throw asLambdaError(error);
   }
+}
+
+/**
+ * The ports of each region, as a target's canary sees them: its own region is its simulated function;
+ * any other (Coalmine's own, when the target is elsewhere) holds a healthy namesake of it, as a real
+ * account might, which a canary that called the wrong region would change.
+ */
+function portsIn(target: Target, options: RunLocalReleaseOptions): (region: string | undefined) => Ports {
+  const key = targetKey(target.input);
+  return (named) => {
+    const region = named ?? LOCAL_REGION;
+    let account = region === target.input.region ? target.account : target.namesakes.get(region);
+    if (!account) {
+      account = createSimAccount(forTarget(options.scenarioOf('healthy'), { ...target.input, region }), { seed: target.seed });
+      target.namesakes.set(region, account);
+    }
+    return observed(account.ports, (port, method) => options.onPortCall?.({ target: key, region, port, method }));
+  };
+}
+
+/** The ports, each call told to `onCall` first. */
+function observed(ports: Ports, onCall: (port: string, method: string) => void): Ports {
+  const wrapped: Record<string, unknown> = {};
+  for (const [port, implementation] of Object.entries(ports) as [string, Record<string, unknown>][]) {
+    wrapped[port] = Object.fromEntries(
+      Object.entries(implementation).map(([method, value]) => [
+        method,
+        typeof value === 'function'
+          ? (...args: unknown[]) => {
+              onCall(port, method);
+              return (value as (...a: unknown[]) => unknown).apply(implementation, args);
+            }
+          : value,
+      ]),
+    );
+  }
+  return wrapped as unknown as Ports;
 }
 
 function taskError(name: string, cause: string): Error {

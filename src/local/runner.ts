@@ -15,7 +15,7 @@ import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-
 import { assess, type Judge } from '../core/judge/index.ts';
 import type { Ports } from '../core/ports.ts';
 import { canaryStateSchema, rollbackKindOfError, type CanaryState, type PlannedForecast } from '../core/state.ts';
-import { causeMessage, createSteps, type Steps } from '../core/steps/index.ts';
+import { causeMessage, createRegionalSteps, type Steps } from '../core/steps/index.ts';
 import { createSimAccount, type PutEventsEntry, type SimAccount, type SimAccountSettings } from '../sim/account/index.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { DEFINITION_PATH, prepareDefinition, type LocalDefinition, type TaskKind, type WaitDefinition } from './definition.ts';
@@ -23,7 +23,8 @@ import { localExecutionName } from './names.ts';
 import type { ExecutionEvent, ExecutionRecord, RunResult, RunStep } from './record.ts';
 import { round } from '../core/round.ts';
 
-const REGION = 'us-east-1';
+/** The region the local Coalmine runs in. */
+export const LOCAL_REGION = 'us-east-1';
 const ACCOUNT_ID = '123456789012';
 const STATE_MACHINE_NAME = 'coalmine-canary';
 /** What a run reports while it goes. */
@@ -46,7 +47,12 @@ export interface RunLocalOptions {
   account?: SimAccount;
   /** The judge the Evaluate step asks; default: Coalmine's. */
   judge?: Judge;
-  /** Replace the step code (tests); default: `createSteps(ports, { judge })`. */
+  /**
+   * The ports of each region a step's payload names (src/core/regions.ts); default: the account's,
+   * whatever the region. A release hands each target's canary its own region's account.
+   */
+  portsIn?: (region: string | undefined) => Ports;
+  /** Replace the step code (tests); default: `createRegionalSteps(portsIn, { judge })`. */
   steps?: (ports: Ports) => Steps;
   /** ASL text to run; default: statemachine/canary.asl.json. */
   definition?: string;
@@ -71,13 +77,13 @@ export async function runLocal(options: RunLocalOptions): Promise<RunResult> {
   const request = options.request === undefined ? defaultRequest(scenario, account.settings) : options.request;
   const executionName = localExecutionName(nameParts(request, account.settings), seed);
   const { local, machine } = loadMachine(options.definition);
-  const steps = options.steps ? options.steps(account.ports) : createSteps(account.ports, { judge: options.judge ?? assess });
+  const steps = options.steps ? options.steps(account.ports) : createRegionalSteps(options.portsIn ?? (() => account.ports), { judge: options.judge ?? assess });
   const startedAt = account.clock.now().toISOString();
 
   const trace = new ExecutionTrace(account, local, options.onEvent);
   options.onEvent?.({ type: 'started', at: startedAt, execution: executionName, scenario: scenario.name, seed, request });
 
-  const executionArn = `arn:aws:states:${REGION}:${ACCOUNT_ID}:execution:${STATE_MACHINE_NAME}:${executionName}`;
+  const executionArn = `arn:aws:states:${LOCAL_REGION}:${ACCOUNT_ID}:execution:${STATE_MACHINE_NAME}:${executionName}`;
   account.recordExecution({ executionArn, status: 'RUNNING', input: JSON.stringify(request ?? null) });
   const execution = machine.run(toJson(request), {
     overrides: {
@@ -93,7 +99,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunResult> {
         StartTime: startedAt,
         RoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/${STATE_MACHINE_NAME}-role`,
       },
-      StateMachine: { Id: `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${STATE_MACHINE_NAME}`, Name: STATE_MACHINE_NAME },
+      StateMachine: { Id: `arn:aws:states:${LOCAL_REGION}:${ACCOUNT_ID}:stateMachine:${STATE_MACHINE_NAME}`, Name: STATE_MACHINE_NAME },
     },
   });
   // StopExecution: Step Functions records the execution as ABORTED at once, while its Lambdas may still run.

@@ -69,6 +69,27 @@ describe('a release in waves, run locally', () => {
   });
 });
 
+describe('targets in other regions than Coalmine\'s (us-east-1 locally)', () => {
+  it('send every call of a target\'s canary to the target\'s region, none to Coalmine\'s for a target elsewhere', async () => {
+    const calls: { target: string; region: string; port: string; method: string }[] = [];
+    const result = await runLocalRelease({
+      release: parseRelease(twoWaves('roll-back-all', [target('us-east-1', 'healthy'), target('sa-east-1', 'healthy')])),
+      seed: 3,
+      scenarioOf: loadScenario,
+      onPortCall: (call) => calls.push(call),
+    });
+
+    expect(result.outcome).toBe('promoted');
+    const byTarget = new Map<string, typeof calls>();
+    for (const call of calls) byTarget.set(call.target, [...(byTarget.get(call.target) ?? []), call]);
+    expect([...byTarget.keys()].sort()).toEqual(['ap-south-1/checkout:live', 'eu-west-3/checkout:live', 'sa-east-1/checkout:live', 'us-east-1/checkout:live']);
+    for (const [key, made] of byTarget) {
+      expect(new Set(made.map((call) => call.region)), key).toEqual(new Set([key.split('/')[0]]));
+      expect(made.filter((call) => call.method === 'updateAlias').length, key).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('faults in the release\'s own states', () => {
   it('a canary that cannot be started stops the release, and roll-back-all restores what was promoted', async () => {
     const refused = new Error('Rate exceeded');
@@ -94,12 +115,12 @@ describe('faults in the release\'s own states', () => {
   });
 });
 
-describe('a target in another region than Coalmine', () => {
+describe('a single canary whose request names a region where its function is not', () => {
   it('is refused by Plan, naming the region, before the alias is touched', async () => {
     const result = await runLocal({ scenario: loadScenario('healthy'), seed: 1, request: { functionName: 'checkout', alias: 'live', candidateVersion: '13', region: 'eu-west-1' } });
 
     expect(result).toMatchObject({ outcome: 'failed', errorName: 'FunctionNotFoundError', alias: { version: '12', routing: {} } });
-    expect(result.reason).toMatch(/region: eu-west-1 is not the region Coalmine runs in \(us-east-1\)/);
+    expect(result.reason).toMatch(/region: eu-west-1 is where the request says checkout is, but the function Coalmine found is in us-east-1/);
   });
 });
 

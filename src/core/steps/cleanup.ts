@@ -15,6 +15,7 @@ import '../zod-messages.ts';
 import { InvalidRequestError, ThrottledError, TransientServiceError } from '../errors.ts';
 import { describeOwner, isOwner, readOwnerMark } from '../ownership.ts';
 import type { AliasState, Ports } from '../ports.ts';
+import { perRegion, requestRegion } from '../regions.ts';
 import { parseRequest } from '../request.ts';
 import type { ExecutionRef } from '../state.ts';
 import { normaliseTrigger } from '../trigger.ts';
@@ -44,8 +45,14 @@ export interface CleanupOptions {
   attempts?: number;
 }
 
-export function createCleanup(ports: Pick<Ports, 'router' | 'executions' | 'queues'>, options: CleanupOptions = {}) {
-  const restore = createRestoreOwned(ports);
+/** Step Functions' record of the execution in Coalmine's region; Lambda and SQS in the function's. */
+export interface CleanupPorts extends Pick<Ports, 'executions'> {
+  /** The ports of the region the stopped execution's function is in (src/core/regions.ts). */
+  in(region: string | undefined): Pick<Ports, 'router' | 'queues'>;
+}
+
+export function createCleanup(ports: CleanupPorts, options: CleanupOptions = {}) {
+  const restoreIn = perRegion((region) => createRestoreOwned(ports.in(region)));
   const retrying = retrier(options);
   return async function cleanup(event: unknown): Promise<CleanupResult> {
     const parsed = statusChangeEvent.safeParse(event);
@@ -62,8 +69,10 @@ export function createCleanup(ports: Pick<Ports, 'router' | 'executions' | 'queu
     } catch {
       input = undefined;
     }
-    const result = await retrying(() => restore(input, { id: executionArn, name }));
-    const deadLetters = result.action === 'none' ? undefined : await deadLetterNote(result);
+    // The function is where the execution's input says (a release's target in another region), never elsewhere.
+    const region = requestRegion(input);
+    const result = await retrying(() => restoreIn(region)(input, { id: executionArn, name }));
+    const deadLetters = result.action === 'none' ? undefined : await deadLetterNote(result, region);
     // Say why Cleanup ran: the person reading it was not there when the execution stopped.
     return { ...result, reason: `execution ${name} ${described.status === 'TIMED_OUT' ? 'timed out' : described.status.toLowerCase()}: ${result.reason}${deadLetters ? `; ${deadLetters}` : ''}` };
   };
@@ -72,11 +81,11 @@ export function createCleanup(ports: Pick<Ports, 'router' | 'executions' | 'queu
    * An SQS canary stopped mid-way leaves its dead letters in the DLQ, and the ones the candidate
    * failed last are still on their way there: Cleanup cannot wait for them, so it says where they are.
    */
-  async function deadLetterNote({ functionName, alias }: CleanupResult): Promise<string | undefined> {
+  async function deadLetterNote({ functionName, alias }: CleanupResult, region: string | undefined): Promise<string | undefined> {
     if (!functionName || !alias) return undefined;
     let sources;
     try {
-      sources = await retrying(() => ports.queues.listQueueSources(functionName));
+      sources = await retrying(() => ports.in(region).queues.listQueueSources(functionName));
     } catch (error) {
       return `could not check whether an SQS queue triggers it (${error instanceof Error ? error.message : String(error)})`;
     }

@@ -6,6 +6,7 @@
  */
 import type { Judge } from '../judge/index.ts';
 import type { Ports } from '../ports.ts';
+import { regionalStep } from '../regions.ts';
 import type { CanaryState } from '../state.ts';
 import { createCleanup, type CleanupOptions, type CleanupResult } from './cleanup.ts';
 import { createEvaluate } from './evaluate.ts';
@@ -41,14 +42,25 @@ export interface Steps {
  * const state = await steps.shift(payload);
  */
 export function createSteps(ports: Ports, options: { judge: Judge; cleanup?: CleanupOptions }): Steps {
+  return createRegionalSteps(() => ports, options);
+}
+
+/**
+ * Wires each step, for each payload, to the ports of the region that payload names
+ * (src/core/regions.ts): how a canary of a function in another region runs from one stack.
+ *
+ * @example
+ * const steps = createRegionalSteps((region) => accounts.get(region ?? home)!.ports, { judge: assess });
+ */
+export function createRegionalSteps(portsIn: (region: string | undefined) => Ports, options: { judge: Judge; cleanup?: CleanupOptions }): Steps {
   return {
-    plan: createPlan(ports),
-    preTraffic: createPreTraffic(ports),
-    shift: createShift(ports),
-    evaluate: createEvaluate(ports, options.judge),
-    promote: createPromote(ports),
-    rollback: createRollback(ports),
-    redrive: createRedrive(ports),
-    cleanup: createCleanup(ports, options.cleanup),
+    plan: regionalStep((region) => createPlan(portsIn(region))),
+    preTraffic: regionalStep((region) => createPreTraffic(portsIn(region))),
+    shift: regionalStep((region) => createShift(portsIn(region))),
+    evaluate: regionalStep((region) => createEvaluate(portsIn(region), options.judge)),
+    promote: regionalStep((region) => createPromote(portsIn(region))),
+    rollback: regionalStep((region) => createRollback(portsIn(region))),
+    redrive: regionalStep((region) => createRedrive(portsIn(region))),
+    cleanup: createCleanup({ executions: portsIn(undefined).executions, in: portsIn }, options.cleanup),
   };
 }

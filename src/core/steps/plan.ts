@@ -100,8 +100,8 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     }
     const region = fn.functionArn.split(':')[3];
     if (request.region !== undefined && request.region !== region) {
-      // Plan's clients call the region Coalmine runs in: a canary elsewhere would change this region's namesake.
-      throw new FunctionNotFoundError(`region: ${request.region} is not the region Coalmine runs in (${region}); run this target from a Coalmine stack in ${request.region}`);
+      // Plan's clients call the region the request names; a function found anywhere else is a namesake, never the target.
+      throw new FunctionNotFoundError(`region: ${request.region} is where the request says ${request.functionName} is, but the function Coalmine found is in ${region}; nothing was changed`);
     }
     const alias = await router.getAlias(fn.functionName, request.alias);
     const mark = readOwnerMark(alias.description);
@@ -212,6 +212,8 @@ function buildPlan(found: {
   return {
     functionName: checked.fn.functionName,
     alias: checked.alias.name,
+    // Every later step calls this region (src/core/regions.ts).
+    region: checked.fn.functionArn.split(':')[3]!,
     ...versions,
     trigger: queue ? 'sqs' : 'api',
     strategy,

@@ -12,10 +12,12 @@ import * as z from 'zod/mini';
 import '../zod-messages.ts';
 import { AliasChangedError } from '../errors.ts';
 import type { Ports } from '../ports.ts';
+import { REGION_NAME } from '../regions.ts';
 import { parsePayload } from './payload.ts';
 
 export const restorePayload = z.looseObject({
-  region: z.string(),
+  // Its clients are built for this region (src/core/regions.ts): a malformed one is refused, never read as Coalmine's own.
+  region: z.string().check(z.regex(REGION_NAME, 'must be a region name, e.g. eu-west-1')),
   functionName: z.string().check(z.minLength(1)),
   alias: z.string().check(z.minLength(1)),
   stableVersion: z.string().check(z.minLength(1)),
