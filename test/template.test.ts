@@ -508,12 +508,15 @@ describe('template.yaml: the release state machine', () => {
     return releaseAsl.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) => substitutions[name]!);
   };
 
-  it('fills every ${…} of release.asl.json from DefinitionSubstitutions: the canary state machine and the Restore function', () => {
+  it('fills every ${…} of release.asl.json from DefinitionSubstitutions: the canary state machine, its executions\' ARNs, and the Restore function', () => {
     const placeholders = new Set([...releaseAsl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]));
 
     expect(release.Properties?.['DefinitionUri']).toBe('statemachine/release.asl.json');
     expect(new Set(Object.keys(release.Properties?.['DefinitionSubstitutions'] as object))).toEqual(placeholders);
-    expect(release.Properties?.['DefinitionSubstitutions']).toEqual({ CanaryStateMachineArn: { Ref: 'CanaryStateMachine' }, RestoreFunctionArn: { 'Fn::GetAtt': ['RestoreFunction', 'Arn'] } });
+    const substitutions = evaluate(release.Properties?.['DefinitionSubstitutions'], SAMPLE_PARAMETERS) as Record<string, string>;
+    expect(Object.keys(substitutions).sort()).toEqual(['CanaryExecutionArnPrefix', 'CanaryStateMachineArn', 'RestoreFunctionArn']);
+    // The executions the release names, stops and describes are the canary state machine's, which its role may stop and describe.
+    expect(substitutions['CanaryExecutionArnPrefix']).toMatch(/^arn:aws:states:eu-west-1:123456789012:execution:[^:]+:$/);
   });
 
   it('has a definition that asl-validator and the AWS Toolkit’s ASL service accept once substituted', async () => {

@@ -51,7 +51,9 @@ function printEvent(io: ReleaseIo, style: Palette, event: ReleaseEvent): void {
   const out = io.stdout;
   if (event.type === 'wave-started') out.write(`${style.bold(`Wave ${event.wave + 1}: ${event.name}`)}\n`);
   else if (event.type === 'target-started') out.write(style.dim(`  ${event.key}: canary started\n`));
-  else if (event.type === 'target-ended') {
+  else if (event.type === 'target-ended' && event.stopped) {
+    out.write(`  ${event.key}: ${style.red('stopped')}: ${event.stopped.because}${event.stopped.cleanup ? `; ${event.stopped.cleanup}` : ''}\n`);
+  } else if (event.type === 'target-ended') {
     const { outcome, reason, minutesToDecision } = event.result;
     const word = outcome === 'promoted' ? style.green('promoted') : outcome === 'rolled-back' ? style.red('rolled back') : style.red('failed');
     out.write(`  ${event.key}: ${word} after ${minutesToDecision ?? '—'} min: ${reason}\n`);

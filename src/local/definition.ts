@@ -69,6 +69,7 @@ const REGION = 'us-east-1';
 /** What a placeholder stands for locally: Lambda ARNs for `*FunctionArn`, a plain name otherwise. */
 export function substituteValue(name: string): string {
   if (name.endsWith('FunctionArn')) return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:coalmine-${name.slice(0, -'FunctionArn'.length).toLowerCase()}`;
+  if (name.endsWith('ExecutionArnPrefix')) return `arn:aws:states:${REGION}:${ACCOUNT}:execution:coalmine-${name.slice(0, -'ExecutionArnPrefix'.length).toLowerCase()}:`;
   if (name.endsWith('Arn')) return `arn:aws:local:${REGION}:${ACCOUNT}:${name.slice(0, -'Arn'.length)}`;
   return `coalmine-local-${name}`;
 }

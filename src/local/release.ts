@@ -2,8 +2,10 @@
  * A release, end to end, on simulated accounts: the real statemachine/release.asl.json on
  * aws-local-stepfunctions, each target's canary through the real canary.asl.json (the local runner),
  * one simulated function per target, in the target's region, behaving as the target's scenario says.
- * The `.sync` canary Task stands in for StartExecution + DescribeExecution: it runs the canary and
- * hands back what Step Functions would (the execution's Output, or States.TaskFailed with its error).
+ * The `.sync` canary Task stands in for StartExecution + DescribeExecution: it runs the canary, under
+ * the name the release gives it, and hands back what Step Functions would (the execution's Output, or
+ * States.TaskFailed with its error). Stopping a canary (StopExecution, or its wave's Map failing)
+ * aborts its run, and Cleanup then runs as the canary's status rule would start it on AWS.
  *
  * @example
  * const result = await runLocalRelease({ release: parseRelease(json), seed: 1, scenarioOf: loadScenario });
@@ -15,7 +17,9 @@ import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-
 import { targetKey, type Release, type ReleaseTargetInput } from '../core/release.ts';
 import type { Ports } from '../core/ports.ts';
 import type { Ending, RollbackKind } from '../core/state.ts';
+import { createRegionalSteps, type CleanupResult } from '../core/steps/index.ts';
 import { createRestore } from '../core/steps/restore.ts';
+import { assess } from '../core/judge/index.ts';
 import { createSimAccount, type SimAccount } from '../sim/account/index.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { LAMBDA_INVOKE, substituteValue, type AslDefinition } from './definition.ts';
@@ -25,6 +29,8 @@ import { packageFile } from '../package-files.ts';
 
 export const RELEASE_DEFINITION_PATH = packageFile('statemachine', 'release.asl.json');
 export const START_EXECUTION_SYNC = 'arn:aws:states:::states:startExecution.sync:2';
+const STOP_EXECUTION = 'arn:aws:states:::aws-sdk:sfn:stopExecution';
+const DESCRIBE_EXECUTION = 'arn:aws:states:::aws-sdk:sfn:describeExecution';
 
 /** A wave ends as its canaries did, or is skipped when the release stopped before it. */
 export type WaveOutcome = Ending | 'skipped';
@@ -53,14 +59,19 @@ export interface ReleaseResult {
 export type ReleaseEvent =
   | { type: 'wave-started'; wave: number; name: string }
   | { type: 'target-started'; wave: number; key: string }
-  | { type: 'target-ended'; wave: number; key: string; result: RunResult }
+  | { type: 'target-ended'; wave: number; key: string; result: RunResult; stopped?: { because: string; cleanup?: string } }
   | { type: 'bake'; seconds: number }
   | { type: 'restored'; key: string; restored: boolean; reason: string }
   | { type: 'finished'; result: ReleaseResult };
 
 /** Faults to inject into the release's own Tasks (tests): return an error to throw instead of running. */
 export interface ReleaseFaults {
-  startExecution?: (target: ReleaseTargetInput) => Error | undefined;
+  /** StartExecution of the target's canary fails with this error (once the promise settles, when it is one). */
+  startExecution?: (target: ReleaseTargetInput) => Error | undefined | Promise<Error | undefined>;
+  /** Someone stops the target's canary by hand (StopExecution) when the promise settles. */
+  stopByHand?: (target: ReleaseTargetInput) => Promise<unknown> | undefined;
+  /** StopExecution of the canary of that name (a sibling's, when a canary did not promote). */
+  stopExecution?: (canary: string) => Error | undefined;
   restore?: (target: { region: string; functionName: string; alias: string }) => Error | undefined;
 }
 
@@ -90,7 +101,18 @@ interface Target {
   restored?: { restored: boolean; reason: string };
   /** The same function's namesakes in other regions (Coalmine's own, say): a canary must never call them. */
   namesakes: Map<string, SimAccount>;
+  /** The canary's execution name, once the release started it. */
+  canary?: string;
+  /** Stops the canary's run, as StopExecution does. */
+  controller?: AbortController;
+  /** Why the release stopped the canary, when it did. */
+  stoppedBecause?: string;
+  /** What Cleanup did after the canary was stopped. */
+  cleanup?: CleanupResult;
+  /** The execution's output, when it succeeded. */
+  output?: unknown;
 }
+
 
 /** Runs a release locally. Never throws for a release that did not promote: that is an outcome. */
 export async function runLocalRelease(options: RunLocalReleaseOptions): Promise<ReleaseResult> {
@@ -108,7 +130,7 @@ export async function runLocalRelease(options: RunLocalReleaseOptions): Promise<
   const text = options.definition ?? readFileSync(RELEASE_DEFINITION_PATH, 'utf8');
   const raw = JSON.parse(text) as AslDefinition;
   const definition = JSON.parse(text.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) => substituteValue(name))) as AslDefinition;
-  const { handlers, waits, retrying } = releaseStates(raw, targets, options);
+  const { handlers, waits, retrying, canaryMaps } = releaseStates(raw, targets, options);
   const machine = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: false, checkPaths: true } });
   const started = new Set<number>();
   const execution = machine.run(JSON.parse(JSON.stringify(release.input)) as JsonValue, {
@@ -124,9 +146,15 @@ export async function runLocalRelease(options: RunLocalReleaseOptions): Promise<
       waitTimeOverrides: Object.fromEntries(waits.map((name) => [name, 0])),
       retryIntervalOverrides: Object.fromEntries(retrying.map((name) => [name, 0])),
     },
+    // The release's own execution, as Step Functions would describe it: its canaries' names derive from its ARN.
+    context: { Execution: { Id: `arn:aws:states:${LOCAL_REGION}:123456789012:execution:coalmine-release:release_${release.input.name}_${seed}`, Name: `release_${release.input.name}_${seed}` } },
   });
   const reading = (async () => {
     for await (const log of execution.eventLogs) {
+      // A wave's Map that fails stops every canary still running in it, as Step Functions stops a failed Map's .sync children.
+      if ((log.type === 'StateFailed' || log.type === 'StateCaught') && canaryMaps.includes(log.state.name) && !('index' in log)) {
+        for (const target of targets.values()) stop(target, "the wave's Map failed");
+      }
       if (log.type === 'StateEntered' && waits.includes(log.state.name)) {
         const seconds = (log.state.input as { bakeSeconds?: unknown } | null)?.bakeSeconds;
         if (typeof seconds === 'number') onEvent?.({ type: 'bake', seconds });
@@ -163,17 +191,23 @@ function forTarget(scenario: Scenario, target: ReleaseTargetInput): Scenario {
 }
 
 /** What stands in for each Task, found by resource and placeholder (never by state name). */
-function releaseStates(raw: AslDefinition, targets: Map<string, Target>, options: RunLocalReleaseOptions): { handlers: LocalHandlers; waits: string[]; retrying: string[] } {
+function releaseStates(raw: AslDefinition, targets: Map<string, Target>, options: RunLocalReleaseOptions): { handlers: LocalHandlers; waits: string[]; retrying: string[]; canaryMaps: string[] } {
   const handlers: LocalHandlers = {};
   const waits: string[] = [];
   const retrying: string[] = [];
+  const canaryMaps: string[] = [];
   const visit = (definition: AslDefinition) => {
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Retry) retrying.push(name);
       if (state.Type === 'Wait') waits.push(name);
+      if (state.ItemProcessor && Object.values(state.ItemProcessor.States).some((inner) => inner.Resource === START_EXECUTION_SYNC)) canaryMaps.push(name);
       if (state.Type === 'Task') {
         if (state.Resource === START_EXECUTION_SYNC) {
           handlers[name] = (input) => runCanary(input, targets, options);
+        } else if (state.Resource === STOP_EXECUTION) {
+          handlers[name] = (input) => stopCanary(input, targets, options);
+        } else if (state.Resource === DESCRIBE_EXECUTION) {
+          handlers[name] = (input) => describeCanary(input, targets);
         } else if (state.Resource === LAMBDA_INVOKE && state.Parameters?.['FunctionName'] === '${RestoreFunctionArn}') {
           handlers[name] = (input) => restore(input, targets, options);
         } else {
@@ -184,7 +218,7 @@ function releaseStates(raw: AslDefinition, targets: Map<string, Target>, options
     }
   };
   visit(raw);
-  return { handlers, waits, retrying };
+  return { handlers, waits, retrying, canaryMaps };
 }
 
 /** Tells `started` which target a canary Task is about before it runs. */
@@ -201,28 +235,81 @@ function wrap(handlers: LocalHandlers, started: (key: string) => void): LocalHan
 }
 
 async function runCanary(input: unknown, targets: Map<string, Target>, options: RunLocalReleaseOptions): Promise<JsonValue> {
-  const request = (input as { Input?: ReleaseTargetInput }).Input;
+  const { Input: request, Name: name } = input as { Input?: ReleaseTargetInput; Name?: string };
   const target = request ? targets.get(targetKey(request)) : undefined;
-  if (!request || !target) throw taskError('States.Runtime', `no target for ${JSON.stringify(request)}`);
-  const fault = options.faults?.startExecution?.(request);
+  if (!request || !target || !name) throw taskError('States.Runtime', `no target for ${JSON.stringify(request)}`);
+  const fault = await options.faults?.startExecution?.(request);
   if (fault) throw fault;
-  let output: unknown;
+  target.canary = name;
+  const controller = new AbortController();
+  target.controller = controller;
+  void options.faults?.stopByHand?.(request)?.then(() => controller.abort());
+  const executionArn = canaryArn(name);
   const result = await runLocal({
     scenario: target.scenario,
     seed: target.seed,
     account: target.account,
     portsIn: portsIn(target, options),
     request,
+    executionName: name,
+    signal: target.controller.signal,
     onEvent: (event) => {
-      if (event.type === 'state' && event.event.type === 'ExecutionSucceeded') output = event.event.output;
+      if (event.type === 'state' && event.event.type === 'ExecutionSucceeded') target.output = event.event.output;
     },
   });
   target.result = result;
-  options.onEvent?.({ type: 'target-ended', wave: target.wave, key: targetKey(request), result });
-  const executionArn = `arn:aws:states:${request.region}:123456789012:execution:coalmine-canary:${result.execution}`;
-  if (result.errorName === undefined) return JSON.parse(JSON.stringify({ ExecutionArn: executionArn, Status: 'SUCCEEDED', Output: output ?? null })) as JsonValue;
-  // What .sync raises when the child execution fails: States.TaskFailed, its DescribeExecution as the cause.
-  throw taskError('States.TaskFailed', JSON.stringify({ ExecutionArn: executionArn, Status: 'FAILED', Error: result.errorName, Cause: result.reason }));
+  if (target.controller.signal.aborted) {
+    // On AWS the canary's status rule starts Cleanup for a stopped execution: the same step, here.
+    const statusChange = { 'detail-type': 'Step Functions Execution Status Change', source: 'aws.states', detail: { executionArn, name, status: 'ABORTED' } };
+    target.cleanup = await createRegionalSteps(portsIn(target, options), { judge: assess, cleanup: { sleep: async () => {} } }).cleanup(statusChange);
+  }
+  const stopped = target.stoppedBecause === undefined ? {} : { stopped: { because: target.stoppedBecause, ...(target.cleanup ? { cleanup: target.cleanup.reason } : {}) } };
+  options.onEvent?.({ type: 'target-ended', wave: target.wave, key: targetKey(request), result, ...stopped });
+  const status = executionStatus(target);
+  if (status === 'SUCCEEDED') return JSON.parse(JSON.stringify({ ExecutionArn: executionArn, Status: status, Output: target.output ?? null })) as JsonValue;
+  // What .sync raises when the child execution fails or is stopped: States.TaskFailed, its DescribeExecution as the cause.
+  throw taskError('States.TaskFailed', JSON.stringify({ ExecutionArn: executionArn, Status: status, Error: result.errorName, Cause: result.reason }));
+}
+
+/** StopExecution on a sibling canary: its run aborts, and Cleanup puts its alias back. Stopping one that ended does nothing. */
+async function stopCanary(input: unknown, targets: Map<string, Target>, options: RunLocalReleaseOptions): Promise<JsonValue> {
+  const { ExecutionArn: executionArn, Cause: cause } = input as { ExecutionArn: string; Cause?: string };
+  const name = executionArn.split(':').at(-1)!;
+  const fault = options.faults?.stopExecution?.(name);
+  if (fault) throw fault;
+  const target = canaryNamed(targets, name);
+  if (!target) throw taskError('Sfn.ExecutionDoesNotExistException', `Execution Does Not Exist: '${executionArn}'`);
+  stop(target, cause ?? 'stopped by the release');
+  return { StopDate: target.account.clock.now().toISOString() };
+}
+
+/** DescribeExecution of a canary the release started: its status, and its output once it succeeded. */
+async function describeCanary(input: unknown, targets: Map<string, Target>): Promise<JsonValue> {
+  const { ExecutionArn: executionArn } = input as { ExecutionArn: string };
+  const target = canaryNamed(targets, executionArn.split(':').at(-1)!);
+  if (!target) throw taskError('Sfn.ExecutionDoesNotExistException', `Execution Does Not Exist: '${executionArn}'`);
+  const status = executionStatus(target);
+  return JSON.parse(JSON.stringify({ ExecutionArn: executionArn, Name: target.canary, Status: status, ...(status === 'SUCCEEDED' ? { Output: JSON.stringify(target.output ?? null) } : {}) })) as JsonValue;
+}
+
+function stop(target: Target, because: string): void {
+  if (target.result || !target.controller || target.controller.signal.aborted) return;
+  target.stoppedBecause = because;
+  target.controller.abort();
+}
+
+function canaryNamed(targets: Map<string, Target>, name: string): Target | undefined {
+  return [...targets.values()].find((target) => target.canary === name);
+}
+
+function canaryArn(name: string): string {
+  return `${substituteValue('CanaryExecutionArnPrefix')}${name}`;
+}
+
+function executionStatus(target: Target): 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' {
+  if (!target.result) return 'RUNNING';
+  if (target.controller?.signal.aborted) return 'ABORTED';
+  return target.result.errorName === undefined ? 'SUCCEEDED' : 'FAILED';
 }
 
 async function restore(input: unknown, targets: Map<string, Target>, options: RunLocalReleaseOptions): Promise<JsonValue> {
@@ -255,7 +342,8 @@ function portsIn(target: Target, options: RunLocalReleaseOptions): (region: stri
       account = createSimAccount(forTarget(options.scenarioOf('healthy'), { ...target.input, region }), { seed: target.seed });
       target.namesakes.set(region, account);
     }
-    return observed(account.ports, (port, method) => options.onPortCall?.({ target: key, region, port, method }));
+    // Step Functions is in Coalmine's region, where the target's simulated account keeps its canary's record.
+    return observed({ ...account.ports, executions: target.account.ports.executions }, (port, method) => options.onPortCall?.({ target: key, region, port, method }));
   };
 }
 
@@ -286,7 +374,8 @@ function taskError(name: string, cause: string): Error {
 
 function summarise(release: Release, targets: Map<string, Target>, failure: { name: string; cause: string } | undefined): ReleaseResult {
   const all = [...targets.entries()];
-  const stopper = all.map(([, t]) => t).find((t) => t.result && t.result.outcome !== 'promoted');
+  // The first target that did not promote on its own: siblings it stopped follow it, they do not lead.
+  const stopper = all.map(([, t]) => t).find((t) => t.result && t.result.outcome !== 'promoted' && !t.stoppedBecause);
   const waves = release.input.waves.map((wave, w) => {
     const results = all.filter(([, t]) => t.wave === w).map(([key, t]) => targetResult(key, t));
     return { name: wave.name, outcome: waveOutcome(results.map((r) => r.outcome)), targets: results };
@@ -314,7 +403,11 @@ function targetResult(key: string, target: Target): ReleaseTargetResult {
   const base = { region: target.input.region, functionName: target.input.functionName, alias: { name: target.input.alias, version: alias.version, routing: { ...alias.weights } } };
   if (!target.result) return { ...base, outcome: 'skipped', reason: 'not started: the release stopped before this wave' };
   if (target.restored?.restored) return { ...base, outcome: 'rolled-back', rollbackKind: null, reason: `promoted, then ${target.restored.reason} when the release rolled back` };
-  const extra = target.restored ? `; ${target.restored.reason}` : '';
+  if (target.stoppedBecause) {
+    const cleanup = target.cleanup ? `; ${target.cleanup.reason}` : '';
+    return { ...base, outcome: target.cleanup?.action === 'restored' ? 'rolled-back' : 'failed', rollbackKind: null, reason: `stopped: ${target.stoppedBecause}${cleanup}` };
+  }
+  const extra = [target.cleanup, target.restored].map((after) => (after ? `; ${after.reason}` : '')).join('');
   return {
     ...base,
     outcome: target.result.outcome,

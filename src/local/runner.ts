@@ -26,7 +26,8 @@ import { round } from '../core/round.ts';
 /** The region the local Coalmine runs in. */
 export const LOCAL_REGION = 'us-east-1';
 const ACCOUNT_ID = '123456789012';
-const STATE_MACHINE_NAME = 'coalmine-canary';
+/** The canary state machine's name locally (src/local/definition.ts names its executions' ARN prefix alike). */
+export const STATE_MACHINE_NAME = 'coalmine-canary';
 /** What a run reports while it goes. */
 export type ProgressEvent =
   | { type: 'started'; at: string; execution: string; scenario: string; seed: number; request: unknown }
@@ -36,6 +37,8 @@ export type ProgressEvent =
 export interface RunLocalOptions {
   scenario: Scenario;
   seed: number;
+  /** The execution's name (a release names its canaries); default: one made from the request and the seed. */
+  executionName?: string;
   /** The state machine's input; default: a request for the scenario's function, alias and candidate, with its strategy and analysis. */
   request?: unknown;
   onEvent?: (event: ProgressEvent) => void;
@@ -75,7 +78,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunResult> {
   const { scenario, seed } = options;
   const account = options.account ?? createSimAccount(scenario, { seed });
   const request = options.request === undefined ? defaultRequest(scenario, account.settings) : options.request;
-  const executionName = localExecutionName(nameParts(request, account.settings), seed);
+  const executionName = options.executionName ?? localExecutionName(nameParts(request, account.settings), seed);
   const { local, machine } = loadMachine(options.definition);
   const steps = options.steps ? options.steps(account.ports) : createRegionalSteps(options.portsIn ?? (() => account.ports), { judge: options.judge ?? assess });
   const startedAt = account.clock.now().toISOString();

@@ -115,6 +115,62 @@ describe('faults in the release\'s own states', () => {
   });
 });
 
+describe('faults inside a wave: every alias ends wholly on one version', () => {
+  /** Every alias fully on one version: no routing left anywhere. */
+  const unsplit = (result: ReleaseResult) => result.waves.every((wave) => wave.targets.every((t) => Object.keys(t.alias.routing).length === 0));
+  const slow = { strategy: { steps: [5, 10, 20, 30, 40], intervalMinutes: 10 } };
+
+  it('a canary that rolls back stops its siblings still running: each is cleaned up onto its stable version', async () => {
+    const result = await run(twoWaves('stop', [target('eu-west-1', 'healthy', slow), target('us-east-1', 'error-3x')]));
+
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.reason).toMatch(/^stopped at us-east-1\/checkout:live in wave "the rest"/);
+    const sibling = result.waves[1]!.targets.find((t) => t.region === 'eu-west-1')!;
+    expect(sibling.outcome).toBe('rolled-back');
+    expect(sibling.reason).toMatch(/^stopped: us-east-1\/checkout:live did not promote in the same wave; .*alias checkout:live restored to version 12/);
+    // onFailure stop: the earlier wave stays promoted; the stopped sibling is back on stable.
+    expect(aliases(result)).toEqual(['eu-west-3=13', 'eu-west-1=12', 'us-east-1=12', 'ap-south-1=12']);
+  });
+
+  it('a canary stopped by hand fails its target: it is cleaned up, its siblings stop, and roll-back-all restores what was promoted', async () => {
+    const result = await run(twoWaves('roll-back-all', [target('eu-west-1', 'healthy', slow), target('us-east-1', 'healthy', slow)]), {
+      stopByHand: (t) => (t.region === 'us-east-1' ? new Promise((resolve) => setTimeout(resolve, 50)) : undefined),
+    });
+
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toMatch(/^stopped at us-east-1\/checkout:live in wave "the rest", which failed: ExecutionAbortedError/);
+    expect(result.waves[1]!.targets.find((t) => t.region === 'eu-west-1')!.reason).toMatch(/^stopped: us-east-1\/checkout:live did not promote/);
+    expect(aliases(result)).toEqual(['eu-west-3=12', 'eu-west-1=12', 'us-east-1=12', 'ap-south-1=12']);
+    expect(unsplit(result)).toBe(true);
+  });
+
+  it('a stop that fails fails the wave\'s Map: its running canaries are stopped, and what it promoted is read from each canary\'s record and restored', async () => {
+    let promotedFirst: () => void = () => undefined;
+    const firstPromoted = new Promise<void>((resolve) => (promotedFirst = resolve));
+    const refused = Object.assign(new Error('Rate exceeded'), { name: 'StepFunctions.ExecutionLimitExceededException' });
+    const denied = Object.assign(new Error('not authorized to perform: states:StopExecution'), { name: 'Sfn.AccessDeniedException' });
+    const release = { name: 'checkout-13', onFailure: 'roll-back-all', waves: [{ name: 'everywhere', targets: [target('eu-west-1', 'healthy'), target('us-east-1', 'healthy'), target('ap-south-1', 'healthy', slow)] }] };
+    const result = await runLocalRelease({
+      release: parseRelease(release),
+      seed: 1,
+      scenarioOf: loadScenario,
+      // us-east-1's canary cannot start, and only once eu-west-1's promoted; then no stop goes through.
+      faults: { startExecution: async (t) => (t.region === 'us-east-1' ? (await firstPromoted, refused) : undefined), stopExecution: () => denied },
+      onEvent: (event) => {
+        if (event.type === 'target-ended' && event.result.outcome === 'promoted') promotedFirst();
+      },
+    });
+
+    const [promoted, unstarted, running] = result.waves[0]!.targets;
+    expect(promoted!.reason).toMatch(/^promoted, then put back on version 12 when the release rolled back/);
+    expect(unstarted!.outcome).toBe('skipped');
+    expect(running!.reason).toMatch(/^stopped: the wave's Map failed; .*restored to version 12/);
+    expect(result.outcome).toBe('failed');
+    expect(aliases(result)).toEqual(['eu-west-1=12', 'us-east-1=12', 'ap-south-1=12']);
+    expect(unsplit(result)).toBe(true);
+  });
+});
+
 describe('a single canary whose request names a region where its function is not', () => {
   it('is refused by Plan, naming the region, before the alias is touched', async () => {
     const result = await runLocal({ scenario: loadScenario('healthy'), seed: 1, request: { functionName: 'checkout', alias: 'live', candidateVersion: '13', region: 'eu-west-1' } });
