@@ -514,7 +514,7 @@ describe('template.yaml: the release state machine', () => {
     expect(release.Properties?.['DefinitionUri']).toBe('statemachine/release.asl.json');
     expect(new Set(Object.keys(release.Properties?.['DefinitionSubstitutions'] as object))).toEqual(placeholders);
     const substitutions = evaluate(release.Properties?.['DefinitionSubstitutions'], SAMPLE_PARAMETERS) as Record<string, string>;
-    expect(Object.keys(substitutions).sort()).toEqual(['CanaryExecutionArnPrefix', 'CanaryStateMachineArn', 'RestoreFunctionArn']);
+    expect(Object.keys(substitutions).sort()).toEqual(['CanaryExecutionArnPrefix', 'CanaryStateMachineArn', 'EventBusName', 'RestoreFunctionArn']);
     // The executions the release names, stops and describes are the canary state machine's, which its role may stop and describe.
     expect(substitutions['CanaryExecutionArnPrefix']).toMatch(/^arn:aws:states:eu-west-1:123456789012:execution:[^:]+:$/);
   });

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
 import { stepFunctionsSource } from '../viewer/aws-source.ts';
-import { directorySource } from '../viewer/records.ts';
+import { localRecords } from '../viewer/release-view.ts';
 import { startViewer } from '../viewer/server.ts';
 import { resolveStateMachineArn, type AwsDeps } from './aws-context.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
@@ -38,7 +38,7 @@ export async function consoleCommand(rawOptions: ConsoleOptions, io: CliIo, stop
   const source =
     aws && (parsed.data.stateMachine || parsed.data.stack)
       ? stepFunctionsSource(aws.executions, await resolveStateMachineArn(parsed.data, io.env, aws))
-      : directorySource(dir);
+      : localRecords(dir);
   let viewer;
   try {
     viewer = await startViewer({ source, port: parsed.data.port });

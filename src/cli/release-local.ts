@@ -4,7 +4,8 @@
  * canary ends, the bakes, the roll-back of the release, and a summary; with `--json`, only the
  * release object (docs/contract.md §3). Exit codes as `run`.
  */
-import { resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { writeReleaseRecord } from '../viewer/release-view.ts';
 import { isBadInputError } from '../core/errors.ts';
 import { parseRelease } from '../core/release.ts';
 import { runLocalRelease, type ReleaseEvent, type ReleaseResult } from '../local/release.ts';
@@ -26,6 +27,7 @@ export async function runReleaseCommand(options: { release: string; seed: number
   const cwd = io.cwd ?? process.cwd();
   const style = (io.isTTY ?? io.stdout.isTTY ?? false) && !options.json ? ansi : plain;
   let result: ReleaseResult;
+  let recordPath: string;
   try {
     const release = parseRelease(parseOptionJson('--release', readOptionFile('--release', resolve(cwd, options.release), options.release), options.release));
     const scenarioOf = (name: string): Scenario => (/[/\\]|\.json$/.test(name) ? readScenario(resolve(cwd, name), name) : loadScenario(name));
@@ -33,7 +35,10 @@ export async function runReleaseCommand(options: { release: string; seed: number
       const targets = release.input.waves.reduce((sum, wave) => sum + wave.targets.length, 0);
       io.stdout.write(`${style.bold('coalmine run --local --release')} · ${release.input.name} · ${release.input.waves.length} waves, ${targets} targets · onFailure ${release.input.onFailure} · seed ${options.seed}\n`);
     }
-    result = await runLocalRelease({ release, seed: options.seed, scenarioOf, ...(options.json ? {} : { onEvent: (event) => printEvent(io, style, event) }) });
+    const recordDir = join(cwd, '.coalmine', 'executions');
+    result = await runLocalRelease({ release, seed: options.seed, scenarioOf, recordDir, ...(options.json ? {} : { onEvent: (event) => printEvent(io, style, event) }) });
+    // The console lists releases beside the executions of their canaries.
+    recordPath = writeReleaseRecord(join(cwd, '.coalmine', 'releases'), { name: release.input.name, seed: options.seed, onFailure: release.input.onFailure, recordedAt: new Date().toISOString(), result });
   } catch (error) {
     const name = error instanceof Error ? error.name : '';
     const bad = name === 'InvalidRequestError' || isBadInputError(name);
@@ -43,7 +48,10 @@ export async function runReleaseCommand(options: { release: string; seed: number
     return bad ? EXIT.badInput : EXIT.failed;
   }
   if (options.json) io.stdout.write(`${JSON.stringify(result)}\n`);
-  else for (const line of releaseSummary(result, style)) io.stdout.write(`${line}\n`);
+  else {
+    for (const line of releaseSummary(result, style)) io.stdout.write(`${line}\n`);
+    io.stdout.write(style.dim(`record: ${relative(cwd, recordPath)} (npx coalmine console shows it)\n`));
+  }
   return exitCodeForOutcome(result.outcome, result.errorName, result.rollbackKind);
 }
 

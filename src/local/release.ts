@@ -13,6 +13,7 @@
  */
 import '../polyfills.ts';
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { targetKey, type Release, type ReleaseTargetInput } from '../core/release.ts';
 import type { Ports } from '../core/ports.ts';
@@ -20,9 +21,9 @@ import type { Ending, RollbackKind } from '../core/state.ts';
 import { createRegionalSteps, type CleanupResult } from '../core/steps/index.ts';
 import { createRestore } from '../core/steps/restore.ts';
 import { assess } from '../core/judge/index.ts';
-import { createSimAccount, type SimAccount } from '../sim/account/index.ts';
+import { createSimAccount, type PutEventsEntry, type SimAccount } from '../sim/account/index.ts';
 import type { Scenario } from '../sim/scenario.ts';
-import { LAMBDA_INVOKE, substituteValue, type AslDefinition } from './definition.ts';
+import { EVENTS_PUT_EVENTS, LAMBDA_INVOKE, substituteValue, type AslDefinition } from './definition.ts';
 import { asLambdaError, LOCAL_REGION, runLocal } from './runner.ts';
 import type { RunResult } from './record.ts';
 import { packageFile } from '../package-files.ts';
@@ -45,6 +46,10 @@ export interface ReleaseTargetResult {
   reason: string;
   rollbackKind?: RollbackKind | null;
   errorName?: string;
+  /** The target's canary execution, once the release started it. */
+  execution?: string;
+  /** The id of its canary's record (`.coalmine/executions/<id>.json`), when the run recorded it. */
+  record?: string;
 }
 
 export interface ReleaseResult {
@@ -62,6 +67,7 @@ export type ReleaseEvent =
   | { type: 'target-ended'; wave: number; key: string; result: RunResult; stopped?: { because: string; cleanup?: string } }
   | { type: 'bake'; seconds: number }
   | { type: 'restored'; key: string; restored: boolean; reason: string }
+  | { type: 'announced'; entry: PutEventsEntry }
   | { type: 'finished'; result: ReleaseResult };
 
 /** Faults to inject into the release's own Tasks (tests): return an error to throw instead of running. */
@@ -84,6 +90,8 @@ export interface RunLocalReleaseOptions {
   faults?: ReleaseFaults;
   /** ASL text to run; default: statemachine/release.asl.json. */
   definition?: string;
+  /** Record each canary's execution into this folder (the console shows them); default: none. */
+  recordDir?: string;
   /** Sees every call a target's canary makes through a port, and the region it went to (tests). */
   onPortCall?: (call: { target: string; region: string; port: string; method: string }) => void;
 }
@@ -206,6 +214,12 @@ function releaseStates(raw: AslDefinition, targets: Map<string, Target>, options
           handlers[name] = (input) => runCanary(input, targets, options);
         } else if (state.Resource === STOP_EXECUTION) {
           handlers[name] = (input) => stopCanary(input, targets, options);
+        } else if (state.Resource === EVENTS_PUT_EVENTS) {
+          handlers[name] = async (input) => {
+            const entries = (input as { Entries?: PutEventsEntry[] }).Entries ?? [];
+            for (const entry of entries) options.onEvent?.({ type: 'announced', entry });
+            return { Entries: entries.map((_, i) => ({ EventId: `release-event-${i}` })), FailedEntryCount: 0 };
+          };
         } else if (state.Resource === DESCRIBE_EXECUTION) {
           handlers[name] = (input) => describeCanary(input, targets);
         } else if (state.Resource === LAMBDA_INVOKE && state.Parameters?.['FunctionName'] === '${RestoreFunctionArn}') {
@@ -252,7 +266,8 @@ async function runCanary(input: unknown, targets: Map<string, Target>, options: 
     portsIn: portsIn(target, options),
     request,
     executionName: name,
-    signal: target.controller.signal,
+    signal: controller.signal,
+    ...(options.recordDir ? { record: true, recordDir: options.recordDir } : {}),
     onEvent: (event) => {
       if (event.type === 'state' && event.event.type === 'ExecutionSucceeded') target.output = event.event.output;
     },
@@ -400,7 +415,13 @@ function summarise(release: Release, targets: Map<string, Target>, failure: { na
 
 function targetResult(key: string, target: Target): ReleaseTargetResult {
   const alias = target.account.aliasNow();
-  const base = { region: target.input.region, functionName: target.input.functionName, alias: { name: target.input.alias, version: alias.version, routing: { ...alias.weights } } };
+  const base = {
+    region: target.input.region,
+    functionName: target.input.functionName,
+    alias: { name: target.input.alias, version: alias.version, routing: { ...alias.weights } },
+    ...(target.canary ? { execution: canaryArn(target.canary) } : {}),
+    ...(target.result?.record ? { record: basename(target.result.record, '.json') } : {}),
+  };
   if (!target.result) return { ...base, outcome: 'skipped', reason: 'not started: the release stopped before this wave' };
   if (target.restored?.restored) return { ...base, outcome: 'rolled-back', rollbackKind: null, reason: `promoted, then ${target.restored.reason} when the release rolled back` };
   if (target.stoppedBecause) {

@@ -13,7 +13,7 @@ import { checkCharts, figureLabel, looksOf, readableFigures, stepTimeline, type 
 const ROLLING_MINUTES = 5;
 
 
-function layout(title: string, body: string): string {
+export function layout(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -34,7 +34,7 @@ ${body}
 }
 
 /** The ending's badge; an inconclusive rollback has its own name and colour, apart from a found regression. */
-function outcomeBadge(summary: Pick<RecordSummary, 'outcome' | 'rollbackKind'>): string {
+export function outcomeBadge(summary: Pick<RecordSummary, 'outcome' | 'rollbackKind'>): string {
   const inconclusive = summary.outcome === 'rolled-back' && summary.rollbackKind === 'inconclusive' ? ' outcome-inconclusive' : '';
   return `<span class="badge outcome-${escape(summary.outcome)}${inconclusive}">${escape(outcomeTitle({ result: summary.outcome, rollbackKind: summary.rollbackKind }))}</span>`;
 }
@@ -83,7 +83,7 @@ function when(iso: string | null): string {
   return iso ? iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') : '–';
 }
 
-export function listPage(listing: RecordListing, query: ListQuery = {}): string {
+export function listPage(listing: RecordListing, query: ListQuery = {}, releases = ''): string {
   const filtered = listing.executions.filter((summary) => (!query.outcome || outcomeKey(summary) === query.outcome) && (!query.scenario || summary.scenario === query.scenario));
   const pages = Math.max(1, Math.ceil(filtered.length / PAGE_SIZE));
   const page = Math.min(pages, Math.max(1, query.page ?? 1));
@@ -119,7 +119,7 @@ ${rows || '<tr><td colspan="6" class="muted">No execution matches these filters.
 </tbody>
 </table>${paging}`
     : `<div class="empty"><p>No executions recorded yet.</p><p>Run one on the simulated account, then reload:</p><pre>npx coalmine run --local --scenario healthy</pre></div>`;
-  return layout('Executions', `<h1 data-total="${listing.executions.length}">Executions <span class="count">${filtered.length}</span></h1>\n${body}\n${skipped}`);
+  return layout('Executions', `${releases}<h1 data-total="${listing.executions.length}">Executions <span class="count">${filtered.length}</span></h1>\n${body}\n${skipped}`);
 }
 
 type Json = Record<string, unknown>;

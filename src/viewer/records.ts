@@ -5,6 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ReleaseResult } from '../local/release.ts';
 import * as z from 'zod';
 import { ENDINGS, ROLLBACK_KINDS, type Ending, type RollbackKind } from '../core/state.ts';
 import type { ExecutionRecord } from '../local/record.ts';
@@ -175,12 +176,24 @@ export async function readRecord(dir: string, id: string): Promise<ViewerRecord 
   return parseRecord(id, text);
 }
 
+/** A release as a source lists it (release-view.ts `ReleaseRecord`). */
+export interface ReleaseListEntry {
+  id: string;
+  name: string;
+  seed: number;
+  onFailure: string;
+  recordedAt: string;
+  result: ReleaseResult;
+}
+
 /** Where the viewer's executions come from: a folder of local records, or Step Functions (aws-source.ts). */
 export interface RecordSource {
   /** Says where, for people: "the records in .coalmine/executions". */
   describe: string;
   list(): Promise<RecordListing>;
   read(id: string): Promise<ViewerRecord | undefined>;
+  /** Releases in waves, where the source has them (local records: release-view.ts). */
+  releases?: { list(): Promise<ReleaseListEntry[]>; read(id: string): Promise<ReleaseListEntry | undefined> };
 }
 
 /** The records `coalmine run --local` wrote into `dir`. */

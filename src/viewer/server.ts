@@ -5,6 +5,8 @@
  *   GET /executions/:id           one execution
  *   GET /api/executions           the list, as JSON
  *   GET /api/executions/:id       one record, as JSON (as the runner wrote it)
+ *   GET /releases/:id             one release in waves, its targets linking to their canaries
+ *   GET /api/releases             the releases, as JSON
  *   GET /static/viewer.css|.js    the page's style and script (files in src/viewer/static)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -13,7 +15,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { packageFile } from '../package-files.ts';
 import { errorPage, executionPage, listPage, notFoundPage } from './pages.ts';
-import { directorySource, summarise, type RecordSource } from './records.ts';
+import { summarise, type RecordSource } from './records.ts';
+import { localRecords, releasePage, releasesSection } from './release-view.ts';
 
 const STATIC_DIR = packageFile('src', 'viewer', 'static');
 const STATIC_FILES: Record<string, string> = { 'viewer.css': 'text/css; charset=utf-8', 'viewer.js': 'text/javascript; charset=utf-8' };
@@ -53,7 +56,7 @@ const json = (response: ServerResponse, status: number, body: unknown) => send(r
 
 /** The request handler, separate from the server so that it can be tested without a socket. */
 export function viewerHandler(from: string | RecordSource): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
-  const source = typeof from === 'string' ? directorySource(from) : from;
+  const source = typeof from === 'string' ? localRecords(from) : from;
   return async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const path = url.pathname;
@@ -69,7 +72,15 @@ export function viewerHandler(from: string | RecordSource): (request: IncomingMe
           ...(url.searchParams.get('scenario') ? { scenario: url.searchParams.get('scenario')! } : {}),
           ...(Number.isInteger(page) && page > 0 ? { page } : {}),
         };
-        return html(response, 200, listPage(await source.list(), query));
+        const releases = (await source.releases?.list()) ?? [];
+        return html(response, 200, listPage(await source.list(), query, releasesSection(releases)));
+      }
+      if (path === '/api/releases') return json(response, 200, (await source.releases?.list()) ?? []);
+      const release = /^\/releases\/([^/]+)$/.exec(path);
+      if (release) {
+        const id = decodeURIComponent(release[1]!);
+        const record = await source.releases?.read(id);
+        return record ? html(response, 200, releasePage(record)) : html(response, 404, notFoundPage(`There is no release ${id} in ${source.describe}.`));
       }
       if (path === '/api/executions') return json(response, 200, await source.list());
       const api = /^\/api\/executions\/([^/]+)$/.exec(path);
@@ -108,7 +119,7 @@ export function viewerHandler(from: string | RecordSource): (request: IncomingMe
  * await viewer.close();
  */
 export async function startViewer(options: ViewerOptions): Promise<RunningViewer> {
-  const source = options.source ?? (options.dir !== undefined ? directorySource(options.dir) : undefined);
+  const source = options.source ?? (options.dir !== undefined ? localRecords(options.dir) : undefined);
   if (!source) throw new Error('startViewer: give a folder (dir) or a source of executions');
   const handler = viewerHandler(source);
   const server = createServer((request, response) => void handler(request, response));

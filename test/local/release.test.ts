@@ -7,6 +7,7 @@ import { runCommand, type RunIo } from '../../src/cli/run.ts';
 import { parseRelease } from '../../src/core/release.ts';
 import { runLocalRelease, type ReleaseResult } from '../../src/local/release.ts';
 import { runLocal } from '../../src/local/runner.ts';
+import type { PutEventsEntry } from '../../src/sim/account/index.ts';
 import { loadScenario } from '../../src/sim/scenario.ts';
 
 // Releases in waves, end to end: the real release.asl.json over the real canary.asl.json, one
@@ -112,6 +113,37 @@ describe('faults in the release\'s own states', () => {
     expect(result.errorName).toBe('ReleaseFailed');
     // The promoted alias could not be put back: it stays wholly on the candidate, never split.
     expect(aliases(result)).toEqual(['eu-west-3=13', 'us-east-1=12', 'ap-south-1=12']);
+  });
+});
+
+describe('the release\'s outcome event', () => {
+  async function announced(release: unknown) {
+    const entries: PutEventsEntry[] = [];
+    const result = await runLocalRelease({ release: parseRelease(release), seed: 1, scenarioOf: loadScenario, onEvent: (event) => event.type === 'announced' && entries.push(event.entry) });
+    return { result, entries };
+  }
+
+  it('announces a release that rolled back on Coalmine\'s bus, its waves oldest first with each target\'s outcome and canary', async () => {
+    const { entries } = await announced(twoWaves('roll-back-all', [target('us-east-1', 'error-3x')]));
+
+    expect(entries).toHaveLength(1);
+    const [entry] = entries;
+    expect(entry).toMatchObject({ Source: 'coalmine', DetailType: 'Release Rolled Back', EventBusName: 'coalmine-local-EventBusName' });
+    const detail = entry!.Detail as unknown as { release: string; result: string; onFailure: string; waves: { name: string; targets: { region: string; ended: string; execution: string }[] }[] };
+    expect(detail).toMatchObject({ release: 'checkout-13', result: 'rolled-back', onFailure: 'roll-back-all' });
+    expect(detail.waves.map((wave) => [wave.name, wave.targets.map((t) => `${t.region} ${t.ended}`)])).toEqual([
+      ['first region', ['eu-west-3 promoted']],
+      ['the rest', ['us-east-1 not-promoted']],
+    ]);
+    for (const t of detail.waves.flatMap((wave) => wave.targets)) expect(t.execution).toMatch(/^arn:aws:states:us-east-1:123456789012:execution:coalmine-canary:release-[0-9a-f]{32}-\d+-0$/);
+  });
+
+  it('announces a release that promoted everywhere with every wave it ran', async () => {
+    const { result, entries } = await announced(twoWaves('stop', [target('eu-west-1', 'healthy')]));
+
+    expect(result.outcome).toBe('promoted');
+    expect(entries.map((entry) => entry.DetailType)).toEqual(['Release Promoted']);
+    expect((entries[0]!.Detail as unknown as { waves: { name: string }[] }).waves.map((wave) => wave.name)).toEqual(['first region', 'the rest', 'last']);
   });
 });
 
