@@ -462,10 +462,13 @@ describe('template.yaml', () => {
     expect(rule.Condition).toBe('HasNotificationTopic');
     expect(conditionsFor(SAMPLE_PARAMETERS)['HasNotificationTopic']).toBe(true);
     expect(conditionsFor({ ...SAMPLE_PARAMETERS, NotificationTopicArn: '' })['HasNotificationTopic']).toBe(false);
-    expect(rule.Properties!['EventPattern']).toEqual({ source: ['coalmine'], 'detail-type': ['Canary Promoted', 'Canary Rolled Back', 'Canary Failed'] });
-    // The detail-types the ASL announces are the ones the rule listens for.
+    const releases = ['Release Promoted', 'Release Stopped', 'Release Rolled Back', 'Release Failed'];
+    expect(rule.Properties!['EventPattern']).toEqual({ source: ['coalmine'], 'detail-type': ['Canary Promoted', 'Canary Rolled Back', 'Canary Failed', ...releases] });
+    // The detail-types the ASLs announce are the ones the rule listens for.
     const announced = [...aslText.matchAll(/"DetailType": "([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(announced)).toEqual(new Set(['Canary Promoted', 'Canary Rolled Back', 'Canary Failed']));
+    const releaseAsl = readFileSync(`${root}statemachine/release.asl.json`, 'utf8');
+    expect(new Set([...releaseAsl.matchAll(/"detailType": "([^"]+)"/g)].map((m) => m[1]))).toEqual(new Set(releases));
   });
 
   it('logs every execution with its data, and traces it', () => {
