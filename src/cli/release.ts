@@ -180,6 +180,9 @@ function readHistory(entries: HistoryEntry[]): { waves: Map<string, TargetRecord
   return { waves, restored };
 }
 
+/** The error the release stops a wave's other canaries with (statemachine/release.asl.json, "Stop the canary"). */
+const SIBLING_STOPPED = 'SiblingNotPromoted';
+
 /** The canary's own error inside .sync's cause (its DescribeExecution), else the error itself. */
 function canaryError(record: TargetRecord): { error: string; cause: string } {
   try {
@@ -207,6 +210,10 @@ export function releaseResultOf(info: ExecutionInfo, entries: HistoryEntry[], in
         return { region: target.region, functionName: target.functionName, alias: { ...alias, version: record.candidateVersion!, routing: {} }, outcome: 'promoted' as WaveOutcome, reason: `promoted version ${record.candidateVersion}${put?.reason ? `; ${put.reason}` : ''}` };
       }
       const { error, cause } = canaryError(record);
+      if (error === SIBLING_STOPPED) {
+        // Stopped by the release, not the cause of its stop: the canary's status rule runs Cleanup.
+        return { region: target.region, functionName: target.functionName, alias, outcome: 'rolled-back' as WaveOutcome, rollbackKind: null, reason: `stopped: ${cause}; Cleanup puts its alias back on its stable version` };
+      }
       const kind = rollbackKindOfError(error) ?? null;
       stopper ??= { key, wave: wave.name, error, cause, kind };
       return { region: target.region, functionName: target.functionName, alias, outcome: (kind ? 'rolled-back' : 'failed') as WaveOutcome, rollbackKind: kind ?? ('error' as const), reason: `${error}: ${cause}` };

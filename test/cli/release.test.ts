@@ -10,7 +10,7 @@ import { executionArnFor, StepFunctionsExecutions } from '../../src/aws/stepfunc
 import type { AwsDeps } from '../../src/cli/aws-context.ts';
 import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
-import { releaseExecutionName } from '../../src/cli/release.ts';
+import { releaseExecutionName, releaseResultOf } from '../../src/cli/release.ts';
 import { parseRelease } from '../../src/core/release.ts';
 
 // `coalmine release` on AWS, against mocked Step Functions and CloudFormation clients.
@@ -156,5 +156,18 @@ describe('coalmine release', () => {
 
     expect(code).toBe(1);
     expect(stderr).toMatch(/already exists for release "checkout-13" with a different input/);
+  });
+});
+
+describe('a release on AWS whose wave had a canary stopped by its sibling', () => {
+  it('reports the sibling as stopped and put back, and the canary that rolled back as where the release stopped', () => {
+    const input = parseRelease({ name: 'checkout-13', onFailure: 'stop', waves: [{ name: 'everywhere', targets: [target('eu-west-1'), target('eu-west-2')] }] }).input;
+    const stopped = { region: 'eu-west-1', functionName: 'checkout', alias: 'live', ended: 'not-promoted', error: 'States.TaskFailed', cause: JSON.stringify({ Status: 'ABORTED', Error: 'SiblingNotPromoted', Cause: 'eu-west-2/checkout:live did not promote in the same wave' }) };
+    const entries = releaseHistory([{ name: 'everywhere', targets: [stopped, rolledBack('eu-west-2')] }]).map((event) => ({ id: event.id!, at: new Date(0).toISOString(), type: event.type!, ...(event.stateExitedEventDetails?.output ? { output: event.stateExitedEventDetails.output } : {}) }));
+
+    const result = releaseResultOf({ executionArn: EXECUTION_ARN, name: NAME, stateMachineArn: RELEASE_MACHINE, status: 'FAILED', startedAt: new Date(0).toISOString(), error: 'ReleaseStopped' }, entries, input);
+
+    expect(result).toMatchObject({ outcome: 'rolled-back', rollbackKind: 'regression', reason: 'stopped at eu-west-2/checkout:live in wave "everywhere": candidate fails 3× as often as stable' });
+    expect(result.waves[0]!.targets[0]).toMatchObject({ outcome: 'rolled-back', reason: 'stopped: eu-west-2/checkout:live did not promote in the same wave; Cleanup puts its alias back on its stable version' });
   });
 });
