@@ -23,7 +23,7 @@
  */
 import { formatCount, formatRate } from './judge/check.ts';
 import { GUARDRAIL_ALPHA_SHARE } from './judge/guardrails.ts';
-import { promotionAlternative, promotionRequestsQuantile, type PromotionTest } from './judge/promotion.ts';
+import { promotionAlternative, promotionChance, promotionRequestsQuantile, type PromotionTest } from './judge/promotion.ts';
 import type { AnalysisSettings } from './judge/settings.ts';
 import type { PlannedPromotion } from './judge/types.ts';
 import { RATIO_GRID, RATIO_ONE, WORSE_WEIGHTS } from './judge/stats.ts';
@@ -163,6 +163,8 @@ export interface Forecast {
   minutesToPromote: number | null;
   /** 95th percentile of the same. */
   minutesToPromoteP95: number | null;
+  /** Share of candidates as good as stable that show the bar within the budget (0–1, two digits); the rest roll back as inconclusive. */
+  promotedWithinBudget: number;
   promotionBar: {
     errorRate: number;
     /** The default bar for this stable rate, and whether the plan kept, tightened or loosened it. */
@@ -274,6 +276,7 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
     stableErrorRate: round(traffic.errorRate, 6),
     minutesToPromote: median <= budget ? median : null,
     minutesToPromoteP95: p95 <= budget ? p95 : null,
+    promotedWithinBudget: round(promotionChance(test, traffic.errorRate, schedule.requestsBy(budget)), 2),
     promotionBar: { errorRate: bar, defaultErrorRate: round(defaultBar, 6), choice },
     maxDurationMinutes: budget,
     extraFailuresPerHourAtBar: round(Math.max(0, bar - traffic.errorRate) * traffic.requestsPerMinute * 60, 1),
@@ -355,6 +358,13 @@ export class Schedule {
     return steps[index]! / 100;
   }
 
+  /** Candidate requests served in the first `minutes` minutes. */
+  requestsBy(minutes: number): number {
+    let served = 0;
+    for (let minute = 0; minute < minutes; minute++) served += this.requestsPerMinute * this.weight(minute);
+    return served;
+  }
+
   /** Whole minutes until the candidate has served `requests` (Infinity beyond a day). */
   minutesFor(requests: number): number {
     if (!Number.isFinite(requests)) return Infinity;
@@ -430,17 +440,22 @@ function guaranteeSentence(forecast: Forecast, alpha: number): string {
 function summarySentence(forecast: Forecast): string {
   const traffic = `At ~${formatCount(forecast.requestsPerMinute)} requests a minute and ${formatRate(forecast.stableErrorRate)} errors`;
   const worst = forecast.regressions[forecast.regressions.length - 1];
+  const mildest = forecast.regressions[0];
+  const under = (r: Regression) => `a ${r.label} regression (${formatRate(r.errorRate)}) is under that bar and may be promoted`;
   const regression = worst
     ? worst.minutesToRollback === null
-      ? `a ${worst.label} regression (${formatRate(worst.errorRate)}) is under that bar and may be promoted`
-      : worst.minutesToRollback >= forecast.maxDurationMinutes
-        ? `a ${worst.label} regression is rolled back when the ${forecast.maxDurationMinutes}-minute budget ends`
-        : `a ${worst.label} regression is rolled back in about ${formatMinutes(worst.minutesToRollback)}`
+      ? under(worst)
+      : (mildest && mildest !== worst && mildest.minutesToRollback === null ? `${under(mildest)}; ` : '') +
+        (worst.minutesToRollback >= forecast.maxDurationMinutes
+          ? `a ${worst.label} regression is rolled back when the ${forecast.maxDurationMinutes}-minute budget ends`
+          : `a ${worst.label} regression is rolled back in about ${formatMinutes(worst.minutesToRollback)}`)
     : '';
   if (forecast.minutesToPromote === null) {
     return `${traffic}, this canary is unlikely to show any useful bar within its ${forecast.maxDurationMinutes}-minute budget: expect it to roll back as inconclusive${regression ? `; ${regression}` : ''}.`;
   }
-  return `${traffic}, this canary promotes in about ${formatMinutes(forecast.minutesToPromote)} if the candidate's error rate is shown below ${formatRate(forecast.promotionBar.errorRate)}${regression ? `; ${regression}` : ''}.`;
+  // Said whenever the plan cannot fit 95% of healthy promotions in the budget, so nobody learns it from a rollback.
+  const share = forecast.promotedWithinBudget < 0.95 ? ` (about ${Math.round(forecast.promotedWithinBudget * 100)}% of candidates as good as stable can show it within the ${forecast.maxDurationMinutes}-minute budget; the rest roll back as inconclusive)` : '';
+  return `${traffic}, this canary promotes in about ${formatMinutes(forecast.minutesToPromote)} if the candidate's error rate is shown below ${formatRate(forecast.promotionBar.errorRate)}${share}${regression ? `; ${regression}` : ''}.`;
 }
 
 function formatMinutes(minutes: number): string {

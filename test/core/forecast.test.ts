@@ -133,6 +133,19 @@ describe('planCanary', () => {
     expect(planned.forecast.promotionBar.errorRate).toBeLessThanOrEqual(loosestBar(planned.forecast.stableErrorRate) + 1e-9);
   });
 
+  it('says before the first shift when fewer than 95% of candidates as good as stable can show the bar in the budget', () => {
+    const planned = plan(3, 0.005);
+    expect(planned.forecast.promotedWithinBudget).toBeLessThan(0.95);
+    expect(planned.forecast.summary).toMatch(/ \(about \d+% of candidates as good as stable can show it within the 60-minute budget; the rest roll back as inconclusive\)/);
+    expect(plan(600, 0.005).forecast.promotedWithinBudget).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('names a 2× regression that the bar it states would let through', () => {
+    const planned = plan(20, 0.005);
+    expect(planned.forecast.regressions[0]!.minutesToRollback).toBeNull();
+    expect(planned.forecast.summary).toMatch(/; a 2× regression \(1\.00%\) is under that bar and may be promoted; a 5× regression /);
+  });
+
   it('says so when no useful bar fits the budget', () => {
     const planned = plan(0.5, 0.005);
     expect(planned.forecast.promotionBar.choice).toBe('unreachable');

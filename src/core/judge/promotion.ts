@@ -81,6 +81,17 @@ export function promotionRequestsQuantile(test: PromotionTest, rate: number, q: 
   return Number.isFinite(errors) ? Math.ceil(start + perError * errors) : Infinity;
 }
 
+/** P(a candidate erring at `rate` passes the test within `requests` requests): the same law, read the other way. */
+export function promotionChance(test: PromotionTest, rate: number, requests: number): number {
+  const { bar, alternative, alpha } = test;
+  if (!(bar > 0 && bar < 1 && alternative > 0 && alternative < bar)) return 0;
+  const c = Math.log1p(-alternative) - Math.log1p(-bar);
+  const start = Math.log(1 / alpha) / c;
+  const perError = (c + Math.log(bar / alternative)) / c;
+  if (requests < start) return 0;
+  return generalisedPoissonCdf(rate * start, rate * perError, Math.floor((requests - start) / perError));
+}
+
 /** The ideal sequential test's requests for the same bar: ln(1/α) / KL(rate ‖ bar). */
 export function sprtRequests(rate: number, bar: number, alpha: number): number {
   const divergence = klBernoulli(rate, Math.min(bar, 1 - 1e-9));
@@ -96,13 +107,24 @@ const MAX_ERRORS = 100_000;
  */
 export function generalisedPoissonQuantile(theta: number, lambda: number, q: number, maxErrors = MAX_ERRORS): number {
   if (!(theta > 0)) return 0;
+  let found = Infinity;
+  generalisedPoissonCdf(theta, lambda, Math.min(maxErrors, MAX_ERRORS), (x, cumulative) => {
+    if (cumulative < q) return false;
+    found = x;
+    return true;
+  });
+  return found;
+}
+
+/** P(X ≤ upTo) for X ~ GP(θ, λ); `stop` may end the sum early (it sees each x and P(X ≤ x)). */
+export function generalisedPoissonCdf(theta: number, lambda: number, upTo: number, stop?: (x: number, cumulative: number) => boolean): number {
+  if (!(theta > 0)) return 1;
   let cumulative = 0;
   let logXFactorial = 0;
-  for (let x = 0; x <= Math.min(maxErrors, MAX_ERRORS); x++) {
+  for (let x = 0; x <= Math.min(upTo, MAX_ERRORS); x++) {
     if (x > 1) logXFactorial += Math.log(x);
-    const logP = Math.log(theta) + (x - 1) * Math.log(theta + x * lambda) - theta - x * lambda - logXFactorial;
-    cumulative += Math.exp(logP);
-    if (cumulative >= q) return x;
+    cumulative += Math.exp(Math.log(theta) + (x - 1) * Math.log(theta + x * lambda) - theta - x * lambda - logXFactorial);
+    if (stop?.(x, cumulative)) break;
   }
-  return Infinity;
+  return Math.min(1, cumulative);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   generalisedPoissonQuantile,
   promotionAlternative,
+  promotionChance,
   promotionLogEvidence,
   promotionPassed,
   promotionRequestsQuantile,
@@ -97,3 +98,16 @@ describe('the promotion test', () => {
     expect(generalisedPoissonQuantile(4.5, 0, 0.95)).toBe(8);
   });
 });
+
+describe('the chance of a promotion within so many requests', () => {
+  it('reads the law of the forecast’s quantiles the other way', () => {
+    for (const q of [0.5, 0.95]) {
+      const requests = promotionRequestsQuantile(TEST, 0.005, q);
+      expect(promotionChance(TEST, 0.005, requests)).toBeGreaterThanOrEqual(q);
+      // One error's worth of requests (≈ 139 here) fewer, and the chance is under q.
+      expect(promotionChance(TEST, 0.005, requests - 140)).toBeLessThan(q);
+    }
+    expect(promotionChance(TEST, 0.005, 100)).toBe(0);
+  });
+});
+
