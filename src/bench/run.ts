@@ -15,7 +15,7 @@ import { DEFAULT_API_STRATEGY, parseStrategy, type Strategy } from '../core/stra
 import { accountSettings, SIM_START, warmupMinutesFor } from '../sim/account/index.ts';
 import { meanWithTimeouts } from '../sim/account/metrics.ts';
 import { apiBaselineLatencyMs, measureBaseline, planBaselineWindow, PLAN_HISTORY_HOURS, planHistoryEnd, type BaselineMinute } from '../sim/baseline.ts';
-import { drawSlowCount } from '../sim/minute-source.ts';
+import { drawColdStarts, drawSlowCount } from '../sim/minute-source.ts';
 import { Random } from '../sim/random.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { excessFailures, TrafficModel, trueErrorRate } from '../sim/traffic.ts';
@@ -153,6 +153,8 @@ export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new
         if (drawn[side].invocations > 0) drawn[side].averageMs = meanWithTimeouts(traffic.meanDurationMs(side, t), drawn[side].invocations, timedOut, timeoutMs);
       }
     }
+    // Cold starts as the simulated account's Logs Insights reports them (only Coalmine reads them: see the policies).
+    for (const side of ['stable', 'candidate'] as const) Object.assign(drawn[side], drawColdStarts(seed, minute, side, drawn[side].invocations, traffic.coldStarts(side, t)));
     candidateRequests += drawn.candidate.invocations;
     candidateErrors += drawn.candidate.errors;
     const action = run.observe({ minute: t, stable: drawn.stable, candidate: drawn.candidate });

@@ -86,6 +86,10 @@ export interface VersionMinute {
   averageMs?: number;
   /** Custom metrics by their id in the request. */
   custom?: Record<string, number>;
+  /** Cold starts: REPORT lines with an init duration (Logs Insights on the function's log group); absent when not read. */
+  coldStarts?: number;
+  /** The mean init duration of those cold starts, in ms. */
+  initMs?: number;
 }
 
 /** One minute of a queue's figures (SQS metrics are queue-wide, not per version). */

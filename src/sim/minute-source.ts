@@ -46,6 +46,8 @@ export interface MinuteSource {
   slowCount?(index: number, side: VersionName, thresholdMs: number): number;
   /** A side's mean invocation duration in a generated minute (CloudWatch's `Average` of Duration), when the model knows it. */
   meanDurationMs?(index: number, side: VersionName, minutesSinceShift: number | null): number | undefined;
+  /** A side's true cold-start rate and median init duration at a time (what its REPORT lines show). */
+  coldStarts?(side: VersionName, minutesSinceShift: number | null): { rate: number; initDurationMs: number };
   /** The true share of a side's invocations slower than `thresholdMs` (slow counts are drawn at query time). */
   expectedSlowFraction(side: VersionName, minutesSinceShift: number | null, thresholdMs: number): number;
   /**
@@ -78,6 +80,7 @@ export function apiMinuteSource(scenario: Scenario, seed: number): MinuteSource 
     },
     expectedSlowFraction: (side, minutesSinceShift, thresholdMs) => model.expectedSlowFraction(side, minutesSinceShift, thresholdMs),
     meanDurationMs: (_index, side, minutesSinceShift) => model.meanDurationMs(side, minutesSinceShift),
+    coldStarts: (side, minutesSinceShift) => model.coldStarts(side, minutesSinceShift),
     baselineLatencyMs: (percentile, _minutes, invocations) => apiBaselineLatencyMs(scenario, seed, invocations, percentile),
     stableErrorRate: () => model.trueErrorRate('stable', null),
     hourlyHistory: (endIndex, hours) => model.planHistory(seed, endIndex, hours),
@@ -105,4 +108,24 @@ export type MinuteSourceFactory = (context: MinuteSourceContext) => MinuteSource
  */
 export function drawSlowCount(seed: number, index: number, side: VersionName, thresholdMs: number, invocations: number, slowFraction: number): number {
   return Random.for(seed, index, side === 'candidate' ? 1 : 0, Math.round(thresholdMs * 1000)).binomial(invocations, slowFraction);
+}
+
+/** The spread of init durations: log-normal with σ 0.3 (the p99 about twice the median). */
+const INIT_SIGMA = 0.3;
+/** The random stream key of cold starts (apart from the minute's own and the slow counts'). */
+const COLD_START_STREAM = 0x636f6c64;
+
+/**
+ * How many of a side's invocations in a minute were cold starts, and their mean init duration (what
+ * a Logs Insights query over the REPORT lines returns), drawn from a stream of their own per (seed,
+ * minute, side): the minute's other figures, and every other policy's traffic, stay as they were.
+ */
+export function drawColdStarts(seed: number, index: number, side: VersionName, invocations: number, truth: { rate: number; initDurationMs: number }): { coldStarts: number; initMs?: number } {
+  const rng = Random.for(seed, index, side === 'candidate' ? 1 : 0, COLD_START_STREAM);
+  const coldStarts = rng.binomial(invocations, truth.rate);
+  if (coldStarts === 0) return { coldStarts };
+  // The mean of k log-normal init durations, by its normal approximation (display only: the judge tests the count).
+  const mean = truth.initDurationMs * Math.exp((INIT_SIGMA * INIT_SIGMA) / 2);
+  const cv = Math.sqrt(Math.expm1(INIT_SIGMA * INIT_SIGMA));
+  return { coldStarts, initMs: Math.max(1, mean * (1 + (cv * rng.normal()) / Math.sqrt(coldStarts))) };
 }

@@ -54,7 +54,18 @@ const versionBehaviour = {
   timeoutRate: z.number().min(0).max(1),
   /** Extension: custom metrics this version emits, by id. */
   custom: z.record(z.string(), customMetricBehaviourSchema),
+  /** Share of invocations that start a new execution environment (a cold start, with an init phase). */
+  coldStartRate: z.number().min(0).max(1),
+  /** Median init duration of a cold start, in ms (Lambda's `Init Duration` on the REPORT line). */
+  initDurationMs: z.number().positive(),
 };
+
+/**
+ * A steady function's cold starts when a scenario says nothing: AWS says they "typically occur in
+ * under 1% of invocations", and a Node.js function with a few SDK clients inits in a few hundred ms.
+ */
+export const DEFAULT_COLD_START_RATE = 0.005;
+export const DEFAULT_INIT_DURATION_MS = 250;
 
 const stableSchema = z.strictObject({
   errorRate: versionBehaviour.errorRate,
@@ -62,6 +73,8 @@ const stableSchema = z.strictObject({
   throttleRate: versionBehaviour.throttleRate.default(0),
   timeoutRate: versionBehaviour.timeoutRate.default(0),
   custom: versionBehaviour.custom.default({}),
+  coldStartRate: versionBehaviour.coldStartRate.default(DEFAULT_COLD_START_RATE),
+  initDurationMs: versionBehaviour.initDurationMs.default(DEFAULT_INIT_DURATION_MS),
   ...queueVersionBehaviour,
 });
 
@@ -71,6 +84,8 @@ const candidateSchema = z.strictObject({
   throttleRate: versionBehaviour.throttleRate.optional(),
   timeoutRate: versionBehaviour.timeoutRate.optional(),
   custom: versionBehaviour.custom.optional(),
+  coldStartRate: versionBehaviour.coldStartRate.optional(),
+  initDurationMs: versionBehaviour.initDurationMs.optional(),
   /** Minutes after the first shift at which the candidate starts behaving as described. */
   fromMinute: z.number().min(0).default(0),
   ...queueVersionBehaviour,
@@ -169,6 +184,9 @@ export interface VersionBehaviour {
   /** Share of invocations that time out (and fail) at the function's timeout. */
   timeoutRate: number;
   custom: Record<string, CustomMetricBehaviour>;
+  /** Share of invocations that are cold starts, and their median init duration in ms. */
+  coldStartRate: number;
+  initDurationMs: number;
 }
 
 export interface ScenarioTraffic {
@@ -248,6 +266,8 @@ export function parseScenario(json: unknown, source: string): Scenario {
     throttleRate: parsed.candidate.throttleRate ?? stable.throttleRate,
     timeoutRate: parsed.candidate.timeoutRate ?? stable.timeoutRate,
     custom: candidateCustom,
+    coldStartRate: parsed.candidate.coldStartRate ?? stable.coldStartRate,
+    initDurationMs: parsed.candidate.initDurationMs ?? stable.initDurationMs,
     fromMinute: parsed.candidate.fromMinute,
   };
   return { ...parsed, stable, candidate, source };

@@ -173,6 +173,12 @@ export class TrafficModel {
     return Math.exp(law.mu + (law.sigma * law.sigma) / 2);
   }
 
+  /** A version's cold starts at a time: the share of invocations that start an environment, and the median init duration. */
+  coldStarts(version: VersionName, minutesSinceShift: number | null): { rate: number; initDurationMs: number } {
+    const behaviour = behaviourAt(this.scenario, version, minutesSinceShift);
+    return { rate: behaviour.coldStartRate, initDurationMs: behaviour.initDurationMs };
+  }
+
   expectedSlowFraction(version: VersionName, minutesSinceShift: number | null, thresholdMs: number): number {
     return this.tails(thresholdMs)[version === 'candidate' && candidateActive(this.scenario, minutesSinceShift) ? 1 : 0];
   }

@@ -32,6 +32,19 @@ describe('parseScenario', () => {
     expect(scenario.trigger).toBe('api');
     expect(scenario.traffic?.pattern).toBe('steady');
     expect(scenario.candidate).toMatchObject({ errorRate: 0.01, latencyMs: { median: 50, p99: 300 }, fromMinute: 0, throttleRate: 0 });
+    expect(scenario.stable).toMatchObject({ coldStartRate: 0.005, initDurationMs: 250 });
+    expect(scenario.candidate).toMatchObject({ coldStartRate: 0.005, initDurationMs: 250 });
+  });
+
+  it('reads each version’s cold-start rate and init duration, and refuses a rate above 1', () => {
+    const scenario = parseScenario(
+      { name: 'x', traffic: { requestsPerMinute: 10 }, stable: { errorRate: 0.01, coldStartRate: 0.01 }, candidate: { coldStartRate: 0.04, initDurationMs: 900 } },
+      'x.json',
+    );
+
+    expect(scenario.candidate).toMatchObject({ coldStartRate: 0.04, initDurationMs: 900 });
+    expect(scenario.stable).toMatchObject({ coldStartRate: 0.01, initDurationMs: 250 });
+    expect(() => parseScenario({ name: 'x', traffic: { requestsPerMinute: 10 }, stable: { errorRate: 0.01, coldStartRate: 2 } }, 'x.json')).toThrow(/^x\.json: stable\.coldStartRate: /);
   });
 
   it('keeps the extension fields it knows', () => {

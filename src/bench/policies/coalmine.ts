@@ -45,6 +45,7 @@ export const coalminePolicy: Policy = {
           promotion: planning.promotion,
           queue: context.queue,
           memoryMB: context.memoryMB,
+          coldStarts: context.scenario.trigger === 'api',
         });
         memory = assessment.memory;
         pending = [];

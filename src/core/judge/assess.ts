@@ -6,7 +6,7 @@
  *
  * The false-rollback budget α (settings.alpha) is split: GUARDRAIL_ALPHA_SHARE of it over the
  * guardrails, the rest over the sequential tests by their `alphaWeight` (errors 2, the durations 1
- * — latency ½ and cost ½ —, each custom count metric 1, plug-in checks as they declare). Every test is anytime-valid, so the
+ * — latency ½ and cost ½ —, cold starts ½, each custom count metric 1, plug-in checks as they declare). Every test is anytime-valid, so the
  * chance that a canary as good as stable is ever rolled back by them stays below α however often
  * Coalmine looks.
  *
@@ -15,6 +15,7 @@
  * assessment.phase;   // 'inconclusive' until the step has seen enough requests
  * assessment.memory;  // pass it back as `memory` at the next look
  */
+import { coldStartCheck } from './cold-starts.ts';
 import { costCheck } from './cost.ts';
 import { dataCheck } from './data.ts';
 import { customMetricChecks } from './custom-metrics.ts';
@@ -49,6 +50,7 @@ export function judgeChecks(input: JudgeInput): JudgeCheck[] {
     errorRateCheck,
     latencyCheck,
     costCheck,
+    coldStartCheck,
     ...customMetricChecks(input.settings.customMetrics),
     ...(input.context.trigger === 'sqs' ? queueChecks : []),
     dataCheck,

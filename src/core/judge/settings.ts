@@ -52,6 +52,18 @@ export const analysisSchema = z.strictObject({
    * and it leaves the test power: a doubled median is over 1.25× from a few hundred requests.
    */
   costTolerance: z._default(z.number().check(z.gte(1), z.lte(10)), 1.25),
+  /**
+   * Cold starts: the candidate rolls back once shown to cold-start more than this many times as often
+   * as stable (per invocation). Compared on the ratio grid's points (powers of √2), a tolerance
+   * between two of them read as the next one up: the default 1.4 is tested at √2. Not 1: each shift
+   * makes the candidate scale up, and each new environment is a cold start stable does not pay — for
+   * a step of T minutes at share w, about 1 + Δw·d / (60·w·T·r) times stable's rate (d the mean
+   * duration in seconds, r the cold-start rate): 1.07 for 100 ms at 0.5% over 5 minutes. Not 2: a
+   * 4× regression at 600 requests a minute is then caught in only about half of the canaries before
+   * a healthy one would promote (docs/signals.md has the numbers). Raise it for functions with long
+   * durations and rare cold starts.
+   */
+  coldStartTolerance: z._default(z.number().check(z.gte(1), z.lte(16)), 1.4),
   /** Most candidate invocations a step needs before it may pass (Plan asks less where the traffic is thin: half what the step's interval brings). */
   minRequests: z._default(z.number().check(z.int(), z.gte(0), z.lte(10_000_000)), 100),
   /**

@@ -33,6 +33,8 @@ export interface JudgeContext {
   minutesInStep: number;
   /** Each version's memory size in MB (from the plan), for the cost of a request; absent when unknown. */
   memoryMB?: { stable: number; candidate: number } | undefined;
+  /** True when each version's cold starts are read (their REPORT lines, through Logs Insights): the cold-start check runs. */
+  coldStarts?: boolean;
   /** SQS-triggered canaries: the queue's settings from the plan (`queueJudgeSetup(plan.queue)`). */
   queue?: QueueJudgeSetup;
   /** The promotion test and exposure Plan fixed before the first shift (`plan.promotion`). */
