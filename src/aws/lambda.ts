@@ -188,6 +188,7 @@ export function lambdaFunctionRegistry(client: LambdaClient): FunctionRegistry {
         timeoutSeconds: config.Timeout ?? 3,
         tags: tags.Tags ?? {},
         memoryMB,
+        ...(config.LoggingConfig ? { logging: { logGroup: config.LoggingConfig.LogGroup ?? `/aws/lambda/${config.FunctionName ?? lambdaFunctionName(functionName)}`, format: config.LoggingConfig.LogFormat ?? 'Text' } } : {}),
       };
     },
 

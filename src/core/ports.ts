@@ -46,6 +46,8 @@ export interface FunctionInfo {
   tags: Record<string, string>;
   /** Each published version's memory size in MB (what a request's duration is billed at), when known. */
   memoryMB?: Record<string, number>;
+  /** Where and how the function logs (Lambda's LoggingConfig); absent: `/aws/lambda/<name>`, in text. */
+  logging?: { logGroup: string; format: string };
 }
 
 /** A published version's configuration, as far as routing an alias to it depends on it. */

@@ -122,6 +122,8 @@ export const planSchema = z.object({
     /** SQS: the queue's minutes before the first shift, the reference for its trends. */
     queue: z.optional(z.array(queueMinuteSchema)),
   }),
+  /** API functions logging REPORT lines as text to the log group Coalmine may query: each version's cold starts are read there. */
+  coldStarts: z.optional(z.object({ logGroupName: z.string() })),
   /** Each version's memory size in MB, when Lambda reported it: what the cost of a request is computed at. */
   memoryMB: z.optional(z.object({ stable: z.number(), candidate: z.number() })),
   queue: z.optional(planQueueSchema),
@@ -178,6 +180,8 @@ export const progressSchema = z.object({
   /** Counts of the minutes that may still be filling, as last read (src/core/late-metrics.ts). */
   recentCounts: z.optional(z.record(z.string(), z.array(z.number()))),
   evaluations: z._default(z.number().check(z.int()), 0),
+  /** The Logs Insights query the state machine runs before the next look (src/core/cold-start-query.ts); times in epoch seconds. */
+  coldStartQuery: z.optional(z.object({ logGroupName: z.string(), queryString: z.string(), startTime: z.number(), endTime: z.number() })),
   /** The checks before traffic have run (Decide runs them once, before the first shift). */
   checkedBeforeTraffic: z.optional(z.boolean()),
 });
@@ -207,6 +211,8 @@ export const canaryStateSchema = z.object({
   /** SQS rollback: when to move the canary's dead letters back (the Wait before Redrive). */
   redrive: z.optional(z.object({ at: z.string() })),
   error: z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) })),
+  /** What the state machine's cold-start query returned (GetQueryResults), or the error it caught; Evaluate reads it and drops it. */
+  coldStartResults: z.optional(z.unknown()),
 });
 
 export type Plan = z.output<typeof planSchema>;

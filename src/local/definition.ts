@@ -22,7 +22,11 @@ export type StepName = (typeof STEP_BY_PLACEHOLDER)[keyof typeof STEP_BY_PLACEHO
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 export const EVENTS_PUT_EVENTS = 'arn:aws:states:::events:putEvents';
 
-export type TaskKind = { kind: 'lambda'; step: StepName } | { kind: 'putEvents' };
+/** Step Functions' AWS SDK integrations for Logs Insights: the cold-start query (src/core/cold-start-query.ts). */
+export const LOGS_START_QUERY = 'arn:aws:states:::aws-sdk:cloudwatchlogs:startQuery';
+export const LOGS_GET_QUERY_RESULTS = 'arn:aws:states:::aws-sdk:cloudwatchlogs:getQueryResults';
+
+export type TaskKind = { kind: 'lambda'; step: StepName } | { kind: 'putEvents' } | { kind: 'startQuery' } | { kind: 'getQueryResults' };
 
 /** A definition ready to run, with what each state does. */
 export interface LocalDefinition {
@@ -99,6 +103,8 @@ export function prepareDefinition(text: string = readFileSync(DEFINITION_PATH, '
 function taskKind(name: string, state: AslState): TaskKind {
   const resource = state.Resource ?? '';
   if (resource === EVENTS_PUT_EVENTS) return { kind: 'putEvents' };
+  if (resource === LOGS_START_QUERY) return { kind: 'startQuery' };
+  if (resource === LOGS_GET_QUERY_RESULTS) return { kind: 'getQueryResults' };
   if (resource === LAMBDA_INVOKE) {
     const functionName = state.Parameters?.['FunctionName'];
     const placeholder = typeof functionName === 'string' ? /^\$\{([A-Za-z0-9_]+)\}$/.exec(functionName)?.[1] : undefined;

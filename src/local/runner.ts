@@ -200,6 +200,14 @@ async function runTask(task: TaskKind, input: unknown, steps: Steps, account: Si
       throw asTaskError(error);
     }
   }
+  if (task.kind === 'startQuery' || task.kind === 'getQueryResults') {
+    try {
+      const params = JSON.parse(JSON.stringify(input ?? {})) as Record<string, unknown>;
+      return toJson(task.kind === 'startQuery' ? await account.logs.startQuery(params) : await account.logs.getQueryResults(params));
+    } catch (error) {
+      throw asTaskError(error);
+    }
+  }
   const payload = (input as { Payload?: unknown } | null)?.Payload;
   try {
     // Like Lambda, the step sees JSON and returns JSON: nothing but data crosses.

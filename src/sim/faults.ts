@@ -26,6 +26,8 @@ export const SIM_CALLS = [
   'invoker.invoke',
   'alarms.states',
   'events.putEvents',
+  'logs.startQuery',
+  'logs.getQueryResults',
   'executions.describeExecution',
 ] as const;
 

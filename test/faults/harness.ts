@@ -190,6 +190,8 @@ export function statusChangeEvent(name: string, status: Exclude<ExecutionStatus,
 /** The first call a state makes at the moment "someone else" races it: its alias write, else its first call. */
 function raceCall(task: TaskKind): SimCall {
   if (task.kind === 'putEvents') return 'events.putEvents';
+  if (task.kind === 'startQuery') return 'logs.startQuery';
+  if (task.kind === 'getQueryResults') return 'logs.getQueryResults';
   if (task.step === 'redrive') return 'queues.redrive';
   return task.step === 'evaluate' || task.step === 'preTraffic' ? 'router.getAlias' : 'router.updateAlias';
 }

@@ -101,15 +101,19 @@ function expectRestored(account: SimAccount, version = '12') {
 const retriedIn = (events: ExecutionEvent[], state: string) => events.filter((event) => event.type === 'StateRetried' && event.state === state).length;
 
 describe('the canary state machine', () => {
-  it('promotes: Plan, then Shift, Bake and Evaluate for each step, then Promote and announce it', async () => {
+  it('promotes: Plan, then Shift, Bake, the cold-start query and Evaluate for each step, then Promote and announce it', async () => {
     const { account, result, path } = await run();
 
     expect(result.outcome).toBe('promoted');
     expect(path.slice(0, 3)).toEqual(['Plan the canary', 'Decide', 'Shift traffic']);
     expect(path.filter((state) => state === 'Shift traffic')).toHaveLength(2);
-    path.forEach((state, index) => {
-      if (state === 'Evaluate the canary') expect(path[index - 1]).toBe('Bake');
-    });
+    const before = (index: number, count: number) => path.slice(index - count, index);
+    const looks = path.flatMap((state, index) => (state === 'Evaluate the canary' ? [index] : []));
+    // The first look has no query before it; every later one counts its window's cold starts first.
+    expect(before(looks[0]!, 2)).toEqual(['Bake', 'Read cold starts?']);
+    for (const look of looks.slice(1)) {
+      expect(before(look, 6)).toEqual(['Bake', 'Read cold starts?', 'Start the cold-start query', 'Let the cold-start query run', 'Read the cold-start query', 'Cold-start query done?']);
+    }
     expect(path.slice(-3)).toEqual(['Promote the candidate', 'Announce the promotion', 'Promoted']);
     expect(path.filter((state) => state.startsWith('Roll back'))).toEqual([]);
     expect(result.steps.map((step) => step.weight)).toEqual(expect.arrayContaining([10, 50]));

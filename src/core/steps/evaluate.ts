@@ -5,6 +5,7 @@
  */
 import type { Judge } from '../judge/index.ts';
 import { minutesUntilComplete, rereadFrom, withLateArrivals } from '../late-metrics.ts';
+import { nextColdStartQuery, withColdStarts, type ColdStartResults } from '../cold-start-query.ts';
 import { look, queueJudgeSetup } from '../look.ts';
 import type { MetricsSource, Ports } from '../ports.ts';
 import type { CanaryState } from '../state.ts';
@@ -15,7 +16,9 @@ import { parsePayload, queueRef, statePayload } from './payload.ts';
 /** Evaluate reads only the minutes (`versionMinutes`); the baseline is Plan's. */
 export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' | 'clock'> & { metrics: Pick<MetricsSource, 'versionMinutes'> }, judge: Judge) {
   return async function evaluate(payload: unknown): Promise<CanaryState> {
-    const { state, execution } = parsePayload(statePayload, payload, 'Evaluate');
+    const { state: input, execution } = parsePayload(statePayload, payload, 'Evaluate');
+    // The cold-start query's results are read here, and not carried on.
+    const { coldStartResults, ...state } = input;
     const { plan: p, progress } = state;
     assertOwned(await router.getAlias(p.functionName, p.alias), state, execution);
 
@@ -41,7 +44,10 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
       ...(p.queue ? { queue: queueRef(p.queue) } : {}),
     });
     const arrivals = rereading ? withLateArrivals(read.minutes, progress.recentCounts, judgedUntil, readFrom) : undefined;
-    const window = arrivals ? { ...read, minutes: arrivals.minutes } : read;
+    const minutes = arrivals ? arrivals.minutes : read.minutes;
+    // Cold starts: the first look has no query before it (its minutes are left out); every later one reads what the query returned.
+    const coldStarts = p.coldStarts && progress.coldStartQuery ? withColdStarts(minutes, coldStartResults as ColdStartResults, p) : undefined;
+    const window = { minutes: coldStarts?.minutes ?? minutes, failures: [...read.failures, ...(coldStarts?.failures ?? [])] };
 
     const minutesInStep = Math.max(0, minutesBetween(stepStart, windowEnd));
     const isFinalStep = progress.stepIndex === p.strategy.steps.length - 1;
@@ -59,6 +65,7 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
       minutesInStep,
       queue: p.queue && queueJudgeSetup(p.queue),
       memoryMB: p.memoryMB,
+      coldStarts: p.coldStarts !== undefined,
       minutesSinceFirstShift: Math.max(0, minutesBetween(new Date(progress.firstShiftAt ?? progress.stepStartedAt ?? p.startedAt), windowEnd)),
       promotion: p.promotion,
     });
@@ -74,6 +81,7 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
         judge: assessment.memory,
         ...(arrivals ? { recentCounts: arrivals.seen } : {}),
         evaluations: progress.evaluations + 1,
+        ...(p.coldStarts ? { coldStartQuery: nextColdStartQuery(p.coldStarts.logGroupName, p, windowEnd) } : {}),
       },
       verdict: { decision, ...(rollbackKind ? { rollbackKind } : {}), reasons, figures: arrivals?.lateMinutes ? { ...assessment.figures, lateMinutesReread: arrivals.lateMinutes } : assessment.figures, ...(assessment.checks ? { checks: assessment.checks } : {}) },
     };

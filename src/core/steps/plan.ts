@@ -231,14 +231,28 @@ function buildPlan(found: {
       ...(queue && baseline.queue ? { queue: baseline.queue } : {}),
     },
     ...versionMemory(checked.fn.memoryMB, versions),
+    ...(queue ? {} : coldStartReading(checked.fn).plan),
     ...(queue ? { queue: { ...queue.plan, ...(dlqDepthAtStart === undefined ? {} : { dlqDepthAtStart }) } } : {}),
     promotion: planning.promotion,
     forecast: { ...planning.forecast },
     redriveOnRollback: request.redriveOnRollback,
     ...(request.preTraffic ? { preTraffic: request.preTraffic } : {}),
     ...(request.gates ? { gates: request.gates } : {}),
-    warnings: [...(queue?.warnings ?? []), ...(trigger.source === 'request' ? [] : [`started by ${trigger.source}`]), ...historyWarnings],
+    warnings: [...(queue?.warnings ?? []), ...(trigger.source === 'request' ? [] : [`started by ${trigger.source}`]), ...historyWarnings, ...(queue ? [] : coldStartReading(checked.fn).warnings)],
   };
+}
+
+/**
+ * Whether each version's cold starts can be read: Coalmine queries the text REPORT lines in the
+ * function's default log group (`/aws/lambda/<name>`, the one its role may query). Otherwise the
+ * plan says why they are not judged.
+ */
+function coldStartReading(fn: FunctionInfo): { plan: { coldStarts?: { logGroupName: string } }; warnings: string[] } {
+  const logGroupName = `/aws/lambda/${fn.functionName}`;
+  const logging = fn.logging ?? { logGroup: logGroupName, format: 'Text' };
+  if (logging.format !== 'Text') return { plan: {}, warnings: [`cold starts not judged: the function logs in ${logging.format}, and Coalmine reads the text REPORT lines`] };
+  if (logging.logGroup !== logGroupName) return { plan: {}, warnings: [`cold starts not judged: the function logs to ${logging.logGroup}, and Coalmine may query only ${logGroupName}`] };
+  return { plan: { coldStarts: { logGroupName } }, warnings: [] };
 }
 
 /** The execution state Plan hands to the first Shift (or straight to Promote, for an all-at-once strategy). */

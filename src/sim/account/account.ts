@@ -21,6 +21,7 @@ import { createSimAlias, lambdaError, sharesOf } from './alias.ts';
 import { createSimInvoker, type SimFunction } from './invoker.ts';
 import { createEventBus, type PublishedEvent, type PutEventsEntry } from './event-bus.ts';
 import { createSimExecutions } from './executions.ts';
+import { createSimLogs, type SimLogs } from './logs.ts';
 import { createSimMetrics } from './metrics.ts';
 import { accountSettings, MINUTE_MS, SIM_START, warmupMinutesFor, type SimAccountSettings } from './settings.ts';
 import { createTimeline, type SeriesPoint, type SimClock, type SimMinute, type Timeline } from './timeline.ts';
@@ -58,6 +59,8 @@ export interface SimAccount {
    * `account.at(4, () => account.changeAliasByHand({ weights: {} }))`.
    */
   at(when: string | number, run: () => void): void;
+  /** CloudWatch Logs Insights, as the state machine's SDK integrations call it (the cold-start query). */
+  logs: SimLogs;
   /** EventBridge events published so far. */
   readonly events: readonly PublishedEvent[];
   /** EventBridge `PutEvents`, through the fault hooks as `events.putEvents`. */
@@ -107,6 +110,7 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
     source: options.source ?? defaultSource,
   });
   const metrics = createSimMetrics(timeline, faults, settings, seed);
+  const logs = createSimLogs(timeline, faults, settings, seed);
   const queues = faultyQueues(faults, timeline.source.queues ?? noQueues());
   const bus = createEventBus(faults, seed, timeline.clock.now);
   const executions = createSimExecutions(faults);
@@ -132,6 +136,7 @@ export function createSimAccount(scenario: Scenario, options: SimAccountOptions)
       clock: timeline.clock,
     },
     clock: timeline.clock,
+    logs,
     faults,
     scenario,
     seed,
