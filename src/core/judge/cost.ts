@@ -35,6 +35,8 @@ export function medianThresholds(medianMs: number, costTolerance: number): { sta
 
 interface CostMemory {
   test: unknown;
+  /** Σ mean duration × invocations of candidate and stable, then the invocations they cover (minutes with a mean). */
+  d: number[];
 }
 
 export const costCheck: JudgeCheck = {
@@ -45,10 +47,39 @@ export const costCheck: JudgeCheck = {
   run({ judge, window, alpha, memory }: CheckInput): CheckResult {
     const { costTolerance } = judge.settings;
     const previous = (memory ?? {}) as Partial<CostMemory>;
+    const d = [...(previous.d ?? [0, 0, 0, 0])];
     // Minutes without a count are left out: those of a failed query (the data check holds that look)
     // and late arrivals of a minute already judged (time-outs, mostly: errors and latency judge them).
     const { test, verdict } = countPaired(window.paired, previous.test, (version) => version.overMedian, alpha);
-    const summary = verdict.worse ? `median over ${costTolerance}× stable's: roll back` : `median not shown over ${costTolerance}× stable's`;
-    return { phase: verdict.worse ? 'fail' : 'pass', reasons: [summary], summary, figures: {}, memory: { test: compactPaired(test) } };
+    for (const { candidate: c, stable: s } of window.paired) {
+      if (c.averageMs && s.averageMs) {
+        d[0]! += c.averageMs * c.invocations;
+        d[1]! += s.averageMs * s.invocations;
+        d[2]! += c.invocations;
+        d[3]! += s.invocations;
+      }
+    }
+    const next: CostMemory = { test: compactPaired(test), d };
+    const cost = costLine(d, judge.context.memoryMB);
+    const line = verdict.worse
+      ? `median over ${costTolerance}× stable's: roll back`
+      : `median not shown over ${costTolerance}× stable's`;
+    const summary = cost.text + line;
+    return { phase: verdict.worse ? 'fail' : 'pass', reasons: [summary], summary, figures: cost.figures, memory: next };
   },
 };
+
+/** "+96% cost per request: 0.41 → 0.80 $ per million; ", with its figures; empty when durations or memory are unknown. */
+function costLine(d: number[], memoryMB: { stable: number; candidate: number } | undefined): { text: string; figures: Record<string, number> } {
+  if (!memoryMB || !(d[2]! > 0) || !(d[3]! > 0)) return { text: '', figures: {} };
+  const costC = costPerMillion(d[0]! / d[2]!, memoryMB.candidate);
+  const costS = costPerMillion(d[1]! / d[3]!, memoryMB.stable);
+  const change = costC / costS - 1;
+  return {
+    text: `${change > 0 ? '+' : ''}${Math.round(change * 100)}% cost per request: ${costS.toFixed(2)} → ${costC.toFixed(2)} $ per million; `,
+    figures: {
+      candidateCost: costC,
+      stableCost: costS,
+    },
+  };
+}

@@ -51,13 +51,14 @@ function run(times: number, candidate: { over: number | undefined; averageMs: nu
 const costVerdict = (assessment: Assessment) => assessment.checks!.find((check) => check.name === 'cost')!;
 
 describe('the cost check', () => {
-  it('rolls back a candidate whose typical request is over the tolerated median', () => {
+  it('rolls back a candidate whose typical request is over the tolerated median, and says what it costs', () => {
     // Median ×2 with the same p99: about 94% of its requests are over 1.25× stable's median (mean 173 ms against 100 ms).
     const result = run(10, { over: 0.94, averageMs: 173 });
     expect(result.phase).toBe('fail');
     const verdict = costVerdict(result);
     expect(verdict.phase).toBe('fail');
-    expect(verdict.summary).toBe("median over 1.25× stable's: roll back");
+    expect(verdict.summary).toMatch(/^\+59% cost per request: 1\.03 → 1\.64 \$ per million; median over 1\.25× stable's: roll back$/);
+    expect(verdict.figures['candidateCost']).toBeCloseTo(1.6417, 3);
   });
 
   it('lets a candidate within the tolerance pass, however long it runs', () => {
@@ -74,10 +75,10 @@ describe('the cost check', () => {
     expect(costVerdict(run(30, { over: 0.34, averageMs: 150 }, { costTolerance: 2 }, 1, 75)).phase).toBe('pass');
   });
 
-  it('passes a cheaper candidate', () => {
+  it('says a cheaper candidate is cheaper, and passes it', () => {
     const verdict = costVerdict(run(20, { over: 0.05, averageMs: 50 }));
     expect(verdict.phase).toBe('pass');
-    expect(verdict.summary).toBe("median not shown over 1.25× stable's");
+    expect(verdict.summary).toMatch(/^-40% cost per request: 1\.03 → 0\.62 \$ per million; median not shown over 1\.25× stable's$/);
   });
 
   it('leaves out minutes without a count over the median, and the look is held by the data check', () => {
