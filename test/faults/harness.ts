@@ -40,6 +40,8 @@ export const PATH_TO: Readonly<Record<string, Path>> = {
   'Plan the canary': 'promote',
   'Check the candidate before traffic': 'promote',
   'Shift traffic': 'promote',
+  'Start the cold-start query': 'promote',
+  'Read the cold-start query': 'promote',
   'Evaluate the canary': 'promote',
   'Promote the candidate': 'promote',
   'Announce the promotion': 'promote',
