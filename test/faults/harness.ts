@@ -152,8 +152,19 @@ function namedError(name: string, message: string): Error {
 }
 
 export function timeoutNameFor(state: string): string {
-  return DEFINITION.tasks.get(state)?.kind === 'putEvents' ? TASK_TIMEOUT : LAMBDA_TIMEOUT;
+  return DEFINITION.tasks.get(state)?.kind === 'lambda' ? LAMBDA_TIMEOUT : TASK_TIMEOUT;
 }
+
+/** The call a Task state makes through a Step Functions service integration (not a Lambda of Coalmine's). */
+function integrationCall(task: TaskKind): SimCall | undefined {
+  if (task.kind === 'putEvents') return 'events.putEvents';
+  if (task.kind === 'startQuery') return 'logs.startQuery';
+  if (task.kind === 'getQueryResults') return 'logs.getQueryResults';
+  return undefined;
+}
+
+/** The cold-start query's states: what fails there is a measurement failure, never the execution's. */
+const isQuery = (task: TaskKind): boolean => task.kind === 'startQuery' || task.kind === 'getQueryResults';
 
 /** The ARN of a local execution of `name`. */
 export function executionArnOf(name: string): string {
@@ -343,15 +354,17 @@ function installFault(
       }
       return;
     }
-    case 'timeout':
-      if (task.kind === 'putEvents') {
-        faults.before('events.putEvents', () => {
+    case 'timeout': {
+      const call = integrationCall(task);
+      if (call) {
+        faults.before(call, () => {
           if (!inTarget()) return;
           record.injected();
-          throw namedError(TASK_TIMEOUT, 'EventBridge PutEvents timed out (injected)');
+          throw namedError(TASK_TIMEOUT, `${call} timed out (injected)`);
         });
       }
       return; // Lambda Tasks: the step wrapper throws after the work.
+    }
     case 'alias changed by someone else': {
       let done = false;
       faults.before(raceCall(task), () => {
@@ -363,9 +376,10 @@ function installFault(
       return;
     }
     case 'execution aborted':
-    case 'execution timed out':
-      if (task.kind === 'putEvents') {
-        faults.before('events.putEvents', () => {
+    case 'execution timed out': {
+      const call = integrationCall(task);
+      if (call) {
+        faults.before(call, () => {
           if (!inTarget()) return;
           record.injected();
           stop.abort();
@@ -373,6 +387,7 @@ function installFault(
         });
       }
       return; // Lambda Tasks: the step wrapper stops the execution.
+    }
     case 'missing metrics':
       return; // Set when the state is entered (onEvent).
   }
@@ -425,7 +440,13 @@ export function causeProblems(run: FaultRun): string[] {
   if (fault === 'alias changed by someone else' && (isAnnounce || isRedrive)) return problems;
 
   const message = INJECTED_MESSAGE[fault]!;
-  if (isAnnounce) {
+  if (isQuery(task)) {
+    if (fault === 'alias changed by someone else') return problems; // Evaluate, next, finds the change: the safety checks judge that.
+    // A failed query is a measurement failure: the looks hold and say so, and the canary never promotes on it.
+    const reasons = (finalInput?.['verdict'] as { reasons?: string[] } | undefined)?.reasons ?? [];
+    if (result.outcome === 'promoted') problems.push('promoted while the cold-start query failed');
+    if (!reasons.some((reason) => reason.includes(`the query for coldStarts failed (${expectedName}`) && message.test(reason))) problems.push(`the reasons do not name the failed query: ${JSON.stringify(reasons)}`);
+  } else if (isAnnounce) {
     const error = errorIn('announceError');
     if (error?.Error !== expectedName) problems.push(`announceError is ${JSON.stringify(error)}, not ${expectedName}`);
   } else if (isRedrive) {
