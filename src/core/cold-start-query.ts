@@ -3,10 +3,10 @@
  * Lambda writes one REPORT line per invocation, with `Init Duration` on a cold start's (Logs Insights
  * discovers it as `@initDuration`), into log streams named `YYYY/MM/DD/[VERSION]environment-id`.
  *
- * Logs Insights is asynchronous (StartQuery, then GetQueryResults), and its client would not fit
- * Evaluate's bundle, so the state machine runs the query itself (Step Functions' AWS SDK
- * integrations, statemachine/canary.asl.json) between Bake and Evaluate, and Evaluate reads the
- * results here. Each look's query starts where the last look's window ended (Evaluate writes it into
+ * Logs Insights is asynchronous (StartQuery, then GetQueryResults, seconds apart): polled from
+ * Evaluate it would keep that Lambda running for them at every look, so the state machine runs the
+ * query itself (Step Functions' AWS SDK integrations, statemachine/canary.asl.json; its Wait costs
+ * nothing) between Bake and Evaluate, and Evaluate reads the results here. Each look's query starts where the last look's window ended (Evaluate writes it into
  * `progress.coldStartQuery`) and ends well after now, so it covers the next window however long the
  * bake; Evaluate keeps only the minutes it judges. A query that failed or had not finished is a
  * measurement failure: the data check holds that look, and its minutes are left out of the test.
