@@ -4,7 +4,9 @@
  * use `aws-sdk-client-mock` and handlers share one module-scope client.
  */
 import {
+  GetAccountSettingsCommand,
   GetAliasCommand,
+  GetFunctionConcurrencyCommand,
   GetFunctionConfigurationCommand,
   ListAliasesCommand,
   InvokeCommand,
@@ -17,8 +19,8 @@ import {
   type LambdaClient,
   type UpdateAliasCommandInput,
 } from '@aws-sdk/client-lambda';
-import { AliasChangedError, AliasNotFoundError, FunctionNotFoundError, InvalidVersionError, TransientServiceError } from '../core/errors.ts';
-import type { AliasChange, AliasState, FunctionInfo, FunctionInvoker, FunctionRegistry, TrafficRouter, VersionConfig } from '../core/ports.ts';
+import { AccessDeniedError, AliasChangedError, AliasNotFoundError, FunctionNotFoundError, InvalidVersionError, TransientServiceError } from '../core/errors.ts';
+import type { AliasChange, AliasState, FunctionConcurrency, FunctionInfo, FunctionInvoker, FunctionRegistry, TrafficRouter, VersionConfig } from '../core/ports.ts';
 import { lambdaFunctionName, unqualifiedFunctionArn } from '../core/arn.ts';
 import { callAws } from './errors.ts';
 
@@ -206,6 +208,22 @@ export function lambdaFunctionRegistry(client: LambdaClient): FunctionRegistry {
         ...(config.StateReason ? { stateReason: config.StateReason } : {}),
         role: config.Role ?? '',
         ...(config.DeadLetterConfig?.TargetArn ? { deadLetterTargetArn: config.DeadLetterConfig.TargetArn } : {}),
+      };
+    },
+
+    async getConcurrency(functionName): Promise<FunctionConcurrency> {
+      const own = await callAws('lambda:GetFunctionConcurrency', () => client.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName })));
+      // The account's pool is only a fallback: a role without GetAccountSettings still canaries.
+      let accountUnreserved: number | undefined;
+      try {
+        const account = await callAws('lambda:GetAccountSettings', () => client.send(new GetAccountSettingsCommand({})));
+        accountUnreserved = account.AccountLimit?.UnreservedConcurrentExecutions;
+      } catch (error) {
+        if (!(error instanceof AccessDeniedError)) throw error;
+      }
+      return {
+        ...(own.ReservedConcurrentExecutions === undefined ? {} : { reserved: own.ReservedConcurrentExecutions }),
+        ...(accountUnreserved === undefined ? {} : { accountUnreserved }),
       };
     },
   };

@@ -30,6 +30,8 @@ export interface PolicyContext {
   queue?: QueueJudgeSetup;
   /** Each version's memory size in MB, as Plan reads it (the judge's `context.memoryMB`). */
   memoryMB?: { stable: number; candidate: number };
+  /** The function's concurrency limit as Plan reads it: its reserved concurrency, else the account's pool (the judge's `context.concurrency`). */
+  concurrency?: { limit: number; source: 'reserved' | 'account' };
 }
 
 /** One settled minute, `minute` minutes after the first shift (0-based). */

@@ -57,6 +57,8 @@ export interface RunSetting {
   truth: PolicyContext['truth'];
   /** Each version's memory size (the scenario's `account.memoryMB`), as Plan reads it. */
   memoryMB: { stable: number; candidate: number };
+  /** The concurrency limit Plan reads: the scenario's `account.reservedConcurrency`, else its `unreservedConcurrency`. */
+  concurrency: { limit: number; source: 'reserved' | 'account' };
 }
 
 /** Each version's true failure rate (errors and time-outs), once the candidate's behaviour has set in. */
@@ -97,8 +99,9 @@ export function prepareRun(scenario: Scenario, seed: number, rng: Random = new R
   const history = planHistory(traffic, seed, shiftMinute, window.from);
   const baselineStart = new Date(Date.parse(SIM_START) + (window.from - shiftMinute) * 60_000).toISOString();
   const truth = trueRates(scenario);
-  const { memoryMB } = accountSettings(scenario);
-  return { scenario, seed, settings, strategy, namedStrategy, traffic, baseline, history, baselineStart, shiftMinute, truth, memoryMB: { stable: memoryMB, candidate: memoryMB } };
+  const { memoryMB, reservedConcurrency, unreservedConcurrency } = accountSettings(scenario);
+  const concurrency = reservedConcurrency === undefined ? { limit: unreservedConcurrency, source: 'account' as const } : { limit: reservedConcurrency, source: 'reserved' as const };
+  return { scenario, seed, settings, strategy, namedStrategy, traffic, baseline, history, baselineStart, shiftMinute, truth, memoryMB: { stable: memoryMB, candidate: memoryMB }, concurrency };
 }
 
 /**
@@ -114,7 +117,7 @@ function planHistory(traffic: TrafficModel, seed: number, shiftMinute: number, b
 /** Runs one policy on one prepared scenario and seed. */
 export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new Random(0)): PolicyResult {
   const { scenario, seed, traffic, shiftMinute } = setting;
-  const run = policy.start({ scenario, seed, settings: setting.settings, strategy: setting.strategy, namedStrategy: setting.namedStrategy, history: setting.history, baselineStart: setting.baselineStart, baseline: setting.baseline, truth: setting.truth, memoryMB: setting.memoryMB });
+  const run = policy.start({ scenario, seed, settings: setting.settings, strategy: setting.strategy, namedStrategy: setting.namedStrategy, history: setting.history, baselineStart: setting.baselineStart, baseline: setting.baseline, truth: setting.truth, memoryMB: setting.memoryMB, concurrency: setting.concurrency });
   const stableRate = trueErrorRate(scenario, 'stable', null);
   const slowThresholdMs = setting.baseline.latencyThresholdMs;
   const medianMs = setting.baseline.medianMs;

@@ -30,6 +30,8 @@ export interface LookInput {
   queue?: QueueJudgeSetup | undefined;
   /** Each version's memory size in MB, when known (the cost of a request). */
   memoryMB?: { stable: number; candidate: number } | undefined;
+  /** The candidate's concurrency limit at 100%, when Plan read it. */
+  concurrency?: { limit: number; source: 'reserved' | 'account' } | undefined;
   /** True when each version's cold starts are read (API functions whose REPORT lines Coalmine can query). */
   coldStarts?: boolean | undefined;
   /** Settled minutes since the first shift: the budget (`settings.maxDurationMinutes`) counts them. */
@@ -43,14 +45,14 @@ export interface Look extends DecideResult {
 }
 
 export function look(judge: Judge, input: LookInput): Look {
-  const { memory, window, baseline, settings, trigger, strategy, stepIndex, weight, minutesInStep, queue, memoryMB, coldStarts, minutesSinceFirstShift, promotion } = input;
+  const { memory, window, baseline, settings, trigger, strategy, stepIndex, weight, minutesInStep, queue, memoryMB, coldStarts, concurrency, minutesSinceFirstShift, promotion } = input;
   const stepCount = strategy.steps.length;
   const isFinalStep = stepIndex >= stepCount - 1;
   const assessment = judge({
     memory,
     window,
     baseline,
-    context: { trigger, stepIndex, stepCount, weight, isFinalStep, minutesInStep, ...(queue ? { queue } : {}), memoryMB, ...(coldStarts ? { coldStarts } : {}), ...(promotion ? { promotion } : {}) },
+    context: { trigger, stepIndex, stepCount, weight, isFinalStep, minutesInStep, ...(queue ? { queue } : {}), memoryMB, ...(coldStarts ? { coldStarts } : {}), ...(concurrency ? { concurrency } : {}), ...(promotion ? { promotion } : {}) },
     settings,
   });
   const decided = decide({

@@ -62,12 +62,22 @@ export interface VersionConfig {
   deadLetterTargetArn?: string;
 }
 
+/** How many executions a function may run at once (Lambda's concurrency settings). */
+export interface FunctionConcurrency {
+  /** The function's reserved concurrency (GetFunctionConcurrency); absent when it has none. */
+  reserved?: number;
+  /** The account's unreserved concurrency in the region (GetAccountSettings), when it may be read. */
+  accountUnreserved?: number;
+}
+
 /** Lambda functions: does it exist, which versions does it have. */
 export interface FunctionRegistry {
   /** Throws FunctionNotFoundError when the function does not exist. */
   getFunction(functionName: string): Promise<FunctionInfo>;
   /** One published version's configuration. Throws InvalidVersionError when there is no such version. */
   getVersion(functionName: string, version: string): Promise<VersionConfig>;
+  /** The function's reserved concurrency and the account's unreserved pool (Plan's only: other steps' sources may leave it out). */
+  getConcurrency?(functionName: string): Promise<FunctionConcurrency>;
 }
 
 /** One minute of one version's figures, as CloudWatch reports them (sums over the minute). */

@@ -124,6 +124,8 @@ export const planSchema = z.object({
   }),
   /** API functions logging REPORT lines as text to the log group Coalmine may query: each version's cold starts are read there. */
   coldStarts: z.optional(z.object({ logGroupName: z.string() })),
+  /** The most executions the candidate may run at once at 100% (src/core/concurrency.ts), when Plan could read it. */
+  concurrency: z.optional(z.object({ limit: z.number(), source: z.enum(['reserved', 'account']) })),
   /** Each version's memory size in MB, when Lambda reported it: what the cost of a request is computed at. */
   memoryMB: z.optional(z.object({ stable: z.number(), candidate: z.number() })),
   queue: z.optional(planQueueSchema),

@@ -17,6 +17,7 @@ export const SIM_CALLS = [
   'router.listAliases',
   'functions.getFunction',
   'functions.getVersion',
+  'functions.getConcurrency',
   'metrics.versionMinutes',
   'metrics.baseline',
   'metrics.history',

@@ -57,3 +57,19 @@ describe('cold starts through the real state machine and its Logs Insights query
     expect(result.steps.some((step) => step.checks.some((check) => check.name === 'data' && check.phase === 'inconclusive'))).toBe(true);
   });
 });
+
+describe('concurrency at 100% through the real state machine', () => {
+  it('holds a candidate that would not fit the reserved concurrency before promoting it, and ends inconclusive', async () => {
+    const scenario = loadScenario('concurrency-over-reserved');
+    const account = createSimAccount(scenario, { seed: 1 });
+
+    const result = await runLocal({ scenario, seed: 1, account });
+
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.rollbackKind).toBe('inconclusive');
+    expect(result.alias).toEqual({ version: '12', routing: {} });
+    const concurrency = result.steps.at(-1)!.checks.find((check) => check.name === 'concurrency')!;
+    expect(concurrency.phase).toBe('inconclusive');
+    expect(concurrency.summary).toMatch(/^holding before promotion: at 100% the candidate would need about 1[1-4](\.\d)? concurrent executions \(.* requests a minute at its busiest × 1\d\d ms\), over the function's reserved concurrency of 11$/);
+  });
+});

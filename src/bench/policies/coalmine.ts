@@ -46,6 +46,7 @@ export const coalminePolicy: Policy = {
           queue: context.queue,
           memoryMB: context.memoryMB,
           coldStarts: context.scenario.trigger === 'api',
+          concurrency: context.concurrency,
         });
         memory = assessment.memory;
         pending = [];

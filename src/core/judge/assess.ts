@@ -16,6 +16,7 @@
  * assessment.memory;  // pass it back as `memory` at the next look
  */
 import { coldStartCheck } from './cold-starts.ts';
+import { concurrencyCheck } from './concurrency.ts';
 import { costCheck } from './cost.ts';
 import { dataCheck } from './data.ts';
 import { customMetricChecks } from './custom-metrics.ts';
@@ -51,6 +52,7 @@ export function judgeChecks(input: JudgeInput): JudgeCheck[] {
     latencyCheck,
     costCheck,
     coldStartCheck,
+    concurrencyCheck,
     ...customMetricChecks(input.settings.customMetrics),
     ...(input.context.trigger === 'sqs' ? queueChecks : []),
     dataCheck,

@@ -35,6 +35,8 @@ export interface JudgeContext {
   memoryMB?: { stable: number; candidate: number } | undefined;
   /** True when each version's cold starts are read (their REPORT lines, through Logs Insights): the cold-start check runs. */
   coldStarts?: boolean;
+  /** The most executions the candidate may run at once at 100% (Plan read it: reserved, else the account's pool); absent when unknown. */
+  concurrency?: { limit: number; source: 'reserved' | 'account' };
   /** SQS-triggered canaries: the queue's settings from the plan (`queueJudgeSetup(plan.queue)`). */
   queue?: QueueJudgeSetup;
   /** The promotion test and exposure Plan fixed before the first shift (`plan.promotion`). */

@@ -66,6 +66,7 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
       queue: p.queue && queueJudgeSetup(p.queue),
       memoryMB: p.memoryMB,
       coldStarts: p.coldStarts !== undefined,
+      concurrency: p.concurrency,
       minutesSinceFirstShift: Math.max(0, minutesBetween(new Date(progress.firstShiftAt ?? progress.stepStartedAt ?? p.startedAt), windowEnd)),
       promotion: p.promotion,
     });

@@ -8,6 +8,7 @@ import { checkAlarmsBeforeStart, checkStartWindows } from '../gates.ts';
 import { checkCustomMetrics, checkSchedule, checkStateSize, checkVersions, checkWeights } from '../limits.ts';
 import { describeOwner, isOwner, ownerMark, readOwnerMark, type OwnerMark } from '../ownership.ts';
 import { estimateTraffic, planCanary, type CanaryPlanning, type Forecast } from '../forecast.ts';
+import { readConcurrencyLimit } from '../concurrency.ts';
 import type { AliasState, Baseline, FunctionInfo, Ports } from '../ports.ts';
 import { round } from '../round.ts';
 import { parseRequest, type CanaryRequest } from '../request.ts';
@@ -69,8 +70,10 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     checkCustomMetrics(request.analysis.customMetrics);
     const dlqDepthAtStart = queue?.plan.dlq ? await queues.depth(queue.plan.dlq.url) : undefined;
     const originalDescription = checked.retryOf ? checked.retryOf.original : checked.alias.description;
+    const concurrency = queue ? { warnings: [] } : await readConcurrencyLimit(functions, checked.fn.functionName);
 
-    const planned = buildPlan({ request, trigger, execution, checked, versions, queue, strategy, baseline, dlqDepthAtStart, originalDescription, now, planning, historyWarnings });
+    const planned = buildPlan({ request, trigger, execution, checked, versions, queue, strategy, baseline, dlqDepthAtStart, originalDescription, now, planning, historyWarnings: [...historyWarnings, ...concurrency.warnings] });
+    if (concurrency.limit) planned.concurrency = concurrency.limit;
     checkStateSize(firstState(planned, checked.alias, now, planning.forecast), queue ? 'lower analysis.baselineMinutes (each minute of an SQS baseline is kept in the state)' : 'use fewer custom metrics or a shorter description');
     const taken = await takeAlias(checked, versions, execution);
     return firstState(planned, taken, now, planning.forecast);

@@ -116,6 +116,11 @@ export function createSimAlias(options: SimAliasOptions): SimAlias {
         if (!config) throw new InvalidVersionError(`Function not found: ${functionArn}:${version}`);
         return { ...config };
       }),
+    getConcurrency: (functionName) =>
+      faults.call('functions.getConcurrency', [functionName], () => {
+        findFunction(functionName);
+        return { ...(settings.reservedConcurrency === undefined ? {} : { reserved: settings.reservedConcurrency }), accountUnreserved: settings.unreservedConcurrency };
+      }),
   };
 
   return {
