@@ -164,6 +164,12 @@ export function checkCharts(looks: LookView[], xMax: number, markers: ChartMarke
     );
   }
 
+  // Leading indicators, each version: cost per million requests, and the share of requests that met a cold start.
+  const cost = seriesOf(looks, 'cost', 'candidateCost');
+  if (has(cost)) chart('Cost per million requests', ' $', [{ label: 'stable', className: 'stable', points: seriesOf(looks, 'cost', 'stableCost') }, { label: 'candidate', className: 'candidate', points: cost }]);
+  const coldStarts = seriesOf(looks, 'coldStarts', 'candidateColdStartRate', 100);
+  if (has(coldStarts)) chart('Cold starts since the first shift', '%', [{ label: 'stable', className: 'stable', points: seriesOf(looks, 'coldStarts', 'stableColdStartRate', 100) }, { label: 'candidate', className: 'candidate', points: coldStarts }]);
+
   // The queue, for SQS canaries: what its check judges, each against what rolls back.
   const retry = seriesOf(looks, 'queue', 'queueRetryRate', 100);
   if (has(retry)) {

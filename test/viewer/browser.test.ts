@@ -101,6 +101,10 @@ describe.skipIf(missing && !process.env.CI)('the execution viewer in Chromium', 
       expect(await page.locator('svg.chart[aria-label="Error ratio, candidate ÷ stable"] path.band').count()).toBe(1);
       expect(await page.locator('svg.chart[aria-label^="Error rate"] g.rule.bar').count()).toBe(1);
       expect(await page.locator('svg.chart[aria-label^="Error rate"] text.off-scale').textContent()).toContain('guardrail 20%');
+      // The leading indicators, each version's line: cost per million requests and cold starts.
+      for (const title of ['Cost per million requests', 'Cold starts since the first shift']) {
+        expect(await page.locator(`svg.chart[aria-label="${title}"] path.line`).count(), title).toBe(2);
+      }
       // No figure shows raw evidence, and figure names are words.
       expect(await page.locator('.figure .key').allTextContents()).not.toContainEqual(expect.stringMatching(/evidence|[a-z][A-Z]/));
       expect(await overflow(page)).toEqual({ outsidePlot: [], pageOverflow: expect.any(Number) });
@@ -109,7 +113,8 @@ describe.skipIf(missing && !process.env.CI)('the execution viewer in Chromium', 
       // A state clicked in the graph opens its input and output.
       await page.locator('svg.graph a.state-link', { has: page.locator('g[data-state="Plan the canary"]') }).click();
       const plan = page.locator('details.state#state-plan-the-canary');
-      expect(await plan.getAttribute('open')).not.toBeNull();
+      // The page opens it on the link's navigation: wait for it rather than read it at once.
+      await expect.poll(() => plan.getAttribute('open')).not.toBeNull();
       expect(await plan.locator('.io pre').last().textContent()).toContain('"plan"');
       await page.screenshot({ path: new URL(`viewer-error-3x-${size}.png`, OUTPUT).pathname, fullPage: true });
 
