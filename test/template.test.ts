@@ -316,12 +316,23 @@ describe('template.yaml', () => {
 
   it('scopes Lambda actions to the target patterns, bare and qualified', () => {
     const invokes = (statement: Statement) => asList(statement.Action).includes('lambda:InvokeFunction');
-    const lambdaStatements = statements(SAMPLE_PARAMETERS).filter(({ statement }) => !invokes(statement) && asList(statement.Action).some((a) => a.startsWith('lambda:') && a !== 'lambda:ListEventSourceMappings'));
+    // ListEventSourceMappings and GetAccountSettings have no resource-level permissions (their own statements, on '*').
+    const wildcardOnly = new Set(['lambda:ListEventSourceMappings', 'lambda:GetAccountSettings']);
+    const lambdaStatements = statements(SAMPLE_PARAMETERS).filter(({ statement }) => !invokes(statement) && asList(statement.Action).some((a) => a.startsWith('lambda:') && !wildcardOnly.has(a)));
 
     expect(lambdaStatements.length).toBeGreaterThan(0);
     for (const { statement } of lambdaStatements) {
       expect(statement.Resource).toEqual([...SAMPLE_PARAMETERS.TargetFunctionArns, ...SAMPLE_PARAMETERS.TargetFunctionArns.map((arn) => `${arn}:*`)]);
     }
+  });
+
+  it('lets Plan read the account\'s concurrency on its own, and the state machine query only the target functions\' log groups', () => {
+    const account = statements(SAMPLE_PARAMETERS).filter(({ statement }) => asList(statement.Action).includes('lambda:GetAccountSettings'));
+    const queries = statements(SAMPLE_PARAMETERS).filter(({ statement }) => asList(statement.Action).includes('logs:StartQuery'));
+
+    expect(account.map(({ owner, statement }) => [owner, asList(statement.Action), statement.Resource])).toEqual([['PlanFunction', ['lambda:GetAccountSettings'], '*']]);
+    expect(queries.map(({ owner, statement }) => [owner, asList(statement.Action)])).toEqual([['CanaryStateMachine', ['logs:StartQuery', 'logs:GetQueryResults']]]);
+    expect(queries[0]!.statement.Resource).toEqual(SAMPLE_PARAMETERS.TargetFunctionArns.map((arn) => arn.replace(':lambda:', ':logs:').replace(':function:', ':log-group:/aws/lambda/')));
   });
 
   it('lets only the check before traffic invoke: the targets\' versions, and the hooks only when some are given', () => {
