@@ -21,7 +21,7 @@ import { PlanLimitError } from './errors.ts';
 const PREFIX = 'coalmine-canary';
 /** Lambda alias descriptions hold at most 256 characters. */
 export const MAX_DESCRIPTION = 256;
-const MARK = /^coalmine-canary id=([0-9a-f]{16}) stable=(\d+) candidate=(\d+)(?: owner=(\S+))? \| ([\s\S]*)$/;
+const MARK = /^coalmine-canary id=([0-9a-f]{16}) stable=(\d+) candidate=(\d+)(?: owner=(\S+))?(?: control=(pause|promote))? \| ([\s\S]*)$/;
 /** Marks written before owners were execution ARNs: owned by an execution name. */
 const NAME_ONLY_MARK = /^coalmine-canary owner=(\S+) stable=(\d+) candidate=(\d+) \| ([\s\S]*)$/;
 
@@ -34,7 +34,12 @@ export interface OwnerMark {
   candidate: string;
   /** The description before Coalmine took the alias, whole. */
   original: string;
+  /** What an operator asked the canary to do at its next look (`coalmine pause`, `coalmine promote`). */
+  control?: OperatorControl;
 }
+
+/** The operator controls that travel in the mark: hold the weights, or promote at the next look. */
+export type OperatorControl = 'pause' | 'promote';
 
 /** The execution an owner check is about. */
 export interface Execution {
@@ -66,7 +71,7 @@ export function ownerMark(mark: { executionArn: string; owner: string; stable: s
 /** The mark in an alias description, or undefined when nobody owns the alias. */
 export function readOwnerMark(description: string): OwnerMark | undefined {
   const match = MARK.exec(description);
-  if (match) return { id: match[1]!, stable: match[2]!, candidate: match[3]!, ...(match[4] ? { owner: match[4] } : {}), original: match[5]! };
+  if (match) return { id: match[1]!, stable: match[2]!, candidate: match[3]!, ...(match[4] ? { owner: match[4] } : {}), ...(match[5] ? { control: match[5] as OperatorControl } : {}), original: match[6]! };
   const old = NAME_ONLY_MARK.exec(description);
   if (old) return { owner: old[1]!, stable: old[2]!, candidate: old[3]!, original: old[4]! };
   return undefined;
@@ -81,4 +86,19 @@ export function isOwner(mark: OwnerMark | undefined, execution: Execution): mark
 /** How messages name the owner of a mark. */
 export function describeOwner(mark: OwnerMark): string {
   return mark.owner ? `execution ${mark.owner}${mark.id ? ` (owner id ${mark.id})` : ''}` : `another execution (owner id ${mark.id})`;
+}
+
+/**
+ * The description with `control` set in the mark (or taken out, with `undefined`): how an operator's
+ * `coalmine pause|resume|promote` reaches the canary, which reads the mark at every look. The name
+ * is dropped when the control would not fit otherwise; undefined when even that does not fit.
+ */
+export function withControl(description: string, control: OperatorControl | undefined): string | undefined {
+  const mark = readOwnerMark(description);
+  if (!mark?.id) return undefined;
+  const head = `${PREFIX} id=${mark.id} stable=${mark.stable} candidate=${mark.candidate}`;
+  const tail = `${control ? ` control=${control}` : ''} | ${mark.original}`;
+  const named = mark.owner ? `${head} owner=${mark.owner}${tail}` : undefined;
+  if (named && named.length <= MAX_DESCRIPTION) return named;
+  return `${head}${tail}`.length <= MAX_DESCRIPTION ? `${head}${tail}` : undefined;
 }

@@ -82,6 +82,8 @@ export const requestSchema = z.strictObject({
   allowFifo: z._default(z.boolean(), false),
   preTraffic: z.optional(preTrafficSchema),
   gates: z.optional(gatesSchema),
+  /** `before-promote`: the canary waits at its final step for `coalmine approve` or `coalmine reject`. */
+  approval: z.optional(z.enum(['none', 'before-promote'])),
 });
 
 export type RawRequest = z.input<typeof requestSchema>;
@@ -106,6 +108,8 @@ export interface CanaryRequest {
   preTraffic?: PreTraffic;
   /** Absent when the request names no gate. */
   gates?: Gates;
+  /** Absent when no person approves (`approval: "none"`, the default). */
+  approval?: 'before-promote';
 }
 
 const KNOWN_FIELDS = Object.keys(requestSchema.shape);
@@ -144,6 +148,7 @@ export function parseRequest(input: unknown): CanaryRequest {
     allowFifo: request.allowFifo,
     ...(request.preTraffic ? { preTraffic: checkPreTraffic(request.preTraffic) } : {}),
     ...(request.gates ? checkGates(request.gates) : {}),
+    ...(request.approval === 'before-promote' ? { approval: request.approval } : {}),
   };
 }
 

@@ -8,7 +8,8 @@ import './zod-messages.ts';
 import type { Forecast } from './forecast.ts';
 import { analysisSchema } from './judge/index.ts';
 
-export const DECISIONS = ['advance', 'hold', 'promote', 'rollback'] as const;
+/** `await-approval`: the judge would promote, and the request asks a person first (`approval: "before-promote"`). */
+export const DECISIONS = ['advance', 'hold', 'promote', 'rollback', 'await-approval'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
 /** How a canary ended (the state's `outcome.result`, `run --json`'s `outcome`); a rollback's why is its `RollbackKind`. */
@@ -17,26 +18,29 @@ export type Ending = (typeof ENDINGS)[number];
 
 /**
  * Why a canary was rolled back: `regression` when a check found the candidate worse;
- * `inconclusive` when it could not decide within its limits (no harm was found); `error` when a
- * step failed and rolling back was the safe ending.
+ * `inconclusive` when it could not decide within its limits (no harm was found); `rejected` when a
+ * person rejected it (`coalmine reject`); `error` when a step failed and rolling back was the safe ending.
  */
-export const ROLLBACK_KINDS = ['regression', 'inconclusive', 'error'] as const;
+export const ROLLBACK_KINDS = ['regression', 'inconclusive', 'rejected', 'error'] as const;
 export type RollbackKind = (typeof ROLLBACK_KINDS)[number];
-/** The kinds the judge's decision can give; `error` comes from a failed step. */
-export type JudgedRollbackKind = Exclude<RollbackKind, 'error'>;
+/** The kinds the judge's decision can give; `rejected` comes from a person, `error` from a failed step. */
+export type JudgedRollbackKind = 'regression' | 'inconclusive';
+/** A rollback that ends the execution in one of its rollback Fail states: judged, or rejected by a person. */
+export type DecidedRollbackKind = Exclude<RollbackKind, 'error'>;
 
 /**
  * The error each kind of judged rollback ends the execution with (the Fail states of
  * statemachine/canary.asl.json): callers tell a found regression from an inconclusive canary by it.
  */
-export const ROLLBACK_ERRORS: Readonly<Record<JudgedRollbackKind, string>> = Object.freeze({
+export const ROLLBACK_ERRORS: Readonly<Record<DecidedRollbackKind, string>> = Object.freeze({
   regression: 'CanaryRolledBack',
   inconclusive: 'CanaryInconclusive',
+  rejected: 'CanaryRejected',
 });
 
-/** The judged rollback an execution's error name stands for, if it stands for one. */
-export function rollbackKindOfError(error: string | undefined): JudgedRollbackKind | undefined {
-  return (Object.keys(ROLLBACK_ERRORS) as JudgedRollbackKind[]).find((kind) => ROLLBACK_ERRORS[kind] === error);
+/** The rollback an execution's error name stands for, if it stands for one. */
+export function rollbackKindOfError(error: string | undefined): DecidedRollbackKind | undefined {
+  return (Object.keys(ROLLBACK_ERRORS) as DecidedRollbackKind[]).find((kind) => ROLLBACK_ERRORS[kind] === error);
 }
 
 /**
@@ -46,7 +50,7 @@ export function rollbackKindOfError(error: string | undefined): JudgedRollbackKi
 export function outcomeTitle(outcome: { result: Ending; rollbackKind?: RollbackKind | null | undefined }): string {
   if (outcome.result === 'promoted') return 'Promoted';
   if (outcome.result === 'failed') return 'Failed';
-  return outcome.rollbackKind === 'inconclusive' ? 'Rolled back (inconclusive)' : 'Rolled back';
+  return outcome.rollbackKind === 'inconclusive' || outcome.rollbackKind === 'rejected' ? `Rolled back (${outcome.rollbackKind})` : 'Rolled back';
 }
 
 export const figuresSchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]));
@@ -140,6 +144,8 @@ export const planSchema = z.object({
   /** Checks before any traffic shifts: smoke events for the candidate version, the user's hook. */
   preTraffic: z.optional(z.object({ smokeEvents: z.array(z.unknown()), hookFunction: z.optional(z.string()) })),
   /** Release gates: CloudWatch alarms that hold the canary while any is in ALARM. */
+  /** A person approves before the canary promotes (`coalmine approve|reject`). */
+  approval: z.optional(z.literal('before-promote')),
   gates: z.optional(z.object({ alarms: z.array(z.string()), startWindows: z.optional(z.array(z.object({ days: z.array(z.string()), from: z.string(), to: z.string(), timeZone: z.string() }))) })),
   warnings: z.array(z.string()),
 });
@@ -186,6 +192,9 @@ export const progressSchema = z.object({
   coldStartQuery: z.optional(z.object({ logGroupName: z.string(), queryString: z.string(), startTime: z.number(), endTime: z.number() })),
   /** The checks before traffic have run (Decide runs them once, before the first shift). */
   checkedBeforeTraffic: z.optional(z.boolean()),
+  /** When the canary first waited for a person's approval, and when it was first seen paused: each wait has a limit. */
+  awaitingApprovalSince: z.optional(z.string()),
+  pausedSince: z.optional(z.string()),
 });
 
 export const outcomeSchema = z.object({
@@ -215,6 +224,8 @@ export const canaryStateSchema = z.object({
   error: z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) })),
   /** What the state machine's cold-start query returned (GetQueryResults), or the error it caught; Evaluate reads it and drops it. */
   coldStartResults: z.optional(z.unknown()),
+  /** Who approved the promotion (`coalmine approve`, or `run --local --approve yes`). */
+  approval: z.optional(z.object({ by: z.string(), comment: z.optional(z.string()) })),
 });
 
 export type Plan = z.output<typeof planSchema>;

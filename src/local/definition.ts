@@ -21,12 +21,14 @@ export type StepName = (typeof STEP_BY_PLACEHOLDER)[keyof typeof STEP_BY_PLACEHO
 
 export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 export const EVENTS_PUT_EVENTS = 'arn:aws:states:::events:putEvents';
+/** Publishes an event with a task token and waits for the answer: the wait for a person's approval. */
+export const EVENTS_PUT_EVENTS_WAIT = 'arn:aws:states:::events:putEvents.waitForTaskToken';
 
 /** Step Functions' AWS SDK integrations for Logs Insights: the cold-start query (src/core/cold-start-query.ts). */
 export const LOGS_START_QUERY = 'arn:aws:states:::aws-sdk:cloudwatchlogs:startQuery';
 export const LOGS_GET_QUERY_RESULTS = 'arn:aws:states:::aws-sdk:cloudwatchlogs:getQueryResults';
 
-export type TaskKind = { kind: 'lambda'; step: StepName } | { kind: 'putEvents' } | { kind: 'startQuery' } | { kind: 'getQueryResults' };
+export type TaskKind = { kind: 'lambda'; step: StepName } | { kind: 'putEvents' } | { kind: 'startQuery' } | { kind: 'getQueryResults' } | { kind: 'approval' };
 
 /** A definition ready to run, with what each state does. */
 export interface LocalDefinition {
@@ -105,6 +107,8 @@ function taskKind(name: string, state: AslState): TaskKind {
   if (resource === EVENTS_PUT_EVENTS) return { kind: 'putEvents' };
   if (resource === LOGS_START_QUERY) return { kind: 'startQuery' };
   if (resource === LOGS_GET_QUERY_RESULTS) return { kind: 'getQueryResults' };
+  // aws-local-stepfunctions cannot wait for a task token: the runner answers for the person.
+  if (resource === EVENTS_PUT_EVENTS_WAIT) return { kind: 'approval' };
   if (resource === LAMBDA_INVOKE) {
     const functionName = state.Parameters?.['FunctionName'];
     const placeholder = typeof functionName === 'string' ? /^\$\{([A-Za-z0-9_]+)\}$/.exec(functionName)?.[1] : undefined;

@@ -3,7 +3,7 @@
  * written to `.coalmine/executions/<execution name>-<timestamp>.json`, which the console reads.
  * Times inside a record are simulated times (ISO), so a scenario and a seed give the same record.
  */
-import type { Ending, JudgedRollbackKind, RollbackKind } from '../core/state.ts';
+import type { Decision, Ending, JudgedRollbackKind, RollbackKind } from '../core/state.ts';
 import type { SeriesPoint } from '../sim/account/index.ts';
 import type { QueueAccounting } from '../sim/queue/index.ts';
 
@@ -16,7 +16,7 @@ export interface RunStep {
   weight: number;
   /** Simulated minutes since the first shift when the judge looked. */
   minute: number;
-  decision: 'advance' | 'hold' | 'promote' | 'rollback';
+  decision: Decision;
   /** With decision `rollback`: a found `regression`, or `inconclusive` (no verdict in time). */
   rollbackKind?: JudgedRollbackKind;
   reasons: string[];

@@ -64,7 +64,21 @@ export interface RunLocalOptions {
    * runs, and the run fails with `ExecutionAbortedError`. Fault tests use it for aborted and timed-out executions.
    */
   signal?: AbortSignal;
+  /**
+   * How a person answers the canary's wait for approval (`approval: "before-promote"`): `yes`
+   * (the default, as `run --local --approve yes`), `no`, or a function asked at each wait, which may
+   * also let the wait run out (`wait`: one minute passes and the judge looks again).
+   */
+  approve?: 'yes' | 'no' | LocalApprover;
 }
+
+/** Asked at each wait for approval, with the event the wait published and the account. */
+export type LocalApprover = (wait: { detail: unknown; account: SimAccount }) => 'yes' | 'no' | 'wait';
+
+/** The error `coalmine reject` sends (SendTaskFailure), which the wait's Catch turns into a rollback. */
+export const REJECTED_ERROR = 'CanaryRejected';
+/** A wait for approval lasts this long before the judge looks again (the Task's TimeoutSeconds). */
+const APPROVAL_WAIT_SECONDS = 60;
 
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
@@ -90,7 +104,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunResult> {
   account.recordExecution({ executionArn, status: 'RUNNING', input: JSON.stringify(request ?? null) });
   const execution = machine.run(toJson(request), {
     overrides: {
-      taskResourceLocalHandlers: taskHandlers(local, steps, account),
+      taskResourceLocalHandlers: taskHandlers(local, steps, account, options.approve ?? 'yes'),
       waitTimeOverrides: Object.fromEntries([...local.waits.keys()].map((name) => [name, 0])),
       retryIntervalOverrides: Object.fromEntries(local.retrying.map((name) => [name, 0])),
     },
@@ -103,6 +117,8 @@ export async function runLocal(options: RunLocalOptions): Promise<RunResult> {
         RoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/${STATE_MACHINE_NAME}-role`,
       },
       StateMachine: { Id: `arn:aws:states:${LOCAL_REGION}:${ACCOUNT_ID}:stateMachine:${STATE_MACHINE_NAME}`, Name: STATE_MACHINE_NAME },
+      // Step Functions gives each wait for a callback its own token; locally the runner answers for the person.
+      Task: { Token: `local-task-token-${executionName}` },
     },
   });
   // StopExecution: Step Functions records the execution as ABORTED at once, while its Lambdas may still run.
@@ -180,18 +196,19 @@ export function defaultRequest(scenario: Scenario, settings: SimAccountSettings)
 }
 
 /** Task state name → the local function that stands in for its resource. */
-function taskHandlers(local: LocalDefinition, steps: Steps, account: SimAccount): LocalHandlers {
+function taskHandlers(local: LocalDefinition, steps: Steps, account: SimAccount, approve: 'yes' | 'no' | LocalApprover): LocalHandlers {
   const handlers: LocalHandlers = {};
   for (const [stateName, task] of local.tasks) {
-    handlers[stateName] = (input) => runTask(task, input, steps, account);
+    handlers[stateName] = (input) => runTask(task, input, steps, account, approve);
   }
   return handlers;
 }
 
-async function runTask(task: TaskKind, input: unknown, steps: Steps, account: SimAccount): Promise<JsonValue> {
+async function runTask(task: TaskKind, input: unknown, steps: Steps, account: SimAccount, approve: 'yes' | 'no' | LocalApprover): Promise<JsonValue> {
   // The engine calls us right after it logged entering the state; let the trace read every event so
   // far (and move the clock past any Wait) before the step looks at the clock.
   await new Promise<void>((resolve) => setImmediate(resolve));
+  if (task.kind === 'approval') return answerApproval(input, account, approve);
   if (task.kind === 'putEvents') {
     const entries = (input as { Entries?: PutEventsEntry[] } | null)?.Entries ?? [];
     try {
@@ -216,6 +233,32 @@ async function runTask(task: TaskKind, input: unknown, steps: Steps, account: Si
   } catch (error) {
     throw asLambdaError(error);
   }
+}
+
+/**
+ * The wait for approval, as Step Functions and a person would play it: the event (with its token) is
+ * published, then the answer comes as `coalmine approve` (SendTaskSuccess), `coalmine reject`
+ * (SendTaskFailure) or not at all (the Task times out after its minute).
+ */
+async function answerApproval(input: unknown, account: SimAccount, approve: 'yes' | 'no' | LocalApprover): Promise<JsonValue> {
+  const entries = (input as { Entries?: PutEventsEntry[] } | null)?.Entries ?? [];
+  try {
+    await account.putEvents(entries);
+  } catch (error) {
+    throw asTaskError(error);
+  }
+  const detail = entries[0]?.Detail;
+  const answer = typeof approve === 'function' ? approve({ detail, account }) : approve;
+  if (answer === 'yes') return { by: typeof approve === 'function' ? 'a local approver' : 'the local run (--approve yes)' };
+  if (answer === 'no') {
+    const rejected = new Error(`rejected by ${typeof approve === 'function' ? 'a local approver' : 'the local run (--approve no)'}`);
+    rejected.name = REJECTED_ERROR;
+    throw rejected;
+  }
+  account.advanceTo(new Date(account.clock.now().getTime() + APPROVAL_WAIT_SECONDS * 1000));
+  const timedOut = new Error('Task timed out waiting for approval');
+  timedOut.name = 'States.Timeout';
+  throw timedOut;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { AliasChangedError } from '../errors.ts';
 import { isOwner, readOwnerMark } from '../ownership.ts';
-import type { AliasState } from '../ports.ts';
+import type { AliasChange, AliasState, TrafficRouter } from '../ports.ts';
 import type { CanaryState, ExecutionRef } from '../state.ts';
 
 /** True when the alias carries `execution`'s mark (by the execution's ARN, never its name alone). */
@@ -12,17 +12,38 @@ export function isOwnedBy(alias: AliasState, execution: ExecutionRef): boolean {
   return isOwner(readOwnerMark(alias.description), execution);
 }
 
-/** The alias must still carry this execution's mark and the revision it last wrote. */
+/**
+ * The alias must still carry this execution's mark, and the revision it last wrote or one that
+ * changed only the description (an operator's control in the mark: `coalmine pause`) and left the
+ * routing as this canary left it.
+ */
 export function assertOwned(alias: AliasState, state: CanaryState, execution: ExecutionRef): AliasState {
   const mark = readOwnerMark(alias.description);
-  const where = `${state.plan.functionName}:${state.plan.alias}`;
+  const { plan: p, progress } = state;
+  const where = `${p.functionName}:${p.alias}`;
   if (!isOwner(mark, execution)) {
     throw new AliasChangedError(`alias ${where} is no longer marked as this canary's (now version ${alias.version}${routingNote(alias)}); someone else changed it, and Coalmine leaves it as it is`);
   }
-  if (alias.revisionId !== state.progress.revisionId) {
+  if (alias.revisionId !== progress.revisionId && !sameRouting(alias, { version: p.stableVersion, weights: progress.weight > 0 ? { [p.candidateVersion]: progress.weight } : {} })) {
     throw new AliasChangedError(`alias ${where} was changed by someone else (now version ${alias.version}${routingNote(alias)}); Coalmine stops and leaves their change`);
   }
   return alias;
+}
+
+/**
+ * Updates the alias this execution owns. An operator's control written between the read and the
+ * write moves the revision on: read again and retry, as long as only the description changed.
+ */
+export async function updateOwned(router: TrafficRouter, alias: AliasState, state: CanaryState, execution: ExecutionRef, change: AliasChange): Promise<AliasState> {
+  const { functionName, alias: name } = state.plan;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await router.updateAlias(functionName, name, change, assertOwned(alias, state, execution).revisionId);
+    } catch (error) {
+      if (!(error instanceof AliasChangedError) || attempt >= 3) throw error;
+      alias = await router.getAlias(functionName, name);
+    }
+  }
 }
 
 /**

@@ -3,10 +3,12 @@
  * invocations may still be arriving: src/core/late-metrics.ts) and takes one look (the judge, then
  * decide()).
  */
+import { applyControls } from '../controls.ts';
 import type { Judge } from '../judge/index.ts';
 import { minutesUntilComplete, rereadFrom, withLateArrivals } from '../late-metrics.ts';
 import { nextColdStartQuery, withColdStarts, type ColdStartResults } from '../cold-start-query.ts';
 import { look, queueJudgeSetup } from '../look.ts';
+import { readOwnerMark } from '../ownership.ts';
 import type { MetricsSource, Ports } from '../ports.ts';
 import type { CanaryState } from '../state.ts';
 import { addSeconds, floorMinute, iso, minutesBetween } from '../time.ts';
@@ -20,7 +22,8 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
     // The cold-start query's results are read here, and not carried on.
     const { coldStartResults, ...state } = input;
     const { plan: p, progress } = state;
-    assertOwned(await router.getAlias(p.functionName, p.alias), state, execution);
+    // The alias' mark also carries what an operator asked (coalmine pause, coalmine promote).
+    const alias = assertOwned(await router.getAlias(p.functionName, p.alias), state, execution);
 
     const now = clock.now();
     const settledEnd = floorMinute(addSeconds(now, -p.analysis.settleSeconds));
@@ -53,7 +56,7 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
     const isFinalStep = progress.stepIndex === p.strategy.steps.length - 1;
     // Promotion waits until the final step's first minutes are complete, late arrivals included.
     const intervalMinutes = isFinalStep && rereading ? Math.max(p.strategy.intervalMinutes, minutesUntilComplete(p.functionTimeoutSeconds!, p.analysis.settleSeconds)) : p.strategy.intervalMinutes;
-    const { assessment, decision, reasons, rollbackKind } = look(judge, {
+    const looked = look(judge, {
       memory: progress.judge,
       window,
       baseline: p.baseline,
@@ -70,12 +73,26 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
       minutesSinceFirstShift: Math.max(0, minutesBetween(new Date(progress.firstShiftAt ?? progress.stepStartedAt ?? p.startedAt), windowEnd)),
       promotion: p.promotion,
     });
+    const { assessment } = looked;
     const step = `Step ${progress.stepIndex + 1} of ${p.strategy.steps.length} (${progress.weight}%)`;
+    const { decision, reasons, rollbackKind, pausedSince, awaitingApprovalSince } = applyControls(looked, {
+      control: readOwnerMark(alias.description)?.control,
+      approval: p.approval,
+      pausedSince: progress.pausedSince,
+      awaitingApprovalSince: progress.awaitingApprovalSince,
+      now,
+      limitMinutes: p.analysis.maxExtensionMinutes,
+      step: step.toLowerCase(),
+    });
+    const { pausedSince: _paused, awaitingApprovalSince: _awaiting, ...kept } = progress;
     return {
       ...state,
       status: `${step}: ${rollbackKind === 'inconclusive' ? 'rollback (inconclusive)' : decision} — ${reasons[0] ?? 'no reason given'}`,
       progress: {
-        ...progress,
+        ...kept,
+        revisionId: alias.revisionId,
+        ...(pausedSince ? { pausedSince } : {}),
+        ...(awaitingApprovalSince ? { awaitingApprovalSince } : {}),
         judgedUntil: iso(windowEnd),
         nextEvaluationAt: iso(addSeconds(now, 60 * p.analysis.evaluationMinutes)),
         decision,

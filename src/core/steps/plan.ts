@@ -3,7 +3,7 @@
  * the request, check the alias, resolve the versions, discover the queue, measure the baseline, plan
  * for the traffic (src/core/forecast.ts), take the alias, build the plan.
  */
-import { AliasAlreadyRoutedError, AliasChangedError, CanaryInProgressError, FunctionNotFoundError, InsufficientTrafficError, InvalidVersionError } from '../errors.ts';
+import { AliasAlreadyRoutedError, AliasChangedError, CanaryInProgressError, FunctionNotFoundError, InsufficientTrafficError, InvalidRequestError, InvalidVersionError } from '../errors.ts';
 import { checkAlarmsBeforeStart, checkStartWindows } from '../gates.ts';
 import { checkCustomMetrics, checkSchedule, checkStateSize, checkVersions, checkWeights } from '../limits.ts';
 import { describeOwner, isOwner, ownerMark, readOwnerMark, type OwnerMark } from '../ownership.ts';
@@ -66,6 +66,9 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     const { planning, historyWarnings } = await planForTraffic(request, checked, ownersStrategy, queue, baseline, now);
     const strategy: Strategy = planning.strategy;
     checkWeights(strategy);
+    if (request.approval && !strategy.steps.length) {
+      throw new InvalidRequestError(`approval: "${request.approval}" needs a strategy with steps; ${strategy.name} shifts all at once, so there is no final step to wait at`);
+    }
     checkSchedule(strategy, request.analysis, queue ? Math.ceil(redriveDelaySeconds(queue.plan) / 60) : 0);
     checkCustomMetrics(request.analysis.customMetrics);
     const dlqDepthAtStart = queue?.plan.dlq ? await queues.depth(queue.plan.dlq.url) : undefined;
@@ -241,6 +244,7 @@ function buildPlan(found: {
     redriveOnRollback: request.redriveOnRollback,
     ...(request.preTraffic ? { preTraffic: request.preTraffic } : {}),
     ...(request.gates ? { gates: request.gates } : {}),
+    ...(request.approval ? { approval: request.approval } : {}),
     warnings: [...(queue?.warnings ?? []), ...(trigger.source === 'request' ? [] : [`started by ${trigger.source}`]), ...historyWarnings, ...(queue ? [] : coldStartReading(checked.fn).warnings)],
   };
 }

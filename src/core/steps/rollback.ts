@@ -46,11 +46,13 @@ export function createRollback(ports: Pick<Ports, 'router' | 'clock'>) {
       notes.push(`alias ${p.alias} was not owned by this execution any more (now version ${alias.version}${routingNote(alias)}); left as it is`);
     }
 
+    // A person's `coalmine reject` reaches here through the wait for approval's Catch (`rejection`).
+    const rejection = error ? undefined : parseError(raw['rejection']);
     const reason = error
       ? `${error.Error}: ${causeMessage(error.Cause)}`
-      : (state.verdict?.reasons[0] ?? 'rolled back');
+      : rejection ? causeMessage(rejection.Cause) : (state.verdict?.reasons[0] ?? 'rolled back');
     // A state from before verdicts said their kind was rolled back on a judged verdict: a regression.
-    const rollbackKind = error ? 'error' : (state.verdict?.rollbackKind ?? 'regression');
+    const rollbackKind = error ? 'error' : rejection ? 'rejected' : (state.verdict?.rollbackKind ?? 'regression');
     const ended = finish(state, { result: error ? 'failed' : 'rolled-back', rollbackKind, reason: [reason, ...notes].join('; '), alias: after }, clock.now());
     // Dead letters are moved back only once the alias is fully on stable, and only after the
     // messages the candidate failed last have had a visibility timeout to reach the DLQ.

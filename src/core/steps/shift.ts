@@ -3,7 +3,7 @@ import { InvalidRequestError } from '../errors.ts';
 import type { Ports } from '../ports.ts';
 import type { CanaryState, Plan } from '../state.ts';
 import { addSeconds, ceilMinute, iso } from '../time.ts';
-import { assertOwned, isOwnedBy, sameRouting } from './alias-rules.ts';
+import { isOwnedBy, sameRouting, updateOwned } from './alias-rules.ts';
 import { parsePayload, statePayload } from './payload.ts';
 
 export function createShift({ router, clock }: Pick<Ports, 'router' | 'clock'>) {
@@ -17,7 +17,7 @@ export function createShift({ router, clock }: Pick<Ports, 'router' | 'clock'>) 
 
     const alias = await router.getAlias(p.functionName, p.alias);
     const alreadyThere = isOwnedBy(alias, execution) && sameRouting(alias, target);
-    const updated = alreadyThere ? alias : await router.updateAlias(p.functionName, p.alias, target, assertOwned(alias, state, execution).revisionId);
+    const updated = alreadyThere ? alias : await updateOwned(router, alias, state, execution, target);
 
     const now = clock.now();
     const stepStart = ceilMinute(now);
