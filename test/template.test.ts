@@ -118,7 +118,8 @@ function statements(parameters: Record<string, string | string[]>, of: Template 
   const conditions = conditionsFor(parameters, of);
   const found: Array<{ owner: string; statement: Statement }> = [];
   for (const [name, resource] of Object.entries(of.Resources)) {
-    const policies = (resource.Properties?.['Policies'] ?? []) as Json[];
+    // A managed policy is one document; a role or function lists its policies.
+    const policies = (resource.Type === 'AWS::IAM::ManagedPolicy' ? [resource.Properties] : (resource.Properties?.['Policies'] ?? [])) as Json[];
     for (const policy of evaluate(policies, parameters, conditions, of.Resources) as Array<Record<string, Json>>) {
       const document = (policy['PolicyDocument'] ?? policy) as { Statement?: Statement[] };
       for (const statement of document.Statement ?? []) found.push({ owner: name, statement });
@@ -467,6 +468,17 @@ describe('template.yaml', () => {
     expect(cleanup.find((s) => asList(s.statement.Action).includes('states:DescribeExecution'))!.statement.Resource).toBe('arn:aws:states:eu-west-1:123456789012:execution:CanaryStateMachine.Name-attribute:*');
   });
 
+  it('gives operators one managed policy: this stack’s executions, the task answers, and the target aliases only', () => {
+    const operator = statements(SAMPLE_PARAMETERS).filter((s) => s.owner === 'OperatorPolicy');
+
+    expect(operator.map((s) => [s.statement.Sid, asList(s.statement.Action).sort(), s.statement.Resource])).toEqual([
+      ['ReadTheExecution', ['states:DescribeExecution', 'states:GetExecutionHistory'], 'arn:aws:states:eu-west-1:123456789012:execution:CanaryStateMachine.Name-attribute:*'],
+      ['AnswerTheWaitForApproval', ['states:SendTaskFailure', 'states:SendTaskSuccess'], '*'],
+      ['WriteTheControlIntoTheAliasMark', ['lambda:GetAlias', 'lambda:UpdateAlias'], [...SAMPLE_PARAMETERS.TargetFunctionArns, ...SAMPLE_PARAMETERS.TargetFunctionArns.map((arn) => `${arn}:*`)]],
+    ]);
+    expect(template.Outputs['OperatorPolicyArn']!.Value).toEqual({ Ref: 'OperatorPolicy' });
+  });
+
   it('routes outcome events to the topic only when one is given', () => {
     const rule = template.Resources['OutcomeNotificationRule']!;
 
@@ -474,10 +486,11 @@ describe('template.yaml', () => {
     expect(conditionsFor(SAMPLE_PARAMETERS)['HasNotificationTopic']).toBe(true);
     expect(conditionsFor({ ...SAMPLE_PARAMETERS, NotificationTopicArn: '' })['HasNotificationTopic']).toBe(false);
     const releases = ['Release Promoted', 'Release Stopped', 'Release Rolled Back', 'Release Failed'];
-    expect(rule.Properties!['EventPattern']).toEqual({ source: ['coalmine'], 'detail-type': ['Canary Promoted', 'Canary Rolled Back', 'Canary Failed', ...releases] });
-    // The detail-types the ASLs announce are the ones the rule listens for.
+    expect(rule.Properties!['EventPattern']).toEqual({ source: ['coalmine'], 'detail-type': ['Canary Promoted', 'Canary Rolled Back', 'Canary Failed', 'Canary Awaiting Approval', ...releases] });
+    // The detail-types the ASLs announce are the ones the rule listens for, but the approval's task
+    // token, renewed at every look while a canary waits (people are asked once, by the one above).
     const announced = [...aslText.matchAll(/"DetailType": "([^"]+)"/g)].map((m) => m[1]);
-    expect(new Set(announced)).toEqual(new Set(['Canary Promoted', 'Canary Rolled Back', 'Canary Failed']));
+    expect(new Set(announced)).toEqual(new Set(['Canary Promoted', 'Canary Rolled Back', 'Canary Failed', 'Canary Awaiting Approval', 'Canary Approval Token']));
     const releaseAsl = readFileSync(`${root}statemachine/release.asl.json`, 'utf8');
     expect(new Set([...releaseAsl.matchAll(/"detailType": "([^"]+)"/g)].map((m) => m[1]))).toEqual(new Set(releases));
   });

@@ -7,6 +7,8 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
@@ -45,6 +47,9 @@ export interface HistoryEntry {
   output?: string;
   error?: string;
   cause?: string;
+  /** A scheduled task: its resource (`events:putEvents.waitForTaskToken`) and the JSON parameters it was given (the task token among them). */
+  resource?: string;
+  parameters?: string;
 }
 
 export interface HistoryPage {
@@ -186,6 +191,24 @@ export class StepFunctionsExecutions {
     return executions.slice(0, limit);
   }
 
+  /** Answers a task that waits for a callback (`coalmine approve`): its output is the Task's result. */
+  async sendTaskSuccess(taskToken: string, output: unknown): Promise<void> {
+    try {
+      await this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    } catch (error) {
+      throw mapTaskError(error, 'answer the task');
+    }
+  }
+
+  /** Fails a task that waits for a callback with a named error (`coalmine reject`: CanaryRejected). */
+  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
+    try {
+      await this.client.send(new SendTaskFailureCommand({ taskToken, error, cause }));
+    } catch (caught) {
+      throw mapTaskError(caught, 'answer the task');
+    }
+  }
+
   async stop(executionArn: string, error: string, cause: string): Promise<{ stoppedAt: string }> {
     try {
       const output = await this.client.send(new StopExecutionCommand({ executionArn, error, cause }));
@@ -226,6 +249,11 @@ function flatten(event: HistoryEvent): HistoryEntry {
     event.executionTimedOutEventDetails ??
     event.taskFailedEventDetails ??
     event.lambdaFunctionFailedEventDetails;
+  const scheduled = event.taskScheduledEventDetails;
+  if (scheduled) {
+    entry.resource = `${scheduled.resourceType}:${scheduled.resource}`;
+    entry.parameters = scheduled.parameters;
+  }
   if (entered?.name) entry.state = entered.name;
   if (exited?.name) entry.state = exited.name;
   const output = exited?.output ?? details?.output;
@@ -237,6 +265,22 @@ function flatten(event: HistoryEvent): HistoryEntry {
 
 function nameOf(error: unknown): string {
   return error instanceof Error ? error.name : '';
+}
+
+/** The task a token named is no longer waiting (answered, timed out, or its execution ended). */
+export class TaskNotWaitingError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TaskNotWaitingError';
+  }
+}
+
+function mapTaskError(error: unknown, doing: string): Error {
+  const name = nameOf(error);
+  if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist' || name === 'InvalidToken') {
+    return new TaskNotWaitingError(`could not ${doing}: ${name}: ${error instanceof Error ? error.message : String(error)}`.replace(/\s+/g, ' '), { cause: error });
+  }
+  return mapError(error, doing);
 }
 
 /** Credentials that are missing, wrong or expired: to the CLI, the same as a refusal. */

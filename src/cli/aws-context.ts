@@ -2,10 +2,13 @@
  * What the AWS commands share: the clients (one per process), and which state machine to talk to.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { StateMachineNotFoundError } from '../core/errors.ts';
 import { StackOutputs } from '../aws/cloudformation.ts';
+import { lambdaTrafficRouter } from '../aws/lambda.ts';
 import { executionArnFor, StepFunctionsExecutions } from '../aws/stepfunctions.ts';
+import type { TrafficRouter } from '../core/ports.ts';
 import type { AwsConfig } from './aws-config.ts';
 
 /** The stack output that holds the state machine's ARN (template.yaml's `Outputs`). */
@@ -15,6 +18,8 @@ export const STATE_MACHINE_ENV = 'COALMINE_STATE_MACHINE_ARN';
 export interface AwsDeps {
   executions: StepFunctionsExecutions;
   stackOutputs: StackOutputs;
+  /** Lambda aliases, where `coalmine pause|resume|promote` write their control. */
+  router?: TrafficRouter;
   /** Waits between polls (tests pass one that returns at once). */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -27,7 +32,11 @@ export interface AwsDeps {
 export function awsDeps(config: AwsConfig = {}): AwsDeps {
   let executions: StepFunctionsExecutions | undefined;
   let stackOutputs: StackOutputs | undefined;
+  let router: TrafficRouter | undefined;
   return {
+    get router() {
+      return (router ??= lambdaTrafficRouter(new LambdaClient(config)));
+    },
     get executions() {
       return (executions ??= new StepFunctionsExecutions(new SFNClient(config)));
     },

@@ -16,8 +16,8 @@ export function exitCodeForOutcome(outcome: Ending, error?: string, rollbackKind
   return isBadInputError(error) ? EXIT.badInput : EXIT.failed;
 }
 
-/** Bad input of the commands themselves, beside a canary's (`isBadInputError`): a wrong state machine, a wrong option. */
-const COMMAND_INPUT_ERRORS: readonly string[] = ['StateMachineNotFoundError', 'CommanderError'];
+/** Bad input of the commands themselves, beside a canary's (`isBadInputError`): a wrong state machine, a wrong option, an execution that cannot take a control. */
+const COMMAND_INPUT_ERRORS: readonly string[] = ['StateMachineNotFoundError', 'CommanderError', 'ExecutionNotWaitingError'];
 
 /** The exit code for an error a command threw before it could do anything. */
 export function exitCodeForError(error: unknown): ExitCode {

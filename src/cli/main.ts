@@ -107,6 +107,7 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
     .option('--seed <n>', 'seed of the simulation: a scenario and a seed give the same run', '1')
     .option('--request <file>', 'the state machine input as JSON (as on AWS); default: one made from the scenario')
     .option('--release <file>', 'run a release in waves (docs/releases.md): each target on its own simulated function, in its region')
+    .option('--approve <yes|no>', 'how the person answers a canary that waits for approval (request field approval: "before-promote")', 'yes')
     .option('--json', 'print one JSON object (outcome, reason, steps, alias, excessFailures, minutesToDecision, queue)')
     .action(async (options: Record<string, unknown>) => {
       const { runCommand } = await import('./run.ts');
@@ -202,6 +203,28 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
       const { abortCommand } = await import('./abort.ts');
       setCode(await abortCommand({ ...options, execution }, io, await aws(deps, configOf(options, execution, options['stateMachine']))));
     });
+
+  const CONTROLS = [
+    ['approve', 'approve a canary that waits at its final step (request field approval: "before-promote"): it promotes now'],
+    ['reject', 'reject a canary that waits for approval: it rolls back to the stable version (rollbackKind "rejected")'],
+    ['promote', 'promote a running canary at its next look, skipping the steps left (answers a wait for approval too)'],
+    ['pause', 'hold a running canary\'s weights from its next look (a regression still rolls back) until coalmine resume'],
+    ['resume', 'release a paused canary: it advances again from its next look'],
+  ] as const;
+  for (const [name, description] of CONTROLS) {
+    const command = stateMachineOptions(
+      program
+        .command(name)
+        .description(description)
+        .argument('<execution>', 'execution ARN, or name (with --state-machine, --stack or $COALMINE_STATE_MACHINE_ARN)')
+        .option('--by <name>', 'who asks, shown in the reasons (default: your user name)'),
+    );
+    if (name === 'approve' || name === 'reject') command.option('--comment <text>', 'why, shown in the reason of the promotion or the rollback');
+    command.option('--json', 'print one JSON object').action(async (execution: string, options: Record<string, unknown>) => {
+      const { controlCommand } = await import('./control.ts');
+      setCode(await controlCommand(name, { ...options, execution }, io, await aws(deps, configOf(options, execution, options['stateMachine']))));
+    });
+  }
 
   program
     .command('deploy')

@@ -41,6 +41,8 @@ export const runOptionsSchema = z.strictObject({
   request: z.string().min(1, 'must name a JSON file').optional(),
   /** A release file (docs/contract.md §3): its waves of canaries instead of one canary. */
   release: z.string().min(1, 'must name a release file').optional(),
+  /** How the person answers a canary that waits for approval (`approval: "before-promote"`). */
+  approve: z.enum(['yes', 'no'], { error: 'must be yes or no' }).default('yes'),
   json: z.boolean().default(false),
 });
 
@@ -61,7 +63,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
   const parsed = runOptionsSchema.safeParse(options);
   const asJson = (options as { json?: unknown }).json === true;
   if (!parsed.success) return badInput(io, zodLine(parsed.error), asJson);
-  const { local, scenario: scenarioName, seed, request: requestFile, release, json } = parsed.data;
+  const { local, scenario: scenarioName, seed, request: requestFile, release, approve, json } = parsed.data;
   if (!local) {
     return badInput(io, '--local: `run` only runs canaries on the simulated account; add --local, or use `coalmine start --function F --alias A --version V` to run one on AWS', json);
   }
@@ -84,6 +86,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
       seed,
       account,
       ...(request === undefined ? {} : { request: request.value }),
+      approve,
       record: true,
       recordDir: join(cwd, '.coalmine', 'executions'),
       ...(json ? {} : { onEvent: progressOf(io.stdout, (io.isTTY ?? io.stdout.isTTY ?? false) === true) }),

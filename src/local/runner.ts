@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { assess, type Judge } from '../core/judge/index.ts';
 import type { Ports } from '../core/ports.ts';
-import { canaryStateSchema, rollbackKindOfError, type CanaryState, type PlannedForecast } from '../core/state.ts';
+import { canaryStateSchema, ROLLBACK_ERRORS, rollbackKindOfError, type CanaryState, type PlannedForecast } from '../core/state.ts';
 import { causeMessage, createRegionalSteps, type Steps } from '../core/steps/index.ts';
 import { createSimAccount, type PutEventsEntry, type SimAccount, type SimAccountSettings } from '../sim/account/index.ts';
 import type { Scenario } from '../sim/scenario.ts';
@@ -75,10 +75,9 @@ export interface RunLocalOptions {
 /** Asked at each wait for approval, with the event the wait published and the account. */
 export type LocalApprover = (wait: { detail: unknown; account: SimAccount }) => 'yes' | 'no' | 'wait';
 
-/** The error `coalmine reject` sends (SendTaskFailure), which the wait's Catch turns into a rollback. */
-export const REJECTED_ERROR = 'CanaryRejected';
 /** A wait for approval lasts this long before the judge looks again (the Task's TimeoutSeconds). */
 const APPROVAL_WAIT_SECONDS = 60;
+const TASK_TIMEOUT = 'States.Timeout';
 
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
@@ -242,23 +241,28 @@ async function runTask(task: TaskKind, input: unknown, steps: Steps, account: Si
  */
 async function answerApproval(input: unknown, account: SimAccount, approve: 'yes' | 'no' | LocalApprover): Promise<JsonValue> {
   const entries = (input as { Entries?: PutEventsEntry[] } | null)?.Entries ?? [];
+  const timedOut = (error: Error) => {
+    // The Task's minute ran out (TimeoutSeconds): the simulated clock moves on by it.
+    account.advanceTo(new Date(account.clock.now().getTime() + APPROVAL_WAIT_SECONDS * 1000));
+    return error;
+  };
   try {
     await account.putEvents(entries);
   } catch (error) {
-    throw asTaskError(error);
+    const failed = asTaskError(error);
+    throw failed.name === TASK_TIMEOUT ? timedOut(failed) : failed;
   }
   const detail = entries[0]?.Detail;
   const answer = typeof approve === 'function' ? approve({ detail, account }) : approve;
   if (answer === 'yes') return { by: typeof approve === 'function' ? 'a local approver' : 'the local run (--approve yes)' };
   if (answer === 'no') {
     const rejected = new Error(`rejected by ${typeof approve === 'function' ? 'a local approver' : 'the local run (--approve no)'}`);
-    rejected.name = REJECTED_ERROR;
+    rejected.name = ROLLBACK_ERRORS.rejected;
     throw rejected;
   }
-  account.advanceTo(new Date(account.clock.now().getTime() + APPROVAL_WAIT_SECONDS * 1000));
-  const timedOut = new Error('Task timed out waiting for approval');
-  timedOut.name = 'States.Timeout';
-  throw timedOut;
+  const unanswered = new Error('Task timed out waiting for approval');
+  unanswered.name = TASK_TIMEOUT;
+  throw timedOut(unanswered);
 }
 
 /**

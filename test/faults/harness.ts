@@ -43,6 +43,9 @@ export const PATH_TO: Readonly<Record<string, Path>> = {
   'Start the cold-start query': 'promote',
   'Read the cold-start query': 'promote',
   'Evaluate the canary': 'promote',
+  // Reached when the request asks for approval (runWithFault asks when one of these is under test).
+  'Announce the wait for approval': 'promote',
+  'Wait for approval': 'promote',
   'Promote the candidate': 'promote',
   'Announce the promotion': 'promote',
   'Roll back': 'rollback',
@@ -157,7 +160,8 @@ export function timeoutNameFor(state: string): string {
 
 /** The call a Task state makes through a Step Functions service integration (not a Lambda of Coalmine's). */
 function integrationCall(task: TaskKind): SimCall | undefined {
-  if (task.kind === 'putEvents') return 'events.putEvents';
+  // The wait for approval publishes its token with PutEvents before it waits.
+  if (task.kind === 'putEvents' || task.kind === 'approval') return 'events.putEvents';
   if (task.kind === 'startQuery') return 'logs.startQuery';
   if (task.kind === 'getQueryResults') return 'logs.getQueryResults';
   return undefined;
@@ -202,9 +206,9 @@ export function statusChangeEvent(name: string, status: Exclude<ExecutionStatus,
 
 /** The first call a state makes at the moment "someone else" races it: its alias write, else its first call. */
 function raceCall(task: TaskKind): SimCall {
-  if (task.kind === 'putEvents') return 'events.putEvents';
-  if (task.kind === 'startQuery') return 'logs.startQuery';
-  if (task.kind === 'getQueryResults') return 'logs.getQueryResults';
+  const call = integrationCall(task);
+  if (call) return call;
+  if (task.kind !== 'lambda') throw new Error(`no call to race in a ${task.kind} task`);
   if (task.step === 'redrive') return 'queues.redrive';
   return task.step === 'evaluate' || task.step === 'preTraffic' ? 'router.getAlias' : 'router.updateAlias';
 }
@@ -296,6 +300,8 @@ export async function runWithFault({ state, fault, seed = 1, trigger = SQS_ONLY_
     analysis: { maxExtensionMinutes: 3 },
     // The check before traffic runs only when asked for: ask for it when it is the state under test.
     ...(task.kind === 'lambda' && task.step === 'preTraffic' ? { preTraffic: { smokeEvents: [{ path: '/health' }] } } : {}),
+    // Likewise the wait for approval (the local run approves it at once).
+    ...(task.kind === 'approval' || state === 'Announce the wait for approval' ? { approval: 'before-promote' } : {}),
   };
   const result = await runLocal({ scenario, seed, account, request, steps: wrap, onEvent, signal: stop.signal });
   current = undefined;
@@ -418,7 +424,10 @@ export function causeProblems(run: FaultRun): string[] {
   const isRollbackAfterError = state === 'Roll back after an error';
   const expectedName = fault === 'timeout' ? timeoutNameFor(state) : INJECTED_NAME[fault];
   const problems: string[] = [];
-  const errorIn = (key: string) => finalInput?.[key] as { Error?: string; Cause?: string } | undefined;
+  // The wait for approval's announcement is followed by the wait, then Promote, which keeps only the
+  // canary's state: its announceError is in the wait's input.
+  const announcedWait = state === 'Announce the wait for approval' ? run.events.find((event) => event.type === 'StateEntered' && event.state === 'Wait for approval')?.input as Record<string, unknown> | undefined : undefined;
+  const errorIn = (key: string) => (announcedWait ?? finalInput)?.[key] as { Error?: string; Cause?: string } | undefined;
 
   if (fault === 'execution aborted' || fault === 'execution timed out') {
     const word = fault === 'execution aborted' ? /aborted/i : /timed out/i;
@@ -434,6 +443,11 @@ export function causeProblems(run: FaultRun): string[] {
       if (!reasons.some((reason) => /metrics missing/.test(reason))) problems.push(`the rollback's reasons do not say metrics are missing: ${JSON.stringify(reasons)}`);
     }
     return problems; // After the decision, metrics are not read again: nothing to name.
+  }
+  if (task.kind === 'approval' && fault === 'timeout') {
+    // The wait's own timeout is nobody answering: the judge looks again, and the wait is bounded.
+    if (result.rollbackKind !== 'inconclusive' || !/^no approval within/.test(result.reason)) problems.push(`an unanswered wait for approval ended ${result.outcome} (${result.rollbackKind}): "${result.reason}"`);
+    return problems;
   }
   const isRedrive = state === 'Redrive dead letters';
   // Coalmine had let go of the alias before these states: a later change is not its business.

@@ -62,14 +62,15 @@ describe('a canary that needs approval before it promotes', () => {
     expect(result.outcome).toBe('promoted');
     expect(result.reason).toMatch(/^promoted after 2 steps, approved by the local run \(--approve yes\): /);
     expect(result.alias).toEqual({ version: '13', routing: {} });
-    expect(path.slice(-4)).toEqual(['Wait for approval', 'Promote the candidate', 'Announce the promotion', 'Promoted']);
+    expect(path.slice(-6)).toEqual(['Ask for approval?', 'Announce the wait for approval', 'Wait for approval', 'Promote the candidate', 'Announce the promotion', 'Promoted']);
     const awaited = result.steps.filter((step) => step.decision === 'await-approval');
     expect(awaited).toHaveLength(1);
     expect(awaited[0]).toMatchObject({ weight: 50 });
     expect(awaited[0]!.reasons[0]).toMatch(/^awaiting approval at step 2 of 2 \(50%\): the judge would promote; coalmine approve or reject, within 30 more minutes$/);
     const announced = sim.events.filter((event) => event.detailType === 'Canary Awaiting Approval');
     expect(announced).toHaveLength(1);
-    expect(announced[0]!.detail).toMatchObject({ functionName: 'checkout', alias: 'live', candidateVersion: '13', stableVersion: '12', weight: 50, taskToken: expect.any(String) });
+    expect(announced[0]!.detail).toMatchObject({ execution: expect.stringContaining(':execution:'), functionName: 'checkout', alias: 'live', candidateVersion: '13', stableVersion: '12', weight: 50 });
+    expect(sim.events.filter((event) => event.detailType === 'Canary Approval Token').map((event) => event.detail)).toEqual([expect.objectContaining({ taskToken: expect.any(String), weight: 50 })]);
   });
 
   it('rolls back to the stable version when rejected, and says a person rejected it, not that it regressed', async () => {
@@ -106,7 +107,10 @@ describe('a canary that needs approval before it promotes', () => {
     expect(result.errorName).toBe('CanaryInconclusive');
     expect(result.reason).toMatch(/^no approval within 10 minutes, the limit \(analysis\.maxExtensionMinutes\): rolled back to the stable version/);
     expect(result.alias).toEqual({ version: '12', routing: {} });
-    expect(result.steps.filter((step) => step.decision === 'await-approval').length).toBeGreaterThanOrEqual(10);
+    expect(result.steps.filter((step) => step.decision === 'await-approval').length).toBeGreaterThanOrEqual(9);
+    // People are asked once; the token is renewed at every look while nobody answers.
+    expect(sim.events.filter((event) => event.detailType === 'Canary Awaiting Approval')).toHaveLength(1);
+    expect(sim.events.filter((event) => event.detailType === 'Canary Approval Token').length).toBeGreaterThanOrEqual(9);
   });
 });
 

@@ -80,7 +80,8 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
       approval: p.approval,
       pausedSince: progress.pausedSince,
       awaitingApprovalSince: progress.awaitingApprovalSince,
-      now,
+      // Waits count judged minutes: the look that starts one marks it with the minute it judged up to.
+      now: windowEnd,
       limitMinutes: p.analysis.maxExtensionMinutes,
       step: step.toLowerCase(),
     });
