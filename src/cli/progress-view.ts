@@ -55,6 +55,8 @@ function decisionWord(decision: string, style: Palette, rollbackKind?: string): 
   if (decision === 'rollback') return style.red(style.bold(decision));
   if (decision === 'promote') return style.green(style.bold(decision));
   if (decision === 'hold') return style.yellow(decision);
+  // Waiting for a person: the canary asks, so make it stand out.
+  if (decision === 'await-approval') return style.bold(decision);
   return decision;
 }
 

@@ -291,7 +291,7 @@ ${strategy && Array.isArray(strategy.steps) ? stepTimeline(decisions, strategy.s
 <section class="cards">${cards}</section>
 <section class="panels">
 <div class="panel graph-panel"><h2>State machine</h2><p class="muted">The path this execution took is highlighted; ×N counts the visits. Click a state for its input and output.</p><div class="graph-scroll">${renderGraph(record.definition, pathOf(record.events))}</div></div>
-<div class="panel charts-panel"><h2>Traffic and metrics</h2><p class="muted">Markers show each decision: <span class="key-advance">advance</span> · <span class="key-hold">hold</span> · <span class="key-promote">promote</span> · <span class="key-rollback">rollback</span>.</p>${charts}</div>
+<div class="panel charts-panel"><h2>Traffic and metrics</h2><p class="muted">Markers show each decision: <span class="key-advance">advance</span> · <span class="key-hold">hold</span> · <span class="key-promote">promote</span> · <span class="key-rollback">rollback</span> · <span class="key-await-approval">await-approval</span> (waits for a person).</p>${charts}</div>
 </section>
 <section class="panel"><h2>Decisions <span class="count">${decisions.length}</span></h2>
 ${decisions.length ? `<div class="table-scroll"><table class="decisions"><thead><tr><th class="num">When</th><th class="num">Weight</th><th>Decision</th><th>Reasons and figures</th></tr></thead><tbody>${decisionRows}</tbody></table></div>` : '<p class="empty">No decisions: the canary ended before the judge looked.</p>'}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PlanLimitError } from '../../src/core/errors.ts';
-import { isOwner, MAX_DESCRIPTION, ownerId, ownerMark, readOwnerMark } from '../../src/core/ownership.ts';
+import { isOwner, MAX_DESCRIPTION, ownerId, ownerMark, readOwnerMark, withControl } from '../../src/core/ownership.ts';
 
 const arn = (stateMachine: string, name: string) => `arn:aws:states:eu-west-1:123456789012:execution:${stateMachine}:${name}`;
 const ours = { id: arn('coalmine', 'checkout-live-13'), name: 'checkout-live-13' };
@@ -39,5 +39,25 @@ describe('the owner mark', () => {
 
     expect(mark).toEqual({ owner: 'checkout-live-13', stable: '12', candidate: '13', original: 'prod' });
     expect(isOwner(mark, ours)).toBe(true);
+  });
+
+  it('carries an operator control (pause, promote) and takes it out again, keeping owner and description', () => {
+    const description = ownerMark({ executionArn: ours.id, owner: ours.name, stable: '12', candidate: '13', original: 'prod | pager' });
+    const paused = withControl(description, 'pause')!;
+
+    expect(paused).toBe(description.replace(' | prod', ' control=pause | prod'));
+    expect(readOwnerMark(paused)).toEqual({ id: ownerId(ours.id), owner: ours.name, stable: '12', candidate: '13', control: 'pause', original: 'prod | pager' });
+    expect(isOwner(readOwnerMark(paused), ours)).toBe(true);
+    expect(withControl(withControl(paused, 'promote')!, undefined)).toBe(description);
+  });
+
+  it('drops the name to make room for a control, and gives up only when even that does not fit', () => {
+    const tight = ownerMark({ executionArn: ours.id, owner: ours.name, stable: '12', candidate: '13', original: 'd'.repeat(160) });
+
+    expect(readOwnerMark(tight)?.owner).toBe(ours.name);
+    expect(readOwnerMark(withControl(tight, 'promote')!)).toMatchObject({ control: 'promote', original: 'd'.repeat(160) });
+    expect(readOwnerMark(withControl(tight, 'promote')!)?.owner).toBeUndefined();
+    expect(withControl(ownerMark({ executionArn: ours.id, owner: ours.name, stable: '12', candidate: '13', original: 'd'.repeat(180) }), 'promote')).toBeUndefined();
+    expect(withControl('not a mark', 'pause')).toBeUndefined();
   });
 });

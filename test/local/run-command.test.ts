@@ -241,3 +241,37 @@ describe('runCommand on a canary that cannot decide in time', () => {
     expect([regression.rollbackKind, row('error-10x')]).toMatchObject(['regression', { rolledBack: 1, inconclusive: 0 }]);
   });
 });
+
+describe('runCommand on a canary that asks for approval', () => {
+  const approvalRequest = () => {
+    const path = join(cwd, 'request.json');
+    writeFileSync(path, JSON.stringify({ functionName: 'checkout', alias: 'live', candidateVersion: '13', approval: 'before-promote' }));
+    return path;
+  };
+
+  it('promotes with --approve yes (the default), saying who approved', async () => {
+    const code = await runCommand({ local: true, scenario: 'healthy', seed: 1, request: approvalRequest(), json: true }, io);
+
+    expect(code).toBe(0);
+    expect(json(io.stdout.text)).toMatchObject({ outcome: 'promoted', reason: expect.stringMatching(/approved by the local run \(--approve yes\)/) });
+  });
+
+  it('with --approve no, exits 3 with rollbackKind "rejected" and says "Rolled back (rejected)", the alias on stable', async () => {
+    const code = await runCommand({ local: true, scenario: 'healthy', seed: 1, request: approvalRequest(), approve: 'no' }, io);
+
+    expect(code).toBe(3);
+    expect(io.stdout.text).toMatch(/Rolled back \(rejected\)/);
+    expect(io.stdout.text).toMatch(/rejected by the local run \(--approve no\)/);
+
+    io.stdout = new BufferOutput();
+    await runCommand({ local: true, scenario: 'healthy', seed: 1, request: approvalRequest(), approve: 'no', json: true }, io);
+    expect(json(io.stdout.text)).toMatchObject({ outcome: 'rolled-back', rollbackKind: 'rejected', errorName: 'CanaryRejected', alias: { version: '12', routing: {} } });
+  });
+
+  it('exits 2 for an answer that is neither yes nor no, naming the option', async () => {
+    const code = await runCommand({ local: true, scenario: 'healthy', approve: 'maybe' as 'yes' }, io);
+
+    expect(code).toBe(2);
+    expect(io.stderr.text.trim()).toBe('--approve: must be yes or no');
+  });
+});

@@ -131,6 +131,24 @@ describe('operator controls', () => {
     expect(sim.aliasNow().description).toBe(ORIGINAL);
   });
 
+  it('a control written between a step’s read and its write of the alias does not stop the canary', async () => {
+    const sim = account();
+    let raced = 0;
+    sim.faults.before('router.updateAlias', () => {
+      // The operator's UpdateAlias lands first: the step's write then meets a newer revision.
+      if (raced === 0 && readOwnerMark(sim.aliasNow().description)) {
+        raced++;
+        operator(sim, 'pause');
+      }
+    });
+    sim.at(6, () => operator(sim, undefined));
+    const { result } = await run(sim);
+
+    expect(raced).toBe(1);
+    expect(result.outcome).toBe('promoted');
+    expect(result.steps.some((step) => step.reasons[0]?.startsWith('paused by an operator'))).toBe(true);
+  });
+
   it('a regression during a pause still rolls back: safety first', async () => {
     const sim = account({ errorRate: 0.5, fromMinute: 4 });
     sim.at(1, () => operator(sim, 'pause'));
