@@ -264,7 +264,7 @@ export function endingOf(progress: ExecutionProgress): ExecutionEnding {
     case 'FAILED': {
       const judged = rollbackKindOfError(error);
       if (judged) {
-        const fallback = judged === 'inconclusive' ? 'the canary could not decide in time and rolled back; no regression was found' : 'the judge rolled the candidate back';
+        const fallback = judged === 'inconclusive' ? 'the canary could not decide in time and rolled back; no regression was found' : judged === 'rejected' ? 'a person rejected the candidate (coalmine reject)' : 'the judge rolled the candidate back';
         return { outcome: 'rolled-back', rollbackKind: judged, reason: cause || progress.outcome?.reason || fallback, exitCode: exitCodeForOutcome('rolled-back', error, judged), ...minutesToDecision };
       }
       // Every other Fail state is reached through "Roll back after an error".

@@ -107,8 +107,8 @@ export function renderList(rows: ListedExecution[]): string {
       pad(row.startedAt.slice(0, 16).replace('T', ' '), 17),
       pad(row.functionName ? `${row.functionName}:${row.alias ?? '?'}` : row.name, 28),
       pad(row.candidateVersion ?? '', 8),
-      // An inconclusive rollback found no regression: it is not listed as one.
-      pad(row.rollbackKind === 'inconclusive' ? 'inconclusive' : row.outcome, 12),
+      // An inconclusive or rejected rollback found no regression: it is not listed as one.
+      pad(row.rollbackKind === 'inconclusive' || row.rollbackKind === 'rejected' ? row.rollbackKind : row.outcome, 12),
       pad(String(row.minutes), 5),
       row.reason,
     ].join(' '),

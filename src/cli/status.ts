@@ -118,7 +118,7 @@ export function renderStatus(report: ExecutionStatusReport): string {
       if (figures && figures.length > 0 && report.latestDecision.reasons.length > 1) lines.push(`  ${figures}`);
     }
   }
-  if (report.ending) lines.push(`${report.ending.rollbackKind === 'inconclusive' ? 'rolled-back (inconclusive)' : report.ending.outcome}: ${report.ending.reason}`);
+  if (report.ending) lines.push(`${report.ending.rollbackKind === 'inconclusive' || report.ending.rollbackKind === 'rejected' ? `rolled-back (${report.ending.rollbackKind})` : report.ending.outcome}: ${report.ending.reason}`);
   if (report.aliasAfter) lines.push(`alias now on version ${report.aliasAfter.version}`);
   lines.push(`console: ${report.consoleUrl}`);
   return lines.join('\n') + '\n';

@@ -8,9 +8,10 @@ import { aliasState } from '../helpers/factories.ts';
 export const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Coalmine';
 export const START = Date.parse('2024-05-14T09:00:00.000Z');
 
-export type Ending = 'promoted' | 'rolled-back' | 'inconclusive' | 'bad-input' | 'aborted' | 'timed-out' | 'task-error';
+export type Ending = 'promoted' | 'rolled-back' | 'inconclusive' | 'rejected' | 'bad-input' | 'aborted' | 'timed-out' | 'task-error';
 
 const INCONCLUSIVE_REASON = 'inconclusive, no regression found: not enough traffic to judge after extending the step by 120 minutes (limit 120)';
+const REJECTED_REASON = 'rejected by bob: p99 looks off';
 
 const plan = {
   functionName: 'checkout-api',
@@ -96,6 +97,16 @@ export function history(ending: Ending): HistoryEvent[] {
     push('ExecutionFailed', { executionFailedEventDetails: { error: 'CanaryInconclusive', cause: INCONCLUSIVE_REASON } });
     return events;
   }
+  if (ending === 'rejected') {
+    evaluate(50, 1, 'await-approval', ['awaiting approval at step 2 of 2 (50%): the judge would promote; coalmine approve or reject, within 120 more minutes'], { candidateRequests: 3000, candidateErrors: 13 });
+    push('TaskStateEntered', { stateEnteredEventDetails: { name: 'Wait for approval' } });
+    push('TaskFailed', { taskFailedEventDetails: { resourceType: 'events', resource: 'putEvents.waitForTaskToken', error: 'CanaryRejected', cause: REJECTED_REASON } });
+    const outcome = { result: 'rolled-back', rollbackKind: 'rejected', reason: REJECTED_REASON, alias: aliasState('12'), finishedAt: '2024-05-14T09:16:00Z' };
+    task('Roll back', state(50, 1, 'await-approval', undefined, outcome));
+    push('FailStateEntered', { stateEnteredEventDetails: { name: 'Rolled back: rejected' } });
+    push('ExecutionFailed', { executionFailedEventDetails: { error: 'CanaryRejected', cause: REJECTED_REASON } });
+    return events;
+  }
   evaluate(50, 1, 'rollback', ['candidate fails 1.4–∞× as often as stable, 99% sure: roll back'], { candidateRequests: 3000, candidateErrors: 48 }, [
     { name: 'errors', phase: 'fail', summary: 'candidate fails 1.4–∞× as often as stable, 99% sure: roll back', figures: { errorRatioLower: 1.414 } },
     { name: 'latency', phase: 'pass', summary: 'no difference yet: ratio between 0.5× and 2×' },
@@ -117,6 +128,8 @@ export function finalDescription(executionArn: string, name: string, ending: End
       return { ...base, status: 'FAILED' as const, error: 'CanaryRolledBack', cause: 'v13 fails 3.2× as often as v12' };
     case 'inconclusive':
       return { ...base, status: 'FAILED' as const, error: 'CanaryInconclusive', cause: INCONCLUSIVE_REASON };
+    case 'rejected':
+      return { ...base, status: 'FAILED' as const, error: 'CanaryRejected', cause: REJECTED_REASON };
     case 'bad-input':
       return { ...base, status: 'FAILED' as const, error: 'AliasNotFoundError', cause: 'alias live does not exist' };
     case 'task-error':

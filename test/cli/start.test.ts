@@ -185,6 +185,7 @@ describe('coalmine start --wait', () => {
     { ending: 'promoted', code: 0, outcome: 'promoted', rollbackKind: null, reason: /v13 served 50% as well as v12/ },
     { ending: 'rolled-back', code: 3, outcome: 'rolled-back', rollbackKind: 'regression', reason: /v13 fails 3\.2× as often as v12/ },
     { ending: 'inconclusive', code: 4, outcome: 'rolled-back', rollbackKind: 'inconclusive', reason: /^inconclusive, no regression found/ },
+    { ending: 'rejected', code: 3, outcome: 'rolled-back', rollbackKind: 'rejected', reason: /^rejected by bob: p99 looks off$/ },
     { ending: 'bad-input', code: 2, outcome: 'failed', rollbackKind: 'error', reason: /AliasNotFoundError: alias live does not exist/ },
     { ending: 'task-error', code: 1, outcome: 'failed', rollbackKind: 'error', reason: /AliasChangedError/ },
     { ending: 'aborted', code: 1, outcome: 'failed', rollbackKind: null, reason: /stopped .*rolls the alias back/ },
