@@ -67,7 +67,7 @@ export interface RunLocalOptions {
   /**
    * How a person answers the canary's wait for approval (`approval: "before-promote"`): `yes`
    * (the default, as `run --local --approve yes`), `no`, or a function asked at each wait, which may
-   * also let the wait run out (`wait`: one minute passes and the judge looks again).
+   * also let the wait run out (`wait`: a minute passes and the judge looks again).
    */
   approve?: 'yes' | 'no' | LocalApprover;
 }
@@ -75,9 +75,9 @@ export interface RunLocalOptions {
 /** Asked at each wait for approval, with the event the wait published and the account. */
 export type LocalApprover = (wait: { detail: unknown; account: SimAccount }) => 'yes' | 'no' | 'wait';
 
-/** A wait for approval lasts this long before the judge looks again (the Task's TimeoutSeconds). */
-const APPROVAL_WAIT_SECONDS = 60;
 const TASK_TIMEOUT = 'States.Timeout';
+/** A wait for approval lasts this long before the canary looks again (the Task's TimeoutSeconds). */
+const APPROVAL_WAIT_SECONDS = 60;
 
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
@@ -241,6 +241,7 @@ async function runTask(task: TaskKind, input: unknown, steps: Steps, account: Si
  */
 async function answerApproval(input: unknown, account: SimAccount, approve: 'yes' | 'no' | LocalApprover): Promise<JsonValue> {
   const entries = (input as { Entries?: PutEventsEntry[] } | null)?.Entries ?? [];
+  const detail = entries[0]?.Detail;
   const timedOut = (error: Error) => {
     // The Task's minute ran out (TimeoutSeconds): the simulated clock moves on by it.
     account.advanceTo(new Date(account.clock.now().getTime() + APPROVAL_WAIT_SECONDS * 1000));
@@ -252,7 +253,6 @@ async function answerApproval(input: unknown, account: SimAccount, approve: 'yes
     const failed = asTaskError(error);
     throw failed.name === TASK_TIMEOUT ? timedOut(failed) : failed;
   }
-  const detail = entries[0]?.Detail;
   const answer = typeof approve === 'function' ? approve({ detail, account }) : approve;
   if (answer === 'yes') return { by: typeof approve === 'function' ? 'a local approver' : 'the local run (--approve yes)' };
   if (answer === 'no') {

@@ -33,8 +33,8 @@ describe('graphOf', () => {
     // A Catch that leads where the state goes anyway is not drawn twice.
     expect(graph.edges.filter((edge) => edge.from === 'Announce the rollback')).toEqual([{ from: 'Announce the rollback', to: 'Regression or inconclusive?', kind: 'next' }]);
     expect(graph.edges.filter((edge) => edge.from === 'Regression or inconclusive?').map((edge) => edge.to).sort()).toEqual(['Rolled back', 'Rolled back: inconclusive', 'Rolled back: rejected']);
-    // The wait for approval: answered it promotes, rejected it rolls back, unanswered the judge looks again.
-    expect(graph.edges.filter((edge) => edge.from === 'Wait for approval').map((edge) => edge.to).sort()).toEqual(['Evaluate the canary', 'Promote the candidate', 'Roll back', 'Roll back after an error']);
+    // The wait for approval: answered it promotes, rejected it rolls back, unanswered it goes on to the next look.
+    expect(graph.edges.filter((edge) => edge.from === 'Wait for approval').map((edge) => edge.to).sort()).toEqual(['Bake', 'Promote the candidate', 'Roll back', 'Roll back after an error']);
   });
 
   it('draws nothing, rather than failing, for something that is not ASL', () => {

@@ -95,7 +95,8 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
         ...(pausedSince ? { pausedSince } : {}),
         ...(awaitingApprovalSince ? { awaitingApprovalSince } : {}),
         judgedUntil: iso(windowEnd),
-        nextEvaluationAt: iso(addSeconds(now, 60 * p.analysis.evaluationMinutes)),
+        // While it waits for approval (a minute at a time, "Wait for approval") it looks every minute.
+        nextEvaluationAt: iso(addSeconds(now, 60 * (decision === 'await-approval' ? 1 : p.analysis.evaluationMinutes))),
         decision,
         judge: assessment.memory,
         ...(arrivals ? { recentCounts: arrivals.seen } : {}),
