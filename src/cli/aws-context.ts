@@ -18,8 +18,9 @@ export const STATE_MACHINE_ENV = 'COALMINE_STATE_MACHINE_ARN';
 export interface AwsDeps {
   executions: StepFunctionsExecutions;
   stackOutputs: StackOutputs;
-  /** Lambda aliases, where `coalmine pause|resume|promote` write their control. */
+  /** Lambda aliases, where `coalmine pause|resume|promote` write their control: in the command's region, or in another (a canary's function in another region). */
   router?: TrafficRouter;
+  routerIn?: (region: string) => TrafficRouter;
   /** Waits between polls (tests pass one that returns at once). */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -37,6 +38,7 @@ export function awsDeps(config: AwsConfig = {}): AwsDeps {
     get router() {
       return (router ??= lambdaTrafficRouter(new LambdaClient(config)));
     },
+    routerIn: (region) => (region === config.region ? (router ??= lambdaTrafficRouter(new LambdaClient(config))) : lambdaTrafficRouter(new LambdaClient({ ...config, region }))),
     get executions() {
       return (executions ??= new StepFunctionsExecutions(new SFNClient(config)));
     },

@@ -77,7 +77,7 @@ export async function controlExecution(command: ControlCommand, rawOptions: Cont
     const events = await deps.executions.latestEvents(executionArn);
     const wait = openApprovalWait(events);
     const answers = command === 'approve' || command === 'reject' || (command === 'promote' && wait);
-    if (!answers) return writeControl(command as 'promote' | 'pause' | 'resume', { executionArn, name: info.name }, events, deps.router!);
+    if (!answers) return writeControl(command as 'promote' | 'pause' | 'resume', { executionArn, name: info.name }, events, deps);
     if (!wait) {
       if (attempt < ANSWER_ATTEMPTS && waitsSoon(events)) {
         await sleep(2000);
@@ -127,7 +127,7 @@ function tokenIn(parameters: string | undefined): string | undefined {
 }
 
 /** The latest state output that carries the canary's state (Plan, Shift, Evaluate…), newest first. */
-function latestState(newestFirst: readonly HistoryEntry[]): { status?: string; plan?: { functionName?: string; alias?: string }; progress?: { decision?: string } } | undefined {
+function latestState(newestFirst: readonly HistoryEntry[]): { status?: string; plan?: { functionName?: string; alias?: string; region?: string }; progress?: { decision?: string } } | undefined {
   for (const event of newestFirst) {
     if (!event.output || !event.type.endsWith('StateExited')) continue;
     try {
@@ -152,9 +152,11 @@ function waitsSoon(newestFirst: readonly HistoryEntry[]): boolean {
 
 const CONTROL_OF: Record<'promote' | 'pause' | 'resume', OperatorControl | undefined> = { promote: 'promote', pause: 'pause', resume: undefined };
 
-async function writeControl(command: 'promote' | 'pause' | 'resume', execution: { executionArn: string; name: string }, newestFirst: readonly HistoryEntry[], router: TrafficRouter): Promise<ControlResult> {
+async function writeControl(command: 'promote' | 'pause' | 'resume', execution: { executionArn: string; name: string }, newestFirst: readonly HistoryEntry[], deps: AwsDeps): Promise<ControlResult> {
   const plan = latestState(newestFirst)?.plan;
   if (!plan?.functionName || !plan.alias) throw new ExecutionNotWaitingError(`${execution.name} has not planned its canary yet; try again in a moment`);
+  // The alias is where the function is: the plan names its region when it is not the stack's.
+  const router: TrafficRouter = (plan.region && deps.routerIn ? deps.routerIn(plan.region) : deps.router)!;
   const where = `${plan.functionName}:${plan.alias}`;
   for (let attempt = 1; ; attempt++) {
     const alias = await router.getAlias(plan.functionName, plan.alias);

@@ -28,7 +28,8 @@ const ORIGINAL = 'checkout production alias';
 const MARK = ownerMark({ executionArn: EXECUTION_ARN, owner: NAME, stable: '12', candidate: '13', original: ORIGINAL });
 
 const plan = { functionName: 'checkout-api', alias: 'live', stableVersion: '12', candidateVersion: '13' };
-const stateAt = (decision: string, status: string) => JSON.stringify({ status, plan, progress: { stepIndex: 1, weight: 50, decision, revisionId: 'r1', evaluations: 9 } });
+let planRegion: string | undefined;
+const stateAt = (decision: string, status: string) => JSON.stringify({ status, plan: { ...plan, ...(planRegion ? { region: planRegion } : {}) }, progress: { stepIndex: 1, weight: 50, decision, revisionId: 'r1', evaluations: 9 } });
 
 /** The newest events of an execution, newest first, as GetExecutionHistory with reverseOrder returns them. */
 function newestFirst(ending: 'waiting' | 'judging' | 'answered'): HistoryEvent[] {
@@ -52,8 +53,14 @@ function newestFirst(ending: 'waiting' | 'judging' | 'answered'): HistoryEvent[]
   return events.reverse();
 }
 
+const regionsAsked: string[] = [];
+
 function awsDeps(): AwsDeps {
   return {
+    routerIn: (region) => {
+      regionsAsked.push(region);
+      return lambdaTrafficRouter(new LambdaClient({ region }));
+    },
     executions: new StepFunctionsExecutions(new SFNClient({ region: 'eu-west-1' })),
     stackOutputs: new StackOutputs(new CloudFormationClient({ region: 'eu-west-1' })),
     router: lambdaTrafficRouter(new LambdaClient({ region: 'eu-west-1' })),
@@ -78,6 +85,7 @@ function alias(description: string, revisionId = 'rev-1') {
 beforeEach(() => {
   sfn.reset();
   lambda.reset();
+  regionsAsked.length = 0;
 });
 
 describe('coalmine approve and reject', () => {
@@ -219,5 +227,20 @@ describe('coalmine pause, resume and promote', () => {
     expect(code).toBe(2);
     expect(stderr).toBe(`coalmine: alias checkout-api:live is not held by ${NAME} (it has let go of it, or not taken it yet); there is nothing to pause\n`);
     expect(lambda.commandCalls(UpdateAliasCommand)).toEqual([]);
+  });
+
+  it('writes the control in the function’s region when the plan names another one', async () => {
+    planRegion = 'us-east-1';
+    try {
+      running();
+      sfn.on(GetExecutionHistoryCommand).resolves({ events: newestFirst('judging') });
+      alias(MARK);
+      lambda.on(UpdateAliasCommand).resolves({ Name: 'live', FunctionVersion: '12', RevisionId: 'rev-2' });
+
+      expect((await run('pause', NAME)).code).toBe(0);
+      expect(regionsAsked).toEqual(['us-east-1']);
+    } finally {
+      planRegion = undefined;
+    }
   });
 });
