@@ -5,6 +5,7 @@
  */
 import { InvalidRequestError, ReleaseBlockedError } from './errors.ts';
 import type { AlarmReader } from './ports.ts';
+import { describeFiring } from './alarm-hold.ts';
 import { clip, type StartWindow } from './request.ts';
 
 /** Refuses to start while a named alarm is in ALARM; a name with no alarm is refused too, so a typo never leaves a gate open. */
@@ -17,12 +18,6 @@ export async function checkAlarmsBeforeStart(alarms: AlarmReader, names: readonl
   if (firing.length) {
     throw new ReleaseBlockedError(`gates.alarms: ${describeFiring(firing)}; the canary does not start while it fires (start it again once the alarm is OK)`);
   }
-}
-
-function describeFiring(firing: readonly string[]): string {
-  const names = firing.slice(0, 3).map((name) => `"${clip(name)}"`).join(', ');
-  const more = firing.length > 3 ? ` and ${firing.length - 3} more` : '';
-  return firing.length === 1 ? `alarm ${names} is in ALARM` : `alarms ${names}${more} are in ALARM`;
 }
 
 /** Refuses to start outside every start window (each read in its own time zone). */

@@ -12,6 +12,7 @@ import { REGION_NAME } from './regions.ts';
 import { InvalidRequestError, InvalidVersionError } from './errors.ts';
 import { analysisSchema } from './judge/index.ts';
 import { parseStrategy, type Strategy } from './strategy.ts';
+import { clip } from './clip.ts';
 
 /** A function name, or an unqualified function ARN (a qualified one would name a version or alias). */
 const FUNCTION_NAME = /^[a-zA-Z0-9-_]{1,64}$/;
@@ -269,11 +270,7 @@ function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
-/** Keeps error lines short and printable, whatever the input held. */
-export function clip(text: string): string {
-  const printable = text.replace(/[^\x20-\x7e]/g, '?');
-  return printable.length > 64 ? `${printable.slice(0, 61)}...` : printable;
-}
+export { clip } from './clip.ts';
 
 function describe(value: unknown): string {
   if (value === null) return 'null';

@@ -226,6 +226,8 @@ export const canaryStateSchema = z.object({
   coldStartResults: z.optional(z.unknown()),
   /** Who approved the promotion (`coalmine approve`, or `run --local --approve yes`). */
   approval: z.optional(z.object({ by: z.string(), comment: z.optional(z.string()) })),
+  /** The gate's alarms in ALARM, as "Read the alarms" found them before this look (DescribeAlarms' answer); Evaluate reads and drops it. */
+  firingAlarms: z.optional(z.unknown()),
 });
 
 export type Plan = z.output<typeof planSchema>;

@@ -23,12 +23,13 @@ export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 export const EVENTS_PUT_EVENTS = 'arn:aws:states:::events:putEvents';
 /** Publishes an event with a task token and waits for the answer: the wait for a person's approval. */
 export const EVENTS_PUT_EVENTS_WAIT = 'arn:aws:states:::events:putEvents.waitForTaskToken';
+export const CLOUDWATCH_DESCRIBE_ALARMS = 'arn:aws:states:::aws-sdk:cloudwatch:describeAlarms';
 
 /** Step Functions' AWS SDK integrations for Logs Insights: the cold-start query (src/core/cold-start-query.ts). */
 export const LOGS_START_QUERY = 'arn:aws:states:::aws-sdk:cloudwatchlogs:startQuery';
 export const LOGS_GET_QUERY_RESULTS = 'arn:aws:states:::aws-sdk:cloudwatchlogs:getQueryResults';
 
-export type TaskKind = { kind: 'lambda'; step: StepName } | { kind: 'putEvents' } | { kind: 'startQuery' } | { kind: 'getQueryResults' } | { kind: 'approval' };
+export type TaskKind = { kind: 'lambda'; step: StepName } | { kind: 'putEvents' } | { kind: 'startQuery' } | { kind: 'getQueryResults' } | { kind: 'approval' } | { kind: 'describeAlarms' };
 
 /** A definition ready to run, with what each state does. */
 export interface LocalDefinition {
@@ -109,6 +110,7 @@ function taskKind(name: string, state: AslState): TaskKind {
   if (resource === LOGS_GET_QUERY_RESULTS) return { kind: 'getQueryResults' };
   // aws-local-stepfunctions cannot wait for a task token: the runner answers for the person.
   if (resource === EVENTS_PUT_EVENTS_WAIT) return { kind: 'approval' };
+  if (resource === CLOUDWATCH_DESCRIBE_ALARMS) return { kind: 'describeAlarms' };
   if (resource === LAMBDA_INVOKE) {
     const functionName = state.Parameters?.['FunctionName'];
     const placeholder = typeof functionName === 'string' ? /^\$\{([A-Za-z0-9_]+)\}$/.exec(functionName)?.[1] : undefined;

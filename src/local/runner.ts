@@ -224,6 +224,13 @@ async function runTask(task: TaskKind, input: unknown, steps: Steps, account: Si
       throw asTaskError(error);
     }
   }
+  if (task.kind === 'describeAlarms') {
+    try {
+      return toJson(await describeAlarms(account, input));
+    } catch (error) {
+      throw asTaskError(error);
+    }
+  }
   const payload = (input as { Payload?: unknown } | null)?.Payload;
   try {
     // Like Lambda, the step sees JSON and returns JSON: nothing but data crosses.
@@ -276,6 +283,17 @@ export function asLambdaError(error: unknown): Error {
   const lambdaError = new Error(JSON.stringify({ errorType: name, errorMessage: message, trace: [] }));
   lambdaError.name = name;
   return lambdaError;
+}
+
+/**
+ * CloudWatch's DescribeAlarms as the service integration answers it, over the simulated account's
+ * alarms (every one a metric alarm): the named alarms, only those in `StateValue` when it is given.
+ */
+async function describeAlarms(account: SimAccount, input: unknown): Promise<{ MetricAlarms: { AlarmName: string; StateValue: string }[]; CompositeAlarms: [] }> {
+  const { AlarmNames = [], StateValue } = (input ?? {}) as { AlarmNames?: string[]; StateValue?: string };
+  const states = await account.ports.alarms.states(AlarmNames);
+  const described = Object.entries(states).filter(([, state]) => StateValue === undefined || state === StateValue);
+  return { MetricAlarms: described.map(([AlarmName, state]) => ({ AlarmName, StateValue: state })), CompositeAlarms: [] };
 }
 
 function asTaskError(error: unknown): Error {

@@ -42,6 +42,7 @@ export const PATH_TO: Readonly<Record<string, Path>> = {
   'Shift traffic': 'promote',
   'Start the cold-start query': 'promote',
   'Read the cold-start query': 'promote',
+  'Read the alarms': 'promote',
   'Evaluate the canary': 'promote',
   // Reached when the request asks for approval (runWithFault asks when one of these is under test).
   'Announce the wait for approval': 'promote',
@@ -164,11 +165,15 @@ function integrationCall(task: TaskKind): SimCall | undefined {
   if (task.kind === 'putEvents' || task.kind === 'approval') return 'events.putEvents';
   if (task.kind === 'startQuery') return 'logs.startQuery';
   if (task.kind === 'getQueryResults') return 'logs.getQueryResults';
+  if (task.kind === 'describeAlarms') return 'alarms.states';
   return undefined;
 }
 
 /** The cold-start query's states: what fails there is a measurement failure, never the execution's. */
 const isQuery = (task: TaskKind): boolean => task.kind === 'startQuery' || task.kind === 'getQueryResults';
+
+/** The alarm a canary under test gates on when the state under test reads the alarms. */
+export const GATE_ALARM = 'checkout-5xx';
 
 /** The ARN of a local execution of `name`. */
 export function executionArnOf(name: string): string {
@@ -302,7 +307,10 @@ export async function runWithFault({ state, fault, seed = 1, trigger = SQS_ONLY_
     ...(task.kind === 'lambda' && task.step === 'preTraffic' ? { preTraffic: { smokeEvents: [{ path: '/health' }] } } : {}),
     // Likewise the wait for approval (the local run approves it at once).
     ...(task.kind === 'approval' || state === 'Announce the wait for approval' ? { approval: 'before-promote' } : {}),
+    // Alarms are read only for a canary with alarm gates.
+    ...(task.kind === 'describeAlarms' ? { gates: { alarms: [GATE_ALARM] } } : {}),
   };
+  if (task.kind === 'describeAlarms') account.setAlarm(GATE_ALARM, 'OK');
   const result = await runLocal({ scenario, seed, account, request, steps: wrap, onEvent, signal: stop.signal });
   current = undefined;
   const aliasAtEnd = account.aliasNow();

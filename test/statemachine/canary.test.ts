@@ -110,9 +110,10 @@ describe('the canary state machine', () => {
     const before = (index: number, count: number) => path.slice(index - count, index);
     const looks = path.flatMap((state, index) => (state === 'Evaluate the canary' ? [index] : []));
     // The first look has no query before it; every later one counts its window's cold starts first.
-    expect(before(looks[0]!, 2)).toEqual(['Bake', 'Read cold starts?']);
+    // A canary without alarm gates reads no alarms: straight past "Alarms to read?".
+    expect(before(looks[0]!, 3)).toEqual(['Bake', 'Read cold starts?', 'Alarms to read?']);
     for (const look of looks.slice(1)) {
-      expect(before(look, 6)).toEqual(['Bake', 'Read cold starts?', 'Start the cold-start query', 'Let the cold-start query run', 'Read the cold-start query', 'Cold-start query done?']);
+      expect(before(look, 7)).toEqual(['Bake', 'Read cold starts?', 'Start the cold-start query', 'Let the cold-start query run', 'Read the cold-start query', 'Cold-start query done?', 'Alarms to read?']);
     }
     expect(path.slice(-3)).toEqual(['Promote the candidate', 'Announce the promotion', 'Promoted']);
     expect(path.filter((state) => state.startsWith('Roll back'))).toEqual([]);

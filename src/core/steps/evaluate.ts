@@ -3,6 +3,7 @@
  * invocations may still be arriving: src/core/late-metrics.ts) and takes one look (the judge, then
  * decide()).
  */
+import { firingAlarms, holdWhileAlarmsFire } from '../alarm-hold.ts';
 import { applyControls } from '../controls.ts';
 import type { Judge } from '../judge/index.ts';
 import { minutesUntilComplete, rereadFrom, withLateArrivals } from '../late-metrics.ts';
@@ -19,8 +20,8 @@ import { parsePayload, queueRef, statePayload } from './payload.ts';
 export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' | 'clock'> & { metrics: Pick<MetricsSource, 'versionMinutes'> }, judge: Judge) {
   return async function evaluate(payload: unknown): Promise<CanaryState> {
     const { state: input, execution } = parsePayload(statePayload, payload, 'Evaluate');
-    // The cold-start query's results are read here, and not carried on.
-    const { coldStartResults, ...state } = input;
+    // The cold-start query's results and the gate's alarms are read here, and not carried on.
+    const { coldStartResults, firingAlarms: described, ...state } = input;
     const { plan: p, progress } = state;
     // The alias' mark also carries what an operator asked (coalmine pause, coalmine promote).
     const alias = assertOwned(await router.getAlias(p.functionName, p.alias), state, execution);
@@ -73,9 +74,12 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
       minutesSinceFirstShift: Math.max(0, minutesBetween(new Date(progress.firstShiftAt ?? progress.stepStartedAt ?? p.startedAt), windowEnd)),
       promotion: p.promotion,
     });
-    const { assessment } = looked;
+    // While a gate's alarm fires the canary holds where it is (src/core/alarm-hold.ts); the operator's controls apply after.
+    const firing = firingAlarms(described, p.gates?.alarms ?? []);
+    const held = { ...looked, ...holdWhileAlarmsFire(looked, { firing, minutesInStep, intervalMinutes, maxExtensionMinutes: p.analysis.maxExtensionMinutes }) };
+    const { assessment } = held;
     const step = `Step ${progress.stepIndex + 1} of ${p.strategy.steps.length} (${progress.weight}%)`;
-    const { decision, reasons, rollbackKind, pausedSince, awaitingApprovalSince } = applyControls(looked, {
+    const { decision, reasons, rollbackKind, pausedSince, awaitingApprovalSince } = applyControls(held, {
       control: readOwnerMark(alias.description)?.control,
       approval: p.approval,
       pausedSince: progress.pausedSince,
@@ -103,7 +107,7 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
         evaluations: progress.evaluations + 1,
         ...(p.coldStarts ? { coldStartQuery: nextColdStartQuery(p.coldStarts.logGroupName, p, windowEnd) } : {}),
       },
-      verdict: { decision, ...(rollbackKind ? { rollbackKind } : {}), reasons, figures: arrivals?.lateMinutes ? { ...assessment.figures, lateMinutesReread: arrivals.lateMinutes } : assessment.figures, ...(assessment.checks ? { checks: assessment.checks } : {}) },
+      verdict: { decision, ...(rollbackKind ? { rollbackKind } : {}), reasons, figures: { ...assessment.figures, ...(arrivals?.lateMinutes ? { lateMinutesReread: arrivals.lateMinutes } : {}), ...(p.gates?.alarms.length ? { alarmsInAlarm: firing.length } : {}) }, ...(assessment.checks ? { checks: assessment.checks } : {}) },
     };
   };
 }
