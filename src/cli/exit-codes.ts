@@ -1,17 +1,19 @@
 /**
  * Exit codes, as docs/contract.md §1 fixes them: 0 promoted (or the command did what it was
  * asked), 3 rolled back on evidence of harm, 4 rolled back because it could not decide in time,
- * 2 bad input, 1 anything else.
+ * 5 promoted, then restored to stable after a regression found after promotion, 2 bad input,
+ * 1 anything else.
  */
 import { isBadInputError } from '../core/errors.ts';
-import { ROLLBACK_ERRORS, type Ending, type RollbackKind } from '../core/state.ts';
+import { RESTORED_ERROR, ROLLBACK_ERRORS, type Ending, type RollbackKind } from '../core/state.ts';
 
-export const EXIT = { ok: 0, failed: 1, badInput: 2, rolledBack: 3, inconclusive: 4 } as const;
+export const EXIT = { ok: 0, failed: 1, badInput: 2, rolledBack: 3, inconclusive: 4, restored: 5 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** The exit code for how a canary ended: the one place that maps endings to codes. */
 export function exitCodeForOutcome(outcome: Ending, error?: string, rollbackKind?: RollbackKind | null): ExitCode {
   if (outcome === 'promoted') return EXIT.ok;
+  if (outcome === 'rolled-back' && error === RESTORED_ERROR) return EXIT.restored;
   if (outcome === 'rolled-back') return rollbackKind === 'inconclusive' || error === ROLLBACK_ERRORS.inconclusive ? EXIT.inconclusive : EXIT.rolledBack;
   return isBadInputError(error) ? EXIT.badInput : EXIT.failed;
 }

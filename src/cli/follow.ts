@@ -6,7 +6,7 @@
  */
 import { AccessDeniedError, CoalmineError, ThrottledError, TransientServiceError } from '../core/errors.ts';
 import { consoleUrlFor, type ExecutionInfo, type ExecutionStatus, type HistoryEntry, type StepFunctionsExecutions } from '../aws/stepfunctions.ts';
-import { rollbackKindOfError, type Ending, type RollbackKind } from '../core/state.ts';
+import { RESTORED_ERROR, rollbackKindOfError, type Ending, type RollbackKind } from '../core/state.ts';
 import { exitCodeForOutcome, type ExitCode } from './exit-codes.ts';
 import type { ExecutionEvent } from '../local/record.ts';
 
@@ -73,6 +73,8 @@ export interface ExecutionEnding {
   exitCode: ExitCode;
   /** Minutes from the start to the decision that ended it, when a decision ended it. */
   minutesToDecision?: number;
+  /** Present (true) when the candidate was promoted, then restored after a regression found after promotion (exit 5). */
+  restoredAfterPromotion?: true;
 }
 
 export function emptyProgress(execution: Pick<ExecutionInfo, 'executionArn' | 'name' | 'startedAt'> & { status?: ExecutionStatus }): ExecutionProgress {
@@ -265,7 +267,8 @@ export function endingOf(progress: ExecutionProgress): ExecutionEnding {
       const judged = rollbackKindOfError(error);
       if (judged) {
         const fallback = judged === 'inconclusive' ? 'the canary could not decide in time and rolled back; no regression was found' : judged === 'rejected' ? 'a person rejected the candidate (coalmine reject)' : 'the judge rolled the candidate back';
-        return { outcome: 'rolled-back', rollbackKind: judged, reason: cause || progress.outcome?.reason || fallback, exitCode: exitCodeForOutcome('rolled-back', error, judged), ...minutesToDecision };
+        const restored = error === RESTORED_ERROR ? { restoredAfterPromotion: true as const } : {};
+        return { outcome: 'rolled-back', rollbackKind: judged, reason: cause || progress.outcome?.reason || fallback, exitCode: exitCodeForOutcome('rolled-back', error, judged), ...minutesToDecision, ...restored };
       }
       // Every other Fail state is reached through "Roll back after an error".
       return { outcome: 'failed', rollbackKind: 'error', reason: `${error ?? 'failed'}${cause ? `: ${cause}` : ''}`, exitCode: exitCodeForOutcome('failed', error) };

@@ -148,7 +148,7 @@ export function endingLines(
   color: boolean,
 ): string[] {
   const style = color ? ansi : plain;
-  const word = outcomeTitle({ result: ending.outcome, rollbackKind: ending.rollbackKind });
+  const word = outcomeTitle({ result: ending.outcome, rollbackKind: ending.rollbackKind, restoredAfterPromotion: ending.restoredAfterPromotion });
   // An inconclusive canary found no harm: a warning, not an alarm.
   const paint = ending.outcome === 'promoted' ? style.green : ending.rollbackKind === 'inconclusive' ? style.yellow : style.red;
   const painted = paint(style.bold(word));

@@ -172,7 +172,7 @@ function badInputLine(result: RunResult): string {
 }
 
 export function summaryLines(result: RunResult, style: Palette = plain, cwd: string = process.cwd()): string[] {
-  const title = style.bold(outcomeTitle({ result: result.outcome, rollbackKind: result.rollbackKind }));
+  const title = style.bold(outcomeTitle({ result: result.outcome, rollbackKind: result.rollbackKind, restoredAfterPromotion: result.restoredAfterPromotion }));
   // An inconclusive canary found no harm: it is a warning, not an alarm.
   const word = result.outcome === 'promoted' ? style.green(title) : result.rollbackKind === 'inconclusive' ? style.yellow(title) : style.red(title);
   const routing = Object.entries(result.alias.routing);

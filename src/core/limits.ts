@@ -32,11 +32,14 @@ export const MIN_ROUTED_PERCENT = 0.0001;
 
 /**
  * History events, as Step Functions counts them: a Lambda Task state writes five (entered, scheduled,
- * started, succeeded, exited), a Wait or Choice state two. One look at the canary is Bake, Evaluate
- * and Decide; one step adds Shift; the rest (start, Plan, Decide, Promote or Roll back, Redrive,
- * announcing, the end) is at most this many.
+ * started, succeeded, exited), a Wait or Choice state two. One look at the canary is Bake, "Alarms
+ * to read?", Evaluate and Decide, and "Read the alarms" when the canary has alarm gates; one step
+ * adds Shift; one look after promotion is its Wait, Evaluate and Choice; the rest (start, Plan,
+ * Decide, Promote or Roll back, Redrive, announcing, the end) is at most this many.
  */
-const EVENTS_PER_LOOK = 2 + 5 + 2;
+const EVENTS_PER_LOOK = 2 + 2 + 5 + 2;
+const EVENTS_PER_ALARM_READ = 5;
+const EVENTS_PER_BAKE_LOOK = 2 + 5 + 2;
 const EVENTS_PER_STEP = 5;
 const EVENTS_FIXED = 60;
 
@@ -50,25 +53,35 @@ export interface Schedule {
 /**
  * The longest schedule a strategy can take: each step lasts its interval and may be held up to
  * `maxExtensionMinutes` more for lack of evidence, with a look every `evaluationMinutes`; the first
- * look waits for its minute to settle; an SQS rollback waits `extraMinutes` to redrive.
+ * look waits for its minute to settle; an SQS rollback waits `extraMinutes` to redrive. After
+ * promotion, `after.bakeMinutes` of looks (and up to an extension more, while metrics are missing).
  *
  * @example
- * worstCaseSchedule({ steps: [10, 25, 50], intervalMinutes: 5, name: 'x' }, analysis, 0); // { worstCaseMinutes: 381, worstCaseEvents: 3456 }
+ * worstCaseSchedule({ steps: [10, 25, 50], intervalMinutes: 5, name: 'x' }, analysis, 0); // { worstCaseMinutes: 381, worstCaseEvents: 4233 }
  */
-export function worstCaseSchedule(strategy: Strategy, analysis: Pick<AnalysisSettings, 'maxExtensionMinutes' | 'evaluationMinutes' | 'settleSeconds'>, extraMinutes: number): Schedule {
-  const perStep = strategy.intervalMinutes + analysis.maxExtensionMinutes + analysis.evaluationMinutes + Math.ceil(analysis.settleSeconds / 60);
+export function worstCaseSchedule(strategy: Strategy, analysis: Pick<AnalysisSettings, 'maxExtensionMinutes' | 'evaluationMinutes' | 'settleSeconds'>, extraMinutes: number, after: ScheduleExtras = {}): Schedule {
+  const settle = Math.ceil(analysis.settleSeconds / 60);
+  const perStep = strategy.intervalMinutes + analysis.maxExtensionMinutes + analysis.evaluationMinutes + settle;
   const looksPerStep = Math.ceil((strategy.intervalMinutes + analysis.maxExtensionMinutes) / analysis.evaluationMinutes) + 1;
   const steps = strategy.steps.length;
+  const bake = after.bakeMinutes ? after.bakeMinutes + analysis.maxExtensionMinutes + analysis.evaluationMinutes + settle : 0;
+  const bakeLooks = bake ? Math.ceil(bake / analysis.evaluationMinutes) + 1 : 0;
   return {
-    worstCaseMinutes: steps * perStep + extraMinutes,
-    worstCaseEvents: EVENTS_FIXED + steps * (EVENTS_PER_STEP + looksPerStep * EVENTS_PER_LOOK),
+    worstCaseMinutes: steps * perStep + extraMinutes + bake,
+    worstCaseEvents: EVENTS_FIXED + steps * (EVENTS_PER_STEP + looksPerStep * (EVENTS_PER_LOOK + (after.readsAlarms ? EVENTS_PER_ALARM_READ : 0))) + bakeLooks * EVENTS_PER_BAKE_LOOK,
   };
 }
 
+/** What a canary adds to its steps: a bake after promotion (`postPromotionMinutes`), alarms read at every look (`gates.alarms`). */
+export interface ScheduleExtras {
+  bakeMinutes?: number;
+  readsAlarms?: boolean;
+}
+
 /** Refuses a schedule that could outlast the execution or its history. */
-export function checkSchedule(strategy: Strategy, analysis: AnalysisSettings, extraMinutes: number): Schedule {
-  const schedule = worstCaseSchedule(strategy, analysis, extraMinutes);
-  const shape = `${strategy.steps.length} step${strategy.steps.length === 1 ? '' : 's'} × (${strategy.intervalMinutes} min + up to ${analysis.maxExtensionMinutes} min of extension)`;
+export function checkSchedule(strategy: Strategy, analysis: AnalysisSettings, extraMinutes: number, after: ScheduleExtras = {}): Schedule {
+  const schedule = worstCaseSchedule(strategy, analysis, extraMinutes, after);
+  const shape = `${strategy.steps.length} step${strategy.steps.length === 1 ? '' : 's'} × (${strategy.intervalMinutes} min + up to ${analysis.maxExtensionMinutes} min of extension)${after.bakeMinutes ? ` and ${after.bakeMinutes} min after promotion (postPromotionMinutes)` : ''}`;
   if (schedule.worstCaseMinutes > EXECUTION_TIMEOUT_MINUTES) {
     throw new PlanLimitError(
       `strategy: ${shape} can take ${hours(schedule.worstCaseMinutes)}, past the execution's ${hours(EXECUTION_TIMEOUT_MINUTES)}; use fewer or shorter steps, or a smaller analysis.maxExtensionMinutes`,

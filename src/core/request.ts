@@ -47,6 +47,9 @@ export const preTrafficSchema = z.strictObject({
 });
 export type PreTraffic = z.output<typeof preTrafficSchema>;
 
+/** The longest bake after promotion: a day (the execution itself lasts at most 48 hours). */
+export const POST_PROMOTION_MAX_MINUTES = 24 * 60;
+
 export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 const CLOCK_TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 
@@ -85,6 +88,8 @@ export const requestSchema = z.strictObject({
   gates: z.optional(gatesSchema),
   /** `before-promote`: the canary waits at its final step for `coalmine approve` or `coalmine reject`. */
   approval: z.optional(z.enum(['none', 'before-promote'])),
+  /** After promotion, keep judging the promoted version against the pre-shift baseline this long; a regression restores stable. */
+  postPromotionMinutes: z.optional(z.int().check(z.minimum(1, 'must be at least 1 minute'), z.maximum(POST_PROMOTION_MAX_MINUTES, `must be at most ${POST_PROMOTION_MAX_MINUTES} minutes (a day)`))),
 });
 
 export type RawRequest = z.input<typeof requestSchema>;
@@ -111,6 +116,8 @@ export interface CanaryRequest {
   gates?: Gates;
   /** Absent when no person approves (`approval: "none"`, the default). */
   approval?: 'before-promote';
+  /** Minutes to keep judging the promoted version; absent: the canary ends at promotion. */
+  postPromotionMinutes?: number;
 }
 
 const KNOWN_FIELDS = Object.keys(requestSchema.shape);
@@ -150,6 +157,7 @@ export function parseRequest(input: unknown): CanaryRequest {
     ...(request.preTraffic ? { preTraffic: checkPreTraffic(request.preTraffic) } : {}),
     ...(request.gates ? checkGates(request.gates) : {}),
     ...(request.approval === 'before-promote' ? { approval: request.approval } : {}),
+    ...(request.postPromotionMinutes === undefined ? {} : { postPromotionMinutes: request.postPromotionMinutes }),
   };
 }
 

@@ -38,8 +38,15 @@ export const ROLLBACK_ERRORS: Readonly<Record<DecidedRollbackKind, string>> = Ob
   rejected: 'CanaryRejected',
 });
 
-/** The rollback an execution's error name stands for, if it stands for one. */
+/**
+ * The error of a canary that was promoted, then restored the stable version after a regression
+ * found while judging it after promotion (statemachine/canary.asl.json "Restored after promotion").
+ */
+export const RESTORED_ERROR = 'CanaryRestored';
+
+/** The rollback an execution's error name stands for, if it stands for one (a restore after promotion is a regression's). */
 export function rollbackKindOfError(error: string | undefined): DecidedRollbackKind | undefined {
+  if (error === RESTORED_ERROR) return 'regression';
   return (Object.keys(ROLLBACK_ERRORS) as DecidedRollbackKind[]).find((kind) => ROLLBACK_ERRORS[kind] === error);
 }
 
@@ -47,8 +54,9 @@ export function rollbackKindOfError(error: string | undefined): DecidedRollbackK
  * How an ending is named to people, everywhere (status line, CLI, console): a rollback for lack of
  * evidence is not called what a found regression is called.
  */
-export function outcomeTitle(outcome: { result: Ending; rollbackKind?: RollbackKind | null | undefined }): string {
+export function outcomeTitle(outcome: { result: Ending; rollbackKind?: RollbackKind | null | undefined; restoredAfterPromotion?: boolean | undefined }): string {
   if (outcome.result === 'promoted') return 'Promoted';
+  if (outcome.restoredAfterPromotion) return 'Promoted, then restored';
   if (outcome.result === 'failed') return 'Failed';
   return outcome.rollbackKind === 'inconclusive' || outcome.rollbackKind === 'rejected' ? `Rolled back (${outcome.rollbackKind})` : 'Rolled back';
 }
@@ -147,6 +155,8 @@ export const planSchema = z.object({
   /** A person approves before the canary promotes (`coalmine approve|reject`). */
   approval: z.optional(z.literal('before-promote')),
   gates: z.optional(z.object({ alarms: z.array(z.string()), startWindows: z.optional(z.array(z.object({ days: z.array(z.string()), from: z.string(), to: z.string(), timeZone: z.string() }))) })),
+  /** Minutes to keep judging the promoted version after promotion (the bake); absent: none. */
+  postPromotionMinutes: z.optional(z.number()),
   warnings: z.array(z.string()),
 });
 
@@ -195,6 +205,8 @@ export const progressSchema = z.object({
   /** When the canary first waited for a person's approval, and when it was first seen paused: each wait has a limit. */
   awaitingApprovalSince: z.optional(z.string()),
   pausedSince: z.optional(z.string()),
+  /** After promotion (`plan.postPromotionMinutes`): when the candidate took all traffic, until when it is judged, and what it served since. */
+  bake: z.optional(z.object({ promotedAt: z.string(), until: z.string(), requests: z.number(), errors: z.number() })),
 });
 
 export const outcomeSchema = z.object({
@@ -207,6 +219,10 @@ export const outcomeSchema = z.object({
   redriven: z.optional(z.number()),
   /** What the redrive pass examined, moved and left, and whether it read the DLQ to the end. */
   redrive: z.optional(z.object({ moved: z.number(), examined: z.number(), notMoved: z.number(), inBothQueues: z.number(), complete: z.boolean() })),
+  /** When the candidate took all traffic, for a canary that judged it after promotion (`postPromotionMinutes`). */
+  promotedAt: z.optional(z.string()),
+  /** True when a regression after promotion put the stable version back: promoted, then restored. */
+  restoredAfterPromotion: z.optional(z.boolean()),
   /** The checks at the look that decided (promoted or rolled back), the decisive first: the outcome event carries them. */
   checks: z.optional(z.array(checkVerdictSchema)),
   finishedAt: z.string(),

@@ -14,6 +14,7 @@ export const STEP_BY_PLACEHOLDER = {
   EvaluateFunctionArn: 'evaluate',
   PromoteFunctionArn: 'promote',
   RollbackFunctionArn: 'rollback',
+  RestoreFunctionArn: 'restore',
   RedriveFunctionArn: 'redrive',
 } as const;
 

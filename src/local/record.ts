@@ -42,6 +42,8 @@ export interface RunResult {
   rollbackKind: RollbackKind | null;
   /** One sentence a person can act on. */
   reason: string;
+  /** Present (true) when the candidate was promoted, then restored: a regression found while judging it after promotion (exit 5). */
+  restoredAfterPromotion?: true;
   steps: RunStep[];
   /** The alias when the execution has ended. `routing` is in percent (`{ "13": 10 }`), empty when not split. */
   alias: { version: string; routing: Record<string, number> };

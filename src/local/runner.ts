@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { assess, type Judge } from '../core/judge/index.ts';
 import type { Ports } from '../core/ports.ts';
-import { canaryStateSchema, ROLLBACK_ERRORS, rollbackKindOfError, type CanaryState, type PlannedForecast } from '../core/state.ts';
+import { canaryStateSchema, RESTORED_ERROR, ROLLBACK_ERRORS, rollbackKindOfError, type CanaryState, type PlannedForecast } from '../core/state.ts';
 import { causeMessage, createRegionalSteps, type Steps } from '../core/steps/index.ts';
 import { createSimAccount, type PutEventsEntry, type SimAccount, type SimAccountSettings } from '../sim/account/index.ts';
 import type { Scenario } from '../sim/scenario.ts';
@@ -454,6 +454,7 @@ function summarise(input: {
     outcome,
     rollbackKind,
     reason,
+    ...(failure?.name === RESTORED_ERROR ? { restoredAfterPromotion: true as const } : {}),
     steps: trace.steps,
     alias: { version: alias.version, routing: { ...alias.weights } },
     excessFailures: account.excessFailures(),

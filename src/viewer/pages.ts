@@ -34,9 +34,9 @@ ${body}
 }
 
 /** The ending's badge; an inconclusive rollback has its own name and colour, apart from a found regression. */
-export function outcomeBadge(summary: Pick<RecordSummary, 'outcome' | 'rollbackKind'>): string {
+export function outcomeBadge(summary: Pick<RecordSummary, 'outcome' | 'rollbackKind'> & Partial<Pick<RecordSummary, 'restoredAfterPromotion'>>): string {
   const inconclusive = summary.outcome === 'rolled-back' && summary.rollbackKind === 'inconclusive' ? ' outcome-inconclusive' : '';
-  return `<span class="badge outcome-${escape(summary.outcome)}${inconclusive}">${escape(outcomeTitle({ result: summary.outcome, rollbackKind: summary.rollbackKind }))}</span>`;
+  return `<span class="badge outcome-${escape(summary.outcome)}${inconclusive}">${escape(outcomeTitle({ result: summary.outcome, rollbackKind: summary.rollbackKind, restoredAfterPromotion: summary.restoredAfterPromotion }))}</span>`;
 }
 
 function decisionBadge(decision: DecisionView): string {

@@ -28,6 +28,7 @@ const recordSchema = z.looseObject({
   result: z.looseObject({
     outcome: z.enum(ENDINGS),
     rollbackKind: z.enum(ROLLBACK_KINDS).nullable().optional(),
+    restoredAfterPromotion: z.boolean().optional(),
     reason: z.string(),
     steps: z.array(z.looseObject({ weight: z.number(), minute: z.number(), decision: z.string(), reasons: z.array(z.string()) })).default([]),
     alias: z.looseObject({ version: z.string(), routing: z.record(z.string(), z.number()) }).optional(),
@@ -54,6 +55,8 @@ export interface RecordSummary {
   outcome: Ending;
   /** Why it was rolled back; null when it was not (or the record predates the field). */
   rollbackKind: RollbackKind | null;
+  /** True when the candidate was promoted, then restored after a regression found after promotion. */
+  restoredAfterPromotion: boolean;
   reason: string;
   /** Simulated minutes from the start of the execution to its end. */
   durationMinutes: number;
@@ -93,6 +96,7 @@ export function summarise(record: ViewerRecord): RecordSummary {
     seed: record.seed,
     outcome: record.result.outcome,
     rollbackKind: record.result.rollbackKind ?? null,
+    restoredAfterPromotion: record.result.restoredAfterPromotion === true,
     reason: record.result.reason,
     durationMinutes: Math.max(0, Math.round((Date.parse(record.finishedAt) - Date.parse(record.startedAt)) / 60_000)),
     minutesToDecision: record.result.minutesToDecision ?? null,

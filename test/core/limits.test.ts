@@ -35,7 +35,7 @@ describe('checkSchedule', () => {
     const schedule = worstCaseSchedule(strategy, analysis, 0);
 
     expect(schedule.worstCaseMinutes).toBeLessThan(48 * 60);
-    expect(refused(() => checkSchedule(strategy, analysis, 0))).toMatch(/^strategy: 20 steps .* can write 25,\d{3} history events; Step Functions stops an execution at 25,000/);
+    expect(refused(() => checkSchedule(strategy, analysis, 0))).toMatch(/^strategy: 20 steps .* can write \d{2},\d{3} history events; Step Functions stops an execution at 25,000/);
   });
 
   it('counts the worst case by the look: a look every 5 minutes writes a fifth of the events', () => {
@@ -44,6 +44,18 @@ describe('checkSchedule', () => {
     const everyFive = worstCaseSchedule(strategy, { ...analysis, evaluationMinutes: 5 }, 0).worstCaseEvents;
 
     expect(everyFive).toBeLessThan(everyMinute / 4);
+  });
+
+  it('counts the bake after promotion and the alarm reads, and says so when they do not fit', () => {
+    const strategy = parseStrategy({ steps: [10, 25, 50], intervalMinutes: 5 });
+    const plain = worstCaseSchedule(strategy, analysis, 0);
+    const baked = worstCaseSchedule(strategy, analysis, 0, { bakeMinutes: 60 });
+
+    expect(baked.worstCaseMinutes - plain.worstCaseMinutes).toBe(60 + analysis.maxExtensionMinutes + analysis.evaluationMinutes + 1);
+    expect(worstCaseSchedule(strategy, analysis, 0, { readsAlarms: true }).worstCaseEvents).toBeGreaterThan(plain.worstCaseEvents);
+    expect(refused(() => checkSchedule(strategy, analysis, 0, { bakeMinutes: 1440, readsAlarms: true }))).toMatch(
+      /^strategy: 3 steps × \(5 min \+ up to 120 min of extension\) and 1440 min after promotion \(postPromotionMinutes\) with a look every 1 min can write 20,\d{3} history events/,
+    );
   });
 });
 

@@ -79,6 +79,20 @@ describe('parseRequest', () => {
 });
 
 describe('parseRequest: checks before traffic', () => {
+  it('keeps postPromotionMinutes, and leaves it out when not asked for', () => {
+    expect(parseRequest({ ...valid, postPromotionMinutes: 30 }).postPromotionMinutes).toBe(30);
+    expect(parseRequest(valid)).not.toHaveProperty('postPromotionMinutes');
+  });
+
+  it.each([
+    [0, /^postPromotionMinutes: must be at least 1 minute$/],
+    [1441, /^postPromotionMinutes: must be at most 1440 minutes \(a day\)$/],
+    [2.5, /^postPromotionMinutes: /],
+    ['30', /^postPromotionMinutes: /],
+  ])('refuses postPromotionMinutes %j in one line naming the field', (postPromotionMinutes, message) => {
+    expect(() => parseRequest({ ...valid, postPromotionMinutes })).toThrow(message);
+  });
+
   it('keeps smoke events and a hook, and drops a preTraffic that asks for nothing', () => {
     const hookFunction = 'arn:aws:lambda:eu-west-1:123456789012:function:checkout-hook:live';
     expect(parseRequest({ ...valid, preTraffic: { smokeEvents: [{ path: '/' }], hookFunction } }).preTraffic).toEqual({ smokeEvents: [{ path: '/' }], hookFunction });

@@ -29,8 +29,8 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** Which way through the state machine reaches a Task state. */
-export type Path = 'promote' | 'rollback' | 'error';
+/** Which way through the state machine reaches a Task state ('restore': promoted, then a regression found after promotion). */
+export type Path = 'promote' | 'rollback' | 'error' | 'restore';
 
 /**
  * The way to each Task state of the ASL. A Task state missing here fails the suite, so a state
@@ -48,6 +48,8 @@ export const PATH_TO: Readonly<Record<string, Path>> = {
   'Announce the wait for approval': 'promote',
   'Wait for approval': 'promote',
   'Promote the candidate': 'promote',
+  'Judge the promoted version': 'promote',
+  'Restore the stable version': 'restore',
   'Announce the promotion': 'promote',
   'Roll back': 'rollback',
   'Announce the rollback': 'rollback',
@@ -55,6 +57,11 @@ export const PATH_TO: Readonly<Record<string, Path>> = {
   'Announce the failure': 'error',
   'Redrive dead letters': 'rollback',
 };
+
+/** States that only a canary judged after promotion (`postPromotionMinutes`) reaches. */
+export const AFTER_PROMOTION_STATES: ReadonlySet<string> = new Set(['Judge the promoted version', 'Restore the stable version']);
+/** How long the canaries that reach them are judged after promotion. */
+export const POST_PROMOTION_MINUTES = 10;
 
 /** States that only an SQS-triggered canary reaches. */
 export const SQS_ONLY_STATES: ReadonlySet<string> = new Set(['Redrive dead letters']);
@@ -88,6 +95,8 @@ export function scenarioFor(path: Path, trigger: Trigger = 'api'): Scenario {
       stable: { errorRate: 0.001, latencyMs: { median: 80, p99: 400 } },
       // The rollback path: half the candidate's requests fail, a guardrail rolls back at once.
       ...(path === 'rollback' ? { candidate: { errorRate: 0.5, latencyMs: { median: 80, p99: 400 } } } : {}),
+      // The restore path: the candidate is promoted (about minute 4), then half its requests fail.
+      ...(path === 'restore' ? { candidate: { errorRate: 0.5, latencyMs: { median: 80, p99: 400 }, fromMinute: 6 } } : {}),
       strategy: STRATEGY,
       analysis: { maxExtensionMinutes: 3 },
       account: { description: ORIGINAL_DESCRIPTION },
@@ -294,7 +303,7 @@ export async function runWithFault({ state, fault, seed = 1, trigger = SQS_ONLY_
         }
         return output;
       }) as Steps[K];
-    return { ...real, plan: around('plan'), preTraffic: around('preTraffic'), shift: around('shift'), evaluate: around('evaluate'), promote: around('promote'), rollback: around('rollback'), redrive: around('redrive') };
+    return { ...real, plan: around('plan'), preTraffic: around('preTraffic'), shift: around('shift'), evaluate: around('evaluate'), promote: around('promote'), rollback: around('rollback'), restore: around('restore'), redrive: around('redrive') };
   };
 
   const request = {
@@ -307,8 +316,9 @@ export async function runWithFault({ state, fault, seed = 1, trigger = SQS_ONLY_
     ...(task.kind === 'lambda' && task.step === 'preTraffic' ? { preTraffic: { smokeEvents: [{ path: '/health' }] } } : {}),
     // Likewise the wait for approval (the local run approves it at once).
     ...(task.kind === 'approval' || state === 'Announce the wait for approval' ? { approval: 'before-promote' } : {}),
-    // Alarms are read only for a canary with alarm gates.
+    // Alarms are read only for a canary with alarm gates, and a promoted version judged only when asked for.
     ...(task.kind === 'describeAlarms' ? { gates: { alarms: [GATE_ALARM] } } : {}),
+    ...(AFTER_PROMOTION_STATES.has(state) ? { postPromotionMinutes: POST_PROMOTION_MINUTES } : {}),
   };
   if (task.kind === 'describeAlarms') account.setAlarm(GATE_ALARM, 'OK');
   const result = await runLocal({ scenario, seed, account, request, steps: wrap, onEvent, signal: stop.signal });

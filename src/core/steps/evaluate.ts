@@ -13,6 +13,7 @@ import { readOwnerMark } from '../ownership.ts';
 import type { MetricsSource, Ports } from '../ports.ts';
 import type { CanaryState } from '../state.ts';
 import { addSeconds, floorMinute, iso, minutesBetween } from '../time.ts';
+import { lookAfterPromotion } from './after-promotion.ts';
 import { assertOwned } from './alias-rules.ts';
 import { parsePayload, queueRef, statePayload } from './payload.ts';
 
@@ -22,6 +23,8 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
     const { state: input, execution } = parsePayload(statePayload, payload, 'Evaluate');
     // The cold-start query's results and the gate's alarms are read here, and not carried on.
     const { coldStartResults, firingAlarms: described, ...state } = input;
+    // After promotion the alias is no longer marked: the look is against the bar alone.
+    if (state.progress.bake) return lookAfterPromotion({ router, metrics, clock }, state);
     const { plan: p, progress } = state;
     // The alias' mark also carries what an operator asked (coalmine pause, coalmine promote).
     const alias = assertOwned(await router.getAlias(p.functionName, p.alias), state, execution);

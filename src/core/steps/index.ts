@@ -14,12 +14,13 @@ import { createPlan, type Skipped } from './plan.ts';
 import { createPreTraffic } from './pre-traffic.ts';
 import { createPromote } from './promote.ts';
 import { createRedrive } from './redrive.ts';
+import { createRestoreAfterPromotion } from './restore.ts';
 import { createRollback } from './rollback.ts';
 import { createShift } from './shift.ts';
 
 export { OPT_IN_TAG, STRATEGY_TAG } from '../trust.ts';
 // One factory per Task: a Lambda handler wires only its own step, to only the ports that step uses.
-export { createCleanup, createEvaluate, createPlan, createPreTraffic, createPromote, createRedrive, createRollback, createShift };
+export { createCleanup, createEvaluate, createPlan, createPreTraffic, createPromote, createRedrive, createRestoreAfterPromotion, createRollback, createShift };
 export { causeMessage } from './outcome.ts';
 export type { CleanupResult, Skipped };
 
@@ -30,6 +31,8 @@ export interface Steps {
   evaluate(payload: unknown): Promise<CanaryState>;
   promote(payload: unknown): Promise<CanaryState>;
   rollback(payload: unknown): Promise<unknown>;
+  /** The canary's "Restore the stable version" (the Restore function, given a canary's state). */
+  restore(payload: unknown): Promise<CanaryState>;
   redrive(payload: unknown): Promise<CanaryState>;
   cleanup(event: unknown): Promise<CleanupResult>;
 }
@@ -60,6 +63,7 @@ export function createRegionalSteps(portsIn: (region: string | undefined) => Por
     evaluate: regionalStep((region) => createEvaluate(portsIn(region), options.judge)),
     promote: regionalStep((region) => createPromote(portsIn(region))),
     rollback: regionalStep((region) => createRollback(portsIn(region))),
+    restore: regionalStep((region) => createRestoreAfterPromotion(portsIn(region))),
     redrive: regionalStep((region) => createRedrive(portsIn(region))),
     cleanup: createCleanup({ executions: portsIn(undefined).executions, in: portsIn }, options.cleanup),
   };

@@ -6,7 +6,7 @@ import { outcomeTitle, type CanaryState, type Outcome, type RollbackKind } from 
 import { iso } from '../time.ts';
 import { routingNote } from './alias-rules.ts';
 
-export function finish(state: CanaryState, outcome: { result: Outcome['result']; rollbackKind: RollbackKind | null; reason: string; alias: AliasState }, now: Date): CanaryState {
+export function finish(state: CanaryState, outcome: { result: Outcome['result']; rollbackKind: RollbackKind | null; reason: string; alias: AliasState; restoredAfterPromotion?: boolean }, now: Date): CanaryState {
   const { alias } = outcome;
   return {
     ...state,

@@ -69,7 +69,7 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     if (request.approval && !strategy.steps.length) {
       throw new InvalidRequestError(`approval: "${request.approval}" needs a strategy with steps; ${strategy.name} shifts all at once, so there is no final step to wait at`);
     }
-    checkSchedule(strategy, request.analysis, queue ? Math.ceil(redriveDelaySeconds(queue.plan) / 60) : 0);
+    checkSchedule(strategy, request.analysis, queue ? Math.ceil(redriveDelaySeconds(queue.plan) / 60) : 0, { bakeMinutes: request.postPromotionMinutes ?? 0, readsAlarms: Boolean(request.gates?.alarms.length) });
     checkCustomMetrics(request.analysis.customMetrics);
     const dlqDepthAtStart = queue?.plan.dlq ? await queues.depth(queue.plan.dlq.url) : undefined;
     const originalDescription = checked.retryOf ? checked.retryOf.original : checked.alias.description;
@@ -245,6 +245,7 @@ function buildPlan(found: {
     ...(request.preTraffic ? { preTraffic: request.preTraffic } : {}),
     ...(request.gates ? { gates: request.gates } : {}),
     ...(request.approval ? { approval: request.approval } : {}),
+    ...(request.postPromotionMinutes === undefined ? {} : { postPromotionMinutes: request.postPromotionMinutes }),
     warnings: [...(queue?.warnings ?? []), ...(trigger.source === 'request' ? [] : [`started by ${trigger.source}`]), ...historyWarnings, ...(queue ? [] : coldStartReading(checked.fn).warnings)],
   };
 }

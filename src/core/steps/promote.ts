@@ -3,6 +3,7 @@ import { readOwnerMark } from '../ownership.ts';
 import type { Ports } from '../ports.ts';
 import type { CanaryState } from '../state.ts';
 import { sameRouting, updateOwned } from './alias-rules.ts';
+import { startBake } from './after-promotion.ts';
 import { finish } from './outcome.ts';
 import { parsePayload, statePayload } from './payload.ts';
 
@@ -15,6 +16,8 @@ export function createPromote({ router, clock }: Pick<Ports, 'router' | 'clock'>
     // A retry after a promotion whose answer was lost finds the alias already promoted and let go.
     const done = !readOwnerMark(alias.description) && sameRouting(alias, target) && alias.description === p.originalDescription;
     const after = done ? alias : await updateOwned(router, alias, state, execution, target);
+    // With a bake after promotion, the canary goes on judging the promoted version before it ends.
+    if (p.postPromotionMinutes && !state.progress.bake) return startBake(state, after, clock.now());
     return finish(state, { result: 'promoted', rollbackKind: null, reason: promotionReason(state), alias: after }, clock.now());
   };
 }
