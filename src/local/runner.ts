@@ -361,6 +361,8 @@ class ExecutionTrace {
     if (log.type === 'StateEntered' && task?.kind === 'lambda' && (task.step === 'promote' || task.step === 'rollback')) {
       this.decidedAt ??= this.account.clock.now();
     }
+    // A regression found after promotion is decided when the stable version is restored.
+    if (log.type === 'StateEntered' && task?.kind === 'lambda' && task.step === 'restore') this.decidedAt = this.account.clock.now();
     if (log.type === 'StateExited' && task?.kind === 'lambda' && task.step === 'plan') {
       const planned = canaryStateSchema.safeParse(log.state.output);
       if (planned.success && planned.data.plan.forecast) this.forecast = planned.data.plan.forecast as PlannedForecast;

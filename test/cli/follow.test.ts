@@ -51,6 +51,13 @@ describe('readProgress', () => {
     expect(endingOf(progress)).toMatchObject({ outcome: 'promoted', reason: 'all good', exitCode: 0 });
   });
 
+  it('tells a candidate promoted, then restored after promotion from a plain rollback: exit 5', () => {
+    const reason = 'promoted at 2024-05-14T09:20:00.000Z, then restored: after promotion, promoted version fails above the 0.31% bar it was promoted under';
+    const progress = readProgress(start(), [{ id: 1, at: '2024-05-14T09:40:00.000Z', type: 'ExecutionFailed', error: 'CanaryRestored', cause: reason }]);
+
+    expect(endingOf(progress)).toMatchObject({ outcome: 'rolled-back', rollbackKind: 'regression', restoredAfterPromotion: true, reason, exitCode: 5 });
+  });
+
   it('calls a skipped canary a failure to act on, exit 1', () => {
     const progress = readProgress(start(), [
       { id: 1, at: '2024-05-14T09:00:01.000Z', type: 'SucceedStateEntered', state: 'Skipped' },

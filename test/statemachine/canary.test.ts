@@ -115,7 +115,7 @@ describe('the canary state machine', () => {
     for (const look of looks.slice(1)) {
       expect(before(look, 7)).toEqual(['Bake', 'Read cold starts?', 'Start the cold-start query', 'Let the cold-start query run', 'Read the cold-start query', 'Cold-start query done?', 'Alarms to read?']);
     }
-    expect(path.slice(-3)).toEqual(['Promote the candidate', 'Announce the promotion', 'Promoted']);
+    expect(path.slice(-4)).toEqual(['Promote the candidate', 'Judge after promotion?', 'Announce the promotion', 'Promoted']);
     expect(path.filter((state) => state.startsWith('Roll back'))).toEqual([]);
     expect(result.steps.map((step) => step.weight)).toEqual(expect.arrayContaining([10, 50]));
     expectRestored(account, '13');
@@ -150,7 +150,7 @@ describe('the canary state machine', () => {
 
     expect(result.outcome).toBe('promoted');
     expect(result.reason).toContain('all at once');
-    expect(path).toEqual(['Plan the canary', 'Decide', 'Promote the candidate', 'Announce the promotion', 'Promoted']);
+    expect(path).toEqual(['Plan the canary', 'Decide', 'Promote the candidate', 'Judge after promotion?', 'Announce the promotion', 'Promoted']);
     // Two writes: Plan takes the alias, Promote moves it and lets go. No weights in between.
     expect(account.faults.count('router.updateAlias')).toBe(2);
     expect(result.steps).toEqual([]);

@@ -32,7 +32,7 @@ describe('graphOf', () => {
     expect(graph.edges).toContainEqual({ from: 'Evaluate the canary', to: 'Roll back after an error', kind: 'catch' });
     // A Catch that leads where the state goes anyway is not drawn twice.
     expect(graph.edges.filter((edge) => edge.from === 'Announce the rollback')).toEqual([{ from: 'Announce the rollback', to: 'Regression or inconclusive?', kind: 'next' }]);
-    expect(graph.edges.filter((edge) => edge.from === 'Regression or inconclusive?').map((edge) => edge.to).sort()).toEqual(['Rolled back', 'Rolled back: inconclusive', 'Rolled back: rejected']);
+    expect(graph.edges.filter((edge) => edge.from === 'Regression or inconclusive?').map((edge) => edge.to).sort()).toEqual(['Restored after promotion', 'Rolled back', 'Rolled back: inconclusive', 'Rolled back: rejected']);
     // The wait for approval: answered it promotes, rejected it rolls back, unanswered it goes on to the next look.
     expect(graph.edges.filter((edge) => edge.from === 'Wait for approval').map((edge) => edge.to).sort()).toEqual(['Bake', 'Promote the candidate', 'Roll back', 'Roll back after an error']);
   });
