@@ -139,3 +139,40 @@ describe('handlers wired to the AWS ports (SDK clients mocked)', () => {
     });
   });
 });
+
+describe('the restore handler, given a canary judged after promotion (Lambda mocked)', () => {
+  async function regressedState() {
+    const { createSimAccount } = await import('../../src/sim/account/index.ts');
+    const { loadScenario } = await import('../../src/sim/scenario.ts');
+    const { createSteps } = await import('../../src/core/steps/index.ts');
+    const account = createSimAccount(loadScenario('healthy'), { seed: 1 });
+    const steps = createSteps(account.ports, { judge: vi.fn() });
+    const planned = await steps.plan({ request: { functionName: 'checkout', alias: 'live', candidateVersion: '13', postPromotionMinutes: 30 }, execution });
+    const promoted = await steps.promote({ state: planned, execution });
+    return { ...promoted, progress: { ...promoted.progress, decision: 'rollback' as const }, verdict: { decision: 'rollback' as const, rollbackKind: 'regression' as const, reasons: ['after promotion, the promoted version fails above the bar'], figures: {} } };
+  }
+  const alias = (version: string, revision: string) => ({ Name: 'live', FunctionVersion: version, Description: 'prod', RevisionId: revision, AliasArn: 'arn:aws:lambda:eu-west-1:123456789012:function:checkout:live' });
+
+  it('puts the stable version back with the revision Promote wrote, and ends promoted, then restored', async () => {
+    const state = await regressedState();
+    lambdaMock.on(GetAliasCommand).resolves(alias('13', state.progress.revisionId));
+    lambdaMock.on(UpdateAliasCommand).resolves(alias('12', 'after-restore'));
+    const { handler } = await import('../../functions/restore/handler.ts');
+
+    const ended = (await handler({ state, execution })) as { outcome: Record<string, unknown> };
+
+    expect(lambdaMock.commandCalls(UpdateAliasCommand).map((call) => call.args[0].input)).toEqual([
+      expect.objectContaining({ FunctionName: 'checkout', Name: 'live', FunctionVersion: '12', RoutingConfig: { AdditionalVersionWeights: {} }, RevisionId: state.progress.revisionId }),
+    ]);
+    expect(ended.outcome).toMatchObject({ result: 'rolled-back', rollbackKind: 'regression', restoredAfterPromotion: true, alias: { version: '12', routing: {} } });
+  });
+
+  it('leaves an alias at another revision as it is, and fails with AliasChangedError', async () => {
+    const state = await regressedState();
+    lambdaMock.on(GetAliasCommand).resolves(alias('13', 'someone-else'));
+    const { handler } = await import('../../functions/restore/handler.ts');
+
+    await expect(handler({ state, execution })).rejects.toHaveProperty('name', 'AliasChangedError');
+    expect(lambdaMock.commandCalls(UpdateAliasCommand)).toHaveLength(0);
+  });
+});
