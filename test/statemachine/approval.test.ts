@@ -62,7 +62,7 @@ describe('a canary that needs approval before it promotes', () => {
     expect(result.outcome).toBe('promoted');
     expect(result.reason).toMatch(/^promoted after 2 steps, approved by the local run \(--approve yes\): /);
     expect(result.alias).toEqual({ version: '13', routing: {} });
-    expect(path.slice(-6)).toEqual(['Ask for approval?', 'Announce the wait for approval', 'Wait for approval', 'Promote the candidate', 'Announce the promotion', 'Promoted']);
+    expect(path.slice(-7)).toEqual(['Ask for approval?', 'Announce the wait for approval', 'Wait for approval', 'Promote the candidate', 'Judge after promotion?', 'Announce the promotion', 'Promoted']);
     const awaited = result.steps.filter((step) => step.decision === 'await-approval');
     expect(awaited).toHaveLength(1);
     expect(awaited[0]).toMatchObject({ weight: 50 });
