@@ -6,8 +6,7 @@ import { FunctionNotFoundError, ThrottledError } from '../../src/core/errors.ts'
 import { ownerMark } from '../../src/core/ownership.ts';
 import { createPreTraffic } from '../../src/core/steps/pre-traffic.ts';
 import type { CanaryState } from '../../src/core/state.ts';
-import { executionRef } from '../helpers/factories.ts';
-import { analysisSchema } from '../../src/core/judge/index.ts';
+import { canaryPlan, canaryState, executionRef } from '../helpers/factories.ts';
 
 const lambdaMock = mockClient(LambdaClient);
 const client = new LambdaClient({ region: 'eu-west-1' });
@@ -58,17 +57,7 @@ describe('lambdaFunctionInvoker', () => {
 });
 
 describe('the check before traffic on the Lambda API', () => {
-  const state = (preTraffic: NonNullable<CanaryState['plan']['preTraffic']>): CanaryState => ({
-    status: 'Planned',
-    plan: {
-      functionName: 'checkout', alias: 'live', stableVersion: '12', candidateVersion: '13', trigger: 'api',
-      strategy: { name: 'custom', steps: [10], intervalMinutes: 5 },
-      analysis: analysisSchema.parse({}),
-      owner: 'run-1', originalDescription: '', startedAt: '2026-01-05T09:00:00.000Z',
-      baseline: { minutes: 15, invocations: 9000, errors: 10 }, redriveOnRollback: true, preTraffic, warnings: [],
-    },
-    progress: { stepIndex: -1, weight: 0, revisionId: 'rev-1', decision: 'advance', evaluations: 0 },
-  });
+  const state = (preTraffic: NonNullable<CanaryState['plan']['preTraffic']>): CanaryState => canaryState({ plan: canaryPlan({ preTraffic }) });
   const execution = executionRef('run-1', { stateMachine: 'coalmine-canary' });
   const alias = { functionName: 'checkout', name: 'live', version: '12', weights: {}, description: ownerMark({ executionArn: execution.id, owner: execution.name, stable: '12', candidate: '13', original: '' }), revisionId: 'rev-1' };
   const router = {

@@ -3,7 +3,8 @@
  * plans, shifts to 10%, holds, advances to 50% and then ends the way the test asks.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { aliasState } from '../helpers/factories.ts';
+import type { Decision } from '../../src/core/state.ts';
+import { aliasState, canaryPlan, progressAt } from '../helpers/factories.ts';
 
 export const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Coalmine';
 export const START = Date.parse('2024-05-14T09:00:00.000Z');
@@ -13,17 +14,11 @@ export type Ending = 'promoted' | 'rolled-back' | 'inconclusive' | 'rejected' | 
 const INCONCLUSIVE_REASON = 'inconclusive, no regression found: not enough traffic to judge after extending the step by 120 minutes (limit 120)';
 const REJECTED_REASON = 'rejected by bob: p99 looks off';
 
-const plan = {
-  functionName: 'checkout-api',
-  alias: 'live',
-  stableVersion: '12',
-  candidateVersion: '13',
-  strategy: { name: 'Canary10Percent5Minutes', steps: [10, 50], intervalMinutes: 5 },
-};
+const plan = canaryPlan({ functionName: 'checkout-api', strategy: { name: 'Canary10Percent5Minutes', steps: [10, 50], intervalMinutes: 5 } });
 
-function state(weight: number, stepIndex: number, decision: string, verdict?: { decision: string; reasons: string[]; figures: Record<string, number>; checks?: unknown[] }, outcome?: unknown) {
+function state(weight: number, stepIndex: number, decision: Decision, verdict?: { decision: string; reasons: string[]; figures: Record<string, number>; checks?: unknown[] }, outcome?: unknown) {
   const status = stepIndex < 0 ? 'Planned: checkout-api:live from version 12 to 13, 10% → 50% → 100%, 5 min a step' : `${decision} at ${weight}%`;
-  return JSON.stringify({ status, plan, progress: { stepIndex, weight, decision, revisionId: 'r1', evaluations: 1 }, ...(verdict ? { verdict } : {}), ...(outcome ? { outcome } : {}) });
+  return JSON.stringify({ status, plan, progress: progressAt(weight, stepIndex, decision, { revisionId: 'r1', evaluations: 1 }), ...(verdict ? { verdict } : {}), ...(outcome ? { outcome } : {}) });
 }
 
 /** The whole history of one execution, oldest first. */
@@ -43,7 +38,7 @@ export function history(ending: Ending): HistoryEvent[] {
     push('ChoiceStateEntered', { stateEnteredEventDetails: { name: 'Decide', input: output } });
     push('ChoiceStateExited', { stateExitedEventDetails: { name: 'Decide', output } });
   };
-  const evaluate = (weight: number, stepIndex: number, decision: string, reasons: string[], figures: Record<string, number>, checks?: unknown[]) => {
+  const evaluate = (weight: number, stepIndex: number, decision: Decision, reasons: string[], figures: Record<string, number>, checks?: unknown[]) => {
     push('WaitStateEntered', { stateEnteredEventDetails: { name: 'Bake' } });
     minute += 5;
     push('WaitStateExited', { stateExitedEventDetails: { name: 'Bake', output: '{}' } });

@@ -1,10 +1,11 @@
 /**
- * Shared test fixtures: the scenarios, judges, judge minutes, execution references and alias states
- * that many test files build. Each factory takes overrides, so a test names only what matters to it.
+ * Shared test fixtures: the scenarios, judges, judge minutes, execution references, alias states,
+ * plans and canary states that many test files build. Each factory takes overrides, so a test names
+ * only what matters to it.
  */
-import type { Assessment, Judge, JudgeContext, JudgeInput } from '../../src/core/judge/index.ts';
+import { analysisSchema, type Assessment, type Judge, type JudgeContext, type JudgeInput } from '../../src/core/judge/index.ts';
 import type { Baseline, QueueMinute, VersionMinute } from '../../src/core/ports.ts';
-import type { ExecutionRef } from '../../src/core/state.ts';
+import type { CanaryState, Decision, ExecutionRef, Plan, Progress } from '../../src/core/state.ts';
 import { parseScenario, type Scenario } from '../../src/sim/scenario.ts';
 
 /** A scenario maker for one test file: its own defaults (with `name`), each test's overrides on top. */
@@ -56,4 +57,37 @@ export function queueMinute(overrides: Partial<QueueMinute> = {}): QueueMinute {
 /** The first step of three at 10% of an API canary, one minute in. */
 export function judgeContext(overrides: Partial<JudgeContext> = {}): JudgeContext {
   return { trigger: 'api', stepIndex: 0, stepCount: 3, weight: 10, isFinalStep: false, minutesInStep: 1, ...overrides };
+}
+
+/**
+ * The plan Plan returns, for an API canary of checkout:live from version 12 to 13 in one 10% step of
+ * 5 minutes, taken by execution run-1 with the default analysis.
+ */
+export function canaryPlan(overrides: Partial<Plan> = {}): Plan {
+  return {
+    functionName: 'checkout',
+    alias: 'live',
+    stableVersion: '12',
+    candidateVersion: '13',
+    trigger: 'api',
+    strategy: { name: 'custom', steps: [10], intervalMinutes: 5 },
+    analysis: analysisSchema.parse({}),
+    owner: 'run-1',
+    originalDescription: '',
+    startedAt: '2026-01-05T09:00:00.000Z',
+    baseline: { minutes: 15, invocations: 9000, errors: 10 },
+    redriveOnRollback: true,
+    warnings: [],
+    ...overrides,
+  };
+}
+
+/** Where a canary stands: the candidate at `weight`% in step `stepIndex` with this decision; before the first shift unless told. */
+export function progressAt(weight = 0, stepIndex = -1, decision: Decision = 'advance', overrides: Partial<Progress> = {}): Progress {
+  return { stepIndex, weight, revisionId: 'rev-1', decision, evaluations: 0, ...overrides };
+}
+
+/** The state the Task states pass along, as Plan returns it (planned, nothing shifted) unless told. */
+export function canaryState(overrides: Partial<CanaryState> = {}): CanaryState {
+  return { status: 'Planned', plan: canaryPlan(), progress: progressAt(), ...overrides };
 }

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ExecutionEvent, ExecutionRecord, SeriesPoint } from '../../src/local/record.ts';
-import { aliasState } from '../helpers/factories.ts';
+import type { Decision } from '../../src/core/state.ts';
+import { aliasState, canaryPlan, progressAt } from '../helpers/factories.ts';
 
 const DEFINITION = JSON.parse(readFileSync(new URL('../../statemachine/canary.asl.json', import.meta.url), 'utf8')) as unknown;
 
@@ -23,24 +24,17 @@ export function fixtureRecord(options: FixtureOptions = {}): ExecutionRecord {
   const ending = rollbackKind === 'inconclusive' ? { state: 'Rolled back: inconclusive', error: 'CanaryInconclusive' } : { state: 'Rolled back', error: 'CanaryRolledBack' };
   const start = Date.parse(options.startedAt ?? '2024-05-14T09:00:00.000Z');
   const at = (minute: number) => new Date(start + minute * 60_000).toISOString();
-  const plan = {
-    functionName: 'checkout-api',
-    alias: 'live',
-    stableVersion: '12',
-    candidateVersion: '13',
-    trigger: 'api',
-    strategy: { name: 'Coalmine default', steps: [10, 25, 50], intervalMinutes: 5 },
-  };
+  const plan = canaryPlan({ functionName: 'checkout-api', strategy: { name: 'Coalmine default', steps: [10, 25, 50], intervalMinutes: 5 } });
   const events: ExecutionEvent[] = [];
   const state = (minute: number, name: string, output?: unknown) => {
     events.push({ at: at(minute), type: 'StateEntered', state: name });
     events.push({ at: at(minute), type: 'StateExited', state: name, ...(output === undefined ? {} : { output }) });
   };
   events.push({ at: at(0), type: 'ExecutionStarted' });
-  const progress = (weight: number, stepIndex: number, decision: string) => ({ stepIndex, weight, decision, revisionId: 'r', evaluations: 0 });
+  const progress = (weight: number, stepIndex: number, decision: Decision) => progressAt(weight, stepIndex, decision, { revisionId: 'r' });
   state(0, 'Plan the canary', { status: 'planned', plan, progress: progress(0, -1, 'advance') });
   state(0, 'Decide');
-  const decisions: { minute: number; weight: number; stepIndex: number; decision: string; reasons: string[]; figures: Record<string, number | string> }[] = [];
+  const decisions: { minute: number; weight: number; stepIndex: number; decision: Decision; reasons: string[]; figures: Record<string, number | string> }[] = [];
   let weight = 10;
   let stepIndex = 0;
   let minute = 1;
@@ -49,7 +43,7 @@ export function fixtureRecord(options: FixtureOptions = {}): ExecutionRecord {
   for (let look = 1; minute < finalMinute; look++) {
     state(minute, 'Bake');
     minute += 1;
-    let decision = 'hold';
+    let decision: Decision = 'hold';
     if (minute === 6 || (outcome === 'promoted' && minute === 11)) decision = 'advance';
     if (minute === finalMinute) decision = outcome === 'promoted' ? 'promote' : 'rollback';
     const reasons =
