@@ -5,14 +5,17 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '..');
 const SRC = join(ROOT, 'src');
 
-/** Every TypeScript file under `dir`, as absolute paths. */
-function sourceFiles(dir: string): string[] {
+/** Every file under `dir` whose name ends with one of `extensions` (TypeScript unless told), as absolute paths. */
+function sourceFiles(dir: string, extensions = ['.ts']): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
+    if (entry.isDirectory()) return sourceFiles(path, extensions);
+    return extensions.some((extension) => entry.name.endsWith(extension)) ? [path] : [];
   });
 }
+
+/** A file the next engineer can hold in mind: longer ones are split by concern. */
+const MAX_SOURCE_LINES = 600;
 
 /**
  * The relative modules a file imports or re-exports, type-only imports included: a cycle of types
@@ -90,5 +93,20 @@ describe('the import graph of src/', () => {
     const c = join(SRC, 'c.ts');
     expect(cycles(new Map([[a, [b]], [b, [c]], [c, [a]]]))).toEqual([['src/a.ts', 'src/b.ts', 'src/c.ts']]);
     expect(cycles(new Map([[a, [b]], [b, [c]], [c, []]]))).toEqual([]);
+  });
+});
+
+describe('the source files', () => {
+  const files = ['src', 'functions', 'scripts', 'bin', 'test'].flatMap((dir) => sourceFiles(join(ROOT, dir), ['.ts', '.js', '.mjs']));
+
+  it('are all found', () => {
+    expect(files).toContain(join(ROOT, 'functions/plan/handler.ts'));
+    expect(files).toContain(join(ROOT, 'scripts/make-grid.mjs'));
+  });
+
+  it(`are each ${MAX_SOURCE_LINES} lines or fewer`, () => {
+    const long = files.map((file) => ({ file: relative(ROOT, file), lines: readFileSync(file, 'utf8').split('\n').length })).filter(({ lines }) => lines > MAX_SOURCE_LINES);
+
+    expect(long).toEqual([]);
   });
 });
