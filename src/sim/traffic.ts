@@ -25,6 +25,7 @@
  * minute.candidate.errors; // candidate's errors in minute 17, two minutes after a 10% shift
  */
 import type { VersionMinute } from '../core/ports.ts';
+import { accountSettings } from './account/settings.ts';
 import { mixSeed, normalQuantile, normalSurvival, Random } from './random.ts';
 import type { CustomMetricBehaviour, Scenario, VersionBehaviour } from './scenario.ts';
 
@@ -123,9 +124,12 @@ export class TrafficModel {
   /** bursty: whether minute i is in a burst, extended lazily (Markov chain needs history). */
   private readonly burstStates: boolean[] = [];
   private readonly slowTails = new Map<number, [number, number]>();
+  /** The function's reserved concurrency (`account.reservedConcurrency`): what runs beyond it, Lambda throttles. */
+  private readonly reservedConcurrency: number | undefined;
 
   constructor(scenario: Scenario, seed: number) {
     this.scenario = scenario;
+    this.reservedConcurrency = accountSettings(scenario).reservedConcurrency;
     this.stableLaw = latencyLaw(scenario.stable.latencyMs);
     this.candidateLaw = latencyLaw(scenario.candidate.latencyMs);
     this.burstRandom = new Random(mixSeed(seed, 0x62757273));
@@ -196,7 +200,27 @@ export class TrafficModel {
     const candidate = active
       ? this.version(rng, toCandidate, this.scenario.candidate, this.candidateLaw, 1, options)
       : this.version(rng, toCandidate, this.scenario.stable, this.stableLaw, 0, options);
+    if (this.reservedConcurrency !== undefined) this.throttleOverReserved(this.reservedConcurrency, stable, candidate, minutesSinceShift);
     return { requests, stable, candidate };
+  }
+
+  /**
+   * Reserved concurrency: when the minute's invocations would run more executions at once than the
+   * reservation (Little's law on each version's mean duration), the share over it is throttled,
+   * from both versions alike. Deterministic, so every other figure keeps its random draws.
+   */
+  private throttleOverReserved(reserved: number, stable: DrawnVersionMinute, candidate: DrawnVersionMinute, minutesSinceShift: number | null): void {
+    const needed = (stable.invocations * this.meanDurationMs('stable', minutesSinceShift) + candidate.invocations * this.meanDurationMs('candidate', minutesSinceShift)) / 60_000;
+    if (!(needed > reserved)) return;
+    const kept = reserved / needed;
+    for (const side of [stable, candidate]) {
+      const invocations = Math.floor(side.invocations * kept);
+      side.throttles += side.invocations - invocations;
+      side.errors = Math.min(invocations, Math.round(side.errors * kept));
+      if (side.slow !== undefined) side.slow = Math.round(side.slow * kept);
+      if (side.timedOut !== undefined) side.timedOut = Math.min(side.errors, Math.round(side.timedOut * kept));
+      side.invocations = invocations;
+    }
   }
 
   /**

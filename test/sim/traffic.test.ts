@@ -151,3 +151,31 @@ describe('excessFailures', () => {
     expect(excessFailures(5, 1000, 0.01)).toBe(0);
   });
 });
+
+describe('reserved concurrency', () => {
+  const scenario = parseScenario(
+    {
+      name: 'reserved',
+      traffic: { requestsPerMinute: 6000 },
+      stable: { errorRate: 0.005, latencyMs: { median: 80, p99: 400 } },
+      candidate: { latencyMs: { median: 96, p99: 400 } },
+      account: { reservedConcurrency: 11 },
+    },
+    'reserved.json',
+  );
+  const minutes = (weight: number) => Array.from({ length: 30 }, (_, i) => createTraffic(scenario, 1).minute(new Random(0).reseed(1, i), i, 0, weight));
+  const throttled = (weight: number) => {
+    const drawn = minutes(weight);
+    const throttles = drawn.reduce((sum, minute) => sum + minute.stable.throttles + minute.candidate.throttles, 0);
+    return throttles / drawn.reduce((sum, minute) => sum + minute.requests, 0);
+  };
+
+  it('throttles nothing while what runs at once fits the reservation (stable: about 10 of 11)', () => {
+    expect(throttled(0)).toBe(0);
+  });
+
+  it('throttles the share over it when the slower candidate takes all the traffic (about 11.6 of 11)', () => {
+    expect(throttled(100)).toBeGreaterThan(0.03);
+    expect(throttled(100)).toBeLessThan(0.08);
+  });
+});

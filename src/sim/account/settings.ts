@@ -34,7 +34,7 @@ export const simAccountSettingsSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region name, e.g. eu-west-1').default(REGION),
   /** The function's memory in MB, every version's (Lambda's default, 128, unless set): what durations are billed at. */
   memoryMB: z.number().int().min(128).max(10_240).default(128),
-  /** The function's reserved concurrency (none unless set), and the account's unreserved pool (Lambda's default quota, 1,000). */
+  /** The function's reserved concurrency (none unless set; the traffic model throttles beyond it), and the account's unreserved pool (Lambda's default quota, 1,000). */
   reservedConcurrency: z.number().int().min(0).max(100_000).optional(),
   unreservedConcurrency: z.number().int().min(0).max(1_000_000).default(1000),
 });
