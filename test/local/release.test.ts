@@ -53,6 +53,15 @@ describe('a release in waves, run locally', () => {
     expect(aliases(result)).toEqual(['eu-west-3=13', 'us-east-1=12', 'ap-south-1=12']);
   });
 
+  it('ends rolled back, not failed, when its first wave rolls back (one wave reached)', async () => {
+    const result = await run({ name: 'checkout-13', onFailure: 'roll-back-all', waves: [{ name: 'first region', targets: [target('eu-west-3', 'error-3x')] }, { name: 'the rest', targets: [target('us-east-1', 'healthy')] }] });
+
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.rollbackKind).toBe('regression');
+    expect(result.waves.map((wave) => wave.outcome)).toEqual(['rolled-back', 'skipped']);
+    expect(aliases(result)).toEqual(['eu-west-3=12', 'us-east-1=12']);
+  });
+
   it('promotes everywhere when every target is healthy, wave after wave', async () => {
     const events: string[] = [];
     const result = await runLocalRelease({
@@ -153,15 +162,15 @@ describe('faults inside a wave: every alias ends wholly on one version', () => {
   const slow = { strategy: { steps: [5, 10, 20, 30, 40], intervalMinutes: 10 } };
 
   it('a canary that rolls back stops its siblings still running: each is cleaned up onto its stable version', async () => {
-    const result = await run(twoWaves('stop', [target('eu-west-1', 'healthy', slow), target('us-east-1', 'error-3x')]));
+    const result = await run(twoWaves('stop', [target('us-east-1', 'healthy', slow), target('eu-west-1', 'error-3x')]));
 
     expect(result.outcome).toBe('rolled-back');
-    expect(result.reason).toMatch(/^stopped at us-east-1\/checkout:live in wave "the rest"/);
-    const sibling = result.waves[1]!.targets.find((t) => t.region === 'eu-west-1')!;
+    expect(result.reason).toMatch(/^stopped at eu-west-1\/checkout:live in wave "the rest"/);
+    const sibling = result.waves[1]!.targets.find((t) => t.region === 'us-east-1')!;
     expect(sibling.outcome).toBe('rolled-back');
-    expect(sibling.reason).toMatch(/^stopped: us-east-1\/checkout:live did not promote in the same wave; .*alias checkout:live restored to version 12/);
+    expect(sibling.reason).toMatch(/^stopped: eu-west-1\/checkout:live did not promote in the same wave; .*alias checkout:live restored to version 12/);
     // onFailure stop: the earlier wave stays promoted; the stopped sibling is back on stable.
-    expect(aliases(result)).toEqual(['eu-west-3=13', 'eu-west-1=12', 'us-east-1=12', 'ap-south-1=12']);
+    expect(aliases(result)).toEqual(['eu-west-3=13', 'us-east-1=12', 'eu-west-1=12', 'ap-south-1=12']);
   });
 
   it('a canary stopped by hand fails its target: it is cleaned up, its siblings stop, and roll-back-all restores what was promoted', async () => {
@@ -200,6 +209,28 @@ describe('faults inside a wave: every alias ends wholly on one version', () => {
     expect(result.outcome).toBe('failed');
     expect(aliases(result)).toEqual(['eu-west-1=12', 'us-east-1=12', 'ap-south-1=12']);
     expect(unsplit(result)).toBe(true);
+  });
+});
+
+describe('what Coalmine reads only in its own region (its state machine\'s service integrations)', () => {
+  const oneWave = (t: ReturnType<typeof target>) => ({ name: 'checkout-13', onFailure: 'stop', waves: [{ name: 'only', targets: [t] }] });
+
+  it('judges cold starts of a target in Coalmine\'s region, and leaves them unjudged for a target elsewhere', async () => {
+    const home = await run(oneWave(target('us-east-1', 'cold-start-4x')));
+    const elsewhere = await run(oneWave(target('eu-west-3', 'cold-start-4x')));
+
+    expect(home.outcome).toBe('rolled-back');
+    expect(elsewhere.outcome).toBe('promoted');
+  });
+
+  it('refuses gate alarms for a target elsewhere, naming the field, with the alias untouched', async () => {
+    const result = await run(oneWave(target('eu-west-3', 'healthy', { gates: { alarms: ['checkout-5xx'] } })));
+
+    expect(result.outcome).not.toBe('promoted');
+    const refused = result.waves[0]!.targets[0]!;
+    expect(refused.errorName).toBe('InvalidRequestError');
+    expect(refused.reason).toMatch(/gates\.alarms: a running canary reads its alarms in Coalmine's own region \(us-east-1\), and checkout is in eu-west-3/);
+    expect(refused.alias).toEqual({ name: 'live', version: '12', routing: {} });
   });
 });
 

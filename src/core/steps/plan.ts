@@ -10,6 +10,7 @@ import { describeOwner, isOwner, ownerMark, readOwnerMark, type OwnerMark } from
 import { estimateTraffic, planCanary, type CanaryPlanning, type Forecast } from '../forecast.ts';
 import { readConcurrencyLimit } from '../concurrency.ts';
 import type { AliasState, Baseline, FunctionInfo, Ports } from '../ports.ts';
+import { regionOf } from '../arn.ts';
 import { round } from '../round.ts';
 import { parseRequest, type CanaryRequest } from '../request.ts';
 import { discoverQueue, redriveDelaySeconds, type DiscoveredQueue } from '../sqs.ts';
@@ -61,6 +62,7 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     const queue = await discoverQueue({ queues, fn: checked.fn, alias: checked.alias.name, allowFifo: request.allowFifo });
     const now = clock.now();
     checkStartWindows(request.gates?.startWindows, now);
+    checkAlarmsReadable(request.gates?.alarms ?? [], checked.fn, execution);
     await checkAlarmsBeforeStart(alarms, request.gates?.alarms ?? []);
     const baseline = await measureBaseline(request, checked, versions, queue, now);
     const { planning, historyWarnings } = await planForTraffic(request, checked, ownersStrategy, queue, baseline, now);
@@ -237,7 +239,7 @@ function buildPlan(found: {
       ...(queue && baseline.queue ? { queue: baseline.queue } : {}),
     },
     ...versionMemory(checked.fn.memoryMB, versions),
-    ...(queue ? {} : coldStartReading(checked.fn).plan),
+    ...(queue ? {} : coldStartReading(checked.fn, execution).plan),
     ...(queue ? { queue: { ...queue.plan, ...(dlqDepthAtStart === undefined ? {} : { dlqDepthAtStart }) } } : {}),
     promotion: planning.promotion,
     forecast: { ...planning.forecast },
@@ -246,8 +248,21 @@ function buildPlan(found: {
     ...(request.gates ? { gates: request.gates } : {}),
     ...(request.approval ? { approval: request.approval } : {}),
     ...(request.postPromotionMinutes === undefined ? {} : { postPromotionMinutes: request.postPromotionMinutes }),
-    warnings: [...(queue?.warnings ?? []), ...(trigger.source === 'request' ? [] : [`started by ${trigger.source}`]), ...historyWarnings, ...(queue ? [] : coldStartReading(checked.fn).warnings)],
+    warnings: [...(queue?.warnings ?? []), ...(trigger.source === 'request' ? [] : [`started by ${trigger.source}`]), ...historyWarnings, ...(queue ? [] : coldStartReading(checked.fn, execution).warnings)],
   };
+}
+
+/**
+ * A running canary reads its gate's alarms before every look through a Step Functions service
+ * integration, which calls the state machine's own region only: gate alarms of a function in another
+ * region would never be seen firing, so Plan refuses them rather than hold on nothing.
+ */
+function checkAlarmsReadable(alarmNames: readonly string[], fn: FunctionInfo, execution: ExecutionRef): void {
+  const home = regionOf(execution.id);
+  const region = regionOf(fn.functionArn);
+  if (alarmNames.length && home && region && home !== region) {
+    throw new InvalidRequestError(`gates.alarms: a running canary reads its alarms in Coalmine's own region (${home}), and ${fn.functionName} is in ${region}; deploy Coalmine in ${region} to gate it on that region's alarms`);
+  }
 }
 
 /**
@@ -255,8 +270,12 @@ function buildPlan(found: {
  * function's default log group (`/aws/lambda/<name>`, the one its role may query). Otherwise the
  * plan says why they are not judged.
  */
-function coldStartReading(fn: FunctionInfo): { plan: { coldStarts?: { logGroupName: string } }; warnings: string[] } {
+function coldStartReading(fn: FunctionInfo, execution: ExecutionRef): { plan: { coldStarts?: { logGroupName: string } }; warnings: string[] } {
   const logGroupName = `/aws/lambda/${fn.functionName}`;
+  const home = regionOf(execution.id);
+  const region = regionOf(fn.functionArn);
+  // The query is a Step Functions service integration, and those call the state machine's own region only.
+  if (home && region && home !== region) return { plan: {}, warnings: [`cold starts not judged: Coalmine queries logs in its own region (${home}), and ${fn.functionName} logs in ${region}`] };
   const logging = fn.logging ?? { logGroup: logGroupName, format: 'Text' };
   if (logging.format !== 'Text') return { plan: {}, warnings: [`cold starts not judged: the function logs in ${logging.format}, and Coalmine reads the text REPORT lines`] };
   if (logging.logGroup !== logGroupName) return { plan: {}, warnings: [`cold starts not judged: the function logs to ${logging.logGroup}, and Coalmine may query only ${logGroupName}`] };
