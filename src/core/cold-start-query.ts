@@ -69,8 +69,17 @@ function rowFields(row: unknown): Record<string, string> {
  * Adds each version's cold starts to the minutes read, from the query's results. A version-minute
  * with invocations and no row keeps no count (left out, never read as no cold starts); a failed or
  * unfinished query adds a measurement failure.
+ *
+ * The minutes that start before `scaleUpUntil` (the step's shift and the minute after it) keep no
+ * count for either version: a shift gives the candidate new execution environments, each a cold
+ * start stable does not pay, and those say nothing about the candidate's own cold-start rate.
  */
-export function withColdStarts(minutes: MinuteObservation[], results: ColdStartResults, versions: { stableVersion: string; candidateVersion: string }): { minutes: MinuteObservation[]; failures: MeasurementFailure[] } {
+export function withColdStarts(
+  minutes: MinuteObservation[],
+  results: ColdStartResults,
+  versions: { stableVersion: string; candidateVersion: string },
+  scaleUpUntil?: Date,
+): { minutes: MinuteObservation[]; failures: MeasurementFailure[] } {
   if (results === undefined) return { minutes, failures: [{ metric: 'coldStarts', message: 'the cold-start query did not run' }] };
   if (results.Error !== undefined) return { minutes, failures: [{ metric: 'coldStarts', message: `${results.Error}${results.Cause ? `: ${results.Cause.slice(0, 200)}` : ''}` }] };
   const status = results.Query?.Status;
@@ -88,7 +97,7 @@ export function withColdStarts(minutes: MinuteObservation[], results: ColdStartR
     counts.set(`${minute} ${fields['version']}`, { coldStarts, ...(coldStarts > 0 && Number.isFinite(initMs) ? { initMs } : {}) });
   }
   const add = (minute: string, version: string, figures: MinuteObservation['stable']) => {
-    if (!figures) return figures;
+    if (!figures || (scaleUpUntil !== undefined && new Date(minute) < scaleUpUntil)) return figures;
     const found = counts.get(`${minute} ${version}`);
     return found ? { ...figures, ...found } : figures;
   };

@@ -37,6 +37,15 @@ describe('the cold-start query', () => {
     expect(minutes[1]!.candidate!.coldStarts).toBeUndefined();
   });
 
+  it('leaves out both versions\' cold starts in the minutes of a shift and the minute after it (the candidate scaling up)', () => {
+    const results = { Query: { Status: 'Complete', Results: [row('2026-01-05 09:05:00.000', '13', 4, 600), row('2026-01-05 09:05:00.000', '12', 0, 0), row('2026-01-05 09:06:00.000', '13', 2, 600), row('2026-01-05 09:06:00.000', '12', 1, 250), row('2026-01-05 09:07:00.000', '13', 1, 600), row('2026-01-05 09:07:00.000', '12', 1, 250)] } };
+    const shiftedAt = new Date('2026-01-05T09:05:30.000Z');
+
+    const { minutes } = withColdStarts(['09:05', '09:06', '09:07'].map((hm) => minute(`2026-01-05T${hm}:00.000Z`)), results, VERSIONS, new Date(shiftedAt.getTime() + 60_000));
+
+    expect(minutes.map((m) => [m.candidate!.coldStarts, m.stable!.coldStarts])).toEqual([[undefined, undefined], [undefined, undefined], [1, 1]]);
+  });
+
   it('reads a zero with no init duration, in either case of keys', () => {
     const results = { Query: { Status: 'Complete', Results: [[{ field: 'bin(1m)', value: '2026-01-05 09:05:00.000' }, { field: 'version', value: '13' }, { field: 'coldStarts', value: '0' }]] } };
 

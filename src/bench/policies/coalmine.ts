@@ -29,7 +29,9 @@ export const coalminePolicy: Policy = {
       observe(minute: ObservedMinute): PolicyAction {
         steps.tick();
         minutesSinceFirstShift++;
-        pending.push({ minute: minuteTime(minute.minute), stable: minute.stable, candidate: minute.candidate, ...(minute.queue ? { queue: minute.queue } : {}) });
+        // As Evaluate does (src/core/cold-start-query.ts), a step's first minute counts no cold starts: the candidate scaling up.
+        const scalingUp = steps.minutesInStep <= 1;
+        pending.push({ minute: minuteTime(minute.minute), stable: scalingUp ? withoutColdStarts(minute.stable) : minute.stable, candidate: scalingUp ? withoutColdStarts(minute.candidate) : minute.candidate, ...(minute.queue ? { queue: minute.queue } : {}) });
         if (pending.length < context.settings.evaluationMinutes) return 'continue';
         const { assessment, decision, rollbackKind } = look(assess, {
           memory,
@@ -57,3 +59,9 @@ export const coalminePolicy: Policy = {
     };
   },
 };
+
+/** A version's minute with its cold-start figures left out (never read as none). */
+function withoutColdStarts<T extends { coldStarts?: number; initMs?: number }>(version: T): T {
+  const { coldStarts: _coldStarts, initMs: _initMs, ...rest } = version;
+  return rest as T;
+}

@@ -53,7 +53,7 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
     const arrivals = rereading ? withLateArrivals(read.minutes, progress.recentCounts, judgedUntil, readFrom) : undefined;
     const minutes = arrivals ? arrivals.minutes : read.minutes;
     // Cold starts: the first look has no query before it (its minutes are left out); every later one reads what the query returned.
-    const coldStarts = p.coldStarts && progress.coldStartQuery ? withColdStarts(minutes, coldStartResults as ColdStartResults, p) : undefined;
+    const coldStarts = p.coldStarts && progress.coldStartQuery ? withColdStarts(minutes, coldStartResults as ColdStartResults, p, addSeconds(stepStart, 60)) : undefined;
     const window = { minutes: coldStarts?.minutes ?? minutes, failures: [...read.failures, ...(coldStarts?.failures ?? [])] };
 
     const minutesInStep = Math.max(0, minutesBetween(stepStart, windowEnd));
