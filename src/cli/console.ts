@@ -9,6 +9,7 @@ import { localRecords } from '../viewer/release-view.ts';
 import { startViewer } from '../viewer/server.ts';
 import { resolveStateMachineArn, type AwsDeps } from './aws-context.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
+import { RELEASE_STATE_MACHINE_ENV, RELEASE_STATE_MACHINE_OUTPUT } from './release.ts';
 import type { CliIo } from './io.ts';
 import { stateMachineOptions, zodLine } from './options.ts';
 
@@ -26,9 +27,20 @@ export function wantsStepFunctions(options: Record<string, unknown>): boolean {
 }
 
 /**
+ * Where the releases in waves are, asked for when the list is read: `--stack`'s release state
+ * machine output, else the environment; none (no releases shown) with only `--state-machine`.
+ */
+function releaseStateMachineOf(choice: { stack?: string | undefined }, env: Record<string, string | undefined>, aws: AwsDeps): (() => Promise<string>) | undefined {
+  const { stack } = choice;
+  if (stack) return () => aws.stackOutputs.get(stack, RELEASE_STATE_MACHINE_OUTPUT);
+  const fromEnv = env[RELEASE_STATE_MACHINE_ENV];
+  return fromEnv ? async () => fromEnv : undefined;
+}
+
+/**
  * Serves until `stopped` resolves (Ctrl-C), then closes. Exit 0; a port in use is exit 1 with one
  * line. With `--state-machine ARN` or `--stack NAME` it shows that state machine's executions
- * (`aws` gives the clients), read through the same fold as `start --wait`.
+ * (`aws` gives the clients), read through the same fold as `start --wait`, and the stack's releases.
  */
 export async function consoleCommand(rawOptions: ConsoleOptions, io: CliIo, stopped: () => Promise<void>, aws?: AwsDeps): Promise<ExitCode> {
   const parsed = consoleOptionsSchema.safeParse(rawOptions);
@@ -37,7 +49,7 @@ export async function consoleCommand(rawOptions: ConsoleOptions, io: CliIo, stop
   const dir = resolve(io.cwd, parsed.data.dir);
   const source =
     aws && (parsed.data.stateMachine || parsed.data.stack)
-      ? stepFunctionsSource(aws.executions, await resolveStateMachineArn(parsed.data, io.env, aws))
+      ? stepFunctionsSource(aws.executions, await resolveStateMachineArn(parsed.data, io.env, aws), releaseStateMachineOf(parsed.data, io.env, aws))
       : localRecords(dir);
   let viewer;
   try {

@@ -58,6 +58,8 @@ export interface ReleaseTargetOnAws {
   outcome: WaveOutcome;
   reason: string;
   rollbackKind?: RollbackKind | null;
+  /** The target's canary execution, once the release started it. */
+  execution?: string;
 }
 
 /** `release_<name>_<hash of the input>`, within Step Functions' 80 characters. */
@@ -150,6 +152,7 @@ interface TargetRecord {
   candidateVersion?: string;
   error?: string;
   cause?: string;
+  execution?: string;
 }
 interface RestoreRecord {
   region: string;
@@ -203,20 +206,21 @@ export function releaseResultOf(info: ExecutionInfo, entries: HistoryEntry[], in
       const key = targetKey(target);
       const record = records?.find((r) => targetKey(r) === key);
       const alias = { name: target.alias };
+      const ran = record?.execution ? { execution: record.execution } : {};
       if (!record) return { region: target.region, functionName: target.functionName, alias, outcome: 'skipped' as WaveOutcome, reason: 'not started: the release stopped before this wave' };
       if (record.ended === 'promoted') {
         const put = restored.get(key);
-        if (put?.restored) return { region: target.region, functionName: target.functionName, alias: { ...alias, version: put.version ?? record.stableVersion!, routing: {} }, outcome: 'rolled-back' as WaveOutcome, rollbackKind: null, reason: `promoted, then ${put.reason ?? 'put back'} when the release rolled back` };
-        return { region: target.region, functionName: target.functionName, alias: { ...alias, version: record.candidateVersion!, routing: {} }, outcome: 'promoted' as WaveOutcome, reason: `promoted version ${record.candidateVersion}${put?.reason ? `; ${put.reason}` : ''}` };
+        if (put?.restored) return { region: target.region, functionName: target.functionName, alias: { ...alias, version: put.version ?? record.stableVersion!, routing: {} }, outcome: 'rolled-back' as WaveOutcome, rollbackKind: null, ...ran, reason: `promoted, then ${put.reason ?? 'put back'} when the release rolled back` };
+        return { region: target.region, functionName: target.functionName, alias: { ...alias, version: record.candidateVersion!, routing: {} }, outcome: 'promoted' as WaveOutcome, ...ran, reason: `promoted version ${record.candidateVersion}${put?.reason ? `; ${put.reason}` : ''}` };
       }
       const { error, cause } = canaryError(record);
       if (error === SIBLING_STOPPED) {
         // Stopped by the release, not the cause of its stop: the canary's status rule runs Cleanup.
-        return { region: target.region, functionName: target.functionName, alias, outcome: 'rolled-back' as WaveOutcome, rollbackKind: null, reason: `stopped: ${cause}; Cleanup puts its alias back on its stable version` };
+        return { region: target.region, functionName: target.functionName, alias, outcome: 'rolled-back' as WaveOutcome, rollbackKind: null, ...ran, reason: `stopped: ${cause}; Cleanup puts its alias back on its stable version` };
       }
       const kind = rollbackKindOfError(error) ?? null;
       stopper ??= { key, wave: wave.name, error, cause, kind };
-      return { region: target.region, functionName: target.functionName, alias, outcome: (kind ? 'rolled-back' : 'failed') as WaveOutcome, rollbackKind: kind ?? ('error' as const), reason: `${error}: ${cause}` };
+      return { region: target.region, functionName: target.functionName, alias, outcome: (kind ? 'rolled-back' : 'failed') as WaveOutcome, rollbackKind: kind ?? ('error' as const), ...ran, reason: `${error}: ${cause}` };
     });
     const outcomes = targets.map((t) => t.outcome);
     const outcome: WaveOutcome = outcomes.every((o) => o === 'skipped') ? 'skipped' : outcomes.includes('failed') ? 'failed' : outcomes.includes('rolled-back') ? 'rolled-back' : 'promoted';

@@ -9,16 +9,20 @@ import { ExecutionNotFoundError } from '../core/errors.ts';
 import { executionArnFor, type ExecutionInfo, type HistoryEntry, type StepFunctionsExecutions } from '../aws/stepfunctions.ts';
 import { emptyProgress, endingOf, isFinished, readProgress, type ExecutionProgress } from '../cli/follow.ts';
 import type { ExecutionEvent, ExecutionRecord, RunStep } from '../local/record.ts';
-import { summarise, type RecordListing, type RecordSource, type RecordSummary, type ViewerRecord } from './records.ts';
+import { releaseResultOf } from '../cli/release.ts';
+import type { ReleaseInput } from '../core/release.ts';
+import { summarise, type RecordListing, type RecordSource, type RecordSummary, type ReleaseListEntry, type ViewerRecord } from './records.ts';
 
 /** Executions the list reads at most. */
 const LIST_LIMIT = 100;
 
 /**
  * Executions of `stateMachineArn`, newest first. A finished execution never changes, so each is read
- * once; running ones are counted, and listed once they end.
+ * once; running ones are counted, and listed once they end. With `releaseStateMachineArn` (asked for
+ * when the list is read, so a stack without a release state machine fails only the releases), the
+ * releases in waves too.
  */
-export function stepFunctionsSource(executions: StepFunctionsExecutions, stateMachineArn: string): RecordSource {
+export function stepFunctionsSource(executions: StepFunctionsExecutions, stateMachineArn: string, releaseStateMachineArn?: () => Promise<string>): RecordSource {
   const finished = new Map<string, RecordSummary>();
 
   async function read(name: string): Promise<ViewerRecord | undefined> {
@@ -59,6 +63,86 @@ export function stepFunctionsSource(executions: StepFunctionsExecutions, stateMa
       return { executions: summaries, skipped };
     },
     read,
+    ...(releaseStateMachineArn ? { releases: releasesOn(executions, stateMachineArn, releaseStateMachineArn) } : {}),
+  };
+}
+
+/**
+ * The release state machine's executions as the console's releases: each one's input gives its
+ * waves and targets, its history how each target's canary ended (the fold `coalmine release --wait`
+ * reports). A running release shows the waves it has not finished as not yet run.
+ */
+function releasesOn(executions: StepFunctionsExecutions, canaryStateMachineArn: string, releaseStateMachineArn: () => Promise<string>): NonNullable<RecordSource['releases']> {
+  const finished = new Map<string, ReleaseListEntry>();
+
+  async function read(name: string): Promise<ReleaseListEntry | undefined> {
+    const arn = executionArnFor(await releaseStateMachineArn(), name);
+    const known = finished.get(arn);
+    if (known) return known;
+    let info: ExecutionInfo;
+    try {
+      info = await executions.describe(arn);
+    } catch (error) {
+      if (error instanceof ExecutionNotFoundError) return undefined;
+      throw error;
+    }
+    const input = releaseInputOf(info.input);
+    if (!input) return undefined;
+    const { entries } = await executions.history(arn);
+    const entry = releaseEntryOf(info, input, releaseResultOf(info, entries, input), canaryStateMachineArn);
+    if (isFinished(info.status)) finished.set(arn, entry);
+    return entry;
+  }
+
+  return {
+    async list() {
+      const all = await executions.list(await releaseStateMachineArn(), LIST_LIMIT);
+      const entries: ReleaseListEntry[] = [];
+      for (const execution of all) {
+        const entry = await read(execution.name);
+        if (entry) entries.push(entry);
+      }
+      return entries;
+    },
+    read,
+  };
+}
+
+/** The release an execution was started with; undefined for an input that is not one. */
+function releaseInputOf(text: string | undefined): ReleaseInput | undefined {
+  const input = parse(text);
+  if (!isObject(input) || typeof input['name'] !== 'string' || !Array.isArray(input['waves'])) return undefined;
+  const waves = input['waves'] as unknown[];
+  return waves.every((wave) => isObject(wave) && typeof wave['name'] === 'string' && Array.isArray(wave['targets'])) ? (input as unknown as ReleaseInput) : undefined;
+}
+
+function releaseEntryOf(info: ExecutionInfo, input: ReleaseInput, result: ReturnType<typeof releaseResultOf>, canaryStateMachineArn: string): ReleaseListEntry {
+  const running = result.outcome === 'running';
+  const firstOpen = result.waves.findIndex((wave) => wave.outcome === 'skipped');
+  const waves = result.waves.map((wave, index) => ({
+    name: wave.name,
+    outcome: wave.outcome,
+    targets: wave.targets.map(({ execution, ...target }) => {
+      // Its canary's page here, when it ran on the state machine this console shows.
+      const name = execution?.split(':').at(-1);
+      const record = name && executionArnFor(canaryStateMachineArn, name) === execution ? { record: name } : {};
+      const reason = running && target.outcome === 'skipped' ? (index === firstOpen ? 'running: its canary has not ended yet' : 'waits for the waves before it') : target.reason;
+      return { ...target, ...(execution ? { execution } : {}), ...record, reason };
+    }),
+  }));
+  return {
+    id: info.name,
+    name: input.name,
+    onFailure: input.onFailure,
+    recordedAt: info.stoppedAt ?? info.startedAt,
+    consoleUrl: result.consoleUrl,
+    result: {
+      outcome: result.outcome,
+      rollbackKind: result.rollbackKind,
+      ...(result.errorName ? { errorName: result.errorName } : {}),
+      reason: running ? `still running: ${waves.length} waves, ${firstOpen === -1 ? 'the last' : `wave ${firstOpen + 1}`} under way` : result.reason,
+      waves,
+    },
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ReleaseResult } from '../local/release.ts';
+import type { ReleaseResult, ReleaseTargetResult, WaveOutcome } from '../local/release.ts';
 import * as z from 'zod';
 import { ENDINGS, ROLLBACK_KINDS, type Ending, type RollbackKind } from '../core/state.ts';
 import type { ExecutionRecord } from '../local/record.ts';
@@ -180,14 +180,26 @@ export async function readRecord(dir: string, id: string): Promise<ViewerRecord 
   return parseRecord(id, text);
 }
 
-/** A release as a source lists it (release-view.ts `ReleaseRecord`). */
+/** A target as the console shows it: a release on AWS knows its alias's version only where its history tells. */
+export type ReleaseTargetEntry = Omit<ReleaseTargetResult, 'alias'> & { alias: { name: string; version?: string; routing?: Record<string, number> } };
+
+/**
+ * A release as a source lists it (release-view.ts `ReleaseRecord`): a local run's record, or an
+ * execution of the release state machine (aws-source.ts), which may still be running.
+ */
 export interface ReleaseListEntry {
   id: string;
   name: string;
-  seed: number;
+  /** The local run's seed; a release on AWS has none. */
+  seed?: number;
   onFailure: string;
   recordedAt: string;
-  result: ReleaseResult;
+  /** The release's execution in the Step Functions console, for a release on AWS. */
+  consoleUrl?: string;
+  result: Omit<ReleaseResult, 'outcome' | 'waves'> & {
+    outcome: Ending | 'running';
+    waves: { name: string; outcome: WaveOutcome; targets: ReleaseTargetEntry[] }[];
+  };
 }
 
 /** Where the viewer's executions come from: a folder of local records, or Step Functions (aws-source.ts). */

@@ -68,55 +68,73 @@ export async function readRelease(dir: string, id: string): Promise<ReleaseRecor
   return { ...(record as ReleaseRecord), id };
 }
 
-/** A wave's or target's ending; one the release never reached is skipped. */
-function endingBadge(outcome: WaveOutcome, rollbackKind: RollbackKind | null = null): string {
-  return outcome === 'skipped' ? '<span class="badge outcome-skipped">Skipped</span>' : outcomeBadge({ outcome, rollbackKind });
+/** A wave's or target's ending; one the release never reached is skipped, or, while it runs, yet to come. */
+function endingBadge(outcome: WaveOutcome, rollbackKind: RollbackKind | null = null, running = false): string {
+  if (outcome === 'skipped') return running ? '<span class="badge outcome-running">Not yet</span>' : '<span class="badge outcome-skipped">Skipped</span>';
+  return outcomeBadge({ outcome, rollbackKind });
 }
 
-/** The releases above the executions' list; nothing when there are none. */
-export function releasesSection(releases: ReleaseRecord[]): string {
-  if (releases.length === 0) return '';
+function releaseBadge(result: ReleaseRecord['result']): string {
+  return result.outcome === 'running' ? '<span class="badge outcome-running">Running</span>' : outcomeBadge({ outcome: result.outcome, rollbackKind: result.rollbackKind });
+}
+
+/** What the list and the page say of where a release comes from: a local run's seed, or the execution on AWS. */
+function provenance(release: ReleaseRecord): string {
+  return release.seed === undefined ? 'on AWS' : `seed ${escape(release.seed)}`;
+}
+
+/** The releases above the executions' list; nothing when there are none, a line when the source could not read them. */
+export function releasesSection(releases: ReleaseRecord[], failure?: string): string {
+  const unread = failure ? `<p class="skipped">Releases could not be read: ${escape(failure)}</p>` : '';
+  if (releases.length === 0) return unread;
   const rows = releases.map(
     (release) => `<tr>
-<td class="name"><a href="/releases/${encodeURIComponent(release.id)}">${escape(release.name)}</a><div class="muted">${escape(release.result.waves.length)} waves · ${escape(release.result.waves.reduce((sum, wave) => sum + wave.targets.length, 0))} targets · onFailure ${escape(release.onFailure)} · seed ${escape(release.seed)}</div></td>
-<td>${outcomeBadge(release.result)}</td>
+<td class="name"><a href="/releases/${encodeURIComponent(release.id)}">${escape(release.name)}</a><div class="muted">${escape(release.result.waves.length)} waves · ${escape(release.result.waves.reduce((sum, wave) => sum + wave.targets.length, 0))} targets · onFailure ${escape(release.onFailure)} · ${provenance(release)}</div></td>
+<td>${releaseBadge(release.result)}</td>
 <td class="reason">${escape(release.result.reason)}</td>
 </tr>`,
   );
   return `<h2>Releases <span class="count">${releases.length}</span></h2>
-<table class="executions releases"><thead><tr><th>Release</th><th>Outcome</th><th>Reason</th></tr></thead><tbody>
+${unread}<table class="executions releases"><thead><tr><th>Release</th><th>Outcome</th><th>Reason</th></tr></thead><tbody>
 ${rows.join('\n')}
 </tbody></table>`;
 }
 
+/** The alias as the release left it, where that is known. */
+function aliasText(alias: ReleaseRecord['result']['waves'][number]['targets'][number]['alias']): string {
+  if (alias.version === undefined) return '–';
+  const routing = Object.entries(alias.routing ?? {});
+  return `version ${alias.version}${routing.length ? ` + ${routing.map(([version, weight]) => `${version}: ${weight}%`).join(', ')}` : ''}`;
+}
+
 /** One release: its waves in order, each target with its outcome, its alias as the release left it, and its canary. */
 export function releasePage(release: ReleaseRecord): string {
+  const running = release.result.outcome === 'running';
   const waves = release.result.waves.map((wave, index) => {
     const targets = wave.targets.map((target) => {
-      const routing = Object.entries(target.alias.routing);
-      const alias = `version ${target.alias.version}${routing.length ? ` + ${routing.map(([version, weight]) => `${version}: ${weight}%`).join(', ')}` : ''}`;
       const canary = target.record ? `<a href="/executions/${encodeURIComponent(target.record)}">canary</a>` : '<span class="muted">not started</span>';
       return `<tr class="target">
 <td class="name">${escape(target.region)}<div class="muted">${escape(target.functionName)}:${escape(target.alias.name)}</div></td>
-<td>${endingBadge(target.outcome, target.rollbackKind ?? null)}</td>
-<td class="num">${escape(alias)}</td>
+<td>${endingBadge(target.outcome, target.rollbackKind ?? null, running)}</td>
+<td class="num">${escape(aliasText(target.alias))}</td>
 <td class="reason">${escape(target.reason)}</td>
 <td>${canary}</td>
 </tr>`;
     });
     return `<section class="wave" data-wave="${index + 1}">
-<h2>Wave ${index + 1}: ${escape(wave.name)} ${endingBadge(wave.outcome)}</h2>
+<h2>Wave ${index + 1}: ${escape(wave.name)} ${endingBadge(wave.outcome, null, running)}</h2>
 <table class="executions targets"><thead><tr><th>Target</th><th>Outcome</th><th class="num">Alias</th><th>Reason</th><th>Canary</th></tr></thead><tbody>
 ${targets.join('\n')}
 </tbody></table>
 </section>`;
   });
+  const execution = release.consoleUrl ? ` · <a href="${escape(release.consoleUrl)}">its execution in the Step Functions console</a>` : '';
   return layout(
     `Release ${release.name}`,
     `<p><a href="/">← all executions</a></p>
-<h1>Release ${escape(release.name)} ${outcomeBadge(release.result)}</h1>
+<h1>Release ${escape(release.name)} ${releaseBadge(release.result)}</h1>
 <p class="reason">${escape(release.result.reason)}</p>
-<p class="muted">onFailure ${escape(release.onFailure)} · seed ${escape(release.seed)} · recorded ${escape(release.recordedAt)}</p>
+<p class="muted">onFailure ${escape(release.onFailure)} · ${provenance(release)} · ${running ? 'started' : 'recorded'} ${escape(release.recordedAt)}${execution}</p>
 ${waves.join('\n')}`,
   );
 }

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { packageFile } from '../package-files.ts';
 import { errorPage, executionPage, listPage, notFoundPage } from './pages.ts';
-import { summarise, type RecordSource } from './records.ts';
+import { summarise, type RecordSource, type ReleaseListEntry } from './records.ts';
 import { localRecords, releasePage, releasesSection } from './release-view.ts';
 
 const STATIC_DIR = packageFile('src', 'viewer', 'static');
@@ -72,8 +72,15 @@ export function viewerHandler(from: string | RecordSource): (request: IncomingMe
           ...(url.searchParams.get('scenario') ? { scenario: url.searchParams.get('scenario')! } : {}),
           ...(Number.isInteger(page) && page > 0 ? { page } : {}),
         };
-        const releases = (await source.releases?.list()) ?? [];
-        return html(response, 200, listPage(await source.list(), query, releasesSection(releases)));
+        // A release listing that fails is said on the page; the executions still show.
+        let releases: ReleaseListEntry[] = [];
+        let releasesFailure: string | undefined;
+        try {
+          releases = (await source.releases?.list()) ?? [];
+        } catch (error) {
+          releasesFailure = error instanceof Error ? error.message : String(error);
+        }
+        return html(response, 200, listPage(await source.list(), query, releasesSection(releases, releasesFailure)));
       }
       if (path === '/api/releases') return json(response, 200, (await source.releases?.list()) ?? []);
       const release = /^\/releases\/([^/]+)$/.exec(path);

@@ -98,3 +98,79 @@ describe('consoleCommand with --state-machine', () => {
     expect(io.stdout.text).toContain(`Showing the executions of ${STATE_MACHINE_ARN}.`);
   });
 });
+
+describe('coalmine console on AWS: releases in waves from the release state machine', () => {
+  const RELEASE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:CoalmineRelease';
+  const RELEASE_NAME = 'release_checkout-13_0a1b2c3d';
+  const RELEASE_ARN = executionArnFor(RELEASE_MACHINE, RELEASE_NAME);
+  const target = (region: string) => ({ region, functionName: 'checkout', alias: 'live', candidateVersion: '13' });
+  const RELEASE_INPUT = JSON.stringify({ name: 'checkout-13', onFailure: 'rollback', waves: [{ name: 'canary region', targets: [target('eu-west-1')] }, { name: 'the rest', targets: [target('us-east-1')] }] });
+  const canaryArn = (region: string) => executionArnFor(STATE_MACHINE_ARN, `checkout_live_v13_${region}`);
+  const promoted = (region: string) => ({ region, functionName: 'checkout', alias: 'live', ended: 'promoted', stableVersion: '12', candidateVersion: '13', execution: canaryArn(region) });
+  const waveExited = (name: string, targets: unknown[]) => ({ id: 1, timestamp: new Date(START), type: 'MapStateExited' as const, stateExitedEventDetails: { name: "Run the wave's canaries", output: JSON.stringify({ current: { wave: { name }, result: { targets } } }) } });
+  const source = () => stepFunctionsSource(new StepFunctionsExecutions(new SFNClient({ region: 'eu-west-1' })), STATE_MACHINE_ARN, async () => RELEASE_MACHINE);
+
+  function release(status: 'SUCCEEDED' | 'RUNNING', events: ReturnType<typeof waveExited>[]): void {
+    sfn.on(ListExecutionsCommand, { stateMachineArn: RELEASE_MACHINE }).resolves({ executions: [{ executionArn: RELEASE_ARN, name: RELEASE_NAME, stateMachineArn: RELEASE_MACHINE, status, startDate: new Date(START) }] });
+    sfn.on(DescribeExecutionCommand, { executionArn: RELEASE_ARN }).resolves({ executionArn: RELEASE_ARN, name: RELEASE_NAME, stateMachineArn: RELEASE_MACHINE, status, startDate: new Date(START), input: RELEASE_INPUT, ...(status === 'SUCCEEDED' ? { stopDate: new Date(START + 40 * 60_000), output: '{}' } : {}) });
+    sfn.on(GetExecutionHistoryCommand, { executionArn: RELEASE_ARN }).resolves({ events });
+  }
+
+  it('lists a finished release above the executions, with its waves and outcome', async () => {
+    release('SUCCEEDED', [waveExited('canary region', [promoted('eu-west-1')]), waveExited('the rest', [promoted('us-east-1')])]);
+
+    const { status, body } = await get(viewerHandler(source()), '/');
+
+    expect(status).toBe(200);
+    expect(body).toContain(`<a href="/releases/${RELEASE_NAME}">checkout-13</a>`);
+    expect(body).toContain('2 waves · 2 targets · onFailure rollback · on AWS');
+    expect(body).toContain('promoted everywhere: 2 waves');
+    expect(body).toContain(NAME);
+  });
+
+  it('shows a release page whose targets link to their canary executions', async () => {
+    release('SUCCEEDED', [waveExited('canary region', [promoted('eu-west-1')]), waveExited('the rest', [promoted('us-east-1')])]);
+
+    const { status, body } = await get(viewerHandler(source()), `/releases/${RELEASE_NAME}`);
+
+    expect(status).toBe(200);
+    expect(body).toContain('Wave 1: canary region');
+    expect(body).toContain('Wave 2: the rest');
+    expect(body).toContain('version 13');
+    expect(body).toContain('<a href="/executions/checkout_live_v13_eu-west-1">canary</a>');
+    expect(body).toContain('<a href="/executions/checkout_live_v13_us-east-1">canary</a>');
+    expect(body).toContain('console.aws.amazon.com/states/home?region=eu-west-1');
+  });
+
+  it('shows a running release with its waves from its input, the unfinished ones not yet run', async () => {
+    release('RUNNING', [waveExited('canary region', [promoted('eu-west-1')])]);
+
+    const entry = await source().releases!.read(RELEASE_NAME);
+    const { body } = await get(viewerHandler(source()), `/releases/${RELEASE_NAME}`);
+
+    expect(entry!.result.outcome).toBe('running');
+    expect(entry!.result.waves.map((wave) => wave.outcome)).toEqual(['promoted', 'skipped']);
+    expect(entry!.result.waves[1]!.targets[0]!.reason).toBe('running: its canary has not ended yet');
+    expect(body).toContain('<span class="badge outcome-running">Running</span>');
+    expect(body).toContain('<span class="badge outcome-running">Not yet</span>');
+    expect(body).not.toContain('Skipped');
+  });
+
+  it('still lists the executions when the releases cannot be read, and says why on the page', async () => {
+    sfn.on(ListExecutionsCommand, { stateMachineArn: RELEASE_MACHINE }).rejects(Object.assign(new Error('State Machine Does Not Exist'), { name: 'StateMachineDoesNotExist' }));
+
+    const { status, body } = await get(viewerHandler(source()), '/');
+
+    expect(status).toBe(200);
+    expect(body).toContain(NAME);
+    expect(body).toContain(`Releases could not be read: could not list the executions of ${RELEASE_MACHINE}: StateMachineDoesNotExist`);
+  });
+
+  it('answers 404 for a release the state machine does not have', async () => {
+    sfn.on(DescribeExecutionCommand, { executionArn: executionArnFor(RELEASE_MACHINE, 'nope') }).rejects(Object.assign(new Error('Execution Does Not Exist'), { name: 'ExecutionDoesNotExist' }));
+
+    const { status } = await get(viewerHandler(source()), '/releases/nope');
+
+    expect(status).toBe(404);
+  });
+});
