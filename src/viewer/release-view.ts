@@ -112,7 +112,8 @@ export function releasePage(release: ReleaseRecord): string {
   const running = release.result.outcome === 'running';
   const waves = release.result.waves.map((wave, index) => {
     const targets = wave.targets.map((target) => {
-      const canary = target.record ? `<a href="/executions/${encodeURIComponent(target.record)}">canary</a>` : '<span class="muted">not started</span>';
+      const pending = running && target.outcome === 'skipped' ? 'once the wave ends' : 'not started';
+      const canary = target.record ? `<a href="/executions/${encodeURIComponent(target.record)}">canary</a>` : `<span class="muted">${pending}</span>`;
       return `<tr class="target">
 <td class="name">${escape(target.region)}<div class="muted">${escape(target.functionName)}:${escape(target.alias.name)}</div></td>
 <td>${endingBadge(target.outcome, target.rollbackKind ?? null, running)}</td>

@@ -153,6 +153,7 @@ describe('coalmine console on AWS: releases in waves from the release state mach
     expect(entry!.result.waves[1]!.targets[0]!.reason).toBe('running: its canary has not ended yet');
     expect(body).toContain('<span class="badge outcome-running">Running</span>');
     expect(body).toContain('<span class="badge outcome-running">Not yet</span>');
+    expect(body).toContain('once the wave ends');
     expect(body).not.toContain('Skipped');
   });
 
