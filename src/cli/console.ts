@@ -30,9 +30,11 @@ export function wantsStepFunctions(options: Record<string, unknown>): boolean {
  * Where the releases in waves are, asked for when the list is read: `--stack`'s release state
  * machine output, else the environment; none (no releases shown) with only `--state-machine`.
  */
-function releaseStateMachineOf(choice: { stack?: string | undefined }, env: Record<string, string | undefined>, aws: AwsDeps): (() => Promise<string>) | undefined {
+export function releaseStateMachineOf(choice: { stack?: string | undefined }, env: Record<string, string | undefined>, aws: AwsDeps): (() => Promise<string>) | undefined {
   const { stack } = choice;
-  if (stack) return () => aws.stackOutputs.get(stack, RELEASE_STATE_MACHINE_OUTPUT);
+  // Looked up once it answers (every release read needs it), again after a failure.
+  let arn: Promise<string> | undefined;
+  if (stack) return () => (arn ??= aws.stackOutputs.get(stack, RELEASE_STATE_MACHINE_OUTPUT).catch((error: unknown) => ((arn = undefined), Promise.reject(error))));
   const fromEnv = env[RELEASE_STATE_MACHINE_ENV];
   return fromEnv ? async () => fromEnv : undefined;
 }

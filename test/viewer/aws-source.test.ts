@@ -1,10 +1,10 @@
 import { Readable, Writable } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { StackOutputs } from '../../src/aws/cloudformation.ts';
-import { consoleCommand } from '../../src/cli/console.ts';
+import { consoleCommand, releaseStateMachineOf } from '../../src/cli/console.ts';
 import { bufferIo } from '../../src/cli/io.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { executionArnFor, StepFunctionsExecutions } from '../../src/aws/stepfunctions.ts';
@@ -173,5 +173,25 @@ describe('coalmine console on AWS: releases in waves from the release state mach
     const { status } = await get(viewerHandler(source()), '/releases/nope');
 
     expect(status).toBe(404);
+  });
+});
+
+describe("the console's release state machine", () => {
+  const cloudformation = mockClient(CloudFormationClient);
+  const aws = () => ({ executions: new StepFunctionsExecutions(new SFNClient({ region: 'eu-west-1' })), stackOutputs: new StackOutputs(new CloudFormationClient({ region: 'eu-west-1' })) });
+
+  it("is the stack's ReleaseStateMachineArn output, looked up once", async () => {
+    cloudformation.reset();
+    cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'coalmine', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(0), Outputs: [{ OutputKey: 'ReleaseStateMachineArn', OutputValue: 'arn:aws:states:eu-west-1:123456789012:stateMachine:CoalmineRelease' }] }] });
+    const arn = releaseStateMachineOf({ stack: 'coalmine' }, {}, aws())!;
+
+    expect(await arn()).toBe('arn:aws:states:eu-west-1:123456789012:stateMachine:CoalmineRelease');
+    expect(await arn()).toBe('arn:aws:states:eu-west-1:123456789012:stateMachine:CoalmineRelease');
+    expect(cloudformation.commandCalls(DescribeStacksCommand)).toHaveLength(1);
+  });
+
+  it('is the environment\'s with only --state-machine, and none without it', async () => {
+    expect(releaseStateMachineOf({}, {}, aws())).toBeUndefined();
+    expect(await releaseStateMachineOf({}, { COALMINE_RELEASE_STATE_MACHINE_ARN: 'arn:x' }, aws())!()).toBe('arn:x');
   });
 });
