@@ -27,13 +27,8 @@ export function stepFunctionsSource(executions: StepFunctionsExecutions, stateMa
 
   async function read(name: string): Promise<ViewerRecord | undefined> {
     const arn = executionArnFor(stateMachineArn, name);
-    let info: ExecutionInfo;
-    try {
-      info = await executions.describe(arn);
-    } catch (error) {
-      if (error instanceof ExecutionNotFoundError) return undefined;
-      throw error;
-    }
+    const info = await describeIfFound(executions, arn);
+    if (!info) return undefined;
     // history() reads every page of the history, oldest first.
     const { entries } = await executions.history(arn);
     const progress = readProgress(emptyProgress(info), entries);
@@ -79,13 +74,8 @@ function releasesOn(executions: StepFunctionsExecutions, canaryStateMachineArn: 
     const arn = executionArnFor(await releaseStateMachineArn(), name);
     const known = finished.get(arn);
     if (known) return known;
-    let info: ExecutionInfo;
-    try {
-      info = await executions.describe(arn);
-    } catch (error) {
-      if (error instanceof ExecutionNotFoundError) return undefined;
-      throw error;
-    }
+    const info = await describeIfFound(executions, arn);
+    if (!info) return undefined;
     const input = releaseInputOf(info.input);
     if (!input) return undefined;
     const { entries } = await executions.history(arn);
@@ -201,4 +191,14 @@ function recordOf(info: ExecutionInfo, progress: ExecutionProgress, entries: His
     series: [],
   };
   return { ...record, id: info.name };
+}
+
+/** The execution as DescribeExecution reports it; undefined when there is none by that ARN. */
+async function describeIfFound(executions: StepFunctionsExecutions, arn: string): Promise<ExecutionInfo | undefined> {
+  try {
+    return await executions.describe(arn);
+  } catch (error) {
+    if (error instanceof ExecutionNotFoundError) return undefined;
+    throw error;
+  }
 }
