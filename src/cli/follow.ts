@@ -59,7 +59,7 @@ export interface ExecutionProgress {
   weight?: number;
   decisions: DecisionRecord[];
   /** How the canary ended, as Promote or Rollback wrote it. */
-  outcome?: { result: string; reason: string; alias?: { version: string; routing: Record<string, number> } };
+  outcome?: { result: string; reason: string; rollbackKind?: 'regression' | 'inconclusive'; alias?: { version: string; routing: Record<string, number> } };
   error?: { error: string; cause?: string };
   lastEventId: number;
 }
@@ -174,6 +174,7 @@ function absorbState(progress: ExecutionProgress, state: Json, entry: HistoryEnt
     progress.outcome = {
       result: outcome.result,
       reason: typeof outcome.reason === 'string' ? outcome.reason : '',
+      ...(outcome.rollbackKind === 'regression' || outcome.rollbackKind === 'inconclusive' ? { rollbackKind: outcome.rollbackKind } : {}),
       ...(isObject(alias) && typeof alias.version === 'string'
         ? { alias: { version: alias.version, routing: (isObject(alias.routing) ? alias.routing : {}) as Record<string, number> } }
         : {}),
@@ -268,7 +269,9 @@ export function endingOf(progress: ExecutionProgress): ExecutionEnding {
       if (judged) {
         const fallback = judged === 'inconclusive' ? 'the canary could not decide in time and rolled back; no regression was found' : judged === 'rejected' ? 'a person rejected the candidate (coalmine reject)' : 'the judge rolled the candidate back';
         const restored = error === RESTORED_ERROR ? { restoredAfterPromotion: true as const } : {};
-        return { outcome: 'rolled-back', rollbackKind: judged, reason: cause || progress.outcome?.reason || fallback, exitCode: exitCodeForOutcome('rolled-back', error, judged), ...minutesToDecision, ...restored };
+        // A restore after promotion says itself why: a regression, or metrics missing past the bake (inconclusive).
+        const kind = error === RESTORED_ERROR ? (progress.outcome?.rollbackKind ?? judged) : judged;
+        return { outcome: 'rolled-back', rollbackKind: kind, reason: cause || progress.outcome?.reason || fallback, exitCode: exitCodeForOutcome('rolled-back', error, judged), ...minutesToDecision, ...restored };
       }
       // Every other Fail state is reached through "Roll back after an error".
       return { outcome: 'failed', rollbackKind: 'error', reason: `${error ?? 'failed'}${cause ? `: ${cause}` : ''}`, exitCode: exitCodeForOutcome('failed', error) };

@@ -51,6 +51,17 @@ describe('readProgress', () => {
     expect(endingOf(progress)).toMatchObject({ outcome: 'promoted', reason: 'all good', exitCode: 0 });
   });
 
+  it('says a restore after promotion for missing metrics was inconclusive, as the Restore step wrote it', () => {
+    const reason = 'promoted, then restored: after promotion, metrics missing past the bake';
+    const outcome = { result: 'rolled-back', rollbackKind: 'inconclusive', reason, alias: { version: '12', routing: {} } };
+    const progress = readProgress(start(), [
+      { id: 1, at: '2024-05-14T09:39:00.000Z', type: 'TaskStateExited', output: JSON.stringify({ outcome }) },
+      { id: 2, at: '2024-05-14T09:40:00.000Z', type: 'ExecutionFailed', error: 'CanaryRestored', cause: reason },
+    ]);
+
+    expect(endingOf(progress)).toMatchObject({ outcome: 'rolled-back', rollbackKind: 'inconclusive', restoredAfterPromotion: true, exitCode: 5 });
+  });
+
   it('tells a candidate promoted, then restored after promotion from a plain rollback: exit 5', () => {
     const reason = 'promoted at 2024-05-14T09:20:00.000Z, then restored: after promotion, promoted version fails above the 0.31% bar it was promoted under';
     const progress = readProgress(start(), [{ id: 1, at: '2024-05-14T09:40:00.000Z', type: 'ExecutionFailed', error: 'CanaryRestored', cause: reason }]);
