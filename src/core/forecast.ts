@@ -24,7 +24,7 @@
 import { formatCount, formatRate } from './judge/check.ts';
 import { GUARDRAIL_ALPHA_SHARE } from './judge/guardrails.ts';
 import { promotionAlternative, promotionChance, promotionRequestsQuantile, type PromotionTest } from './judge/promotion.ts';
-import type { AnalysisSettings } from './judge/settings.ts';
+import { DEFAULT_BUDGET_MINUTES, LONGEST_BUDGET_MINUTES, type AnalysisSettings } from './judge/settings.ts';
 import type { PlannedPromotion } from './judge/types.ts';
 import { RATIO_GRID, RATIO_ONE, WORSE_WEIGHTS } from './judge/stats.ts';
 import type { HourlyTraffic } from './ports.ts';
@@ -222,7 +222,7 @@ export function loosestBar(stableRate: number): number {
 /** Plans the canary: weights, bar, exposure, and the forecast that says so. */
 export function planCanary(input: PlanningInput): CanaryPlanning {
   const { traffic, settings } = input;
-  const budget = settings.maxDurationMinutes;
+  let budget = settings.maxDurationMinutes ?? DEFAULT_BUDGET_MINUTES;
   /** Quantiles beyond a day of traffic are not worth computing: that canary cannot promote in time. */
   const dayOfRequests = traffic.requestsPerMinute * 24 * 60;
   const defaultBar = Math.min(MAX_BAR, Math.max(settings.errorTolerance * traffic.errorRateLower, traffic.errorRateLower + settings.errorMargin));
@@ -236,6 +236,7 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   let choice: Forecast['promotionBar']['choice'] = 'default';
   if (plannedMinutes(strategy, defaultBar) > budget) {
     const limit = Math.max(defaultBar, loosestBar(traffic.errorRate));
+    if (settings.maxDurationMinutes === undefined) budget = planBudget(plannedMinutes(strategy, limit));
     const reachable = plannedMinutes(strategy, limit) <= budget;
     bar = reachable ? searchBar(defaultBar, limit, (b) => plannedMinutes(strategy, b) <= budget) : limit;
     choice = reachable ? 'loosened' : 'unreachable';
@@ -326,6 +327,17 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
     if (detected !== null) return detected;
     return errorRate >= bar ? budget : null;
   }
+}
+
+/**
+ * The budget an unset `maxDurationMinutes` gets, given the minutes the loosest bar needs: an hour.
+ * Where even the loosest bar needs more than that for 95% of candidates as good as stable (the
+ * thinnest traffic: a few requests a minute), the plan takes the time before it gives up the
+ * promotions, up to LONGEST_BUDGET_MINUTES. Anywhere else the hour stands: a longer wait would only
+ * buy a tighter bar where a looser one already costs few failed requests an hour.
+ */
+function planBudget(minutesForLoosestBar: number): number {
+  return Math.min(LONGEST_BUDGET_MINUTES, Math.max(DEFAULT_BUDGET_MINUTES, minutesForLoosestBar));
 }
 
 /** Geometric bisection for the smallest bar in [low, high] that satisfies `ok` (ok is monotone: true from some bar on). */

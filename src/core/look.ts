@@ -7,6 +7,7 @@
  * const { assessment, decision } = look(assess, { memory, window, baseline, settings, trigger: 'api', strategy, stepIndex: 0, weight: 10, minutesInStep: 5 });
  */
 import { decide, type DecideResult } from './decide.ts';
+import { DEFAULT_BUDGET_MINUTES } from './judge/settings.ts';
 import type { AnalysisSettings, Assessment, Judge, JudgeMemory, PlannedPromotion, QueueJudgeSetup } from './judge/index.ts';
 import type { Baseline, MetricsWindow } from './ports.ts';
 import type { PlanQueue } from './state.ts';
@@ -61,7 +62,7 @@ export function look(judge: Judge, input: LookInput): Look {
     intervalMinutes: strategy.intervalMinutes,
     isFinalStep,
     maxExtensionMinutes: settings.maxExtensionMinutes,
-    ...(minutesSinceFirstShift === undefined ? {} : { minutesSinceFirstShift, maxDurationMinutes: settings.maxDurationMinutes }),
+    ...(minutesSinceFirstShift === undefined ? {} : { minutesSinceFirstShift, maxDurationMinutes: settings.maxDurationMinutes ?? DEFAULT_BUDGET_MINUTES }),
   });
   return { assessment, ...decided };
 }

@@ -16,7 +16,7 @@
  * checkEventRequest({ source: TRIGGER_SOURCES.releaseEvent, raw, request, tags: fn.tags, functionName: fn.functionName });
  */
 import { EventNotAllowedError } from './errors.ts';
-import { analysisSchema, type AnalysisSettings } from './judge/settings.ts';
+import { analysisSchema, LONGEST_BUDGET_MINUTES, type AnalysisSettings } from './judge/settings.ts';
 import type { CanaryRequest } from './request.ts';
 import { parseStrategy, type Strategy } from './strategy.ts';
 import { TRIGGER_SOURCES, type TriggerSource } from './trigger.ts';
@@ -54,7 +54,8 @@ const LENIENCY: Readonly<Partial<Record<keyof AnalysisSettings, 'atLeast' | 'atM
   maxDurationMinutes: 'atLeast',
 };
 
-const DEFAULT_ANALYSIS: AnalysisSettings = analysisSchema.parse({});
+// Unset, the budget may reach LONGEST_BUDGET_MINUTES where the traffic is thin: an event may not cut it shorter.
+const DEFAULT_ANALYSIS: AnalysisSettings = { ...analysisSchema.parse({}), maxDurationMinutes: LONGEST_BUDGET_MINUTES };
 
 export interface EventRequestCheck {
   source: TriggerSource;
@@ -118,7 +119,8 @@ function describeAllowed(allowed: Strategy[]): string {
 /** Every setting an event gave must be at least as strict as the default. */
 function checkAnalysis(analysis: AnalysisSettings): void {
   for (const [field, rule] of Object.entries(LENIENCY) as [keyof AnalysisSettings, 'atLeast' | 'atMost' | 'fixed'][]) {
-    const given = analysis[field] as number;
+    const given = analysis[field] as number | undefined;
+    if (given === undefined) continue;
     const limit = DEFAULT_ANALYSIS[field] as number;
     const looser = rule === 'atLeast' ? given < limit : rule === 'atMost' ? given > limit : given !== limit;
     if (looser) {

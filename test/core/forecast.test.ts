@@ -134,7 +134,7 @@ describe('planCanary', () => {
   });
 
   it('says before the first shift when fewer than 95% of candidates as good as stable can show the bar in the budget', () => {
-    const planned = plan(3, 0.005);
+    const planned = plan(3, 0.005, { maxDurationMinutes: 60 });
     expect(planned.forecast.promotedWithinBudget).toBeLessThan(0.95);
     expect(planned.forecast.summary).toMatch(/ \(about \d+% of candidates as good as stable can show it within the 60-minute budget; the rest roll back as inconclusive\)/);
     expect(plan(600, 0.005).forecast.promotedWithinBudget).toBeGreaterThanOrEqual(0.95);
@@ -150,7 +150,27 @@ describe('planCanary', () => {
     const planned = plan(0.5, 0.005);
     expect(planned.forecast.promotionBar.choice).toBe('unreachable');
     expect(planned.forecast.minutesToPromote).toBeNull();
-    expect(planned.forecast.summary).toMatch(/unlikely to show any useful bar within its 60-minute budget: expect it to roll back as inconclusive/);
+    expect(planned.forecast.summary).toMatch(/unlikely to show any useful bar within its 90-minute budget: expect it to roll back as inconclusive/);
+  });
+
+  it('takes an hour when the request sets no budget and the traffic can show a bar in it', () => {
+    expect(plan(20, 0.005).forecast.maxDurationMinutes).toBe(60);
+    expect(plan(600, 0.005).forecast.maxDurationMinutes).toBe(60);
+  });
+
+  it('takes up to 90 minutes, not a looser promise, where an hour cannot show even the loosest bar', () => {
+    const inAnHour = plan(3, 0.005, { maxDurationMinutes: 60 });
+    expect(inAnHour.forecast.promotedWithinBudget).toBeLessThan(0.95);
+    const planned = plan(3, 0.005);
+    expect(planned.forecast.maxDurationMinutes).toBeGreaterThan(60);
+    expect(planned.forecast.maxDurationMinutes).toBeLessThanOrEqual(90);
+    expect(planned.forecast.promotedWithinBudget).toBeGreaterThan(inAnHour.forecast.promotedWithinBudget);
+    expect(planned.forecast.promotionBar.errorRate).toBeLessThanOrEqual(loosestBar(planned.forecast.stableErrorRate) * 1.0001);
+  });
+
+  it('holds to the budget the request sets, however thin the traffic', () => {
+    expect(plan(3, 0.005, { maxDurationMinutes: 45 }).forecast.maxDurationMinutes).toBe(45);
+    expect(plan(0.5, 0.005, { maxDurationMinutes: 60 }).forecast.maxDurationMinutes).toBe(60);
   });
 
   const rates = fc.constantFrom(0, 0.001, 0.005, 0.02, 0.05);

@@ -53,6 +53,14 @@ describe('Plan', () => {
     expect((state.plan.forecast as PlannedForecast).promotionBar.choice).not.toBe('loosened');
   });
 
+  it('writes the budget it chose into the plan, so every later look holds to it', async () => {
+    const chosen = (await planWith('healthy-low-traffic').run()) as CanaryState;
+    expect(chosen.plan.analysis.maxDurationMinutes).toBe((chosen.plan.forecast as PlannedForecast).maxDurationMinutes);
+    const named = (await planWith('healthy-low-traffic', { analysis: { maxDurationMinutes: 45 } }).run()) as CanaryState;
+    expect(named.plan.analysis.maxDurationMinutes).toBe(45);
+    expect((named.plan.forecast as PlannedForecast).maxDurationMinutes).toBe(45);
+  });
+
   it('honours a strategy the request names', async () => {
     const state = (await planWith('healthy-low-traffic', { strategy: 'Canary10Percent10Minutes' }).run()) as CanaryState;
     expect(state.plan.strategy.name).toBe('Canary10Percent10Minutes');

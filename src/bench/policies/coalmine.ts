@@ -19,6 +19,8 @@ export const coalminePolicy: Policy = {
   start(context: PolicyContext) {
     const planning = planCanary({ traffic: estimateTraffic(context.baseline, context.history, context.baselineStart), strategy: context.namedStrategy, settings: context.settings });
     const strategy = planning.strategy;
+    // Every look holds to the budget the plan chose, as the plan's `analysis` carries it on AWS.
+    const settings = { ...context.settings, maxDurationMinutes: planning.forecast.maxDurationMinutes };
     const steps = new StepWalker(strategy);
     let memory: JudgeMemory | undefined;
     let pending: MinuteObservation[] = [];
@@ -37,7 +39,7 @@ export const coalminePolicy: Policy = {
           memory,
           window: { minutes: pending, failures: [] },
           baseline: context.baseline,
-          settings: context.settings,
+          settings,
           trigger: context.scenario.trigger,
           strategy,
           stepIndex: steps.stepIndex,

@@ -69,9 +69,12 @@ export const analysisSchema = z.strictObject({
   /**
    * The canary's budget: by this many minutes after the first shift it has promoted, or rolled back
    * as inconclusive. Plan sizes the promotion bar so that 95% of candidates as good as stable are
-   * promoted within it (an hour, as AppConfig's recommended strategy takes end to end).
+   * promoted within it. Unset, Plan chooses it: an hour (AppConfig's recommended strategy takes an
+   * hour end to end), and up to 90 minutes (CodeDeploy's slowest predefined Lambda configuration)
+   * only where an hour could not show even the loosest bar (src/core/forecast.ts, `planBudget`).
+   * Plan writes the budget it chose into the plan's `analysis`, so every later look holds to it.
    */
-  maxDurationMinutes: z._default(z.number().check(z.int(), z.gte(5), z.lte(7 * 24 * 60)), 60),
+  maxDurationMinutes: z.optional(z.number().check(z.int(), z.gte(5), z.lte(7 * 24 * 60))),
   /**
    * When the traffic cannot show the default bar within the budget: `loosen` takes the tightest bar
    * it can show and says so; `refuse` makes Plan refuse, with the numbers, before anything changes.
@@ -87,6 +90,14 @@ export const analysisSchema = z.strictObject({
   settleSeconds: z._default(z.number().check(z.int(), z.gte(0), z.lte(900)), 60),
   customMetrics: z._default(z.array(customMetricSchema).check(z.maxLength(10)), []),
 });
+
+/**
+ * The budget when the request sets none: an hour, as AppConfig's recommended strategy takes end to
+ * end and as people already wait for a release; for the thinnest traffic Plan may take up to 90
+ * minutes, CodeDeploy's slowest predefined Lambda configuration (10% every 10 minutes).
+ */
+export const DEFAULT_BUDGET_MINUTES = 60;
+export const LONGEST_BUDGET_MINUTES = 90;
 
 export type AnalysisSettings = z.output<typeof analysisSchema>;
 export type AnalysisRequest = z.input<typeof analysisSchema>;

@@ -225,7 +225,8 @@ function buildPlan(found: {
     ...versions,
     trigger: queue ? 'sqs' : 'api',
     strategy,
-    analysis: request.analysis,
+    // The budget as Plan chose it (an unset maxDurationMinutes gets an hour, or more for the thinnest traffic).
+    analysis: { ...request.analysis, maxDurationMinutes: planning.forecast.maxDurationMinutes },
     owner: execution.name,
     originalDescription,
     startedAt: iso(now),
