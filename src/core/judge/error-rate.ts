@@ -8,6 +8,9 @@
  * one-point alternative at stable's rate, it needs about what an ideal sequential test of the same
  * bar needs.
  *
+ * Before a step passes, the candidate must not lean worse (LEANING_WORSE_EVIDENCE): a regression is
+ * kept at the lower weight while the evidence gathers.
+ *
  * A regression that sets in late (a leak, a cache that fills) has a check of its own: the final step
  * — the weight promotion brings — must have served the requests Plan asked of it (at least half the
  * expected canary), and its own requests must favour "as good as stable" over "at the bar" (the same
@@ -31,6 +34,17 @@ interface ErrorMemory {
   stepRequests: number;
   stepErrors: number;
 }
+
+/**
+ * A step passes to a higher weight only while the candidate does not lean worse: the errors test's
+ * evidence for "worse" under 2 (the data favour a regression 2 to 1 or more). A regression then spends
+ * its time at the lower weight, where it fails fewer requests while the evidence grows; a candidate as
+ * good as stable seldom leans that way, and not for long (its evidence is a supermartingale of mean ≤ 1
+ * that drifts down). Holding changes only how much traffic the candidate gets next, which the tests
+ * allow (every weight is set before its minute's counts), so α is untouched. What it saves and costs
+ * is measured in docs/judge.md ("Holding a weight while the candidate leans worse").
+ */
+export const LEANING_WORSE_EVIDENCE = 2;
 
 export const errorRateCheck: JudgeCheck = {
   name: 'errors',
@@ -98,6 +112,9 @@ export const errorRateCheck: JudgeCheck = {
       return inconclusive(`waiting for traffic: ${formatCount(stepRequests)} of ${formatCount(stepMinRequests)} candidate requests at this step`);
     }
     if (!context.isFinalStep) {
+      if (verdict.evidence >= LEANING_WORSE_EVIDENCE) {
+        return inconclusive(`the candidate leans worse (evidence ${formatCount(round(verdict.evidence, 1))} of the ${formatCount(verdict.needed)} that rolls back): holding this weight until it is settled`);
+      }
       const summary = `${interval} (errors since the first shift: candidate ${formatRate(candidateRate)}; stable ${formatRate(stableRate)} with its baseline)`;
       return { phase: 'pass', reasons: [noHarm], summary, figures, memory: nextMemory };
     }

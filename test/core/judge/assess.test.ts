@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AnalysisRequest, analysisSchema, assess, type Assessment, judgeChecks, type JudgeContext, type JudgeInput, type JudgeMemory } from '../../../src/core/judge/index.ts';
 import type { Baseline, MeasurementFailure, MinuteObservation, VersionMinute } from '../../../src/core/ports.ts';
+import { LEANING_WORSE_EVIDENCE } from '../../../src/core/judge/error-rate.ts';
 import { judgeContext, JUDGE_BASELINE, minuteAt, versionMinute } from '../../helpers/factories.ts';
 
 
@@ -58,6 +59,16 @@ describe('assess', () => {
     const result = repeat(2, (i) => minute(versionMinute(60, 0), versionMinute(540, 3), i));
     expect(result.phase).toBe('pass');
     expect(result.reasons[0]).toMatch(/^no error regression found/);
+  });
+
+  it('keeps an early step at its weight while the candidate leans worse, and lets it pass once it does not', () => {
+    // 4 errors in 120 candidate requests against 6 in 1,080 of stable's: the odds favour worse, short of a verdict.
+    const leaning = repeat(2, (i) => minute(versionMinute(60, 2), versionMinute(540, 3), i));
+    expect(leaning.phase).toBe('inconclusive');
+    expect(leaning.reasons[0]).toMatch(/^the candidate leans worse \(evidence [\d.]+ of the \d+ that rolls back\): holding this weight/);
+    expect(leaning.figures['errorEvidence']).toBeGreaterThanOrEqual(LEANING_WORSE_EVIDENCE);
+    const settled = repeat(10, (i) => minute(versionMinute(60, 0), versionMinute(540, 3), i + 2), { memory: leaning.memory });
+    expect(settled.phase).toBe('pass');
   });
 
   it('counts exposure per step: a new step starts from zero while the evidence carries on', () => {
