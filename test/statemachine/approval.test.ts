@@ -13,8 +13,6 @@ import { parseScenario } from '../../src/sim/scenario.ts';
 
 const ORIGINAL = 'checkout production alias';
 const STRATEGY = { steps: [20, 50], intervalMinutes: 2 };
-/** Minutes after the first shift when this scenario's healthy candidate is first ready to promote (seed 3). */
-const WAIT_STARTS = 11;
 
 function account(candidate: Record<string, unknown> = {}): SimAccount {
   const scenario = parseScenario(
@@ -88,11 +86,14 @@ describe('a canary that needs approval before it promotes', () => {
   });
 
   it('keeps judging while it waits, and rolls back a regression that shows up during the wait', async () => {
-    // The candidate starts failing half its requests after the wait began (minute WAIT_STARTS).
-    const sim = account({ errorRate: 0.5, fromMinute: WAIT_STARTS + 2 });
+    // The minute this scenario's healthy candidate is first ready to promote (seed 3), as measured.
+    const healthy = await run(account(), { approval: 'before-promote', approve: 'yes' });
+    const waitStarts = healthy.result.steps.find((step) => step.decision === 'await-approval')!.minute;
+    // The candidate starts failing half its requests after the wait began.
+    const sim = account({ errorRate: 0.5, fromMinute: waitStarts + 2 });
     const { result } = await run(sim, { approval: 'before-promote', approve: () => 'wait' });
 
-    expect(result.steps.find((step) => step.decision === 'await-approval')?.minute).toBeLessThan(WAIT_STARTS + 2);
+    expect(result.steps.find((step) => step.decision === 'await-approval')?.minute).toBeLessThan(waitStarts + 2);
     expect(result.outcome).toBe('rolled-back');
     expect(result.rollbackKind).toBe('regression');
     expect(result.alias).toEqual({ version: '12', routing: {} });

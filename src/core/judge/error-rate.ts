@@ -23,7 +23,7 @@ import { formatCount, formatRate } from './check.ts';
 import { compactPaired, judgePaired, pairedObservation, readPaired, updatePaired } from './paired.ts';
 import { promotionAlternative, promotionLogEvidence } from './promotion.ts';
 import type { JudgeInput, PlannedPromotion } from './types.ts';
-import { noHarmYet, sure, worseRange } from './wording.ts';
+import { noHarmYet, ratioText, sure, worseRange } from './wording.ts';
 import { round } from '../round.ts';
 
 interface ErrorMemory {
@@ -113,7 +113,7 @@ export const errorRateCheck: JudgeCheck = {
     }
     if (!context.isFinalStep) {
       if (verdict.evidence >= LEANING_WORSE_EVIDENCE) {
-        return inconclusive(`the candidate leans worse (evidence ${formatCount(round(verdict.evidence, 1))} of the ${formatCount(verdict.needed)} that rolls back): holding this weight until it is settled`);
+        return inconclusive(`the candidate leans worse: about ${ratioText(verdict.ratioEstimate)} stable's errors so far, short of a verdict; holding this weight until that settles`);
       }
       const summary = `${interval} (errors since the first shift: candidate ${formatRate(candidateRate)}; stable ${formatRate(stableRate)} with its baseline)`;
       return { phase: 'pass', reasons: [noHarm], summary, figures, memory: nextMemory };

@@ -65,7 +65,7 @@ describe('assess', () => {
     // 4 errors in 120 candidate requests against 6 in 1,080 of stable's: the odds favour worse, short of a verdict.
     const leaning = repeat(2, (i) => minute(versionMinute(60, 2), versionMinute(540, 3), i));
     expect(leaning.phase).toBe('inconclusive');
-    expect(leaning.reasons[0]).toMatch(/^the candidate leans worse \(evidence [\d.]+ of the \d+ that rolls back\): holding this weight/);
+    expect(leaning.reasons[0]).toMatch(/^the candidate leans worse: about [\d.]+× stable's errors so far, short of a verdict; holding this weight/);
     expect(leaning.figures['errorEvidence']).toBeGreaterThanOrEqual(LEANING_WORSE_EVIDENCE);
     const settled = repeat(10, (i) => minute(versionMinute(60, 0), versionMinute(540, 3), i + 2), { memory: leaning.memory });
     expect(settled.phase).toBe('pass');
