@@ -234,9 +234,13 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   const pace = input.strategy ? Math.max(1, strategy.steps.length * strategy.intervalMinutes) : TARGET_MINUTES;
   let bar = defaultBar;
   let choice: Forecast['promotionBar']['choice'] = 'default';
+  const limit = Math.max(defaultBar, loosestBar(traffic.errorRate));
+  if (plannedMinutes(strategy, defaultBar) > budget && settings.maxDurationMinutes === undefined) {
+    // An unset budget grows before the promise shrinks: for the default bar when the request would
+    // rather refuse than loosen it, else only as far as the loosest bar needs.
+    budget = planBudget(plannedMinutes(strategy, settings.lowTraffic === 'refuse' ? defaultBar : limit));
+  }
   if (plannedMinutes(strategy, defaultBar) > budget) {
-    const limit = Math.max(defaultBar, loosestBar(traffic.errorRate));
-    if (settings.maxDurationMinutes === undefined) budget = planBudget(plannedMinutes(strategy, limit));
     const reachable = plannedMinutes(strategy, limit) <= budget;
     bar = reachable ? searchBar(defaultBar, limit, (b) => plannedMinutes(strategy, b) <= budget) : limit;
     choice = reachable ? 'loosened' : 'unreachable';
@@ -295,7 +299,7 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   };
   if (settings.lowTraffic === 'refuse' && (choice === 'loosened' || choice === 'unreachable')) {
     planning.refusal =
-      `analysis.lowTraffic: at ~${formatCount(traffic.requestsPerMinute)} requests a minute and ${formatRate(traffic.errorRate)} errors, ` +
+      `analysis.lowTraffic: at ${perMinute(traffic.requestsPerMinute)} and ${formatRate(traffic.errorRate)} errors, ` +
       `a candidate as good as stable cannot show the ${formatRate(defaultBar)} bar within the ${budget}-minute budget ` +
       `(97% of such canaries would need about ${formatMinutes(plannedMinutes(strategy, defaultBar))})` +
       (choice === 'loosened' ? `; the tightest bar it can show is ${formatRate(bar)}` : '') +
@@ -330,14 +334,15 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
 }
 
 /**
- * The budget an unset `maxDurationMinutes` gets, given the minutes the loosest bar needs: an hour.
- * Where even the loosest bar needs more than that for 95% of candidates as good as stable (the
- * thinnest traffic: a few requests a minute), the plan takes the time before it gives up the
- * promotions, up to LONGEST_BUDGET_MINUTES. Anywhere else the hour stands: a longer wait would only
- * buy a tighter bar where a looser one already costs few failed requests an hour.
+ * The budget an unset `maxDurationMinutes` gets, given the minutes the bar it must keep needs for
+ * 95% of candidates as good as stable: an hour, or those minutes up to LONGEST_BUDGET_MINUTES. The
+ * bar it must keep is the loosest (the thinnest traffic: a few requests a minute), so the plan takes
+ * the time before it gives up the promotions; anywhere else the hour stands, since a longer wait
+ * would only buy a tighter bar where a looser one already costs few failed requests an hour. With
+ * `lowTraffic: "refuse"` it is the default bar, which the request would rather wait for than loosen.
  */
-function planBudget(minutesForLoosestBar: number): number {
-  return Math.min(LONGEST_BUDGET_MINUTES, Math.max(DEFAULT_BUDGET_MINUTES, minutesForLoosestBar));
+function planBudget(minutesForBar: number): number {
+  return Math.min(LONGEST_BUDGET_MINUTES, Math.max(DEFAULT_BUDGET_MINUTES, minutesForBar));
 }
 
 /** Geometric bisection for the smallest bar in [low, high] that satisfies `ok` (ok is monotone: true from some bar on). */
@@ -437,7 +442,7 @@ export function pairedDetectionMinutes(strategy: Strategy, requestsPerMinute: nu
 
 function guaranteeSentence(forecast: Forecast, alpha: number): string {
   const bar = forecast.promotionBar;
-  const harm = `at ~${formatCount(forecast.requestsPerMinute)} requests a minute that is at most ~${formatCount(forecast.extraFailuresPerHourAtBar)} more failed requests an hour than stable's`;
+  const harm = `at ${perMinute(forecast.requestsPerMinute)} that is at most ~${formatCount(forecast.extraFailuresPerHourAtBar)} more failed requests an hour than stable's`;
   const why =
     bar.choice === 'tightened'
       ? ` (tighter than the default ${formatRate(bar.defaultErrorRate)}: the traffic shows it in about ${TARGET_MINUTES} minutes)`
@@ -450,7 +455,7 @@ function guaranteeSentence(forecast: Forecast, alpha: number): string {
 }
 
 function summarySentence(forecast: Forecast): string {
-  const traffic = `At ~${formatCount(forecast.requestsPerMinute)} requests a minute and ${formatRate(forecast.stableErrorRate)} errors`;
+  const traffic = `At ${perMinute(forecast.requestsPerMinute)} and ${formatRate(forecast.stableErrorRate)} errors`;
   const worst = forecast.regressions[forecast.regressions.length - 1];
   const mildest = forecast.regressions[0];
   const under = (r: Regression) => `a ${r.label} regression (${formatRate(r.errorRate)}) is under that bar and may be promoted`;
@@ -468,6 +473,12 @@ function summarySentence(forecast: Forecast): string {
   // Said whenever the plan cannot fit 95% of healthy promotions in the budget, so nobody learns it from a rollback.
   const share = forecast.promotedWithinBudget < 0.95 ? ` (about ${Math.round(forecast.promotedWithinBudget * 100)}% of candidates as good as stable can show it within the ${forecast.maxDurationMinutes}-minute budget; the rest roll back as inconclusive)` : '';
   return `${traffic}, this canary promotes in about ${formatMinutes(forecast.minutesToPromote)} if the candidate's error rate is shown below ${formatRate(forecast.promotionBar.errorRate)}${share}${regression ? `; ${regression}` : ''}.`;
+}
+
+/** "~20 requests a minute", "~1 request a minute". */
+function perMinute(requestsPerMinute: number): string {
+  const count = formatCount(requestsPerMinute);
+  return `~${count} request${count === '1' ? '' : 's'} a minute`;
 }
 
 function formatMinutes(minutes: number): string {

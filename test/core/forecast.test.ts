@@ -124,8 +124,24 @@ describe('planCanary', () => {
   });
 
   it('sets a refusal with the numbers when the request would rather refuse than loosen', () => {
-    expect(plan(20, 0.005, { lowTraffic: 'refuse' }).refusal).toMatch(/^analysis\.lowTraffic: at ~20 requests a minute and 0\.50% errors, a candidate as good as stable cannot show the 0\.9\d% bar within the 60-minute budget .*the tightest bar it can show is \d\.\d\d%/);
+    expect(plan(20, 0.005, { lowTraffic: 'refuse' }).refusal).toMatch(/^analysis\.lowTraffic: at ~20 requests a minute and 0\.50% errors, a candidate as good as stable cannot show the 0\.9\d% bar within the 90-minute budget .*the tightest bar it can show is \d\.\d\d%/);
     expect(plan(600, 0.005, { lowTraffic: 'refuse' }).refusal).toBeUndefined();
+  });
+
+  it('waits up to 90 minutes for the default bar, rather than refuse, when the request would rather refuse than loosen', () => {
+    const loosened = plan(120, 0.005);
+    expect(loosened.forecast.maxDurationMinutes).toBe(60);
+    expect(loosened.forecast.promotionBar.choice).toBe('loosened');
+    const kept = plan(120, 0.005, { lowTraffic: 'refuse' });
+    expect(kept.refusal).toBeUndefined();
+    expect(kept.forecast.promotionBar.choice).toBe('default');
+    expect(kept.forecast.maxDurationMinutes).toBeGreaterThan(60);
+    expect(kept.forecast.maxDurationMinutes).toBeLessThanOrEqual(90);
+    expect(plan(120, 0.005, { lowTraffic: 'refuse', maxDurationMinutes: 60 }).refusal).toMatch(/within the 60-minute budget/);
+  });
+
+  it('says "~1 request a minute", not "~1 requests"', () => {
+    expect(plan(1, 0.005).forecast.summary).toMatch(/^At ~1 request a minute and /);
   });
 
   it('never loosens the bar so far that a gross regression could pass under it', () => {

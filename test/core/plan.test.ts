@@ -44,7 +44,7 @@ describe('Plan', () => {
 
     const refusal = run();
     await expect(refusal).rejects.toBeInstanceOf(InsufficientTrafficError);
-    await expect(refusal).rejects.toThrow(/^analysis\.lowTraffic: at ~20 requests a minute and .* errors, a candidate as good as stable cannot show the .* bar within the 60-minute budget/);
+    await expect(refusal).rejects.toThrow(/^analysis\.lowTraffic: at ~20 requests a minute and .* errors, a candidate as good as stable cannot show the .* bar within the 90-minute budget/);
     expect(account.aliasNow()).toEqual(before);
   });
 
