@@ -67,8 +67,10 @@ export function decide(input: DecideInput): DecideResult {
       ],
     };
   }
+  // The line people read first says why the step is held (the judge's first reason), not only that it is.
+  const [why, ...rest] = assessment.reasons;
   return {
     decision: 'hold',
-    reasons: [`extending the step: not enough evidence yet (${extension} of at most ${maxExtensionMinutes} extra minutes)`, ...assessment.reasons],
+    reasons: [`extending the step (${extension} of at most ${maxExtensionMinutes} extra minutes): ${why ?? 'not enough evidence yet'}`, ...rest],
   };
 }

@@ -31,7 +31,7 @@ describe('decide', () => {
     const result = decide({ ...base, assessment: assessment('inconclusive'), minutesInStep: 20 });
     expect(result.decision).toBe('hold');
     expect(result).not.toHaveProperty('rollbackKind');
-    expect(result.reasons[0]).toContain('15 of at most 30 extra minutes');
+    expect(result.reasons[0]).toBe('extending the step (15 of at most 30 extra minutes): the judge says inconclusive');
   });
 
   it('fails safe as inconclusive, not as a regression, once the extension is used up', () => {
