@@ -222,7 +222,8 @@ export function loosestBar(stableRate: number): number {
 /** Plans the canary: weights, bar, exposure, and the forecast that says so. */
 export function planCanary(input: PlanningInput): CanaryPlanning {
   const { traffic, settings } = input;
-  let budget = settings.maxDurationMinutes ?? DEFAULT_BUDGET_MINUTES;
+  const unsetBudget = scheduleBudget(input.strategy);
+  let budget = settings.maxDurationMinutes ?? unsetBudget;
   /** Quantiles beyond a day of traffic are not worth computing: that canary cannot promote in time. */
   const dayOfRequests = traffic.requestsPerMinute * 24 * 60;
   const defaultBar = Math.min(MAX_BAR, Math.max(settings.errorTolerance * traffic.errorRateLower, traffic.errorRateLower + settings.errorMargin));
@@ -238,7 +239,7 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   if (plannedMinutes(strategy, defaultBar) > budget && settings.maxDurationMinutes === undefined) {
     // An unset budget grows before the promise shrinks: for the default bar when the request would
     // rather refuse than loosen it, else only as far as the loosest bar needs.
-    budget = planBudget(plannedMinutes(strategy, settings.lowTraffic === 'refuse' ? defaultBar : limit));
+    budget = planBudget(unsetBudget, plannedMinutes(strategy, settings.lowTraffic === 'refuse' ? defaultBar : limit));
   }
   if (plannedMinutes(strategy, defaultBar) > budget) {
     const reachable = plannedMinutes(strategy, limit) <= budget;
@@ -262,8 +263,10 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   const finalStart = Math.max(0, strategy.steps.length - 1) * strategy.intervalMinutes;
   // The final weight is what promotion brings: at least half of the expected canary (and half of
   // its pace) is spent there, so a regression that sets in during the first half is seen at it and
-  // pulls the promotion evidence down before promotion.
-  const finalMinutes = Math.max(strategy.intervalMinutes, pace / 2, Number.isFinite(mainMedian) ? mainMedian / 2 : 0);
+  // pulls the promotion evidence down before promotion — but never past the budget (a long named
+  // schedule reaches its final step late), and never less than the step's own interval.
+  const lateOnsetMinutes = Math.max(pace / 2, Number.isFinite(mainMedian) ? mainMedian / 2 : 0);
+  const finalMinutes = Math.max(strategy.intervalMinutes, Math.min(lateOnsetMinutes, budget - finalStart));
   const finalWeight = (strategy.steps[strategy.steps.length - 1] ?? 100) / 100;
   const finalStepMinRequests = Math.ceil(traffic.typicalRequestsPerMinute * finalWeight * finalMinutes);
   const stepMinRequests = strategy.steps.map((weight) => Math.min(settings.minRequests, Math.ceil((0.5 * traffic.typicalRequestsPerMinute * weight * strategy.intervalMinutes) / 100)));
@@ -334,15 +337,27 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
 }
 
 /**
- * The budget an unset `maxDurationMinutes` gets, given the minutes the bar it must keep needs for
- * 95% of candidates as good as stable: an hour, or those minutes up to LONGEST_BUDGET_MINUTES. The
- * bar it must keep is the loosest (the thinnest traffic: a few requests a minute), so the plan takes
- * the time before it gives up the promotions; anywhere else the hour stands, since a longer wait
- * would only buy a tighter bar where a looser one already costs few failed requests an hour. With
- * `lowTraffic: "refuse"` it is the default bar, which the request would rather wait for than loosen.
+ * An unset budget before the traffic is considered: an hour, or, for a strategy the request names
+ * whose own schedule is long, its steps and half as long again for the evidence (CodeDeploy's
+ * Linear10PercentEvery10Minutes, nine 10-minute steps, gets 135 minutes): a named schedule that
+ * could never finish within the budget would roll every release back as inconclusive.
  */
-function planBudget(minutesForBar: number): number {
-  return Math.min(LONGEST_BUDGET_MINUTES, Math.max(DEFAULT_BUDGET_MINUTES, minutesForBar));
+function scheduleBudget(named: Strategy | undefined): number {
+  const schedule = named ? named.steps.length * named.intervalMinutes : 0;
+  return Math.max(DEFAULT_BUDGET_MINUTES, Math.ceil(1.5 * schedule));
+}
+
+/**
+ * The budget an unset `maxDurationMinutes` gets, given the minutes the bar it must keep needs for
+ * 95% of candidates as good as stable: at least `unset` (an hour, or a long named schedule's own
+ * time), and those minutes up to LONGEST_BUDGET_MINUTES. The bar it must keep is the loosest (the
+ * thinnest traffic: a few requests a minute), so the plan takes the time before it gives up the
+ * promotions; anywhere else the hour stands, since a longer wait would only buy a tighter bar where a
+ * looser one already costs few failed requests an hour. With `lowTraffic: "refuse"` it is the
+ * default bar, which the request would rather wait for than loosen.
+ */
+function planBudget(unset: number, minutesForBar: number): number {
+  return Math.max(unset, Math.min(LONGEST_BUDGET_MINUTES, minutesForBar));
 }
 
 /** Geometric bisection for the smallest bar in [low, high] that satisfies `ok` (ok is monotone: true from some bar on). */

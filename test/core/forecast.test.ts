@@ -144,6 +144,19 @@ describe('planCanary', () => {
     expect(plan(1, 0.005).forecast.summary).toMatch(/^At ~1 request a minute and /);
   });
 
+  it("gives a long named schedule the time it needs: CodeDeploy's Linear10PercentEvery10Minutes can promote", () => {
+    const planned = plan(600, 0.005, {}, 'Linear10PercentEvery10Minutes');
+    expect(planned.forecast.maxDurationMinutes).toBe(135);
+    expect(planned.forecast.minutesToPromote).not.toBeNull();
+    expect(planned.forecast.minutesToPromote!).toBeLessThanOrEqual(135);
+  });
+
+  it("keeps the final step's hold within a budget the request sets, however late a named schedule reaches it", () => {
+    const planned = plan(600, 0.005, { maxDurationMinutes: 100 }, 'Linear10PercentEvery10Minutes');
+    expect(planned.forecast.minutesToPromote).not.toBeNull();
+    expect(planned.forecast.minutesToPromote!).toBeLessThanOrEqual(100);
+  });
+
   it('never loosens the bar so far that a gross regression could pass under it', () => {
     const planned = plan(5, 0.005);
     expect(planned.forecast.promotionBar.errorRate).toBeLessThanOrEqual(loosestBar(planned.forecast.stableErrorRate) + 1e-9);
