@@ -2,13 +2,15 @@
  * What the AWS commands share: the clients (one per process), and which state machine to talk to.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { StateMachineNotFoundError } from '../core/errors.ts';
 import { StackOutputs } from '../aws/cloudformation.ts';
+import { cloudWatchHistory, cloudWatchMetrics } from '../aws/cloudwatch.ts';
 import { lambdaTrafficRouter } from '../aws/lambda.ts';
 import { executionArnFor, StepFunctionsExecutions } from '../aws/stepfunctions.ts';
-import type { TrafficRouter } from '../core/ports.ts';
+import type { MetricsSource, TrafficRouter } from '../core/ports.ts';
 import type { AwsConfig } from './aws-config.ts';
 
 /** The stack output that holds the state machine's ARN (template.yaml's `Outputs`). */
@@ -21,6 +23,8 @@ export interface AwsDeps {
   /** Lambda aliases, where `coalmine pause|resume|promote` write their control: in the command's region, or in another (a canary's function in another region). */
   router?: TrafficRouter;
   routerIn?: (region: string) => TrafficRouter;
+  /** CloudWatch's per-version minutes, baseline and hourly history (`coalmine watch` reads them). */
+  metrics?: MetricsSource;
   /** Waits between polls (tests pass one that returns at once). */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -34,6 +38,7 @@ export function awsDeps(config: AwsConfig = {}): AwsDeps {
   let executions: StepFunctionsExecutions | undefined;
   let stackOutputs: StackOutputs | undefined;
   let router: TrafficRouter | undefined;
+  let metrics: MetricsSource | undefined;
   return {
     get router() {
       return (router ??= lambdaTrafficRouter(new LambdaClient(config)));
@@ -41,6 +46,13 @@ export function awsDeps(config: AwsConfig = {}): AwsDeps {
     routerIn: (region) => (region === config.region ? (router ??= lambdaTrafficRouter(new LambdaClient(config))) : lambdaTrafficRouter(new LambdaClient({ ...config, region }))),
     get executions() {
       return (executions ??= new StepFunctionsExecutions(new SFNClient(config)));
+    },
+    get metrics() {
+      if (!metrics) {
+        const client = new CloudWatchClient(config);
+        metrics = { ...cloudWatchMetrics(client), history: cloudWatchHistory(client) };
+      }
+      return metrics;
     },
     get stackOutputs() {
       return (stackOutputs ??= new StackOutputs(new CloudFormationClient(config)));

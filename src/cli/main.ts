@@ -227,6 +227,24 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
   }
 
   program
+    .command('watch')
+    .description("judge a traffic split that something else controls (e.g. a CodeDeploy deployment) without writing to the alias: what would Coalmine have decided, and when")
+    .option('--function <name>', 'the Lambda function (name or ARN)')
+    .option('--alias <name>', 'the alias the other tool shifts, e.g. live')
+    .option('--wait-for-split-minutes <n>', 'wait this long, minute by minute, for the alias to split', '30')
+    .option('--max-minutes <n>', 'stop watching this long after the split was seen, if it has not ended', '120')
+    .option('--region <name>', AWS_HELP.region)
+    .option('--profile <name>', AWS_HELP.profile)
+    .option('--local', 'watch the simulated account, where a simulated tool shifts the alias on its own schedule')
+    .option('--scenario <name|file>', 'with --local: a built-in scenario or a scenario file (default: healthy)')
+    .option('--seed <n>', 'with --local: seed of the simulation (default: 1)')
+    .option('--json', 'print one JSON object: the looks, what Coalmine would have done and when, what the other tool did and when')
+    .action(async (options: Record<string, unknown>) => {
+      const { watchCommand } = await import('./watch.ts');
+      setCode(await watchCommand(options, io, () => aws(deps, configOf(options, options['function']))));
+    });
+
+  program
     .command('deploy')
     .description("deploy Coalmine's own stack from this package, with the AWS SDK alone (no SAM CLI); safe to run again")
     .requiredOption('--stack <name>', 'the CloudFormation stack to create or update, e.g. coalmine')
