@@ -12,7 +12,7 @@ import { InvalidRequestError } from '../core/errors.ts';
 import type { MetricsSource, TrafficRouter } from '../core/ports.ts';
 import { CODEDEPLOY_STRATEGIES, parseStrategy, type Strategy, type StrategyRequest } from '../core/strategy.ts';
 import { addSeconds } from '../core/time.ts';
-import { verdictOf, watchSplit, type WatchEvent, type WatchPorts, type WatchResult } from '../core/watch.ts';
+import { verdictOf, watchSplit, type WatchEvent, type WatchPorts } from '../core/watch.ts';
 import type { AwsDeps } from './aws-context.ts';
 import { ansi, plain, type Palette } from './colours.ts';
 import { EXIT } from './exit-codes.ts';
@@ -150,4 +150,3 @@ function paint(verdict: string, style: Palette): string {
   return verdict;
 }
 
-export type { WatchResult };
