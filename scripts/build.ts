@@ -2,7 +2,8 @@
  * Builds what the published package runs, into dist/ (`npm run build`; `prepare` runs it, so
  * `npm ci` in a clone and `npm pack` both leave it built):
  *
- *   dist/cli/                  the coalmine command, compiled to JavaScript (bin/coalmine.js runs it)
+ *   dist/cli/                  the coalmine command, compiled to JavaScript (bin/coalmine.js runs it),
+ *                              and bench-worker.js, the worker threads of `coalmine bench`
  *   dist/functions/NAME.zip    each Lambda function of template.yaml, bundled as the template declares
  *   dist/template.json         template.yaml as JSON, which `coalmine deploy` rewrites and deploys
  *
@@ -19,7 +20,8 @@ const DIST = join(ROOT, 'dist');
 
 async function buildCli(): Promise<void> {
   await build({
-    entryPoints: { polyfills: join(ROOT, 'src/polyfills.ts'), main: join(ROOT, 'src/cli/main.ts') },
+    // `coalmine bench` runs its scenarios on worker threads, which start from a file of their own (src/bench/parallel.ts).
+    entryPoints: { polyfills: join(ROOT, 'src/polyfills.ts'), main: join(ROOT, 'src/cli/main.ts'), 'bench-worker': join(ROOT, 'src/bench/worker.ts') },
     outdir: join(DIST, 'cli'),
     bundle: true,
     // Each command's module is imported when the command runs: a chunk each, so `run --local`

@@ -8,7 +8,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
-import { DEFAULT_POLICIES, POLICIES, renderOperatingRange, runBench, writeBenchOutputs, type BenchReport } from '../bench/index.ts';
+import { DEFAULT_POLICIES, POLICIES, renderOperatingRange, writeBenchOutputs, type BenchReport } from '../bench/index.ts';
+import { runBenchInWorkers } from '../bench/parallel.ts';
 import { BLAST_RADIUS_FILE, renderMarkdown } from '../bench/output.ts';
 import { BUILT_IN_SCENARIOS_DIR, listScenarios, loadScenario, type Scenario } from '../sim/scenario.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
@@ -44,19 +45,21 @@ export const benchOptionsSchema = z.strictObject({
   /** `operating-range`: print (and write to --out) the per-cell table instead of the per-scenario one. */
   report: z.enum(REPORTS, { message: `must be one of: ${REPORTS.join(', ')}` }).optional(),
   guarantee: z.boolean().default(false),
+  /** Worker threads to run the scenarios on (default: one per core); 1 runs them in this process. */
+  workers: z.coerce.number().int('must be a whole number').min(1, 'must be from 1 to 256').max(256, 'must be from 1 to 256').optional(),
 });
 export type BenchOptions = z.input<typeof benchOptionsSchema>;
 
 /** What this command needs of src/bench; tests pass another. */
 export interface BenchEngine {
-  runBench(input: { scenarios: Scenario[]; seeds: number; policies: string[]; sqsSeeds?: number; guarantee?: boolean }): Promise<BenchReport> | BenchReport;
+  runBench(input: { scenarios: Scenario[]; seeds: number; policies: string[]; sqsSeeds?: number; guarantee?: boolean; workers?: number }): Promise<BenchReport> | BenchReport;
   writeBenchOutputs(report: BenchReport, outDir: string): Promise<unknown> | unknown;
   /** `plotPath`: where the printed report links the plot from. */
   renderMarkdown(report: BenchReport, plotPath?: string): string;
   renderOperatingRange(report: BenchReport): string;
 }
 
-const ENGINE: BenchEngine = { runBench, writeBenchOutputs, renderMarkdown, renderOperatingRange };
+const ENGINE: BenchEngine = { runBench: runBenchInWorkers, writeBenchOutputs, renderMarkdown, renderOperatingRange };
 
 /** Scenario files and folders → scenarios. The default folder falls back to the built-in scenarios. */
 export function loadBenchScenarios(paths: string[], cwd: string): Scenario[] {
@@ -93,6 +96,7 @@ export async function benchCommand(rawOptions: BenchOptions, io: CliIo, engine: 
     policies: options.policies,
     ...(options.sqsSeeds === undefined ? {} : { sqsSeeds: options.sqsSeeds }),
     ...(options.guarantee ? { guarantee: true } : {}),
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
   });
   const operatingRange = options.report === 'operating-range' ? bench.renderOperatingRange(report) : undefined;
   const outDir = resolve(io.cwd, options.out);

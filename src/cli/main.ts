@@ -125,6 +125,7 @@ export function buildProgram(io: CliIo, deps: MainDeps, setCode: (code: number) 
     .option('--json', 'print the report as one JSON object instead of a Markdown table')
     .option('--report <name>', 'operating-range: print the per-cell table of a scenario grid (e.g. --scenarios scenarios/grid), and write it to --out as operating-range.md')
     .option('--guarantee', "also check the stated guarantee: per healthy scenario and seed, plan, then place the candidate at 1.2× the bar the plan stated (it must be promoted in ≤ 1% of seeds)")
+    .option('--workers <n>', 'run the scenarios on this many worker threads (default: one per core; 1 runs them in this process); the report is the same')
     .action(async (options: Record<string, unknown>) => {
       const { benchCommand } = await import('./bench.ts');
       setCode(await benchCommand(options, io));

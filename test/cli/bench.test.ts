@@ -88,6 +88,16 @@ describe('coalmine bench', () => {
     expect(engine.written).toEqual([join(dir, 'bench-out')]);
   });
 
+  it('hands --workers to the benchmark, and refuses a count below one', async () => {
+    const dir = scenarioDir();
+    const engine = recordingEngine();
+
+    await benchCommand({ scenarios: 'error-3x.json', seeds: 2, workers: '1' }, bufferIo({ cwd: dir }), engine);
+
+    expect(engine.calls[0]).toMatchObject({ workers: 1 });
+    await expect(benchCommand({ scenarios: 'error-3x.json', workers: '0' }, bufferIo({ cwd: dir }), engine)).rejects.toThrow(/workers.*from 1/);
+  });
+
   it('refuses a scenario path that does not exist, naming it', async () => {
     await expect(benchCommand({ scenarios: ['nowhere'] }, bufferIo(), recordingEngine())).rejects.toThrow('--scenarios: nowhere not found');
   });

@@ -87,13 +87,22 @@ describe('the packed package', () => {
     expect(Object.keys(manifest.dependencies)).not.toContain('typescript');
   });
 
-  // The two commands run side by side: each is a separate Node process.
+  // The commands run side by side: each is a separate Node process.
   it.concurrent('runs `npx coalmine run --local` from an empty project, and the canary promotes (exit 0)', async ({ expect }) => {
     const result = await inProject('npx', ['--no', 'coalmine', 'run', '--local', '--json']);
 
     expect(result.stderr).not.toContain('coalmine:');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ outcome: 'promoted' });
+  });
+
+  it.concurrent('runs `npx coalmine bench` on two worker threads, which start from their own file in the package', async ({ expect }) => {
+    const result = await inProject('npx', ['--no', 'coalmine', 'bench', '--seeds', '1', '--sqs-seeds', '1', '--policies', 'coalmine', '--workers', '2', '--json', '--out', 'bench-out']);
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { results: Array<{ scenario: string }>; scenarios: Array<{ name: string }> };
+    expect(report.results.map((row) => row.scenario)).toEqual(report.scenarios.map((scenario) => scenario.name));
   });
 
   it.concurrent('documents `coalmine deploy` in `npx coalmine deploy --help`', async ({ expect }) => {
