@@ -80,7 +80,7 @@ export function runBench(options: BenchOptions): BenchReport {
 export function planBench(options: BenchOptions): BenchPlan {
   const policies = [...(options.policies ?? DEFAULT_POLICIES)];
   for (const name of policies) {
-    if (!POLICIES[name]) throw new InvalidRequestError(`policies: unknown policy "${name}"; known: ${Object.keys(POLICIES).join(', ')}`);
+    if (!Object.hasOwn(POLICIES, name)) throw new InvalidRequestError(`policies: unknown policy "${name}"; known: ${Object.keys(POLICIES).join(', ')}`);
   }
   if (!Number.isInteger(options.seeds) || options.seeds < 1) throw new InvalidRequestError(`seeds: must be a whole number ≥ 1, got ${options.seeds}`);
   const sqsSeeds = options.sqsSeeds ?? Math.min(options.seeds, DEFAULT_SQS_SEEDS);

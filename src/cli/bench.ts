@@ -31,7 +31,7 @@ export const benchOptionsSchema = z.strictObject({
     .transform((value, context) => {
       if (value === undefined) return [...DEFAULT_POLICIES];
       const names = value.split(',').map((name) => name.trim()).filter(Boolean);
-      const unknown = names.find((name) => !POLICIES[name]);
+      const unknown = names.find((name) => !Object.hasOwn(POLICIES, name));
       if (unknown !== undefined || names.length === 0) {
         context.addIssue({ code: 'custom', message: `unknown policy "${unknown ?? ''}"; known: ${Object.keys(POLICIES).join(', ')}` });
         return z.NEVER;

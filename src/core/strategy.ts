@@ -62,7 +62,8 @@ export const MAX_STEPS = 50;
 export function parseStrategy(request: StrategyRequest, field = 'strategy'): Strategy {
   if (typeof request === 'string') {
     const name = request.startsWith(CODEDEPLOY_PREFIX) ? request.slice(CODEDEPLOY_PREFIX.length) : request;
-    const known = CODEDEPLOY_STRATEGIES[name];
+    // Own names only: "toString" or "constructor" are on every object's prototype, not strategies.
+    const known = Object.hasOwn(CODEDEPLOY_STRATEGIES, name) ? CODEDEPLOY_STRATEGIES[name] : undefined;
     if (!known) {
       throw new InvalidRequestError(
         `${field}: unknown strategy "${truncate(request)}"; use one of ${Object.keys(CODEDEPLOY_STRATEGIES).join(', ')} or { "steps": [...], "intervalMinutes": n }`,

@@ -36,6 +36,7 @@ describe('runBench', () => {
 
   it('refuses an unknown policy', () => {
     expect(() => runBench({ scenarios, seeds: 1, policies: ['magic'] })).toThrow(InvalidRequestError);
+    expect(() => runBench({ scenarios, seeds: 1, policies: ['toString'] })).toThrow(InvalidRequestError);
   });
 
   it('writes results.md, results.json and the blast-radius plot', async () => {

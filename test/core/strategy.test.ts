@@ -41,6 +41,8 @@ describe('parseStrategy', () => {
     [{ steps: [10], intervalMinutes: 0 }, 'strategy.intervalMinutes'],
     [{ steps: [10], intervalMinutes: 1.5 }, 'strategy.intervalMinutes'],
     ['Canary99Percent1Minute', 'strategy: unknown strategy "Canary99Percent1Minute"'],
+    ['toString', 'strategy: unknown strategy "toString"'],
+    ['CodeDeployDefault.Lambdaconstructor', 'strategy: unknown strategy "CodeDeployDefault.Lambdaconstructor"'],
   ])('rejects %j with a one-line reason', (request, message) => {
     expect(() => parseStrategy(request)).toThrow(InvalidRequestError);
     expect(() => parseStrategy(request)).toThrow(message);
