@@ -14,10 +14,19 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * `--sqs FOLDER` writes the grid's SQS counterpart instead (not committed: the queue model simulates
+ * every message, so it is measured with fewer seeds; docs/sqs.md): messages a minute from 5 to 600,
+ * steady and diurnal, the same baselines and candidates, where the candidate's `errorRate` is the
+ * share of messages it fails and reports as batch item failures (no Lambda error).
+ */
+const SQS = process.argv[2] === '--sqs';
+const folder = SQS ? process.argv[3] : process.argv[2];
+if (SQS && !folder) throw new Error('make-grid.mjs --sqs FOLDER: say where to write the SQS grid');
 /** Where to write: scenarios/grid, or the folder given as the first argument (the tests compare the two). */
-const OUT = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '../scenarios/grid'));
+const OUT = resolve(folder ?? join(dirname(fileURLToPath(import.meta.url)), '../scenarios/grid'));
 
-const RATES = [5, 20, 60, 150, 600, 3000];
+const RATES = SQS ? [5, 20, 60, 150, 600] : [5, 20, 60, 150, 600, 3000];
 const PATTERNS = {
   steady: { pattern: 'steady', amplitude: 0 },
   // Near the daily low and rising, as a release in the early morning meets it: ≈ 0.3 of the mean rate at
@@ -61,15 +70,17 @@ function pct(rate) {
 const scenarios = [];
 for (const rate of RATES) {
   for (const [patternName, shape] of Object.entries(PATTERNS)) {
+    if (SQS && patternName === 'bursty') continue;
     for (const stable of BASELINES) {
       for (const candidate of candidates(stable)) {
-        const name = `grid-${rate}rpm-${patternName}-${pct(stable).replace('%', 'pct')}-${candidate.label}`;
+        const name = `grid-${SQS ? 'sqs-' : ''}${rate}rpm-${patternName}-${pct(stable).replace('%', 'pct')}-${candidate.label}`;
         scenarios.push({
           name,
-          description: `${rate} requests a minute (${patternName}), stable fails ${pct(stable)}; the candidate ${candidate.says}`,
+          description: `${rate} ${SQS ? 'messages' : 'requests'} a minute (${patternName}), stable fails ${pct(stable)}; the candidate ${candidate.says}`,
           expect: candidate.expect,
           minutes: HORIZON_MINUTES,
-          trigger: 'api',
+          trigger: SQS ? 'sqs' : 'api',
+          ...(SQS ? { queue: { messagesPerMinute: rate, batchSize: 10, visibilityTimeoutSeconds: 30, maxReceiveCount: 5 } } : {}),
           traffic: { requestsPerMinute: rate, ...shape },
           stable: { errorRate: stable, latencyMs: { median: 80, p99: 400 } },
           candidate: { errorRate: candidate.errorRate, latencyMs: { median: 80, p99: 400 }, fromMinute: 0 },

@@ -7,12 +7,18 @@
  * - Retry rate, 1 − deleted/received. A partial batch failure is no Lambda error, so a candidate
  *   that fails some messages (and reports them with ReportBatchItemFailures) shows up here only.
  *   Tested sequentially (anytime-valid): failures ≈ Poisson(λ·received), where λ is the baseline's
- *   rate bounded from above at level α/2 plus what a candidate "no worse" may add at its weight,
- *   w·max((tolerance − 1)·λ, margin) (the request's errorTolerance and errorMargin). The e-value is
+ *   rate bounded from above at level α/2: "no worse than stable", as the errors test asks of
+ *   requests (the bar's tolerance is for promotion, not rollback). The e-value is
  *   a mixture over θ > 1 of Π exp(F_t·ln θ − (θ−1)·λ_t·R_t); by Ville's inequality it reaches 2/α
  *   with probability ≤ α/2 however often Coalmine looks. Counts are divided by a dispersion factor
  *   (a returned batch fails all its messages at once without ReportBatchItemFailures; the baseline's
  *   own minute-to-minute spread) so that clumped failures are not read as evidence.
+ *   The final step does not pass while the queue leans worse: the same e-value against the
+ *   baseline's rate bounded at a milder 90%, at 2 or more (LEANING_WORSE_EVIDENCE). A partial batch
+ *   failure is no Lambda error, so a candidate that fails messages shows nowhere else, and the
+ *   per-version promotion test would promote it before the queue test had its verdict. Earlier
+ *   steps pass while leaning: the queue's rate mixes both versions, so a higher weight shows a
+ *   candidate's failures sooner for each message it fails.
  * - Retry storm: a look's window in which a large share of received messages came back rolls back
  *   at once.
  * - Backlog and age of the oldest message: roll back when, for `trendMinutes` minutes in a row,
@@ -40,6 +46,7 @@
 import type { QueueMinute } from '../ports.ts';
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
 import { formatCount, formatRate } from './check.ts';
+import { LEANING_WORSE_EVIDENCE } from './error-rate.ts';
 import { sure } from './wording.ts';
 import type { Figures } from './types.ts';
 import { round } from '../round.ts';
@@ -69,6 +76,11 @@ export const QUEUE_CHECK_DEFAULTS = {
 
 /** Alternatives θ (failure rate / the null's rate) of the retry-rate e-process, equally weighted. */
 const THETAS: readonly number[] = [1.25, 1.5, 2, 3, 5, 10];
+/**
+ * The lean's bound on the baseline's retry rate: one-sided 90%. A healthy candidate's evidence then
+ * drifts down unless the baseline underestimated the queue's rate by more than the bound allows.
+ */
+const LEAN_BOUND = 0.1;
 /** Baseline minutes needed to estimate the failures' dispersion. */
 const MIN_MINUTES_FOR_DISPERSION = 5;
 
@@ -184,6 +196,8 @@ interface QueueMemory {
   /** Σ failures / φ, and Σ λ_t·received_t / φ (expected failures under the null). */
   f: number;
   l: number;
+  /** Σ λ̄·received_t / φ: expected failures had the queue kept the baseline's rate (a one-sided 90% upper bound λ̄), for the lean. */
+  s: number;
   /** Σ received and Σ surfaced failures since the first look (for figures). */
   r: number;
   x: number;
@@ -209,6 +223,8 @@ function readMemory(memory: unknown): QueueMemory {
     m: number(value.m),
     f: number(value.f),
     l: number(value.l),
+    // A memory written before the lean was kept has no `s`: the null's own sum is the safe stand-in.
+    s: typeof value.s === 'number' && Number.isFinite(value.s) ? value.s : number(value.l),
     r: number(value.r),
     x: number(value.x),
     nv: typeof value.nv === 'number' ? value.nv : null,
@@ -287,9 +303,11 @@ export const queueTrendCheck: JudgeCheck = {
     const phi = Math.max(1, Math.min(setup?.batchSize ?? 10, Math.max(batchClump, baseline.dispersion)));
     const baselineRate = baseline.received > 0 ? baseline.failures / baseline.received : 0;
     const baselineUpper = baseline.received > 0 ? Math.min(1, (poissonUpperBound(baseline.failures / phi, alpha / 2) * phi) / baseline.received) : 1;
-    const share = Math.min(1, Math.max(0, judge.context.weight / 100));
-    const allowedExtra = share * Math.max((judge.settings.errorTolerance - 1) * baselineUpper, judge.settings.errorMargin);
-    const nullRate = Math.min(1, baselineUpper + allowedExtra);
+    // The null is "no worse than stable" (the baseline's rate, bounded from above), as the errors
+    // test's is for requests: the bar's tolerance belongs to promotion, not to rollback.
+    const nullRate = baselineUpper;
+    // The lean only holds a step, so it may use a milder bound on the baseline's rate than the test.
+    const leanRate = baseline.received > 0 ? Math.min(1, (poissonUpperBound(baseline.failures / phi, LEAN_BOUND) * phi) / baseline.received) : 1;
 
     let windowReceived = 0;
     let windowFailures = 0;
@@ -308,6 +326,7 @@ export const queueTrendCheck: JudgeCheck = {
         windowFailures += failures;
         state.f += failures / phi;
         state.l += (nullRate * minute.received) / phi;
+        state.s += (leanRate * minute.received) / phi;
       }
       state.m++;
       state.q += Math.max(0, minute.dlqVisible - previousDlq);
@@ -342,6 +361,17 @@ export const queueTrendCheck: JudgeCheck = {
     if (windowRate >= stormRate && windowFailures / phi >= 10) {
       failed.add('retry');
       reasons.fail.push(`queue: retry storm: ${formatRate(windowRate)} of the ${formatCount(windowReceived)} messages received in this window came back (limit ${formatRate(stormRate)})`);
+    }
+
+    // The lean: messages come back more often than the baseline's rate allows at all (no allowance
+    // for the candidate's weight). Short of a verdict, it holds the step, as the errors test holds a
+    // request canary's: a partial batch failure is no Lambda error, so without this the per-version
+    // tests would promote a candidate that fails messages the queue test has not yet proved.
+    const leanEvidence = logRetryEvidence(state.f, state.s);
+    if (reasons.fail.length === 0 && judge.context.isFinalStep && leanEvidence >= Math.log(LEANING_WORSE_EVIDENCE)) {
+      reasons.inconclusive.push(
+        `queue: the candidate leans worse: messages come back more often than before the shift (retry rate ${formatRate(canaryRate)} since the first shift vs ${formatRate(baselineRate)}), short of a verdict; holding this weight until that settles`,
+      );
     }
 
     // Backlog and age: sustained growth beyond anything the baseline saw, at normal arrivals.
@@ -396,6 +426,7 @@ export const queueTrendCheck: JudgeCheck = {
       queueBaselineRetryRate: round(baselineRate, 5),
       queueRetryNullRate: round(nullRate, 5),
       queueRetryEvidence: round(Math.exp(logEvidence), 3),
+      queueLeanEvidence: round(Math.exp(Math.min(leanEvidence, 700)), 3),
       queueVisible: recent.at(-1)?.[1] ?? null,
       queueAgeOfOldestSeconds: recent.at(-1)?.[2] ?? null,
       queueBacklogLimit: Math.round(backlogLimit),
@@ -446,7 +477,7 @@ function mappingReport(state: QueueMemory, metricsEnabled: boolean): { figures: 
  */
 function result(reasons: { fail: string[]; inconclusive: string[]; pass: string[] }, figures: Figures, state: QueueMemory, seen: string): CheckResult {
   const phase = reasons.fail.length > 0 ? 'fail' : reasons.inconclusive.length > 0 ? 'inconclusive' : 'pass';
-  const memory: QueueMemory = { ...state, f: round(state.f, 3), l: round(state.l, 3), x: round(state.x, 3) };
+  const memory: QueueMemory = { ...state, f: round(state.f, 3), l: round(state.l, 3), s: round(state.s, 3), x: round(state.x, 3) };
   const lead = phase === 'fail' ? `${reasons.fail[0]!.replace(/^queue: /, '')}: roll back` : phase === 'inconclusive' ? reasons.inconclusive[0]!.replace(/^queue: /, '') : undefined;
   return {
     phase,

@@ -172,6 +172,48 @@ describe('queueTrendCheck', () => {
     expect(results.every((result) => result.phase === 'pass')).toBe(true);
   });
 
+  it('rolls back a candidate shown to fail messages more often than stable, with no allowance for the bar', () => {
+    // At 50%, a candidate failing 1.8% of messages against stable's 0.5% brings the queue to 1.15%:
+    // within stable's rate plus half the 0.5-point margin it would be "no worse than the bar", but it
+    // is worse than stable, which is what the rollback test asks (as the errors test does for requests).
+    const results = looks(Array.from({ length: 40 }, () => queueMinute({ received: 607, deleted: 600 })), { context: { weight: 50 } });
+
+    expect(results.some((result) => result.phase === 'fail')).toBe(true);
+  });
+
+  it('holds the final step while messages lean towards coming back more often, short of a verdict', () => {
+    // 1.3% of messages come back against 0.5% before, for three minutes: too soon for a verdict.
+    const leaning = looks(Array.from({ length: 3 }, () => queueMinute({ received: 608, deleted: 600 })), { context: { isFinalStep: true, weight: 50 } }).at(-1)!;
+
+    expect(leaning.phase).toBe('inconclusive');
+    expect(leaning.reasons[0]).toMatch(/^queue: the candidate leans worse: messages come back more often than before the shift \(retry rate 1\.3\d% since the first shift vs 0\.50%\), short of a verdict; holding this weight until that settles$/);
+    expect(leaning.figures['queueLeanEvidence']).toBeGreaterThanOrEqual(2);
+  });
+
+  it('lets an earlier step pass while leaning: a higher weight shows a queue-wide regression sooner', () => {
+    const leaning = looks(Array.from({ length: 3 }, () => queueMinute({ received: 608, deleted: 600 })), { context: { isFinalStep: false, weight: 25 } }).at(-1)!;
+
+    expect(leaning.phase).toBe('pass');
+    expect(leaning.figures['queueLeanEvidence']).toBeGreaterThanOrEqual(2);
+  });
+
+  it('lets the final step pass once the queue is back at its baseline rate', () => {
+    const minutes = [...Array.from({ length: 3 }, () => queueMinute({ received: 608, deleted: 600 })), ...Array.from({ length: 40 }, () => queueMinute())];
+    const results = looks(minutes, { context: { isFinalStep: true, weight: 50 } });
+
+    expect(results[2]!.phase).toBe('inconclusive');
+    expect(results.at(-1)!.phase).toBe('pass');
+  });
+
+  it('reads a memory written before the lean was kept without holding on it', () => {
+    const first = looks([queueMinute()], { context: { isFinalStep: true, weight: 50 } })[0]!;
+    const { s: _lean, ...older } = first.memory as Record<string, unknown>;
+    const input = judgeInput([observation(1, queueMinute())], { context: { isFinalStep: true, weight: 50 } });
+    const next = queueTrendCheck.run({ judge: input, window: summariseWindow(input.window.minutes, 50), look: 2, alpha: ALPHA, memory: older });
+
+    expect(next.phase).toBe('pass');
+  });
+
   it('keeps its memory small', () => {
     const last = looks(Array.from({ length: 30 }, () => queueMinute())).at(-1)!;
 
