@@ -72,8 +72,11 @@ export function parseRelease(input: unknown): Release {
   const waves = parsed.data.waves.map((wave, w) => ({
     name: wave.name,
     bakeSeconds: wave.bakeMinutes * 60,
-    targets: wave.targets.map((raw, t) => {
-      const { region, scenario, ...request } = raw;
+    targets: wave.targets.map((checked, t) => {
+      const { region, scenario } = checked;
+      // The request as the file wrote it: zod's copy silently drops a "__proto__" key, which
+      // parseRequest refuses as an unknown field like any other.
+      const { region: _region, scenario: _scenario, ...request } = rawTarget(input, w, t);
       const where = `waves[${w}].targets[${t}]`;
       let canary;
       try {
@@ -81,6 +84,12 @@ export function parseRelease(input: unknown): Release {
       } catch (error) {
         if (error instanceof Error) throw new InvalidRequestError(`${where}.${error.message}`, { cause: error });
         throw error;
+      }
+      const arnRegion = canary.functionArn?.split(':')[3];
+      if (arnRegion !== undefined && arnRegion !== region) {
+        // The release passes the canary the function's name alone, in the target's region: an ARN of
+        // another region would canary its namesake there.
+        throw new InvalidRequestError(`${where}.functionName: ${clip(canary.functionArn!)} is in ${arnRegion}, not in the target's region ${region}`);
       }
       const key = targetKey({ region, functionName: canary.functionName, alias: canary.alias });
       if (scenarios.has(key)) throw new InvalidRequestError(`${where}: ${key} is already a target of this release; a release changes each alias once`);
@@ -91,6 +100,11 @@ export function parseRelease(input: unknown): Release {
     }),
   }));
   return { input: { name: parsed.data.name, onFailure: parsed.data.onFailure, waves }, scenarios };
+}
+
+/** A target exactly as the release file holds it (parseRelease has checked it is an object). */
+function rawTarget(input: object, wave: number, target: number): Record<string, unknown> {
+  return (input as { waves: { targets: Record<string, unknown>[] }[] }).waves[wave]!.targets[target]!;
 }
 
 function firstIssue(error: z.core.$ZodError): string {

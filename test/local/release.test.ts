@@ -286,6 +286,10 @@ describe('parseRelease', () => {
     [{ ...base, waves: [{ name: 'w', targets: [{ region: 'eu-west-1', alias: 'live', candidateVersion: '13' }] }] }, 'waves[0].targets[0].functionName: is required'],
     [{ ...base, waves: [{ name: 'w', targets: [target('eu-west-1', 'healthy'), target('eu-west-1', 'error-3x')] }] }, 'waves[0].targets[1]: eu-west-1/checkout:live is already a target of this release; a release changes each alias once'],
     [null, 'release: must be a JSON object, got null'],
+    // The release hands its canary the function's name alone, in the target's region: the ARN's region would be lost.
+    [{ ...base, waves: [{ name: 'w', targets: [target('eu-west-1', 'healthy', { functionName: 'arn:aws:lambda:us-east-1:123456789012:function:checkout' })] }] }, "waves[0].targets[0].functionName: arn:aws:lambda:us-east-1:123456789012:function:checkout is in us-east-1, not in the target's region eu-west-1"],
+    // JSON.parse keeps "__proto__" as a field, as a file holds it.
+    [{ ...base, waves: [{ name: 'w', targets: [{ ...target('eu-west-1', 'healthy'), ...JSON.parse('{"__proto__":{"strategy":"AllAtOnce"}}') }] }] }, 'waves[0].targets[0].__proto__: unknown field'],
   ])('refuses %j with one line naming the field', (input, line) => {
     expect(() => parseRelease(input)).toThrow(expect.objectContaining({ name: 'InvalidRequestError', message: line }));
   });
