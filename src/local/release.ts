@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { targetKey, type Release, type ReleaseTargetInput } from '../core/release.ts';
+import { InvalidRequestError } from '../core/errors.ts';
 import type { Ports } from '../core/ports.ts';
 import type { Ending, RollbackKind } from '../core/state.ts';
 import { createRegionalSteps, type CleanupResult } from '../core/steps/index.ts';
@@ -127,12 +128,12 @@ export async function runLocalRelease(options: RunLocalReleaseOptions): Promise<
   const { release, seed, onEvent } = options;
   const targets = new Map<string, Target>();
   release.input.waves.forEach((wave, w) => {
-    for (const input of wave.targets) {
+    wave.targets.forEach((input, t) => {
       const key = targetKey(input);
-      const scenario = forTarget(options.scenarioOf(release.scenarios.get(key) ?? 'healthy'), input);
+      const scenario = forTarget(scenarioFor(options.scenarioOf, release.scenarios.get(key) ?? 'healthy', `waves[${w}].targets[${t}].scenario`), input);
       const targetSeed = seed + targets.size;
       targets.set(key, { wave: w, input, scenario, seed: targetSeed, account: createSimAccount(scenario, { seed: targetSeed }), namesakes: new Map() });
-    }
+    });
   });
 
   const text = options.definition ?? readFileSync(RELEASE_DEFINITION_PATH, 'utf8');
@@ -180,6 +181,19 @@ export async function runLocalRelease(options: RunLocalReleaseOptions): Promise<
   const result = summarise(release, targets, failure);
   onEvent?.({ type: 'finished', result });
   return result;
+}
+
+/**
+ * The scenario a target names, or a refusal that names the target's field: with several targets,
+ * "scenario: nope not found" alone does not say which one to fix.
+ */
+function scenarioFor(scenarioOf: (nameOrPath: string) => Scenario, name: string, field: string): Scenario {
+  try {
+    return scenarioOf(name);
+  } catch (error) {
+    if (!(error instanceof InvalidRequestError)) throw error;
+    throw new InvalidRequestError(`${field}: ${error.message.replace(/^scenario: /, '')}`, { cause: error });
+  }
 }
 
 /** The target's scenario, its simulated function named and placed as the target says. */

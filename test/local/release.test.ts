@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -272,6 +272,16 @@ describe('coalmine run --local --release', () => {
     expect(code).toBe(2);
     expect(io.stderr.text).toBe('waves[1].targets[0].alais: unknown field; did you mean "alias"?\n');
     expect(JSON.parse(io.stdout.text)).toEqual({ outcome: 'failed', error: 'InvalidRequestError', reason: 'waves[1].targets[0].alais: unknown field; did you mean "alias"?' });
+  });
+
+  it('names the target whose scenario is not found, exit 2, before its first wave runs', async () => {
+    writeFileSync(join(cwd, 'r.json'), JSON.stringify(twoWaves('stop', [target('us-east-1', 'no-such-scenario')])));
+    const code = await runCommand({ local: true, release: 'r.json', json: true }, io);
+
+    expect(code).toBe(2);
+    expect(io.stderr.text).toMatch(/^waves\[1\]\.targets\[0\]\.scenario: no-such-scenario not found; known: /);
+    expect(io.stderr.text.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(join(cwd, '.coalmine'))).toBe(false);
   });
 });
 
