@@ -28,13 +28,35 @@ export function readOptionFile(option: string, path: string, shown: string): str
   }
 }
 
-/** The JSON in a file's text; InvalidRequestError naming the option and the file when it is not JSON. */
+/**
+ * The JSON in a file's text; InvalidRequestError naming the option and the file when it is not JSON,
+ * or naming the field that holds a number too large to read.
+ */
 export function parseOptionJson(option: string, text: string, shown: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new InvalidRequestError(`${option}: ${shown} is not JSON (${(error as Error).message.split('\n')[0]})`, { cause: error });
   }
+  // Only an object has fields to name; anything else is refused by the caller as not an object.
+  const huge = value !== null && typeof value === 'object' && !Array.isArray(value) ? nonFiniteAt(value, '') : undefined;
+  if (huge !== undefined) {
+    // JSON.parse reads 1e400 as Infinity, which JSON.stringify then sends on as null: refuse it here, by name.
+    throw new InvalidRequestError(`${huge}: a number too large to read (beyond ±1.8e308) in ${shown}`);
+  }
+  return value;
+}
+
+/** The path (`analysis.maxP99Ms`, `waves[0].bakeMinutes`) of the first number that is not finite, if any. */
+function nonFiniteAt(value: unknown, path: string): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = nonFiniteAt(item, Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** camelCase option key → `--kebab-case` flag, unless `flags` names it. */

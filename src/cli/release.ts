@@ -18,7 +18,7 @@ import type { WaveOutcome } from '../local/release.ts';
 import type { AwsDeps } from './aws-context.ts';
 import { EXIT, exitCodeForOutcome, type ExitCode } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
-import { stateMachineOptions, zodLine } from './options.ts';
+import { parseOptionJson, stateMachineOptions, zodLine } from './options.ts';
 
 /** The stack output that holds the release state machine's ARN (template.yaml's `Outputs`). */
 export const RELEASE_STATE_MACHINE_OUTPUT = 'ReleaseStateMachineArn';
@@ -127,11 +127,7 @@ async function readJson(file: string, cwd: string): Promise<unknown> {
   } catch (error) {
     throw new InvalidRequestError(`--file: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InvalidRequestError(`--file: ${file} is not JSON (${(error as Error).message.split('\n')[0]})`, { cause: error });
-  }
+  return parseOptionJson('--file', text, file);
 }
 
 function sameInput(text: string | undefined, input: ReleaseInput): boolean {

@@ -182,6 +182,17 @@ describe('runCommand', () => {
     expect(code).toBe(2);
     expect(io.stderr.text).toMatch(/^--request: broken\.json is not JSON/);
   });
+
+  it('exits 2 for a number too large to read, naming its field rather than calling it null', async () => {
+    // JSON.parse reads 1e400 as Infinity; the state machine's input would carry it on as null.
+    writeFileSync(join(cwd, 'request.json'), '{ "functionName": "checkout", "alias": "live", "candidateVersion": "13", "analysis": { "maxP99Ms": 1e400 } }');
+
+    const code = await runCommand({ local: true, request: 'request.json', json: true }, io);
+
+    expect(code).toBe(2);
+    expect(io.stderr.text).toBe('analysis.maxP99Ms: a number too large to read (beyond ±1.8e308) in request.json\n');
+    expect(readdirSync(cwd)).toEqual(['request.json']);
+  });
 });
 
 /** A function so quiet that no canary can judge it in time: it fails safe, inconclusive. */
