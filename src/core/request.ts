@@ -24,13 +24,12 @@ const VERSION = /^[1-9][0-9]{0,9}$/;
 
 const versionField = z.pipe(z.union([z.string(), z.number()]), z.transform((value) => String(value)));
 
-const strategyField = z.union([
-  z.string().check(z.minLength(1), z.maxLength(100)),
-  z.strictObject({
-    steps: z.array(z.number()).check(z.minLength(0), z.maxLength(200)),
-    intervalMinutes: z.number(),
-  }),
-]);
+const customStrategySchema = z.strictObject({
+  steps: z.array(z.number()).check(z.minLength(0), z.maxLength(200)),
+  intervalMinutes: z.number(),
+});
+
+const strategyField = z.union([z.string().check(z.minLength(1), z.maxLength(100)), customStrategySchema]);
 
 /** The user's hook function: a name or ARN, which may carry a version or alias. */
 const HOOK_FUNCTION = /^(arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1}:\d{12}:function:)?[a-zA-Z0-9-_]{1,64}(:[a-zA-Z0-9-_$]{1,128})?$/;
@@ -227,11 +226,21 @@ function firstIssue(error: z.core.$ZodError, input: unknown): string {
   // zod does not keep the input in its issues: look the value up, so a wrong type is not called missing.
   const value = valueAt(input, issue.path);
   if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && value === undefined) return `${path}: is required`;
+  if (issue.code === 'invalid_union' && path === 'strategy' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    // A custom schedule: name the field inside it ("strategy.intervalMinutes: is required"), not the whole union.
+    const inner = customStrategySchema.safeParse(value);
+    if (!inner.success) return firstIssue(prefixed(inner.error, ['strategy']), input);
+  }
   if (issue.code === 'invalid_union') {
     const expected = path === 'strategy' ? 'a strategy name or { "steps": [...], "intervalMinutes": n }' : 'a version number (a string of digits or a number)';
     return `${path}: expected ${expected}, got ${describe(value)}`;
   }
   return `${path}: ${issue.message}`;
+}
+
+/** The same issues, with their paths under `parent`. */
+function prefixed(error: z.core.$ZodError, parent: PropertyKey[]): z.core.$ZodError {
+  return { ...error, issues: error.issues.map((issue) => ({ ...issue, path: [...parent, ...issue.path] })) } as z.core.$ZodError;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

@@ -42,6 +42,11 @@ describe('parseRequest', () => {
     [{ ...valid, analysis: { alpah: 0.05 } }, InvalidRequestError, 'analysis.alpah: unknown field; did you mean "alpha"?'],
     [{ ...valid, analysis: { alpha: 2 } }, InvalidRequestError, 'analysis.alpha:'],
     [{ ...valid, strategy: { steps: [50, 10], intervalMinutes: 5 } }, InvalidRequestError, 'strategy.steps[1]: weights must increase'],
+    // A custom schedule's own field is named, not the whole "name or schedule" union.
+    [{ ...valid, strategy: { steps: [10, 50] } }, InvalidRequestError, 'strategy.intervalMinutes: is required'],
+    [{ ...valid, strategy: { steps: ['10'], intervalMinutes: 5 } }, InvalidRequestError, 'strategy.steps.0: Invalid input: expected number, received string'],
+    [{ ...valid, strategy: { stepz: [10], intervalMinutes: 5 } }, InvalidRequestError, 'strategy.stepz: unknown field; did you mean "steps"?'],
+    [{ ...valid, strategy: 5 }, InvalidRequestError, 'strategy: expected a strategy name or { "steps": [...], "intervalMinutes": n }, got number'],
     [{ ...valid, redriveOnRollback: 'yes' }, InvalidRequestError, 'redriveOnRollback:'],
     [[valid], InvalidRequestError, 'request: must be a JSON object, got an array'],
     [null, InvalidRequestError, 'request: must be a JSON object, got null'],
