@@ -262,6 +262,10 @@ function knownKeysAt(path: PropertyKey[]): string[] {
 
 /** The known key nearest to `key` by edit distance, if it is near enough to be a typo. */
 export function closest(key: string, candidates: readonly string[]): string | undefined {
+  // A field cut short ("bake" for "bakeMinutes") is nearer in meaning than one a few letters away ("name").
+  const lower = key.toLowerCase();
+  const extended = lower.length >= 3 ? candidates.filter((candidate) => candidate.toLowerCase().startsWith(lower)) : [];
+  if (extended.length === 1) return extended[0];
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {

@@ -291,6 +291,7 @@ describe('parseRelease', () => {
     [{ ...base, waves: [] }, 'waves: must hold at least one wave'],
     [{ ...base, onFailure: 'rollback' }, 'onFailure: must be "stop" or "roll-back-all"'],
     [{ ...base, wave: [] }, 'wave: unknown field; did you mean "waves"?'],
+    [{ ...base, waves: [{ name: 'w', bake: 30, targets: [target('eu-west-1', 'healthy')] }] }, 'waves[0].bake: unknown field; did you mean "bakeMinutes"?'],
     [{ ...base, waves: [{ name: 'w', targets: [{ ...target('mars-1', 'healthy') }] }] }, 'waves[0].targets[0].region: must be a region name, e.g. eu-west-1'],
     [{ ...base, waves: [{ name: 'w', bakeMinutes: -5, targets: [target('eu-west-1', 'healthy')] }] }, 'waves[0].bakeMinutes: Too small: expected number to be >=0'],
     [{ ...base, waves: [{ name: 'w', targets: [{ region: 'eu-west-1', alias: 'live', candidateVersion: '13' }] }] }, 'waves[0].targets[0].functionName: is required'],
