@@ -118,7 +118,8 @@ function gaugeCheck(metric: CustomMetric): JudgeCheck {
         const reason = `guardrail: the candidate's ${metric.id} is ${side} its limit ${metric.limit} for ${beyond} minutes in a row (latest ${last === undefined ? '—' : gaugeValue(last)})`;
         return { phase: 'fail', reasons: [reason], summary: `${metric.id} ${side} its limit ${metric.limit} for ${beyond} minutes in a row (${latest}): roll back`, figures, memory: { beyond } };
       }
-      if (missing > 0) {
+      // A gauge without a limit judges nothing, so its missing minutes hide nothing: they must not hold the canary.
+      if (missing > 0 && metric.limit !== undefined) {
         const reason = `${metric.id} missing for the candidate in ${missing} minute${missing === 1 ? '' : 's'}`;
         return { phase: 'inconclusive', reasons: [reason], summary: reason, figures, memory: { beyond } };
       }

@@ -220,6 +220,14 @@ describe('assess', () => {
       expect(repeat(2, low, { settings: { customMetrics: [gauge] } }).phase).toBe('fail');
     });
 
+    it('holds for a gauge with a limit that the candidate does not report, but not for a gauge without one (shown, not judged)', () => {
+      const unreported = (gauge: object) => repeat(3, (i) => minute(versionMinute(300, 1), versionMinute(300, 1), i), { settings: { customMetrics: [{ ...metric, id: 'basket', metricName: 'Basket', kind: 'gauge' as const, ...gauge }] }, context: { weight: 50 } });
+      expect(unreported({ limit: 20 }).reasons).toContain('basket missing for the candidate in 1 minute');
+      const shown = unreported({});
+      expect(shown.reasons.some((reason) => reason.startsWith('basket missing'))).toBe(false);
+      expect(shown.checks?.find((check) => check.name === 'custom:basket')?.phase).toBe('pass');
+    });
+
     it('treats a metric one version reports and the other does not as missing', () => {
       const result = assess(input([minute(versionMinute(300, 1), versionMinute(300, 1, { custom: { checkout_failures: 2 } }))], { settings: { customMetrics: [metric] } }));
       expect(result.phase).toBe('inconclusive');
