@@ -183,6 +183,17 @@ describe('runCommand', () => {
     expect(io.stderr.text).toMatch(/^--request: broken\.json is not JSON/);
   });
 
+  it.each([['null'], ['"checkout"'], ['[{ "functionName": "checkout", "alias": "live", "candidateVersion": "13" }]'], ['13']])('exits 2 for a request file holding %s, not a JSON object, before anything runs', async (text) => {
+    writeFileSync(join(cwd, 'request.json'), text);
+
+    const code = await runCommand({ local: true, request: 'request.json' }, io);
+
+    expect(code).toBe(2);
+    expect(io.stderr.text).toMatch(/^--request: request\.json must hold a JSON object \(a request or an EventBridge event\), got (null|string|an array|number)\n$/);
+    expect(io.stdout.text).toBe('');
+    expect(readdirSync(cwd)).toEqual(['request.json']);
+  });
+
   it('exits 2 for a number too large to read, naming its field rather than calling it null', async () => {
     // JSON.parse reads 1e400 as Infinity; the state machine's input would carry it on as null.
     writeFileSync(join(cwd, 'request.json'), '{ "functionName": "checkout", "alias": "live", "candidateVersion": "13", "analysis": { "maxP99Ms": 1e400 } }');
