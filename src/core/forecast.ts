@@ -196,7 +196,8 @@ export interface PlanningInput {
   traffic: TrafficEstimate;
   /** The strategy the request named; undefined lets the plan pick weights for the traffic. */
   strategy: Strategy | undefined;
-  settings: Pick<AnalysisSettings, 'alpha' | 'errorTolerance' | 'errorMargin' | 'maxDurationMinutes' | 'lowTraffic' | 'minRequests' | 'maxErrorRate'>;
+  settings: Pick<AnalysisSettings, 'alpha' | 'errorTolerance' | 'errorMargin' | 'maxDurationMinutes' | 'lowTraffic' | 'minRequests' | 'maxErrorRate'> &
+    Partial<Pick<AnalysisSettings, 'settleSeconds' | 'evaluationMinutes'>>;
 }
 
 const MAX_BAR = 0.5;
@@ -224,11 +225,15 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   const { traffic, settings } = input;
   const unsetBudget = scheduleBudget(input.strategy);
   let budget = settings.maxDurationMinutes ?? unsetBudget;
+  // A minute's requests are judged once they settle, at the next look: a decision comes this many
+  // minutes after the last requests it counts, so they must be served that much before the budget ends.
+  const lag = Math.ceil((settings.settleSeconds ?? 60) / 60) + (settings.evaluationMinutes ?? 1);
+  const servedBy = () => budget - lag;
   /** Quantiles beyond a day of traffic are not worth computing: that canary cannot promote in time. */
   const dayOfRequests = traffic.requestsPerMinute * 24 * 60;
   const defaultBar = Math.min(MAX_BAR, Math.max(settings.errorTolerance * traffic.errorRateLower, traffic.errorRateLower + settings.errorMargin));
   const candidates = input.strategy ? [input.strategy] : TRAFFIC_LADDERS;
-  const strategy = candidates.find((s) => plannedMinutes(s, defaultBar) <= budget) ?? candidates[candidates.length - 1]!;
+  const strategy = candidates.find((s) => plannedMinutes(s, defaultBar) <= servedBy()) ?? candidates[candidates.length - 1]!;
 
   // The pace to use where traffic is rich: TARGET_MINUTES for weights Coalmine picks; a named
   // strategy keeps its own (its steps × interval), so a fast schedule stays fast.
@@ -236,18 +241,18 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   let bar = defaultBar;
   let choice: Forecast['promotionBar']['choice'] = 'default';
   const limit = Math.max(defaultBar, loosestBar(traffic.errorRate));
-  if (plannedMinutes(strategy, defaultBar) > budget && settings.maxDurationMinutes === undefined) {
+  if (plannedMinutes(strategy, defaultBar) > servedBy() && settings.maxDurationMinutes === undefined) {
     // An unset budget grows before the promise shrinks: for the default bar when the request would
     // rather refuse than loosen it, else only as far as the loosest bar needs.
-    budget = planBudget(unsetBudget, plannedMinutes(strategy, settings.lowTraffic === 'refuse' ? defaultBar : limit));
+    budget = planBudget(unsetBudget, plannedMinutes(strategy, settings.lowTraffic === 'refuse' ? defaultBar : limit) + lag);
   }
-  if (plannedMinutes(strategy, defaultBar) > budget) {
-    const reachable = plannedMinutes(strategy, limit) <= budget;
-    bar = reachable ? searchBar(defaultBar, limit, (b) => plannedMinutes(strategy, b) <= budget) : limit;
+  if (plannedMinutes(strategy, defaultBar) > servedBy()) {
+    const reachable = plannedMinutes(strategy, limit) <= servedBy();
+    bar = reachable ? searchBar(defaultBar, limit, (b) => plannedMinutes(strategy, b) <= servedBy()) : limit;
     choice = reachable ? 'loosened' : 'unreachable';
   } else if (medianMinutes(strategy, defaultBar) < pace) {
     const floor = Math.min(defaultBar, Math.max(1.1 * traffic.errorRateUpper, traffic.errorRate * 1.05));
-    const fits = (b: number) => medianMinutes(strategy, b) <= pace && plannedMinutes(strategy, b) <= budget;
+    const fits = (b: number) => medianMinutes(strategy, b) <= pace && plannedMinutes(strategy, b) <= servedBy();
     const tighter = fits(floor) ? floor : searchBar(floor, defaultBar, fits);
     if (tighter < defaultBar * 0.999) {
       bar = tighter;
@@ -266,7 +271,7 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   // pulls the promotion evidence down before promotion — but never past the budget (a long named
   // schedule reaches its final step late), and never less than the step's own interval.
   const lateOnsetMinutes = Math.max(pace / 2, Number.isFinite(mainMedian) ? mainMedian / 2 : 0);
-  const finalMinutes = Math.max(strategy.intervalMinutes, Math.min(lateOnsetMinutes, budget - finalStart));
+  const finalMinutes = Math.max(strategy.intervalMinutes, Math.min(lateOnsetMinutes, servedBy() - finalStart));
   const finalWeight = (strategy.steps[strategy.steps.length - 1] ?? 100) / 100;
   const finalStepMinRequests = Math.ceil(traffic.typicalRequestsPerMinute * finalWeight * finalMinutes);
   const stepMinRequests = strategy.steps.map((weight) => Math.min(settings.minRequests, Math.ceil((0.5 * traffic.typicalRequestsPerMinute * weight * strategy.intervalMinutes) / 100)));
@@ -282,9 +287,9 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   const forecast: Forecast = {
     requestsPerMinute: round(traffic.requestsPerMinute, 2),
     stableErrorRate: round(traffic.errorRate, 6),
-    minutesToPromote: median <= budget ? median : null,
-    minutesToPromoteP95: p95 <= budget ? p95 : null,
-    promotedWithinBudget: round(promotionChance(test, traffic.errorRate, schedule.requestsBy(budget)), 2),
+    minutesToPromote: median <= servedBy() ? median : null,
+    minutesToPromoteP95: p95 <= servedBy() ? p95 : null,
+    promotedWithinBudget: round(finalStart + strategy.intervalMinutes <= servedBy() ? promotionChance(test, traffic.errorRate, schedule.requestsBy(servedBy())) : 0, 2),
     promotionBar: { errorRate: bar, defaultErrorRate: round(defaultBar, 6), choice },
     maxDurationMinutes: budget,
     extraFailuresPerHourAtBar: round(Math.max(0, bar - traffic.errorRate) * traffic.requestsPerMinute * 60, 1),
