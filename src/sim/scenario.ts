@@ -96,7 +96,8 @@ const candidateSchema = z.strictObject({
 export const TRAFFIC_PATTERNS = ['steady', 'diurnal', 'bursty'] as const;
 
 const trafficSchema = z.strictObject({
-  requestsPerMinute: z.number().min(0),
+  /** Required for `api`; for `sqs`, the message rate when `queue.messagesPerMinute` is not given (else ignored). */
+  requestsPerMinute: z.number().min(0).optional(),
   pattern: z.enum(TRAFFIC_PATTERNS).default('steady'),
   amplitude: z.number().min(0).default(0),
   /** Extension (diurnal): the minute of the day at which the scenario starts. */
@@ -107,7 +108,8 @@ const trafficSchema = z.strictObject({
 });
 
 const queueSchema = z.strictObject({
-  messagesPerMinute: z.number().min(0),
+  /** The message rate; may be left to `traffic.requestsPerMinute`. */
+  messagesPerMinute: z.number().min(0).optional(),
   batchSize: z.number().int().min(1).max(10_000).default(10),
   visibilityTimeoutSeconds: z.number().int().min(0).max(43_200).default(30),
   maxReceiveCount: z.number().int().min(1).max(1000).default(5),
@@ -153,11 +155,12 @@ export const scenarioSchema = z
     source: z.string().optional(),
   })
   .superRefine((value, ctx) => {
-    if (value.trigger === 'api' && value.traffic === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['traffic'], message: 'required when trigger is api' });
+    if (value.trigger === 'api' && value.traffic?.requestsPerMinute === undefined) {
+      ctx.addIssue({ code: 'custom', path: value.traffic ? ['traffic', 'requestsPerMinute'] : ['traffic'], message: 'required when trigger is api' });
     }
-    if (value.trigger === 'sqs' && value.queue === undefined && value.traffic === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['queue'], message: 'required when trigger is sqs' });
+    if (value.trigger === 'sqs' && value.queue?.messagesPerMinute === undefined && value.traffic?.requestsPerMinute === undefined) {
+      const message = 'required when trigger is sqs (or traffic.requestsPerMinute as the message rate)';
+      ctx.addIssue({ code: 'custom', path: value.queue ? ['queue', 'messagesPerMinute'] : ['queue'], message });
     }
     for (const [side, latency] of [['stable', value.stable.latencyMs], ['candidate', value.candidate.latencyMs]] as const) {
       if (latency !== undefined && !(latency.p99 > latency.median)) {
@@ -270,7 +273,29 @@ export function parseScenario(json: unknown, source: string): Scenario {
     initDurationMs: parsed.candidate.initDurationMs ?? stable.initDurationMs,
     fromMinute: parsed.candidate.fromMinute,
   };
-  return { ...parsed, stable, candidate, source };
+  const { traffic: _traffic, queue: _queue, ...rest } = parsed;
+  const { traffic, queue } = rates(parsed);
+  return { ...rest, ...(traffic ? { traffic } : {}), ...(queue ? { queue } : {}), stable, candidate, source };
+}
+
+/**
+ * One rate for the traffic model and the queue model. For `sqs`, `queue.messagesPerMinute` is the
+ * message rate and `traffic` only shapes it (its `requestsPerMinute` is ignored when the queue gives
+ * one, else it is the rate); a queue left out is the default queue at that rate.
+ */
+function rates(parsed: z.output<typeof scenarioSchema>): { traffic?: ScenarioTraffic; queue?: ScenarioQueue } {
+  if (parsed.trigger === 'api') {
+    const rate = parsed.traffic!.requestsPerMinute!;
+    return {
+      traffic: { ...parsed.traffic!, requestsPerMinute: rate },
+      ...(parsed.queue ? { queue: { ...parsed.queue, messagesPerMinute: parsed.queue.messagesPerMinute ?? rate } } : {}),
+    };
+  }
+  const rate = parsed.queue?.messagesPerMinute ?? parsed.traffic!.requestsPerMinute!;
+  return {
+    ...(parsed.traffic ? { traffic: { ...parsed.traffic, requestsPerMinute: rate } } : {}),
+    queue: { ...queueSchema.parse({}), ...parsed.queue, messagesPerMinute: rate },
+  };
 }
 
 /**

@@ -324,6 +324,27 @@ describe('queueConfigFromScenario', () => {
     expect(queueConfig.messagesPerMinute(10)).toBe(300);
   });
 
+  it('sends queue.messagesPerMinute, the traffic block only shaping it (its requestsPerMinute ignored)', () => {
+    const steady = { name: 'x', trigger: 'sqs', queue: { messagesPerMinute: 600 }, stable: { errorRate: 0 } } as const;
+    const shaped = parseScenario({ ...steady, traffic: { requestsPerMinute: 5, pattern: 'diurnal', amplitude: 0.5, offsetMinutes: 360 } }, 'x.json');
+    const withoutRate = parseScenario({ ...steady, traffic: { pattern: 'diurnal', amplitude: 0.5, offsetMinutes: 360 } }, 'x.json');
+
+    // Minute 0 is 6 a.m., the diurnal peak: 600 × 1.5.
+    expect(queueConfigFromScenario(shaped, 1).messagesPerMinute(0)).toBeCloseTo(900);
+    expect(queueConfigFromScenario(withoutRate, 1).messagesPerMinute(0)).toBeCloseTo(900);
+  });
+
+  it('takes the message rate from traffic when the queue does not give one, and the default queue when there is none', () => {
+    const traffic = { requestsPerMinute: 240 };
+    const withoutQueue = parseScenario({ name: 'x', trigger: 'sqs', traffic, stable: { errorRate: 0 } }, 'x.json');
+    const withoutRate = parseScenario({ name: 'x', trigger: 'sqs', traffic, queue: { batchSize: 5 }, stable: { errorRate: 0 } }, 'x.json');
+
+    expect(queueConfigFromScenario(withoutQueue, 1)).toMatchObject({ batchSize: 10, visibilityTimeoutSeconds: 30, maxReceiveCount: 5 });
+    expect(queueConfigFromScenario(withoutQueue, 1).messagesPerMinute(0)).toBe(240);
+    expect(queueConfigFromScenario(withoutRate, 1)).toMatchObject({ batchSize: 5 });
+    expect(queueConfigFromScenario(withoutRate, 1).messagesPerMinute(0)).toBe(240);
+  });
+
   it('has no DLQ when the scenario says dlq: false', () => {
     const scenario = parseScenario({ name: 'x', trigger: 'sqs', queue: { messagesPerMinute: 1, dlq: false }, stable: { errorRate: 0 } }, 'x.json');
 

@@ -74,6 +74,9 @@ describe('parseScenario', () => {
     [{ ...contractExample, traffic: { requestsPerMinute: 600, pattern: 'wavy' } }, 'traffic.pattern'],
     [{ ...contractExample, stable: { errorRate: 0.01, latencyMs: { median: 80, p99: 40 } } }, 'stable.latencyMs.p99'],
     [{ ...contractExample, traffic: undefined }, 'traffic'],
+    [{ ...contractExample, traffic: { pattern: 'steady' } }, 'traffic.requestsPerMinute'],
+    [{ ...contractExample, trigger: 'sqs', traffic: undefined, queue: undefined }, 'queue'],
+    [{ ...contractExample, trigger: 'sqs', traffic: { pattern: 'bursty' }, queue: { batchSize: 10 } }, 'queue.messagesPerMinute'],
     [{ ...contractExample, expect: 'maybe' }, 'expect'],
     [{ ...contractExample, analysis: { alpha: 3 } }, 'analysis.alpha'],
   ])('throws InvalidRequestError naming the field (%#)', (input, field) => {
