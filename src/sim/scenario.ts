@@ -18,6 +18,7 @@ import { InvalidRequestError } from '../core/errors.ts';
 import { clip, closest } from '../core/request.ts';
 import { packageFile } from '../package-files.ts';
 import { analysisSchema } from '../core/judge/index.ts';
+import { parseStrategy } from '../core/strategy.ts';
 
 const latencySchema = z.strictObject({
   median: z.number().positive(),
@@ -128,10 +129,10 @@ const queueSchema = z.strictObject({
 });
 
 /** A CodeDeploy-style name, or explicit steps; src/core/strategy.ts gives it meaning. */
-const strategySchema = z.union([
-  z.string().min(1),
-  z.strictObject({ steps: z.array(z.number()).min(1), intervalMinutes: z.number().positive() }),
-]);
+const strategySchema = z.union(
+  [z.string().min(1), z.strictObject({ steps: z.array(z.number()).min(1), intervalMinutes: z.number().positive() })],
+  { error: 'must be a strategy name, e.g. "Canary10Percent5Minutes", or { "steps": [5, 20, 50], "intervalMinutes": 5 }' },
+);
 
 export const scenarioSchema = z
   .looseObject({
@@ -255,6 +256,14 @@ export function parseScenario(json: unknown, source: string): Scenario {
     throw new InvalidRequestError(`${source}: ${field}: ${issue.message}`);
   }
   const parsed = result.data;
+  // The strategy's own rules (a known name, weights that increase…) refuse it here, before any run.
+  if (parsed.strategy !== undefined) {
+    try {
+      parseStrategy(parsed.strategy);
+    } catch (error) {
+      throw new InvalidRequestError(`${source}: ${(error as Error).message}`, { cause: error });
+    }
+  }
   const stable: Scenario['stable'] = {
     ...parsed.stable,
     latencyMs: { median: parsed.stable.latencyMs.median, p99: parsed.stable.latencyMs.p99 },

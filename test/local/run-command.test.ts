@@ -144,6 +144,23 @@ describe('runCommand', () => {
     expect(io.stderr.text).toBe('typo.json: unknown field candidate.errorRte (did you mean "errorRate"?)\n');
   });
 
+  it.each([
+    [{ strategy: { steps: [50, 10], intervalMinutes: 5 } }, 'bad.json: strategy.steps[1]: weights must increase, got 50 then 10'],
+    [{ strategy: 'Canary5Percent' }, 'bad.json: strategy: unknown strategy "Canary5Percent"; use one of '],
+    [{ strategy: 5 }, 'bad.json: strategy: must be a strategy name'],
+    [{ account: null }, 'bad.json: account: Invalid input: expected object, received null'],
+  ])('exits 2 for a scenario it cannot run (%j), in one line naming the field, before any execution starts', async (field, line) => {
+    writeFileSync(join(cwd, 'bad.json'), JSON.stringify({ name: 'bad', traffic: { requestsPerMinute: 600 }, stable: { errorRate: 0.005 }, ...field }));
+
+    const code = await runCommand({ local: true, scenario: 'bad.json', json: true }, io);
+
+    expect(code).toBe(2);
+    expect(io.stderr.text.trim().split('\n')).toHaveLength(1);
+    expect(io.stderr.text.startsWith(line)).toBe(true);
+    expect(JSON.parse(io.stdout.text)).toMatchObject({ outcome: 'failed', error: 'InvalidRequestError' });
+    expect(readdirSync(cwd)).toEqual(['bad.json']);
+  });
+
   it('with --json, reports an error as one JSON object on stdout as well', async () => {
     writeFileSync(join(cwd, 'request.json'), '[]');
 

@@ -43,7 +43,8 @@ export type SimAccountSettings = z.output<typeof simAccountSettingsSchema>;
 
 /** Reads a scenario's optional `account` field; bad values are bad input, named by field. */
 export function accountSettings(scenario: Scenario): SimAccountSettings {
-  const parsed = simAccountSettingsSchema.safeParse((scenario as Record<string, unknown>)['account'] ?? {});
+  // Only a missing account means the defaults: `"account": null` is a wrong type, not "none".
+  const parsed = simAccountSettingsSchema.safeParse((scenario as Record<string, unknown>)['account'] === undefined ? {} : scenario['account']);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new InvalidRequestError(`${scenario.source}: account${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
