@@ -345,6 +345,14 @@ describe('queueConfigFromScenario', () => {
     expect(queueConfigFromScenario(withoutRate, 1).messagesPerMinute(0)).toBe(240);
   });
 
+  it('times batches out at the function timeout the scenario gives its account, unless the queue gives its own', () => {
+    const sqs = { name: 'x', trigger: 'sqs', queue: { messagesPerMinute: 60 }, stable: { errorRate: 0 }, account: { timeoutSeconds: 120 } } as const;
+
+    expect(queueConfigFromScenario(parseScenario(sqs, 'x.json'), 1).functionTimeoutSeconds).toBe(120);
+    expect(queueConfigFromScenario(parseScenario({ ...sqs, queue: { messagesPerMinute: 60, functionTimeoutSeconds: 9 } }, 'x.json'), 1).functionTimeoutSeconds).toBe(9);
+    expect(queueConfigFromScenario(parseScenario({ ...sqs, account: {} }, 'x.json'), 1).functionTimeoutSeconds).toBe(QUEUE_DEFAULTS.functionTimeoutSeconds);
+  });
+
   it('has no DLQ when the scenario says dlq: false', () => {
     const scenario = parseScenario({ name: 'x', trigger: 'sqs', queue: { messagesPerMinute: 1, dlq: false }, stable: { errorRate: 0 } }, 'x.json');
 

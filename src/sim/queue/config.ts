@@ -75,6 +75,8 @@ export interface QueueScenarioExtensions {
   };
   stable?: { poisonRate?: number; throughputFactor?: number };
   candidate?: { poisonRate?: number; throughputFactor?: number; timeoutUnderLoad?: { concurrencyAbove: number } };
+  /** The function's own timeout, when the scenario sets it (src/sim/account/settings.ts). */
+  account?: { timeoutSeconds?: number };
 }
 
 /** Defaults for the extensions, chosen to match a well-set-up queue (no warnings from Plan). */
@@ -108,7 +110,8 @@ export function queueConfigFromScenario(scenario: Scenario, seed: number): Queue
     visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
     ...(q.dlq === false ? {} : { maxReceiveCount: queue.maxReceiveCount }),
     reportBatchItemFailures: q.reportBatchItemFailures ?? QUEUE_DEFAULTS.reportBatchItemFailures,
-    functionTimeoutSeconds: q.functionTimeoutSeconds ?? QUEUE_DEFAULTS.functionTimeoutSeconds,
+    // The function has one timeout: the account's, when the scenario gives it and the queue does not.
+    functionTimeoutSeconds: q.functionTimeoutSeconds ?? extra.account?.timeoutSeconds ?? QUEUE_DEFAULTS.functionTimeoutSeconds,
     maxConcurrency: q.maxConcurrency ?? QUEUE_DEFAULTS.maxConcurrency,
     invocationOverheadMs: q.invocationOverheadMs ?? QUEUE_DEFAULTS.invocationOverheadMs,
     dlqDepthAtStart: q.dlqDepthAtStart ?? QUEUE_DEFAULTS.dlqDepthAtStart,
