@@ -20,6 +20,7 @@ import type {
   AlarmReader,
   AlarmState,
   Baseline,
+  HourlyQueueTraffic,
   HourlyTraffic,
   MeasurementFailure,
   MetricsSource,
@@ -389,9 +390,11 @@ export function cloudWatchAlarms(client: CloudWatchClient): AlarmReader {
 
 /**
  * The alias' hourly traffic before a canary, for Plan: Invocations and Errors summed by hour over
- * [start, end), taken down to whole hours, with FunctionName + Resource (the alias, every version).
- * An hour with no datapoint had no traffic. A failed query is a failure, not an exception (the
- * history only adds to the baseline); throttling and 5xx are thrown, so the state machine retries Plan.
+ * [start, end), taken down to whole hours, with FunctionName + Resource (the alias, every version);
+ * with `queue`, the queue's NumberOfMessagesReceived and NumberOfMessagesDeleted too, in the same
+ * call. An hour with no datapoint had no traffic. A failed query is a failure, not an exception (the
+ * history only adds to the baseline): a failed alias series leaves the alias' hours out, a failed
+ * queue series the queue's. Throttling and 5xx are thrown, so the state machine retries Plan.
  *
  * @example
  * const metrics = { ...cloudWatchMetrics(client), history: cloudWatchHistory(client) };
@@ -404,21 +407,28 @@ export function cloudWatchHistory(client: CloudWatchClient): NonNullable<Metrics
     // The alias as a whole (every version it served): Lambda publishes FunctionName + Resource for alias invocations.
     const name = lambdaFunctionName(query.functionName);
     const dims = { FunctionName: name, Resource: `${name}:${query.alias}` };
-    const list = [
+    const aliasList = [
       series('h_inv', 'alias Invocations by hour', 'AWS/Lambda', 'Invocations', dims, 'Sum', 3600),
       series('h_err', 'alias Errors by hour', 'AWS/Lambda', 'Errors', dims, 'Sum', 3600),
     ];
-    const { results, callFailure } = await fetchSeries(client, list, startMs, endMs);
+    const queueDims = query.queue ? { QueueName: query.queue.queueName } : undefined;
+    const queueList = queueDims
+      ? [
+          series('h_recv', `${queueDims.QueueName} NumberOfMessagesReceived by hour`, 'AWS/SQS', 'NumberOfMessagesReceived', queueDims, 'Sum', 3600),
+          series('h_del', `${queueDims.QueueName} NumberOfMessagesDeleted by hour`, 'AWS/SQS', 'NumberOfMessagesDeleted', queueDims, 'Sum', 3600),
+        ]
+      : [];
+    const { results, callFailure } = await fetchSeries(client, [...aliasList, ...queueList], startMs, endMs);
     if (callFailure) return { hours: [], failures: [{ metric: 'GetMetricData', message: callFailure }] };
-    const failures = failuresOf(list, results);
-    if (failures.length > 0) return { hours: [], failures };
-    const invocations = results.get('h_inv')!.points;
-    const errors = results.get('h_err')!.points;
-    // An hour with no Invocations datapoint had no traffic (CloudWatch publishes nothing for idle functions).
-    const hours: HourlyTraffic[] = [];
-    for (let at = startMs; at < endMs; at += HOUR_MS) {
-      hours.push({ start: new Date(at).toISOString(), invocations: invocations.get(at) ?? 0, errors: errors.get(at) ?? 0 });
-    }
-    return { hours, failures: [] };
+    const aliasFailures = failuresOf(aliasList, results);
+    const queueFailures = failuresOf(queueList, results);
+    const hourStarts: number[] = [];
+    for (let at = startMs; at < endMs; at += HOUR_MS) hourStarts.push(at);
+    // An hour with no datapoint had no traffic (CloudWatch publishes nothing for idle functions and queues).
+    const points = (id: string, at: number) => results.get(id)!.points.get(at) ?? 0;
+    const hours: HourlyTraffic[] = aliasFailures.length > 0 ? [] : hourStarts.map((at) => ({ start: new Date(at).toISOString(), invocations: points('h_inv', at), errors: points('h_err', at) }));
+    const queueHours: HourlyQueueTraffic[] | undefined =
+      queueDims && queueFailures.length === 0 ? hourStarts.map((at) => ({ start: new Date(at).toISOString(), received: points('h_recv', at), deleted: points('h_del', at) })) : undefined;
+    return { hours, ...(queueHours ? { queueHours } : {}), failures: [...aliasFailures, ...queueFailures] };
   };
 }

@@ -3,12 +3,13 @@
  * minute by minute at the weights a policy sets, with the baseline before the first shift.
  */
 import type { AnalysisSettings, QueueJudgeSetup } from '../core/judge/index.ts';
+import { queueBaselineIsThin, summariseQueueBaseline, summariseQueueHistory } from '../core/judge/queue.ts';
 import type { Baseline, QueueMinute, VersionMinute } from '../core/ports.ts';
 import { defaultEventStrategy } from '../core/sqs.ts';
 import type { Strategy } from '../core/strategy.ts';
 import { warmupMinutesFor } from '../sim/account/index.ts';
-import { measureBaseline, planBaselineWindow, queueBaselineLatencyMs } from '../sim/baseline.ts';
-import { cloudWatchQueueMinute, queueConfigFromScenario, SimulatedQueue, type QueueAccounting } from '../sim/queue/index.ts';
+import { measureBaseline, PLAN_HISTORY_HOURS, planBaselineWindow, queueBaselineLatencyMs } from '../sim/baseline.ts';
+import { cloudWatchQueueMinute, queueConfigFromScenario, SimulatedQueue, stableQueueHistory, type QueueAccounting } from '../sim/queue/index.ts';
 import type { Scenario } from '../sim/scenario.ts';
 
 /** One minute of an SQS scenario as a benchmark policy sees it. */
@@ -52,7 +53,7 @@ export function queueBenchRun(scenario: Scenario, seed: number, analysis: Pick<A
   model.advanceTo(shiftMinute * 60);
   const window = planBaselineWindow(shiftMinute, analysis);
   const records = model.minutes().slice(window.from, window.to);
-  const baseline = measureBaseline(
+  const measured = measureBaseline(
     records.map((record, i) => ({ stable: model.versionMinute(window.from + i, 'stable'), queue: cloudWatchQueueMinute(record) })),
     {
       latencyMs: () => queueBaselineLatencyMs(records, analysis.latencyPercentile) ?? config.stable.latencyMs.p99,
@@ -60,6 +61,10 @@ export function queueBenchRun(scenario: Scenario, seed: number, analysis: Pick<A
       queue: true,
     },
   );
+  // Plan's day of queue history (src/core/steps/plan.ts), simulated only where the judge would draw on it.
+  const queueSummary = summariseQueueBaseline(measured.queue ?? []);
+  const queueHistory = queueSummary && queueBaselineIsThin(queueSummary) ? summariseQueueHistory(stableQueueHistory(config, seed, PLAN_HISTORY_HOURS)) : undefined;
+  const baseline: Baseline = { ...measured, ...(queueHistory ? { queueHistory } : {}) };
   const setup: QueueJudgeSetup = {
     batchSize: config.batchSize,
     reportBatchItemFailures: config.reportBatchItemFailures,

@@ -199,6 +199,24 @@ export interface Baseline {
   /** Stable's median duration before the shift (the cost check's reference); absent with no data. */
   medianMs?: number;
   queue?: QueueMinute[];
+  /** SQS: the queue's day before the baseline, summed (`summariseQueueHistory`), where Plan could read it. */
+  queueHistory?: QueueHistorySummary;
+}
+
+/** The queue's receives and deletes over whole hours before the baseline: its retry rate over a day. */
+export interface QueueHistorySummary {
+  hours: number;
+  received: number;
+  /** Received − deleted over the hours, floored at 0: messages that came back instead of being deleted. */
+  failures: number;
+}
+
+/** One hour of a queue's traffic: NumberOfMessagesReceived and NumberOfMessagesDeleted summed. */
+export interface HourlyQueueTraffic {
+  /** ISO time of the hour's start. */
+  start: string;
+  received: number;
+  deleted: number;
 }
 
 /** One hour of an alias' traffic, all versions together. */
@@ -212,6 +230,8 @@ export interface HourlyTraffic {
 /** The alias' hourly traffic before the canary; a failed query is a failure, not an exception (the history only adds to the baseline). */
 export interface TrafficHistory {
   hours: HourlyTraffic[];
+  /** The queue's hours, when the query named a queue and they could be read. */
+  queueHours?: HourlyQueueTraffic[];
   failures: MeasurementFailure[];
 }
 
@@ -222,9 +242,9 @@ export interface MetricsSource {
   baseline(query: { functionName: string; alias: string; version: string; start: string; end: string; percentile: number; queue?: { queueName: string; dlqName?: string } }): Promise<Baseline>;
   /**
    * The alias' Invocations and Errors summed by whole hour over [start, end) (hour-aligned ISO
-   * times). Plan's only: a source wired for the later steps may leave it out (and their bundles smaller).
+   * times), and with `queue` the queue's NumberOfMessagesReceived and NumberOfMessagesDeleted. Plan's only: a source wired for the later steps may leave it out (and their bundles smaller).
    */
-  history?(query: { functionName: string; alias: string; start: string; end: string }): Promise<TrafficHistory>;
+  history?(query: { functionName: string; alias: string; start: string; end: string; queue?: { queueName: string } }): Promise<TrafficHistory>;
 }
 
 /** Time. The simulated account jumps it; AWS reads the wall clock. */

@@ -133,6 +133,8 @@ export const planSchema = z.object({
     medianMs: z.optional(z.number()),
     /** SQS: the queue's minutes before the first shift, the reference for its trends. */
     queue: z.optional(z.array(queueMinuteSchema)),
+    /** SQS: the queue's receives and failures over the day before the baseline (a thin baseline's retry rate draws on it). */
+    queueHistory: z.optional(z.object({ hours: z.number(), received: z.number(), failures: z.number() })),
   }),
   /** API functions logging REPORT lines as text to the log group Coalmine may query: each version's cold starts are read there. */
   coldStarts: z.optional(z.object({ logGroupName: z.string() })),

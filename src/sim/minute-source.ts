@@ -62,6 +62,8 @@ export interface MinuteSource {
    * simulation's start), oldest first; absent for sources with no such history (the queue).
    */
   hourlyHistory?(endIndex: number, hours: number): Array<{ invocations: number; errors: number }>;
+  /** The queue's hourly receives and deletes before the simulation, served by stable alone: up to `hours`, oldest first (SQS only). */
+  queueHistory?(hours: number): Array<{ received: number; deleted: number }>;
   /** Event source mappings and queues (none for API functions). */
   queues?: QueueInspector;
   /** Failed work the candidate did beyond stable's rate, over the minutes before `endIndex`, when the model counts it its own way (the queue: messages). */

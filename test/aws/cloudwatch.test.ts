@@ -391,6 +391,45 @@ describe('cloudWatchHistory', () => {
     expect(history.failures).toEqual([{ metric: 'alias Invocations by hour', message: 'status Forbidden' }]);
   });
 
+  it('sums the queue’s messages received and deleted by hour in the same call when a queue is named', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [hourly('h_inv', { 0: 300 }), hourly('h_err', {}), hourly('h_recv', { 0: 310, 23: 290 }), hourly('h_del', { 0: 300, 23: 289 })],
+    });
+
+    const history = await cloudWatchHistory(client)({ ...historyQuery, queue: { queueName: 'orders' } });
+
+    expect(history.failures).toEqual([]);
+    expect(history.queueHours).toHaveLength(24);
+    expect(history.queueHours![0]).toEqual({ start: hour(0).toISOString(), received: 310, deleted: 300 });
+    expect(history.queueHours![5]).toEqual({ start: hour(5).toISOString(), received: 0, deleted: 0 });
+    expect(history.queueHours![23]).toEqual({ start: hour(23).toISOString(), received: 290, deleted: 289 });
+    expect(cwMock.commandCalls(GetMetricDataCommand)).toHaveLength(1);
+    expect(queriesSent().find((q) => q.Id === 'h_recv')!.MetricStat).toEqual({
+      Metric: { Namespace: 'AWS/SQS', MetricName: 'NumberOfMessagesReceived', Dimensions: [{ Name: 'QueueName', Value: 'orders' }] },
+      Period: 3600,
+      Stat: 'Sum',
+    });
+  });
+
+  it('keeps the alias’ hours when only the queue’s cannot be read, and says so', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [hourly('h_inv', { 0: 300 }), hourly('h_err', {}), { Id: 'h_recv', StatusCode: 'Forbidden' }, hourly('h_del', {})] });
+
+    const history = await cloudWatchHistory(client)({ ...historyQuery, queue: { queueName: 'orders' } });
+
+    expect(history.hours).toHaveLength(24);
+    expect(history.queueHours).toBeUndefined();
+    expect(history.failures).toEqual([{ metric: 'orders NumberOfMessagesReceived by hour', message: 'status Forbidden' }]);
+  });
+
+  it('reads no queue series when no queue is named', async () => {
+    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [hourly('h_inv', {}), hourly('h_err', {})] });
+
+    const history = await cloudWatchHistory(client)(historyQuery);
+
+    expect(history.queueHours).toBeUndefined();
+    expect(queriesSent().map((q) => q.Id)).toEqual(['h_inv', 'h_err']);
+  });
+
   it('still throws ThrottledError, so the state machine retries Plan', async () => {
     cwMock.on(GetMetricDataCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
 

@@ -11,7 +11,7 @@ const execution = { id: 'arn:aws:states:us-east-1:123456789012:execution:coalmin
 function planWith(scenario: string, request: Record<string, unknown> = {}) {
   const account = createSimAccount(loadScenario(scenario), { seed: 3 });
   const steps = createSteps(account.ports, { judge: assess });
-  const historyQueries: Array<{ start: string; end: string }> = [];
+  const historyQueries: Array<{ start: string; end: string; queue?: { queueName: string } }> = [];
   const history = account.ports.metrics.history!.bind(account.ports.metrics);
   account.ports.metrics.history = (query) => {
     historyQueries.push(query);
@@ -65,5 +65,30 @@ describe('Plan', () => {
     const state = (await planWith('healthy-low-traffic', { strategy: 'Canary10Percent10Minutes' }).run()) as CanaryState;
     expect(state.plan.strategy.name).toBe('Canary10Percent10Minutes');
     expect((state.plan.forecast as PlannedForecast).summary).toMatch(/^At ~20 requests a minute/);
+  });
+
+  it('reads the queue’s day before the baseline for an SQS canary, in the same query, and keeps its sums in the plan', async () => {
+    const { run, historyQueries } = planWith('sqs-healthy');
+    const state = (await run()) as CanaryState;
+
+    expect(historyQueries).toHaveLength(1);
+    expect(historyQueries[0]!.queue).toEqual({ queueName: state.plan.queue!.queueName });
+    const history = state.plan.baseline.queueHistory!;
+    expect(history.hours).toBeGreaterThan(0);
+    expect(history.failures / history.received).toBeGreaterThan(0);
+    expect(history.failures / history.received).toBeLessThan(0.02);
+  });
+
+  it('says when the queue’s day could not be read, and plans on the baseline alone', async () => {
+    const { account, run } = planWith('sqs-healthy');
+    const history = account.ports.metrics.history!;
+    account.ports.metrics.history = async (query) => {
+      const { queueHours: _dropped, ...read } = await history(query);
+      return { ...read, failures: [{ metric: 'checkout-events NumberOfMessagesReceived by hour', message: 'status Forbidden' }] };
+    };
+    const state = (await run()) as CanaryState;
+
+    expect(state.plan.baseline.queueHistory).toBeUndefined();
+    expect(state.plan.warnings).toContain("the queue's hourly history could not be read (checkout-events NumberOfMessagesReceived by hour: status Forbidden); its retry rate rests on the baseline alone");
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { queueBenchRun } from '../../src/bench/queue-run.ts';
+import { queueBaselineIsThin, summariseQueueBaseline, summariseQueueHistory } from '../../src/core/judge/queue.ts';
 import { prepareRun, scenarioSetup } from '../../src/bench/run.ts';
 import { createSimAccount, SIM_START } from '../../src/sim/account/index.ts';
 import { measureBaseline, planBaselineWindow } from '../../src/sim/baseline.ts';
@@ -22,6 +23,21 @@ async function planBaseline(scenario: Scenario, seed: number) {
   });
 }
 
+/** The queue's hours Plan reads from the simulated account: the day that ends where the baseline starts. */
+async function planQueueHistory(scenario: Scenario, seed: number) {
+  const { settings } = scenarioSetup(scenario);
+  const account = createSimAccount(scenario, { seed });
+  const end = Math.floor((Date.parse(SIM_START) - settings.settleSeconds * 1000) / 60_000) * 60_000 - settings.baselineMinutes * 60_000;
+  const history = await account.ports.metrics.history!({
+    functionName: account.settings.functionName,
+    alias: account.settings.alias,
+    start: new Date(end - 24 * 3600_000).toISOString(),
+    end: new Date(end).toISOString(),
+    queue: { queueName: 'checkout-events' },
+  });
+  return history.queueHours;
+}
+
 describe('the baseline before the first shift', () => {
   it.each(['healthy', 'healthy-diurnal', 'healthy-low-traffic', 'error-3x'])('is the same for Plan on the simulated account and for the benchmark: %s', async (name) => {
     const scenario = loadScenario(name);
@@ -30,11 +46,16 @@ describe('the baseline before the first shift', () => {
     }
   });
 
-  it.each(['sqs-healthy', 'sqs-poison'])('is the same for Plan on the simulated account and for the queue benchmark: %s', async (name) => {
+  it.each(['sqs-healthy', 'sqs-poison'])('is the same for Plan on the simulated account and for the queue benchmark, with the queue’s day before it: %s', async (name) => {
     const scenario = loadScenario(name);
     const { settings } = scenarioSetup(scenario);
     for (const seed of [1, 2]) {
-      expect(queueBenchRun(scenario, seed, settings).baseline).toEqual(await planBaseline(scenario, seed));
+      const plan = await planBaseline(scenario, seed);
+      const queueHistory = summariseQueueHistory((await planQueueHistory(scenario, seed)) ?? []);
+      // The benchmark simulates the day only where the judge draws on it: a thin baseline.
+      expect(queueBaselineIsThin(summariseQueueBaseline(plan.queue!)!)).toBe(true);
+      expect(queueHistory?.hours).toBeGreaterThan(0);
+      expect(queueBenchRun(scenario, seed, settings).baseline).toEqual({ ...plan, queueHistory });
     }
   });
 

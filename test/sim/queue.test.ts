@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/sim/scenario.ts';
-import { QUEUE_DEFAULTS, queueConfigFromScenario, SimulatedQueue, type QueueConfig, type QueueVersionBehaviour } from '../../src/sim/queue/index.ts';
+import { QUEUE_DEFAULTS, queueConfigFromScenario, SimulatedQueue, stableQueueHistory, type QueueConfig, type QueueVersionBehaviour } from '../../src/sim/queue/index.ts';
 
 const healthy: QueueVersionBehaviour = { errorRate: 0, latencyMs: { median: 50, p99: 200 }, poisonRate: 0, throughputFactor: 1 };
 
@@ -357,5 +357,33 @@ describe('queueConfigFromScenario', () => {
     const scenario = parseScenario({ name: 'x', trigger: 'sqs', queue: { messagesPerMinute: 1, dlq: false }, stable: { errorRate: 0 } }, 'x.json');
 
     expect(queueConfigFromScenario(scenario, 1).maxReceiveCount).toBeUndefined();
+  });
+});
+
+describe('the queue’s day before the canary (stableQueueHistory)', () => {
+  it('gives a quiet queue’s whole day, hour by hour, at stable’s failure rate', () => {
+    const quiet = config({ messagesPerMinute: () => 5, stable: { ...config().stable, errorRate: 0.02 } });
+    const hours = stableQueueHistory(quiet, 1, 24);
+    const received = hours.reduce((total, hour) => total + hour.received, 0);
+    const failures = received - hours.reduce((total, hour) => total + hour.deleted, 0);
+
+    expect(hours).toHaveLength(24);
+    expect(received).toBeGreaterThan(24 * 60 * 5 * 0.95);
+    expect(failures / received).toBeGreaterThan(0.015);
+    expect(failures / received).toBeLessThan(0.025);
+  });
+
+  it('gives a busy queue only its last hours: the message budget caps the run', () => {
+    const busy = config({ messagesPerMinute: () => 600 });
+
+    expect(stableQueueHistory(busy, 1, 24).length).toBeLessThan(24);
+    expect(stableQueueHistory(busy, 1, 24).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('is drawn on its own stream: the same seed gives the same day, another seed another', () => {
+    const quiet = config({ messagesPerMinute: () => 5 });
+
+    expect(stableQueueHistory(quiet, 7, 3)).toEqual(stableQueueHistory(quiet, 7, 3));
+    expect(stableQueueHistory(quiet, 7, 3)).not.toEqual(stableQueueHistory(quiet, 8, 3));
   });
 });

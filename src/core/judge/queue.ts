@@ -7,7 +7,8 @@
  * - Retry rate, 1 − deleted/received. A partial batch failure is no Lambda error, so a candidate
  *   that fails some messages (and reports them with ReportBatchItemFailures) shows up here only.
  *   Tested sequentially (anytime-valid): failures ≈ Poisson(λ·received), where λ is the baseline's
- *   rate bounded from above at level α/2: "no worse than stable", as the errors test asks of
+ *   rate (pooled with the queue's day before when the baseline holds under 400 failures and agrees
+ *   with it: `queueReferenceRate`) bounded from above at level α/2: "no worse than stable", as the errors test asks of
  *   requests (the bar's tolerance is for promotion, not rollback). The e-value is
  *   a mixture over θ > 1 of Π exp(F_t·ln θ − (θ−1)·λ_t·R_t); by Ville's inequality it reaches 2/α
  *   with probability ≤ α/2 however often Coalmine looks. Counts are divided by a dispersion factor
@@ -43,7 +44,7 @@
  * // src/core/judge/queue-checks.ts
  * export const queueChecks: JudgeCheck[] = [queueTrendCheck];
  */
-import type { QueueMinute } from '../ports.ts';
+import type { HourlyQueueTraffic, QueueHistorySummary, QueueMinute } from '../ports.ts';
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
 import { formatCount, formatRate } from './check.ts';
 import { LEANING_WORSE_EVIDENCE } from './error-rate.ts';
@@ -83,6 +84,16 @@ const THETAS: readonly number[] = [1.25, 1.5, 2, 3, 5, 10];
 const LEAN_BOUND = 0.1;
 /** Baseline minutes needed to estimate the failures' dispersion. */
 const MIN_MINUTES_FOR_DISPERSION = 5;
+/**
+ * Below this many failures in the baseline (a relative precision of 5%) its retry rate also draws on
+ * the queue's day before, as stable's error rate does for a request canary's plan (src/core/forecast.ts).
+ */
+export const THIN_QUEUE_BASELINE_FAILURES = 400;
+/**
+ * The day is left out when the baseline shows more failures than its rate makes this unlikely: the
+ * queue fails more now than it did through the day, and the baseline alone speaks for now.
+ */
+const HISTORY_CONSISTENCY_LEVEL = 0.01;
 
 /** The baseline's queue figures, summarised once. */
 export interface QueueBaselineSummary {
@@ -187,6 +198,54 @@ export function summariseQueueBaseline(minutes: readonly (QueueMinute | null | u
     dispersion,
     ...(last.notVisible === undefined ? {} : { lastNotVisible: last.notVisible }),
   };
+}
+
+/**
+ * Sums the queue's hours before the baseline. Over hours, what is still in flight at either end is
+ * a few batches against a day's receives, so received − deleted is what came back.
+ *
+ * @example
+ * summariseQueueHistory([{ start: '2026-01-01T00:00:00Z', received: 310, deleted: 300 }]); // { hours: 1, received: 310, failures: 10 }
+ */
+export function summariseQueueHistory(hours: readonly Pick<HourlyQueueTraffic, 'received' | 'deleted'>[]): QueueHistorySummary | undefined {
+  const valid = hours.filter((hour) => hour.received >= 0 && hour.deleted >= 0);
+  if (valid.length === 0) return undefined;
+  const received = valid.reduce((sum, hour) => sum + hour.received, 0);
+  const deleted = valid.reduce((sum, hour) => sum + hour.deleted, 0);
+  return { hours: valid.length, received, failures: Math.max(0, received - deleted) };
+}
+
+/** Whether the baseline holds too few failures to bound the retry rate well: Plan then adds the day before. */
+export function queueBaselineIsThin(baseline: Pick<QueueBaselineSummary, 'failures'>): boolean {
+  return baseline.failures < THIN_QUEUE_BASELINE_FAILURES;
+}
+
+/**
+ * The retry rate stable's queue is judged against: the baseline's, pooled with the day before when
+ * the baseline is thin and agrees with it (counts in units of φ, the failures' clumping). A quiet
+ * queue's 15 minutes hold a handful of failures, so its bound alone would let a candidate fail many
+ * times stable's rate before anything showed.
+ */
+export function queueReferenceRate(baseline: QueueBaselineSummary, history: QueueHistorySummary | undefined, phi: number): { received: number; failures: number; historyHours: number } {
+  const alone = { received: baseline.received, failures: baseline.failures, historyHours: 0 };
+  if (!history || history.received <= 0 || !queueBaselineIsThin(baseline)) return alone;
+  const expected = (history.failures / history.received) * baseline.received;
+  if (poissonUpperTail(baseline.failures / phi, expected / phi) < HISTORY_CONSISTENCY_LEVEL) return alone;
+  return { received: baseline.received + history.received, failures: baseline.failures + history.failures, historyHours: history.hours };
+}
+
+/** P(X ≥ k) for X ~ Poisson(μ), k rounded down (summed in log space; k here is at most a few hundred). */
+export function poissonUpperTail(k: number, mu: number): number {
+  const n = Math.floor(k);
+  if (n <= 0) return 1;
+  if (mu <= 0) return 0;
+  let logTerm = -mu;
+  let below = Math.exp(logTerm);
+  for (let i = 1; i < n; i++) {
+    logTerm += Math.log(mu / i);
+    below += Math.exp(logTerm);
+  }
+  return Math.max(0, 1 - below);
 }
 
 /** What the queue checks carry from one look to the next (a few numbers). */
@@ -301,13 +360,17 @@ export const queueTrendCheck: JudgeCheck = {
     // Dispersion: a returned batch returns all its messages at once without ReportBatchItemFailures.
     const batchClump = setup ? (setup.reportBatchItemFailures ? 1 : setup.batchSize) : 10;
     const phi = Math.max(1, Math.min(setup?.batchSize ?? 10, Math.max(batchClump, baseline.dispersion)));
-    const baselineRate = baseline.received > 0 ? baseline.failures / baseline.received : 0;
-    const baselineUpper = baseline.received > 0 ? Math.min(1, (poissonUpperBound(baseline.failures / phi, alpha / 2) * phi) / baseline.received) : 1;
+    // Stable's retry rate: the baseline's, and the day before where the baseline is thin.
+    const reference = queueReferenceRate(baseline, judge.baseline.queueHistory, phi);
+    const baselineRate = reference.received > 0 ? reference.failures / reference.received : 0;
+    const baselineUpper = reference.received > 0 ? Math.min(1, (poissonUpperBound(reference.failures / phi, alpha / 2) * phi) / reference.received) : 1;
     // The null is "no worse than stable" (the baseline's rate, bounded from above), as the errors
     // test's is for requests: the bar's tolerance belongs to promotion, not to rollback.
     const nullRate = baselineUpper;
     // The lean only holds a step, so it may use a milder bound on the baseline's rate than the test.
-    const leanRate = baseline.received > 0 ? Math.min(1, (poissonUpperBound(baseline.failures / phi, LEAN_BOUND) * phi) / baseline.received) : 1;
+    const leanRate = reference.received > 0 ? Math.min(1, (poissonUpperBound(reference.failures / phi, LEAN_BOUND) * phi) / reference.received) : 1;
+    const withHistory = reference.historyHours > 0 ? ` (with the ${reference.historyHours} hours before the baseline)` : '';
+    const before = `before the shift${withHistory}`;
 
     let windowReceived = 0;
     let windowFailures = 0;
@@ -353,7 +416,7 @@ export const queueTrendCheck: JudgeCheck = {
       failed.add('retry');
       reasons.fail.push(
         `queue: messages fail more often since the candidate took traffic: retry rate ${formatRate(canaryRate)} (${formatCount(Math.max(0, state.x))} of ${formatCount(state.r)} received came back) ` +
-          `vs ${formatRate(baselineRate)} before the shift; more than the ${formatRate(nullRate)} a candidate no worse would show, ${sure(judge.settings.alpha)}`,
+          `vs ${formatRate(baselineRate)} ${before}; more than the ${formatRate(nullRate)} a candidate no worse would show, ${sure(judge.settings.alpha)}`,
       );
     }
     const windowRate = windowReceived > 0 ? Math.max(0, windowFailures) / windowReceived : 0;
@@ -370,7 +433,7 @@ export const queueTrendCheck: JudgeCheck = {
     const leanEvidence = logRetryEvidence(state.f, state.s);
     if (reasons.fail.length === 0 && judge.context.isFinalStep && leanEvidence >= Math.log(LEANING_WORSE_EVIDENCE)) {
       reasons.inconclusive.push(
-        `queue: the candidate leans worse: messages come back more often than before the shift (retry rate ${formatRate(canaryRate)} since the first shift vs ${formatRate(baselineRate)}), short of a verdict; holding this weight until that settles`,
+        `queue: the candidate leans worse: messages come back more often than before the shift (retry rate ${formatRate(canaryRate)} since the first shift vs ${formatRate(baselineRate)}${withHistory}), short of a verdict; holding this weight until that settles`,
       );
     }
 
@@ -415,7 +478,7 @@ export const queueTrendCheck: JudgeCheck = {
     const mapping = mappingReport(state, setup?.metricsEnabled === true);
     if (reasons.fail.length === 0 && reasons.inconclusive.length === 0) {
       reasons.pass.push(
-        `no queue regression found: retry rate ${formatRate(canaryRate)} vs ${formatRate(baselineRate)} before the shift (rolls back when shown above ${formatRate(nullRate)}); ` +
+        `no queue regression found: retry rate ${formatRate(canaryRate)} vs ${formatRate(baselineRate)} ${before} (rolls back when shown above ${formatRate(nullRate)}); ` +
           `${formatCount(recent.at(-1)?.[1] ?? 0)} visible, oldest ${formatCount(recent.at(-1)?.[2] ?? 0)} s, ${formatCount(state.q)} new dead letters` +
           (mapping.sentence ? `; ${mapping.sentence}` : ''),
       );
@@ -433,10 +496,11 @@ export const queueTrendCheck: JudgeCheck = {
       queueDeadLetters: state.q,
       queueDeadLettersAllowed: dlqAllowed,
       queueBaselineMinutes: baseline.minutes,
+      queueBaselineHistoryHours: reference.historyHours,
       ...mapping.figures,
     };
     const seen = [
-      failed.has('retry') ? undefined : `retry rate ${formatRate(canaryRate)} since the first shift vs ${formatRate(baselineRate)} before (rolls back once shown above ${formatRate(nullRate)})`,
+      failed.has('retry') ? undefined : `retry rate ${formatRate(canaryRate)} since the first shift vs ${formatRate(baselineRate)} ${before} (rolls back once shown above ${formatRate(nullRate)})`,
       failed.has('backlog') ? undefined : `backlog ${formatCount(recent.at(-1)?.[1] ?? 0)} (limit ${formatCount(backlogLimit)})`,
       failed.has('age') ? undefined : `oldest message ${formatCount(recent.at(-1)?.[2] ?? 0)} s (limit ${formatCount(ageLimit)} s)`,
       failed.has('dlq') ? undefined : `${formatCount(state.q)} new dead letters (${formatCount(dlqAllowed)} allowed)`,

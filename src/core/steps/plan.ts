@@ -9,10 +9,11 @@ import { checkCustomMetrics, checkSchedule, checkStateSize, checkVersions, check
 import { describeOwner, isOwner, ownerMark, readOwnerMark, type OwnerMark } from '../ownership.ts';
 import { estimateTraffic, planCanary, type CanaryPlanning, type Forecast } from '../forecast.ts';
 import { readConcurrencyLimit } from '../concurrency.ts';
-import type { AliasState, Baseline, FunctionInfo, Ports } from '../ports.ts';
+import type { AliasState, Baseline, FunctionInfo, Ports, QueueHistorySummary, TrafficHistory } from '../ports.ts';
 import { regionOf } from '../arn.ts';
 import { round } from '../round.ts';
 import { parseRequest, type CanaryRequest } from '../request.ts';
+import { summariseQueueHistory } from '../judge/queue.ts';
 import { discoverQueue, redriveDelaySeconds, type DiscoveredQueue } from '../sqs.ts';
 import type { CanaryState, ExecutionRef, Plan } from '../state.ts';
 import type { Strategy } from '../strategy.ts';
@@ -65,7 +66,7 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     checkAlarmsReadable(request.gates?.alarms ?? [], checked.fn, execution);
     await checkAlarmsBeforeStart(alarms, request.gates?.alarms ?? []);
     const baseline = await measureBaseline(request, checked, versions, queue, now);
-    const { planning, historyWarnings } = await planForTraffic(request, checked, ownersStrategy, queue, baseline, now);
+    const { planning, historyWarnings, queueHistory } = await planForTraffic(request, checked, ownersStrategy, queue, baseline, now);
     const strategy: Strategy = planning.strategy;
     checkWeights(strategy);
     if (request.approval && !strategy.steps.length) {
@@ -77,7 +78,7 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     const originalDescription = checked.retryOf ? checked.retryOf.original : checked.alias.description;
     const concurrency = queue ? { warnings: [] } : await readConcurrencyLimit(functions, checked.fn.functionName);
 
-    const planned = buildPlan({ request, trigger, execution, checked, versions, queue, strategy, baseline, dlqDepthAtStart, originalDescription, now, planning, historyWarnings: [...historyWarnings, ...concurrency.warnings] });
+    const planned = buildPlan({ request, trigger, execution, checked, versions, queue, strategy, baseline: { ...baseline, ...(queueHistory ? { queueHistory } : {}) }, dlqDepthAtStart, originalDescription, now, planning, historyWarnings: [...historyWarnings, ...concurrency.warnings] });
     if (concurrency.limit) planned.concurrency = concurrency.limit;
     checkStateSize(firstState(planned, checked.alias, now, planning.forecast), queue ? 'lower analysis.baselineMinutes (each minute of an SQS baseline is kept in the state)' : 'use fewer custom metrics or a shorter description');
     const taken = await takeAlias(checked, versions, execution);
@@ -170,15 +171,33 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
    * alias' day of hourly history): the weights when none were named, the bar, the exposure, the
    * forecast. Refuses here, before the alias is taken, when the request would rather refuse than loosen.
    */
-  async function planForTraffic(request: CanaryRequest, { fn, alias }: CheckedAlias, ownersStrategy: Strategy | undefined, queue: DiscoveredQueue | undefined, baseline: Baseline, now: Date): Promise<{ planning: CanaryPlanning; historyWarnings: string[] }> {
+  async function planForTraffic(
+    request: CanaryRequest,
+    { fn, alias }: CheckedAlias,
+    ownersStrategy: Strategy | undefined,
+    queue: DiscoveredQueue | undefined,
+    baseline: Baseline,
+    now: Date,
+  ): Promise<{ planning: CanaryPlanning; historyWarnings: string[]; queueHistory?: QueueHistorySummary }> {
     const baselineStart = addSeconds(floorMinute(addSeconds(now, -request.analysis.settleSeconds)), -60 * request.analysis.baselineMinutes);
-    const history = metrics.history
-      ? await metrics.history({ functionName: fn.functionName, alias: alias.name, start: iso(addSeconds(baselineStart, -HISTORY_HOURS * 3600)), end: iso(baselineStart) })
+    const history: TrafficHistory = metrics.history
+      ? await metrics.history({
+          functionName: fn.functionName,
+          alias: alias.name,
+          start: iso(addSeconds(baselineStart, -HISTORY_HOURS * 3600)),
+          end: iso(baselineStart),
+          ...(queue ? { queue: { queueName: queueRef(queue.plan).queueName } } : {}),
+        })
       : { hours: [], failures: [] };
+    const queueHistory = history.queueHours ? summariseQueueHistory(history.queueHours) : undefined;
     const planning = planCanary({ traffic: estimateTraffic(baseline, history.hours, iso(baselineStart)), strategy: request.strategy ?? ownersStrategy ?? queue?.defaultStrategy, settings: request.analysis });
     if (planning.refusal) throw new InsufficientTrafficError(planning.refusal);
-    const historyWarnings = history.failures.map((failure) => `the alias' hourly history could not be read (${failure.metric}: ${failure.message}); the forecast rests on the baseline alone`);
-    return { planning, historyWarnings };
+    const historyWarnings = history.failures.map((failure) =>
+      /NumberOfMessages/.test(failure.metric)
+        ? `the queue's hourly history could not be read (${failure.metric}: ${failure.message}); its retry rate rests on the baseline alone`
+        : `the alias' hourly history could not be read (${failure.metric}: ${failure.message}); the forecast rests on the baseline alone`,
+    );
+    return { planning, historyWarnings, ...(queueHistory ? { queueHistory } : {}) };
   }
 
   /** Marks the alias as this execution's (a retried Plan already did), keeping the description it replaces. */
@@ -238,6 +257,7 @@ function buildPlan(found: {
       ...(baseline.latencyThresholdMs === undefined ? {} : { latencyThresholdMs: round(baseline.latencyThresholdMs, 1) }),
       ...(baseline.medianMs === undefined ? {} : { medianMs: round(baseline.medianMs, 1) }),
       ...(queue && baseline.queue ? { queue: baseline.queue } : {}),
+      ...(queue && baseline.queueHistory ? { queueHistory: baseline.queueHistory } : {}),
     },
     ...versionMemory(checked.fn.memoryMB, versions),
     ...(queue ? {} : coldStartReading(checked.fn, execution).plan),

@@ -128,9 +128,15 @@ export function createSimMetrics(timeline: Timeline, faults: FaultInjector, sett
         const from = Math.floor(Date.parse(query.start) / HOUR_MS) * HOUR_MS;
         const to = Math.floor(Date.parse(query.end) / HOUR_MS) * HOUR_MS;
         const hours = Math.max(0, Math.round((to - from) / HOUR_MS));
-        if (!ours(query) || hours === 0 || !source.hourlyHistory) return { hours: [], failures: [] };
-        const sums = source.hourlyHistory(Math.round((to - timeline.simulationStart) / MINUTE_MS), hours);
-        return { hours: sums.map((sum, i) => ({ start: new Date(from + i * HOUR_MS).toISOString(), ...sum })), failures: [] };
+        if (!ours(query) || hours === 0) return { hours: [], failures: [] };
+        const sums = source.hourlyHistory?.(Math.round((to - timeline.simulationStart) / MINUTE_MS), hours) ?? [];
+        // The queue's hours are the last of the window (a busy queue's history run is shorter than a day).
+        const queueSums = query.queue && source.queueHistory ? source.queueHistory(hours) : undefined;
+        return {
+          hours: sums.map((sum, i) => ({ start: new Date(from + i * HOUR_MS).toISOString(), ...sum })),
+          ...(queueSums ? { queueHours: queueSums.map((sum, i) => ({ start: new Date(to - (queueSums.length - i) * HOUR_MS).toISOString(), ...sum })) } : {}),
+          failures: [],
+        };
       }),
   };
 }

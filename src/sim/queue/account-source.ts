@@ -7,6 +7,7 @@ import type { QueueInspector, QueueSource } from '../../core/ports.ts';
 import { queueBaselineLatencyMs } from '../baseline.ts';
 import type { MinuteContext, MinuteSource, MinuteSourceContext, SourceMinute } from '../minute-source.ts';
 import { queueConfigFromScenario } from './config.ts';
+import { stableQueueHistory } from './history.ts';
 import { SimulatedQueue } from './model.ts';
 import { cloudWatchQueueMinute, type QueueAccounting } from './records.ts';
 
@@ -132,6 +133,7 @@ export function queueMinuteSource(context: MinuteSourceContext, settings: QueueA
       return queueBaselineLatencyMs(records, percentile) ?? config.stable.latencyMs.p99;
     },
     stableErrorRate: () => config.stable.errorRate,
+    queueHistory: (hours) => stableQueueHistory(config, seed, hours),
     excessFailures: (endIndex) => {
       let stableFailed = 0;
       let stableMessages = 0;

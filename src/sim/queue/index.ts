@@ -5,5 +5,6 @@
  */
 export { queueConfigFromScenario, QUEUE_DEFAULTS, validateQueueConfig, type QueueConfig, type QueueScenarioExtensions, type QueueVersionBehaviour } from './config.ts';
 export { MAPPING_TARGETS, queueMinuteSource, type QueueAccountSettings, type QueueMinuteSource } from './account-source.ts';
+export { stableQueueHistory } from './history.ts';
 export { SimulatedQueue } from './model.ts';
 export { cloudWatchQueueMinute, MESSAGE_STATES, type MessageState, type QueueAccounting, type QueueMinuteRecord, type QueueVersionRecord } from './records.ts';

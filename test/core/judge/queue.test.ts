@@ -5,8 +5,11 @@ import { analysisSchema, assess, type JudgeContext, type JudgeInput, type QueueJ
 import {
   logRetryEvidence,
   poissonUpperBound,
+  poissonUpperTail,
+  queueReferenceRate,
   queueTrendCheck,
   summariseQueueBaseline,
+  summariseQueueHistory,
   surfacedFailures,
 } from '../../../src/core/judge/queue.ts';
 import { queueJudgeSetup } from '../../../src/core/look.ts';
@@ -234,6 +237,89 @@ describe('queueTrendCheck', () => {
       if (results.some((result) => result.phase === 'fail')) falseRollbacks++;
     }
     expect(falseRollbacks).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('queueTrendCheck on a quiet queue, with the day before the baseline', () => {
+  /** Five messages a minute; `failed` of them come back. */
+  const quiet = (failed = 0) => queueMinute({ sent: 5, received: 5, deleted: 5 - failed, visible: 0, ageOfOldestSeconds: 3, notVisible: 0 });
+  /** Fifteen quiet minutes with no failure: the 0.5% stable fails does not show in 75 messages. */
+  const quietBaseline = (queueHistory?: Baseline['queueHistory']): Baseline => ({ ...baseline(Array.from({ length: 15 }, () => quiet())), ...(queueHistory ? { queueHistory } : {}) });
+  /** A day at five messages a minute, 0.5% of them came back. */
+  const day = { hours: 24, received: 7200, failures: 36 };
+  /** The queue fails one message in four minutes (5%): a candidate at 50% failing 9.5% of its messages. */
+  const regressed = Array.from({ length: 60 }, (_, i) => quiet(i % 4 === 3 ? 1 : 0));
+
+  it('rolls back a regression that fifteen quiet minutes alone could not show, by drawing on the day before', () => {
+    const alone = looks(regressed, { baseline: quietBaseline(), context: { weight: 50 } });
+    const withDay = looks(regressed, { baseline: quietBaseline(day), context: { weight: 50 } });
+
+    expect(alone.some((result) => result.phase === 'fail')).toBe(false);
+    const failed = withDay.find((result) => result.phase === 'fail');
+    expect(failed?.reasons[0]).toMatch(/^queue: messages fail more often since the candidate took traffic: retry rate 5\.\d+% \(\d+ of \d+ received came back\) vs 0\.50% before the shift \(with the 24 hours before the baseline\)/);
+    expect(failed?.figures['queueBaselineHistoryHours']).toBe(24);
+  });
+
+  it('passes a quiet queue that fails as often as it did through the day', () => {
+    // 0.5% of 300 messages: one or two failures an hour.
+    const healthy = Array.from({ length: 60 }, (_, i) => quiet(i === 20 || i === 50 ? 1 : 0));
+
+    expect(looks(healthy, { baseline: quietBaseline(day), context: { weight: 50 } }).at(-1)!.phase).toBe('pass');
+  });
+
+  it('leaves the day out when the baseline fails clearly more often than the day did: the queue now is what counts', () => {
+    const failingNow = baseline(Array.from({ length: 15 }, () => quiet(1)));
+    const summary = summariseQueueBaseline(failingNow.queue!)!;
+
+    expect(queueReferenceRate(summary, day, 1)).toEqual({ received: 70, failures: 14, historyHours: 0 });
+  });
+
+  it('leaves the day out when the baseline alone holds enough failures', () => {
+    const busy = summariseQueueBaseline(Array.from({ length: 15 }, () => queueMinute({ received: 660, deleted: 630 })))!;
+
+    expect(busy.failures).toBeGreaterThanOrEqual(400);
+    expect(queueReferenceRate(busy, { hours: 24, received: 900_000, failures: 45_000 }, 1).historyHours).toBe(0);
+  });
+
+  it('pools a thin baseline with a day that agrees with it', () => {
+    const summary = summariseQueueBaseline(Array.from({ length: 15 }, () => quiet()))!;
+
+    expect(queueReferenceRate(summary, day, 1)).toEqual({ received: 7270, failures: 36, historyHours: 24 });
+  });
+
+  it('rolls back an A/A canary on a quiet queue (same retry rate through the day, a look every minute) rarely', () => {
+    const rng = new Random(909);
+    const draw = () => {
+      const received = rng.poisson(5);
+      return queueMinute({ sent: received, received, deleted: received - rng.binomial(received, 0.005), visible: 0, notVisible: 0 });
+    };
+    let falseRollbacks = 0;
+    for (let run = 0; run < 200; run++) {
+      const received = rng.poisson(7200);
+      const history = { hours: 24, received, failures: rng.binomial(received, 0.005) };
+      const results = looks(Array.from({ length: 60 }, draw), { baseline: { ...baseline(Array.from({ length: 15 }, draw)), queueHistory: history }, context: { weight: 50 } });
+      if (results.some((result) => result.phase === 'fail')) falseRollbacks++;
+    }
+    expect(falseRollbacks).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('summariseQueueHistory', () => {
+  it('sums the hours: what was received and not deleted came back', () => {
+    expect(summariseQueueHistory([{ received: 310, deleted: 300 }, { received: 0, deleted: 0 }, { received: 290, deleted: 289 }])).toEqual({ hours: 3, received: 600, failures: 11 });
+  });
+
+  it('has nothing to say without hours', () => {
+    expect(summariseQueueHistory([])).toBeUndefined();
+  });
+});
+
+describe('poissonUpperTail', () => {
+  it('is the chance of at least k events', () => {
+    expect(poissonUpperTail(0, 3)).toBe(1);
+    expect(poissonUpperTail(1, 3)).toBeCloseTo(1 - Math.exp(-3), 12);
+    expect(poissonUpperTail(3, 1)).toBeCloseTo(1 - Math.exp(-1) * (1 + 1 + 0.5), 12);
+    expect(poissonUpperTail(15, 0.4)).toBeLessThan(1e-12);
   });
 });
 
