@@ -7,18 +7,18 @@ import type { JudgeInput } from '../../../src/core/judge/types.ts';
 import type { MinuteObservation } from '../../../src/core/ports.ts';
 
 /** One minute at 6,000 requests, 10% to the candidate, each version at its mean duration. */
-function minute(i: number, candidateMeanMs: number): MinuteObservation {
+function minute(i: number, candidateMeanMs: number, stableMeanMs = 100): MinuteObservation {
   return {
     minute: new Date(Date.UTC(2026, 0, 5, 9, i)).toISOString(),
-    stable: { invocations: 5400, errors: 27, throttles: 0, averageMs: 100 },
+    stable: { invocations: 5400, errors: 27, throttles: 0, averageMs: stableMeanMs },
     candidate: { invocations: 600, errors: 3, throttles: 0, averageMs: candidateMeanMs },
   };
 }
 
-function input(candidateMeanMs: number, isFinalStep: boolean, limit = 11): JudgeInput {
+function input(candidateMeanMs: number, isFinalStep: boolean, limit = 11, stableMeanMs = 100): JudgeInput {
   return {
     memory: undefined,
-    window: { minutes: [minute(0, candidateMeanMs), minute(1, candidateMeanMs)], failures: [] },
+    window: { minutes: [minute(0, candidateMeanMs, stableMeanMs), minute(1, candidateMeanMs, stableMeanMs)], failures: [] },
     baseline: { minutes: 15, invocations: 90_000, errors: 450 },
     context: { trigger: 'api', stepIndex: isFinalStep ? 2 : 0, stepCount: 3, weight: isFinalStep ? 50 : 10, isFinalStep, minutesInStep: 2, concurrency: { limit, source: 'reserved' } },
     settings: analysisSchema.parse({}),
@@ -46,6 +46,20 @@ describe('the concurrency forecast', () => {
 
     expect(check.phase).toBe('pass');
     expect(check.summary).toMatch(/over the function's reserved concurrency of 11: promotion will hold$/);
+  });
+
+  it('does not hold a candidate that needs what stable needs when stable is already over the limit: the function throttles at its peak whichever version runs', () => {
+    // Stable at 130 ms needs 13 of the 11 reserved; the candidate at 135 ms, 13.5.
+    const check = concurrency(input(135, true, 11, 130));
+
+    expect(check.phase).toBe('pass');
+    expect(check.summary).toMatch(/over the function's reserved concurrency of 11; stable needs about 13 at that traffic, so the function throttles at its peak whichever version runs/);
+    expect(check.figures).toMatchObject({ concurrencyAt100: 13.5, stableConcurrencyAt100: 13 });
+  });
+
+  it('still holds a candidate over the limit that needs more than stable by more than the cost tolerance', () => {
+    // Stable needs 13 (over 11); the candidate at 200 ms needs 20, more than 1.25 × 13.
+    expect(concurrency(input(200, true, 11, 130)).phase).toBe('inconclusive');
   });
 
   it('passes a candidate that fits', () => {
