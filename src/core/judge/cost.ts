@@ -13,6 +13,7 @@
  * for people; the decision rests on the counts, which need no price list.
  */
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
+import { LEANING_WORSE_EVIDENCE } from './error-rate.ts';
 import { compactPaired, countPaired } from './paired.ts';
 import type { JudgeInput } from './types.ts';
 
@@ -61,11 +62,15 @@ export const costCheck: JudgeCheck = {
     }
     const next: CostMemory = { test: compactPaired(test), d };
     const cost = costLine(d, judge.context.memoryMB);
+    // Leaning over the tolerance holds the step, as latency does (latency.ts says why).
+    const leaning = !verdict.worse && verdict.evidence >= LEANING_WORSE_EVIDENCE;
     const line = verdict.worse
       ? `median over ${costTolerance}× stable's: roll back`
-      : `median not shown over ${costTolerance}× stable's`;
+      : leaning
+        ? `the median leans over ${costTolerance}× stable's, short of a verdict; holding this weight until that settles`
+        : `median not shown over ${costTolerance}× stable's`;
     const summary = cost.text + line;
-    return { phase: verdict.worse ? 'fail' : 'pass', reasons: [summary], summary, figures: cost.figures, memory: next };
+    return { phase: verdict.worse ? 'fail' : leaning ? 'inconclusive' : 'pass', reasons: [summary], summary, figures: cost.figures, memory: next };
   },
 };
 

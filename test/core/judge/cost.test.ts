@@ -69,6 +69,14 @@ describe('the cost check', () => {
     }
   });
 
+  it('holds the step while the median leans over the tolerance, short of a verdict', () => {
+    // Two minutes of a much slower candidate: too few requests for a verdict, enough to lean.
+    const verdict = costVerdict(run(2, { over: 0.94, averageMs: 173 }));
+
+    expect(verdict.phase).toBe('inconclusive');
+    expect(verdict.summary).toMatch(/median leans over 1\.25× stable's, short of a verdict; holding this weight until that settles$/);
+  });
+
   it("follows the tolerance setting: a median 1.5× stable's rolls back at tolerance 1 and passes at 2", () => {
     // σ 0.69: 72% of its requests are over stable's median, 34% over twice it.
     expect(costVerdict(run(30, { over: 0.72, averageMs: 150 }, { costTolerance: 1 }, 1, 75)).phase).toBe('fail');
