@@ -24,7 +24,7 @@
 import { formatCount, formatRate } from './judge/check.ts';
 import { GUARDRAIL_ALPHA_SHARE } from './judge/guardrails.ts';
 import { promotionAlternative, promotionChance, promotionRequestsQuantile, type PromotionTest } from './judge/promotion.ts';
-import { DEFAULT_BUDGET_MINUTES, LONGEST_BUDGET_MINUTES, type AnalysisSettings } from './judge/settings.ts';
+import { DEFAULT_BUDGET_MINUTES, LONGEST_BUDGET_FOR_DEFAULT_BAR_MINUTES, LONGEST_BUDGET_MINUTES, type AnalysisSettings } from './judge/settings.ts';
 import type { PlannedPromotion } from './judge/types.ts';
 import { RATIO_GRID, RATIO_ONE, WORSE_WEIGHTS } from './judge/stats.ts';
 import type { HourlyTraffic } from './ports.ts';
@@ -244,7 +244,10 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   if (plannedMinutes(strategy, defaultBar) > servedBy() && settings.maxDurationMinutes === undefined) {
     // An unset budget grows before the promise shrinks: for the default bar when the request would
     // rather refuse than loosen it, else only as far as the loosest bar needs.
-    budget = planBudget(unsetBudget, plannedMinutes(strategy, settings.lowTraffic === 'refuse' ? defaultBar : limit) + lag);
+    budget =
+      settings.lowTraffic === 'refuse'
+        ? planBudget(unsetBudget, plannedMinutes(strategy, defaultBar) + lag, LONGEST_BUDGET_FOR_DEFAULT_BAR_MINUTES)
+        : planBudget(unsetBudget, plannedMinutes(strategy, limit) + lag, LONGEST_BUDGET_MINUTES);
   }
   if (plannedMinutes(strategy, defaultBar) > servedBy()) {
     const reachable = plannedMinutes(strategy, limit) <= servedBy();
@@ -355,14 +358,14 @@ function scheduleBudget(named: Strategy | undefined): number {
 /**
  * The budget an unset `maxDurationMinutes` gets, given the minutes the bar it must keep needs for
  * 95% of candidates as good as stable: at least `unset` (an hour, or a long named schedule's own
- * time), and those minutes up to LONGEST_BUDGET_MINUTES. The bar it must keep is the loosest (the
- * thinnest traffic: a few requests a minute), so the plan takes the time before it gives up the
- * promotions; anywhere else the hour stands, since a longer wait would only buy a tighter bar where a
- * looser one already costs few failed requests an hour. With `lowTraffic: "refuse"` it is the
- * default bar, which the request would rather wait for than loosen.
+ * time), and those minutes up to `longest`. The bar it must keep is the loosest (the thinnest
+ * traffic: a few requests a minute), so the plan takes the time before it gives up the promotions;
+ * anywhere else the hour stands, since a longer wait would only buy a tighter bar where a looser one
+ * already costs few failed requests an hour. With `lowTraffic: "refuse"` it is the default bar,
+ * which the request would rather wait for (a shorter while) than loosen.
  */
-function planBudget(unset: number, minutesForBar: number): number {
-  return Math.max(unset, Math.min(LONGEST_BUDGET_MINUTES, minutesForBar));
+function planBudget(unset: number, minutesForBar: number, longest: number): number {
+  return Math.max(unset, Math.min(longest, minutesForBar));
 }
 
 /** Geometric bisection for the smallest bar in [low, high] that satisfies `ok` (ok is monotone: true from some bar on). */
@@ -469,9 +472,20 @@ function guaranteeSentence(forecast: Forecast, alpha: number): string {
       : bar.choice === 'loosened'
         ? ` (looser than the default ${formatRate(bar.defaultErrorRate)}, which this traffic cannot show within ${forecast.maxDurationMinutes} minutes)`
         : bar.choice === 'unreachable'
-          ? ` — but at this traffic no candidate is likely to show it within ${forecast.maxDurationMinutes} minutes`
+          ? unreachableClause(forecast)
           : '';
   return `Before promoting, this canary shows with ${Number(((1 - alpha) * 100).toPrecision(4))}% confidence that the candidate fails less than ${formatRate(bar.errorRate)} of requests (stable: ${formatRate(forecast.stableErrorRate)}); ${harm}${why}.`;
+}
+
+/**
+ * The loosest bar, which even a slow day's traffic may not show in the budget: how many candidates as
+ * good as stable the typical traffic brings under it, or that none is likely to be.
+ */
+function unreachableClause(forecast: Forecast): string {
+  const share = Math.round(forecast.promotedWithinBudget * 100);
+  return share >= 5
+    ? ` — the loosest bar it states; at this traffic about ${share}% of candidates as good as stable show it within ${forecast.maxDurationMinutes} minutes`
+    : ` — but at this traffic no candidate is likely to show it within ${forecast.maxDurationMinutes} minutes`;
 }
 
 function summarySentence(forecast: Forecast): string {

@@ -176,10 +176,19 @@ describe('planCanary', () => {
   });
 
   it('says so when no useful bar fits the budget', () => {
-    const planned = plan(0.5, 0.005);
+    const planned = plan(0.2, 0.005);
     expect(planned.forecast.promotionBar.choice).toBe('unreachable');
     expect(planned.forecast.minutesToPromote).toBeNull();
-    expect(planned.forecast.summary).toMatch(/unlikely to show any useful bar within its 90-minute budget: expect it to roll back as inconclusive/);
+    expect(planned.forecast.summary).toMatch(/unlikely to show any useful bar within its 150-minute budget: expect it to roll back as inconclusive/);
+    expect(planned.forecast.guarantee).toMatch(/no candidate is likely to show it within 150 minutes/);
+  });
+
+  it('says how many candidates as good as stable show the loosest bar, when a slow day may not', () => {
+    const planned = plan(0.5, 0.02);
+    expect(planned.forecast.promotionBar.choice).toBe('unreachable');
+    const share = Math.round(planned.forecast.promotedWithinBudget * 100);
+    expect(share).toBeGreaterThan(5);
+    expect(planned.forecast.guarantee).toContain(`the loosest bar it states; at this traffic about ${share}% of candidates as good as stable show it within ${planned.forecast.maxDurationMinutes} minutes`);
   });
 
   it('takes an hour when the request sets no budget and the traffic can show a bar in it', () => {
@@ -187,12 +196,12 @@ describe('planCanary', () => {
     expect(plan(600, 0.005).forecast.maxDurationMinutes).toBe(60);
   });
 
-  it('takes up to 90 minutes, not a looser promise, where an hour cannot show even the loosest bar', () => {
+  it('takes up to 150 minutes, not a looser promise, where an hour cannot show even the loosest bar', () => {
     const inAnHour = plan(3, 0.005, { maxDurationMinutes: 60 });
     expect(inAnHour.forecast.promotedWithinBudget).toBeLessThan(0.95);
     const planned = plan(3, 0.005);
     expect(planned.forecast.maxDurationMinutes).toBeGreaterThan(60);
-    expect(planned.forecast.maxDurationMinutes).toBeLessThanOrEqual(90);
+    expect(planned.forecast.maxDurationMinutes).toBeLessThanOrEqual(150);
     expect(planned.forecast.promotedWithinBudget).toBeGreaterThan(inAnHour.forecast.promotedWithinBudget);
     expect(planned.forecast.promotionBar.errorRate).toBeLessThanOrEqual(loosestBar(planned.forecast.stableErrorRate) * 1.0001);
   });

@@ -61,7 +61,7 @@ describe('checkEventRequest', () => {
     [{ evaluationMinutes: 60 }, 'analysis.evaluationMinutes: '],
     [{ settleSeconds: 0 }, 'analysis.settleSeconds: '],
     [{ baselineMinutes: 1 }, 'analysis.baselineMinutes: '],
-    [{ maxDurationMinutes: 60 }, 'analysis.maxDurationMinutes: an event may not make the judge more lenient than the defaults; at least 90, got 60'],
+    [{ maxDurationMinutes: 60 }, 'analysis.maxDurationMinutes: an event may not make the judge more lenient than the defaults; at least 150, got 60'],
   ])('refuses an analysis that weakens the judge: %j', (analysis, message) => {
     expect(refusal({ ...base, analysis })).toContain(message);
   });

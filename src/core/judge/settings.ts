@@ -70,8 +70,8 @@ export const analysisSchema = z.strictObject({
    * The canary's budget: by this many minutes after the first shift it has promoted, or rolled back
    * as inconclusive. Plan sizes the promotion bar so that 95% of candidates as good as stable are
    * promoted within it. Unset, Plan chooses it: an hour (AppConfig's recommended strategy takes an
-   * hour end to end), and up to 90 minutes (CodeDeploy's slowest predefined Lambda configuration)
-   * only where an hour could not show even the loosest bar (src/core/forecast.ts, `planBudget`).
+   * hour end to end); where an hour could not show even the loosest bar, as long as that bar needs,
+   * up to 150 minutes (src/core/forecast.ts, `planBudget`).
    * Plan writes the budget it chose into the plan's `analysis`, so every later look holds to it.
    */
   maxDurationMinutes: z.optional(z.number().check(z.int(), z.gte(5), z.lte(7 * 24 * 60))),
@@ -93,11 +93,25 @@ export const analysisSchema = z.strictObject({
 
 /**
  * The budget when the request sets none: an hour, as AppConfig's recommended strategy takes end to
- * end and as people already wait for a release; for the thinnest traffic Plan may take up to 90
- * minutes, CodeDeploy's slowest predefined Lambda configuration (10% every 10 minutes).
+ * end and as people already wait for a release.
  */
 export const DEFAULT_BUDGET_MINUTES = 60;
-export const LONGEST_BUDGET_MINUTES = 90;
+/**
+ * How long an unset budget may grow for the default bar when the request would rather refuse than
+ * loosen it (`lowTraffic: "refuse"`): 90 minutes, CodeDeploy's slowest predefined Lambda
+ * configuration (10% every 10 minutes).
+ */
+export const LONGEST_BUDGET_FOR_DEFAULT_BAR_MINUTES = 90;
+/**
+ * How long an unset budget may grow where an hour cannot show even the loosest bar (a few requests
+ * a minute), before the plan gives up the promotions: two and a half hours. Telling a candidate as
+ * good as stable at 0.5% from a gross 5% takes about 250–300 candidate requests (binomial sums,
+ * docs/judge.md), which a function serving 2 requests a minute brings in about two hours at the
+ * plan's highest weights; the extra half hour pays for looking every minute. Past that a release
+ * started in the afternoon is no longer decided the same working day, and the plan says "expect an
+ * inconclusive rollback" instead.
+ */
+export const LONGEST_BUDGET_MINUTES = 150;
 
 export type AnalysisSettings = z.output<typeof analysisSchema>;
 export type AnalysisRequest = z.input<typeof analysisSchema>;
