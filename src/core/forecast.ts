@@ -21,13 +21,17 @@
  * const planning = planCanary({ traffic, strategy: undefined, settings });
  * planning.forecast.summary; // "At ~20 requests a minute and 0.50% errors, this canary promotes in about 45 minutes …"
  */
+import { InsufficientTrafficError } from './errors.ts';
 import { formatCount, formatRate } from './judge/check.ts';
 import { GUARDRAIL_ALPHA_SHARE } from './judge/guardrails.ts';
 import { promotionAlternative, promotionChance, promotionRequestsQuantile, type PromotionTest } from './judge/promotion.ts';
 import { DEFAULT_BUDGET_MINUTES, LONGEST_BUDGET_MINUTES, type AnalysisSettings } from './judge/settings.ts';
 import type { PlannedPromotion } from './judge/types.ts';
 import { RATIO_GRID, RATIO_ONE, WORSE_WEIGHTS } from './judge/stats.ts';
+import { checkSchedule, checkWeights, fitSchedule, type ScheduleExtras } from './limits.ts';
 import type { HourlyTraffic } from './ports.ts';
+import { defaultEventStrategy, eventStepMinutes, redriveDelaySeconds, thinStepWarnings } from './sqs.ts';
+import type { PlanQueue } from './state.ts';
 import { DEFAULT_API_STRATEGY, type Strategy } from './strategy.ts';
 
 export interface TrafficEstimate {
@@ -196,6 +200,11 @@ export interface PlanningInput {
   traffic: TrafficEstimate;
   /** The strategy the request named; undefined lets the plan pick weights for the traffic. */
   strategy: Strategy | undefined;
+  /**
+   * Coalmine's own strategy for this trigger when the request names none, in place of the weights
+   * it picks for the traffic: an SQS queue's steps must last its retry cycles (src/core/sqs.ts).
+   */
+  defaultStrategy?: Strategy;
   settings: Pick<AnalysisSettings, 'alpha' | 'errorTolerance' | 'errorMargin' | 'maxDurationMinutes' | 'lowTraffic' | 'minRequests' | 'maxErrorRate'> &
     Partial<Pick<AnalysisSettings, 'settleSeconds' | 'evaluationMinutes'>>;
 }
@@ -223,7 +232,9 @@ export function loosestBar(stableRate: number): number {
 /** Plans the canary: weights, bar, exposure, and the forecast that says so. */
 export function planCanary(input: PlanningInput): CanaryPlanning {
   const { traffic, settings } = input;
-  const unsetBudget = scheduleBudget(input.strategy);
+  // A strategy whose schedule is fixed: the one the request named, else Coalmine's own for the trigger.
+  const fixed = input.strategy ?? input.defaultStrategy;
+  const unsetBudget = scheduleBudget(fixed);
   let budget = settings.maxDurationMinutes ?? unsetBudget;
   // A minute's requests are judged once they settle, at the next look: a decision comes this many
   // minutes after the last requests it counts, so they must be served that much before the budget ends.
@@ -232,12 +243,12 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   /** Quantiles beyond a day of traffic are not worth computing: that canary cannot promote in time. */
   const dayOfRequests = traffic.requestsPerMinute * 24 * 60;
   const defaultBar = Math.min(MAX_BAR, Math.max(settings.errorTolerance * traffic.errorRateLower, traffic.errorRateLower + settings.errorMargin));
-  const candidates = input.strategy ? [input.strategy] : TRAFFIC_LADDERS;
+  const candidates = fixed ? [fixed] : TRAFFIC_LADDERS;
   const strategy = candidates.find((s) => plannedMinutes(s, defaultBar) <= servedBy()) ?? candidates[candidates.length - 1]!;
 
-  // The pace to use where traffic is rich: TARGET_MINUTES for weights Coalmine picks; a named
-  // strategy keeps its own (its steps × interval), so a fast schedule stays fast.
-  const pace = input.strategy ? Math.max(1, strategy.steps.length * strategy.intervalMinutes) : TARGET_MINUTES;
+  // The pace to use where traffic is rich: TARGET_MINUTES for weights Coalmine picks for the traffic;
+  // a fixed schedule keeps its own (its steps × interval), so a fast schedule stays fast.
+  const pace = fixed ? Math.max(1, strategy.steps.length * strategy.intervalMinutes) : TARGET_MINUTES;
   let bar = defaultBar;
   let choice: Forecast['promotionBar']['choice'] = 'default';
   const limit = Math.max(defaultBar, loosestBar(traffic.errorRate));
@@ -341,14 +352,66 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   }
 }
 
+export interface LimitedPlanningInput {
+  traffic: TrafficEstimate;
+  /** The strategy the request or the function's owner named: refused, never changed, when it does not fit the limits. */
+  named: Strategy | undefined;
+  settings: AnalysisSettings;
+  /** An SQS-triggered canary's queue: its retry cycle sizes Coalmine's default steps, and a rollback waits for it before redriving. */
+  queue?: Pick<PlanQueue, 'visibilityTimeoutSeconds' | 'batchingWindowSeconds' | 'queueName'>;
+  /** What the request adds after promotion (src/core/limits.ts). */
+  after?: ScheduleExtras;
+}
+
+export interface LimitedPlanning {
+  planning: CanaryPlanning;
+  /** The request's analysis, with the budget the plan chose and whatever fitting the schedule changed. */
+  analysis: AnalysisSettings;
+  /** For the plan output: what fitting changed, and steps too thin for the queue's traffic. */
+  warnings: string[];
+}
+
 /**
- * An unset budget before the traffic is considered: an hour, or, for a strategy the request names
- * whose own schedule is long, its steps and half as long again for the evidence (CodeDeploy's
- * Linear10PercentEvery10Minutes, nine 10-minute steps, gets 135 minutes): a named schedule that
- * could never finish within the budget would roll every release back as inconclusive.
+ * The plan as Plan makes it and the benchmark follows it: planCanary on the named strategy, else on
+ * Coalmine's own (an SQS queue's default event strategy, or weights for the traffic); then the
+ * limits. A named schedule that could outlast the execution or its history is refused
+ * (PlanLimitError), Coalmine's own is fitted to them (fitSchedule) and planned again, with a warning
+ * for each change. Throws InsufficientTrafficError when `lowTraffic: "refuse"` and the traffic cannot
+ * show the default bar, PlanLimitError for weights Lambda would round away.
  */
-function scheduleBudget(named: Strategy | undefined): number {
-  const schedule = named ? named.steps.length * named.intervalMinutes : 0;
+export function planWithinLimits(input: LimitedPlanningInput): LimitedPlanning {
+  const { traffic, named, settings, queue, after = {} } = input;
+  const defaultStrategy = queue ? defaultEventStrategy(queue) : undefined;
+  const extraMinutes = queue ? Math.ceil(redriveDelaySeconds(queue) / 60) : 0;
+  let planning = planCanary({ traffic, strategy: named, ...(defaultStrategy ? { defaultStrategy } : {}), settings });
+  if (planning.refusal) throw new InsufficientTrafficError(planning.refusal);
+  checkWeights(planning.strategy);
+  let analysis = settings;
+  const warnings: string[] = [];
+  if (named) {
+    checkSchedule(named, settings, extraMinutes, after);
+  } else {
+    const fitted = fitSchedule(planning.strategy, settings, extraMinutes, after, queue ? eventStepMinutes(queue, 1) : undefined);
+    if (fitted.warnings.length) {
+      analysis = fitted.analysis;
+      planning = planCanary({ traffic, strategy: undefined, defaultStrategy: fitted.strategy, settings: analysis });
+      if (planning.refusal) throw new InsufficientTrafficError(planning.refusal);
+      warnings.push(...fitted.warnings);
+    }
+  }
+  if (queue) warnings.push(...thinStepWarnings(planning.strategy, traffic.requestsPerMinute, queue.queueName));
+  return { planning, analysis: { ...analysis, maxDurationMinutes: planning.forecast.maxDurationMinutes }, warnings };
+}
+
+/**
+ * An unset budget before the traffic is considered: an hour, or, for a fixed schedule that is long
+ * (one the request names, or an SQS queue's default), its steps and half as long again for the
+ * evidence (CodeDeploy's Linear10PercentEvery10Minutes, nine 10-minute steps, gets 135 minutes; a
+ * queue with a 15-minute visibility timeout, four 30-minute steps, 180): a schedule that could never
+ * finish within the budget would roll every release back as inconclusive.
+ */
+function scheduleBudget(fixed: Strategy | undefined): number {
+  const schedule = fixed ? fixed.steps.length * fixed.intervalMinutes : 0;
   return Math.max(DEFAULT_BUDGET_MINUTES, Math.ceil(1.5 * schedule));
 }
 
