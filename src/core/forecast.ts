@@ -21,17 +21,13 @@
  * const planning = planCanary({ traffic, strategy: undefined, settings });
  * planning.forecast.summary; // "At ~20 requests a minute and 0.50% errors, this canary promotes in about 45 minutes …"
  */
-import { InsufficientTrafficError } from './errors.ts';
 import { formatCount, formatRate } from './judge/check.ts';
 import { GUARDRAIL_ALPHA_SHARE } from './judge/guardrails.ts';
 import { promotionAlternative, promotionChance, promotionRequestsQuantile, type PromotionTest } from './judge/promotion.ts';
 import { DEFAULT_BUDGET_MINUTES, LONGEST_BUDGET_MINUTES, type AnalysisSettings } from './judge/settings.ts';
 import type { PlannedPromotion } from './judge/types.ts';
 import { RATIO_GRID, RATIO_ONE, WORSE_WEIGHTS } from './judge/stats.ts';
-import { checkSchedule, checkWeights, fitSchedule, type ScheduleExtras } from './limits.ts';
 import type { HourlyTraffic } from './ports.ts';
-import { defaultEventStrategy, eventStepMinutes, redriveDelaySeconds, thinStepWarnings } from './sqs.ts';
-import type { PlanQueue } from './state.ts';
 import { DEFAULT_API_STRATEGY, type Strategy } from './strategy.ts';
 
 export interface TrafficEstimate {
@@ -350,57 +346,6 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
     if (detected !== null) return detected;
     return errorRate >= bar ? budget : null;
   }
-}
-
-export interface LimitedPlanningInput {
-  traffic: TrafficEstimate;
-  /** The strategy the request or the function's owner named: refused, never changed, when it does not fit the limits. */
-  named: Strategy | undefined;
-  settings: AnalysisSettings;
-  /** An SQS-triggered canary's queue: its retry cycle sizes Coalmine's default steps, and a rollback waits for it before redriving. */
-  queue?: Pick<PlanQueue, 'visibilityTimeoutSeconds' | 'batchingWindowSeconds' | 'queueName'>;
-  /** What the request adds after promotion (src/core/limits.ts). */
-  after?: ScheduleExtras;
-}
-
-export interface LimitedPlanning {
-  planning: CanaryPlanning;
-  /** The request's analysis, with the budget the plan chose and whatever fitting the schedule changed. */
-  analysis: AnalysisSettings;
-  /** For the plan output: what fitting changed, and steps too thin for the queue's traffic. */
-  warnings: string[];
-}
-
-/**
- * The plan as Plan makes it and the benchmark follows it: planCanary on the named strategy, else on
- * Coalmine's own (an SQS queue's default event strategy, or weights for the traffic); then the
- * limits. A named schedule that could outlast the execution or its history is refused
- * (PlanLimitError), Coalmine's own is fitted to them (fitSchedule) and planned again, with a warning
- * for each change. Throws InsufficientTrafficError when `lowTraffic: "refuse"` and the traffic cannot
- * show the default bar, PlanLimitError for weights Lambda would round away.
- */
-export function planWithinLimits(input: LimitedPlanningInput): LimitedPlanning {
-  const { traffic, named, settings, queue, after = {} } = input;
-  const defaultStrategy = queue ? defaultEventStrategy(queue) : undefined;
-  const extraMinutes = queue ? Math.ceil(redriveDelaySeconds(queue) / 60) : 0;
-  let planning = planCanary({ traffic, strategy: named, ...(defaultStrategy ? { defaultStrategy } : {}), settings });
-  if (planning.refusal) throw new InsufficientTrafficError(planning.refusal);
-  checkWeights(planning.strategy);
-  let analysis = settings;
-  const warnings: string[] = [];
-  if (named) {
-    checkSchedule(named, settings, extraMinutes, after);
-  } else {
-    const fitted = fitSchedule(planning.strategy, settings, extraMinutes, after, queue ? eventStepMinutes(queue, 1) : undefined);
-    if (fitted.warnings.length) {
-      analysis = fitted.analysis;
-      planning = planCanary({ traffic, strategy: undefined, defaultStrategy: fitted.strategy, settings: analysis });
-      if (planning.refusal) throw new InsufficientTrafficError(planning.refusal);
-      warnings.push(...fitted.warnings);
-    }
-  }
-  if (queue) warnings.push(...thinStepWarnings(planning.strategy, traffic.requestsPerMinute, queue.queueName));
-  return { planning, analysis: { ...analysis, maxDurationMinutes: planning.forecast.maxDurationMinutes }, warnings };
 }
 
 /**

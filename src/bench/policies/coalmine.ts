@@ -5,9 +5,10 @@
  * `evaluationMinutes` — without the state machine around it. Where Plan would refuse the canary,
  * `start` throws the same error, and the benchmark reports the seed as refused.
  */
-import { estimateTraffic, planWithinLimits } from '../../core/forecast.ts';
+import { estimateTraffic } from '../../core/forecast.ts';
 import { assess, type JudgeMemory } from '../../core/judge/index.ts';
 import { look } from '../../core/look.ts';
+import { planWithinLimits } from '../../core/planning.ts';
 import type { MinuteObservation } from '../../core/ports.ts';
 import { StepWalker, type ObservedMinute, type Policy, type PolicyAction, type PolicyContext } from '../policy.ts';
 

@@ -7,7 +7,8 @@ import { AliasAlreadyRoutedError, AliasChangedError, CanaryInProgressError, Func
 import { checkAlarmsBeforeStart, checkStartWindows } from '../gates.ts';
 import { checkCustomMetrics, checkStateSize, checkVersions } from '../limits.ts';
 import { describeOwner, isOwner, ownerMark, readOwnerMark, type OwnerMark } from '../ownership.ts';
-import { estimateTraffic, planWithinLimits, type CanaryPlanning, type Forecast } from '../forecast.ts';
+import { estimateTraffic, type CanaryPlanning, type Forecast } from '../forecast.ts';
+import { planWithinLimits } from '../planning.ts';
 import { readConcurrencyLimit } from '../concurrency.ts';
 import type { AnalysisSettings } from '../judge/settings.ts';
 import type { AliasState, Baseline, FunctionInfo, Ports, QueueHistorySummary, TrafficHistory } from '../ports.ts';
@@ -168,7 +169,7 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
   /**
    * What the canary can prove in its budget, from pre-shift traffic only (the baseline, and the
    * alias' day of hourly history): the weights when none were named, the bar, the exposure, the
-   * forecast, within the execution's limits (src/core/forecast.ts, planWithinLimits). Refuses here,
+   * forecast, within the execution's limits (src/core/planning.ts). Refuses here,
    * before the alias is taken, when the request would rather refuse than loosen, or when a named
    * schedule does not fit.
    */
