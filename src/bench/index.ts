@@ -12,7 +12,7 @@ import type { Scenario } from '../sim/scenario.ts';
 import { scenarioCell } from './operating-range.ts';
 import { DEFAULT_POLICIES, POLICIES } from './policies/index.ts';
 import { checkTargets, summariseRuns, type BenchReport, type BenchRow, type GuaranteeRow } from './report.ts';
-import { prepareRun, runPolicy, runQueuePolicies, type PolicyResult } from './run.ts';
+import { prepareRun, runPolicy, runQueuePolicies, startPolicy, type PolicyResult } from './run.ts';
 
 export { writeBenchOutputs } from './output.ts';
 export { renderOperatingRange } from './operating-range.ts';
@@ -144,14 +144,19 @@ export function assembleReport(plan: BenchPlan, rows: ScenarioRows[], elapsedMs:
 function guaranteeRow(scenario: Scenario, seeds: number, firstSeed: number, rng: Random): GuaranteeRow {
   const coalmine = POLICIES['coalmine']!;
   let promoted = 0;
+  let runs = 0;
   const bars: number[] = [];
   for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     const planned = prepareRun(scenario, seed, rng);
-    const bar = coalmine.start({ ...planned, namedStrategy: planned.namedStrategy }).forecast!.promotionBar;
+    const run = startPolicy(coalmine, planned);
+    // A seed Plan refuses states no bar to check.
+    if ('refusal' in run) continue;
+    const bar = run.forecast!.promotionBar;
     bars.push(bar);
+    runs++;
     const placed: Scenario = { ...scenario, expect: 'rollback', candidate: { ...scenario.candidate, errorRate: Math.min(1, GUARANTEE_FACTOR * bar), fromMinute: 0 } };
     if (runPolicy(coalmine, prepareRun(placed, seed, rng), rng).outcome === 'promoted') promoted++;
   }
   bars.sort((a, b) => a - b);
-  return { scenario: scenario.name, factor: GUARANTEE_FACTOR, runs: seeds, promoted, promotionBar: bars[Math.floor(bars.length / 2)] ?? null };
+  return { scenario: scenario.name, factor: GUARANTEE_FACTOR, runs, promoted, promotionBar: bars[Math.floor(bars.length / 2)] ?? null };
 }

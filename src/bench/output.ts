@@ -66,16 +66,17 @@ export function renderMarkdown(report: BenchReport, plotPath = BLAST_RADIUS_FILE
     ...(report.sqsSeeds !== undefined ? ['SQS scenarios: excess failures are failed message attempts; the peers see only per-version Lambda errors (a partial batch failure is no error), Coalmine also the queue.'] : []),
     'Excess failures: failed requests the candidate served beyond what stable would have failed, until the horizon.',
     'Rolled back counts every rollback; inconclusive, those of them that failed safe for want of a verdict (no regression found).',
+    'Refused: seeds whose canary Plan refused (a schedule past the limits, `lowTraffic: "refuse"`); nothing ran, so they count neither right nor wrong.',
     '',
     "Forecast: the median over seeds of what Coalmine's plan said before the first shift — minutes for a candidate as good as stable to be promoted, and the bar it must be shown under.",
     '',
-    '| scenario | expect | policy | correct | promoted | rolled back | of which inconclusive | undecided | excess failures median / p95 | minutes to decision median / p95 | forecast minutes · bar |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | expect | policy | correct | promoted | rolled back | of which inconclusive | undecided | refused | excess failures median / p95 | minutes to decision median / p95 | forecast minutes · bar |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of report.results) {
     const forecast = row.forecast ? `${cell(row.forecast.minutesToPromote)} · ${row.forecast.promotionBar === null ? '–' : percent(row.forecast.promotionBar)}` : '';
     lines.push(
-      `| ${row.scenario} | ${row.expect ?? '–'} | ${row.policy} | ${percent(row.correct)} | ${row.promoted} | ${row.rolledBack} | ${row.inconclusive} | ${row.undecided} | ${cell(row.excessFailures.median)} / ${cell(row.excessFailures.p95)} | ${cell(row.minutesToDecision.median)} / ${cell(row.minutesToDecision.p95)} | ${forecast} |`,
+      `| ${row.scenario} | ${row.expect ?? '–'} | ${row.policy} | ${percent(row.correct)} | ${row.promoted} | ${row.rolledBack} | ${row.inconclusive} | ${row.undecided} | ${row.refused} | ${cell(row.excessFailures.median)} / ${cell(row.excessFailures.p95)} | ${cell(row.minutesToDecision.median)} / ${cell(row.minutesToDecision.p95)} | ${forecast} |`,
     );
   }
   if (report.guarantee && report.guarantee.length > 0) {

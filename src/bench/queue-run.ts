@@ -72,11 +72,7 @@ export function queueBenchRun(scenario: Scenario, seed: number, analysis: Pick<A
     batchingWindowSeconds: config.batchingWindowSeconds,
     ...(config.maxReceiveCount === undefined ? {} : { maxReceiveCount: config.maxReceiveCount }),
   };
-  const strategy = defaultEventStrategy({
-    visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
-    batchingWindowSeconds: config.batchingWindowSeconds,
-    ...(config.maxReceiveCount === undefined ? {} : { dlq: { maxReceiveCount: config.maxReceiveCount } }),
-  });
+  const strategy = defaultEventStrategy(setup);
   return benchRunOn(model, shiftMinute, shiftMinute, baseline, setup, strategy);
 }
 

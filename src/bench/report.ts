@@ -18,11 +18,13 @@ export interface BenchRow {
   policy: string;
   runs: number;
   promoted: number;
-  /** Every rollback, whatever its kind (promoted + rolledBack + undecided = runs). */
+  /** Every rollback, whatever its kind (promoted + rolledBack + undecided + refused = runs). */
   rolledBack: number;
   /** Of `rolledBack`, those that ended because the policy could not decide in time: no regression verdict. */
   inconclusive: number;
   undecided: number;
+  /** Seeds whose canary Plan refused (Coalmine only: a schedule past the limits, `lowTraffic: "refuse"`): nothing ran, so neither right nor wrong. */
+  refused: number;
   /** Share of runs that did what the scenario expects. */
   correct: number | null;
   excessFailures: Summary & { mean: number | null };
@@ -97,6 +99,7 @@ export function summariseRuns(scenario: Scenario, policy: string, outcomes: Poli
   const promoted = outcomes.filter((o) => o.outcome === 'promoted').length;
   const rolledBack = outcomes.filter((o) => o.outcome === 'rolled-back').length;
   const inconclusive = outcomes.filter((o) => o.outcome === 'rolled-back' && o.rollbackKind === 'inconclusive').length;
+  const refused = outcomes.filter((o) => o.outcome === 'refused').length;
   const excess = outcomes.map((o) => o.excessFailures).sort((a, b) => a - b);
   const minutes = outcomes.flatMap((o) => (o.minutesToDecision === null ? [] : [o.minutesToDecision])).sort((a, b) => a - b);
   const minutesToPromote = outcomes.flatMap((o) => (o.outcome === 'promoted' && o.minutesToDecision !== null ? [o.minutesToDecision] : [])).sort((a, b) => a - b);
@@ -110,8 +113,9 @@ export function summariseRuns(scenario: Scenario, policy: string, outcomes: Poli
     promoted,
     rolledBack,
     inconclusive,
-    undecided: runs - promoted - rolledBack,
-    correct: correctRuns === undefined || runs === 0 ? null : correctRuns / runs,
+    undecided: runs - promoted - rolledBack - refused,
+    refused,
+    correct: correctRuns === undefined || runs === refused ? null : correctRuns / (runs - refused),
     excessFailures: {
       median: roundOrNull(quantile(excess, 0.5)),
       p95: roundOrNull(quantile(excess, 0.95)),

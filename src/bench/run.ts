@@ -7,6 +7,7 @@
  * An outcome counts every request the candidate served until the scenario's horizon: a wrong
  * promotion keeps costing after the canary ends.
  */
+import { CoalmineError, isBadInputError } from '../core/errors.ts';
 import { medianThresholds } from '../core/judge/cost.ts';
 import { analysisSchema, type AnalysisSettings } from '../core/judge/index.ts';
 import type { Baseline, HourlyTraffic } from '../core/ports.ts';
@@ -22,8 +23,11 @@ import { excessFailures, TrafficModel, trueErrorRate } from '../sim/traffic.ts';
 import type { Policy, PolicyContext, PolicyRun } from './policy.ts';
 import { queueBenchRun, type QueueBenchMinute, type QueueBenchRun } from './queue-run.ts';
 
-/** How one policy's run ended: as a canary ends, or undecided when the horizon came first (a policy cannot fail a step). */
-export type PolicyEnding = Exclude<Ending, 'failed'> | 'undecided';
+/**
+ * How one policy's run ended: as a canary ends, undecided when the horizon came first (a policy
+ * cannot fail a step), or refused when Plan would have refused the canary (nothing ran).
+ */
+export type PolicyEnding = Exclude<Ending, 'failed'> | 'undecided' | 'refused';
 
 /** One policy's run of one scenario and seed. */
 export interface PolicyResult {
@@ -37,6 +41,26 @@ export interface PolicyResult {
   candidateErrors: number;
   /** Coalmine only: its plan's forecast for this seed. */
   forecast?: { minutesToPromote: number | null; promotionBar: number };
+  /** With `refused`: Plan's one line. */
+  refusal?: string;
+}
+
+/**
+ * A policy's run, or Plan's refusal: Coalmine's policy plans as Plan does and throws the same
+ * bad-input error (PlanLimitError, InsufficientTrafficError, …) where Plan would refuse the canary.
+ */
+export function startPolicy(policy: Policy, context: PolicyContext): PolicyRun | { refusal: string } {
+  try {
+    return policy.start(context);
+  } catch (error) {
+    if (error instanceof CoalmineError && isBadInputError(error.name)) return { refusal: error.message };
+    throw error;
+  }
+}
+
+/** The result of a canary Plan refused: it served nothing. */
+function refused(refusal: string): PolicyResult {
+  return { outcome: 'refused', rollbackKind: null, minutesToDecision: null, excessFailures: 0, candidateRequests: 0, candidateErrors: 0, refusal };
 }
 
 /** What every policy's run of one scenario and seed shares: the traffic and the baseline before the shift. */
@@ -117,7 +141,8 @@ function planHistory(traffic: TrafficModel, seed: number, shiftMinute: number, b
 /** Runs one policy on one prepared scenario and seed. */
 export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new Random(0)): PolicyResult {
   const { scenario, seed, traffic, shiftMinute } = setting;
-  const run = policy.start({ scenario, seed, settings: setting.settings, strategy: setting.strategy, namedStrategy: setting.namedStrategy, history: setting.history, baselineStart: setting.baselineStart, baseline: setting.baseline, truth: setting.truth, memoryMB: setting.memoryMB, concurrency: setting.concurrency });
+  const run = startPolicy(policy, { scenario, seed, settings: setting.settings, strategy: setting.strategy, namedStrategy: setting.namedStrategy, history: setting.history, baselineStart: setting.baselineStart, baseline: setting.baseline, truth: setting.truth, memoryMB: setting.memoryMB, concurrency: setting.concurrency });
+  if ('refusal' in run) return refused(run.refusal);
   const stableRate = trueErrorRate(scenario, 'stable', null);
   const slowThresholdMs = setting.baseline.latencyThresholdMs;
   const medianMs = setting.baseline.medianMs;
@@ -195,9 +220,10 @@ export function runPolicy(policy: Policy, setting: RunSetting, rng: Random = new
  * (the baseline, the first steps, the time after the same promotion) more than once.
  */
 export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario, seed: number): PolicyResult[] {
-  const { settings, strategy: requested } = scenarioSetup(scenario);
+  const { settings, namedStrategy } = scenarioSetup(scenario);
   const root = queueBenchRun(scenario, seed, settings);
-  const strategy = scenario.strategy === undefined ? root.strategy : requested;
+  // The peers follow the named strategy, else Coalmine's default for the queue; Coalmine plans its own.
+  const strategy = namedStrategy ?? root.strategy;
   const truth = trueRates(scenario);
   const slowThresholdMs = root.baseline.latencyThresholdMs;
   const options = slowThresholdMs === undefined ? {} : { slowThresholdMs };
@@ -211,15 +237,10 @@ export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario
     candidateErrors: number;
     queue: QueueBenchRun;
   }
-  const runners: Runner[] = policies.map((policy) => ({
-    run: policy.start({ scenario, seed, settings, strategy, namedStrategy: strategy, history: [], baseline: root.baseline, truth, queue: root.setup }),
-    outcome: 'undecided',
-    rollbackKind: null,
-    decidedAt: null,
-    candidateRequests: 0,
-    candidateErrors: 0,
-    queue: root,
-  }));
+  const starts = policies.map((policy) => startPolicy(policy, { scenario, seed, settings, strategy, namedStrategy, history: [], baseline: root.baseline, truth, queue: root.setup }));
+  const runners: Runner[] = starts.flatMap((run) =>
+    'refusal' in run ? [] : [{ run, outcome: 'undecided' as PolicyEnding, rollbackKind: null, decidedAt: null, candidateRequests: 0, candidateErrors: 0, queue: root }],
+  );
   const outcomes = new Map<Runner, PolicyResult>();
   const finish = (runner: Runner) => outcomes.set(runner, {
     outcome: runner.outcome,
@@ -257,7 +278,8 @@ export function runQueuePolicies(policies: readonly Policy[], scenario: Scenario
     for (const runner of active) if (runner.outcome === 'rolled-back') finish(runner);
   }
   for (const runner of runners) if (!outcomes.has(runner)) finish(runner);
-  return runners.map((runner) => outcomes.get(runner)!);
+  const ran = runners.map((runner) => outcomes.get(runner)!);
+  return starts.map((run) => ('refusal' in run ? refused(run.refusal) : ran.shift()!));
 
   function observe(group: Runner[], minute: QueueBenchMinute, t: number): void {
     for (const runner of group) {

@@ -196,6 +196,11 @@ export interface PlanningInput {
   traffic: TrafficEstimate;
   /** The strategy the request named; undefined lets the plan pick weights for the traffic. */
   strategy: Strategy | undefined;
+  /**
+   * Coalmine's own strategy for this trigger when the request names none, in place of the weights
+   * it picks for the traffic: an SQS queue's steps must last its retry cycles (src/core/sqs.ts).
+   */
+  defaultStrategy?: Strategy;
   settings: Pick<AnalysisSettings, 'alpha' | 'errorTolerance' | 'errorMargin' | 'maxDurationMinutes' | 'lowTraffic' | 'minRequests' | 'maxErrorRate'> &
     Partial<Pick<AnalysisSettings, 'settleSeconds' | 'evaluationMinutes'>>;
 }
@@ -223,7 +228,9 @@ export function loosestBar(stableRate: number): number {
 /** Plans the canary: weights, bar, exposure, and the forecast that says so. */
 export function planCanary(input: PlanningInput): CanaryPlanning {
   const { traffic, settings } = input;
-  const unsetBudget = scheduleBudget(input.strategy);
+  // A strategy whose schedule is fixed: the one the request named, else Coalmine's own for the trigger.
+  const fixed = input.strategy ?? input.defaultStrategy;
+  const unsetBudget = scheduleBudget(fixed);
   let budget = settings.maxDurationMinutes ?? unsetBudget;
   // A minute's requests are judged once they settle, at the next look: a decision comes this many
   // minutes after the last requests it counts, so they must be served that much before the budget ends.
@@ -232,12 +239,12 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   /** Quantiles beyond a day of traffic are not worth computing: that canary cannot promote in time. */
   const dayOfRequests = traffic.requestsPerMinute * 24 * 60;
   const defaultBar = Math.min(MAX_BAR, Math.max(settings.errorTolerance * traffic.errorRateLower, traffic.errorRateLower + settings.errorMargin));
-  const candidates = input.strategy ? [input.strategy] : TRAFFIC_LADDERS;
+  const candidates = fixed ? [fixed] : TRAFFIC_LADDERS;
   const strategy = candidates.find((s) => plannedMinutes(s, defaultBar) <= servedBy()) ?? candidates[candidates.length - 1]!;
 
-  // The pace to use where traffic is rich: TARGET_MINUTES for weights Coalmine picks; a named
-  // strategy keeps its own (its steps × interval), so a fast schedule stays fast.
-  const pace = input.strategy ? Math.max(1, strategy.steps.length * strategy.intervalMinutes) : TARGET_MINUTES;
+  // The pace to use where traffic is rich: TARGET_MINUTES for weights Coalmine picks for the traffic;
+  // a fixed schedule keeps its own (its steps × interval), so a fast schedule stays fast.
+  const pace = fixed ? Math.max(1, strategy.steps.length * strategy.intervalMinutes) : TARGET_MINUTES;
   let bar = defaultBar;
   let choice: Forecast['promotionBar']['choice'] = 'default';
   const limit = Math.max(defaultBar, loosestBar(traffic.errorRate));
@@ -345,13 +352,14 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
 }
 
 /**
- * An unset budget before the traffic is considered: an hour, or, for a strategy the request names
- * whose own schedule is long, its steps and half as long again for the evidence (CodeDeploy's
- * Linear10PercentEvery10Minutes, nine 10-minute steps, gets 135 minutes): a named schedule that
- * could never finish within the budget would roll every release back as inconclusive.
+ * An unset budget before the traffic is considered: an hour, or, for a fixed schedule that is long
+ * (one the request names, or an SQS queue's default), its steps and half as long again for the
+ * evidence (CodeDeploy's Linear10PercentEvery10Minutes, nine 10-minute steps, gets 135 minutes; a
+ * queue with a 15-minute visibility timeout, four 30-minute steps, 180): a schedule that could never
+ * finish within the budget would roll every release back as inconclusive.
  */
-function scheduleBudget(named: Strategy | undefined): number {
-  const schedule = named ? named.steps.length * named.intervalMinutes : 0;
+function scheduleBudget(fixed: Strategy | undefined): number {
+  const schedule = fixed ? fixed.steps.length * fixed.intervalMinutes : 0;
   return Math.max(DEFAULT_BUDGET_MINUTES, Math.ceil(1.5 * schedule));
 }
 

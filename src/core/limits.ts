@@ -79,20 +79,133 @@ export interface ScheduleExtras {
 }
 
 /** Refuses a schedule that could outlast the execution or its history. */
-export function checkSchedule(strategy: Strategy, analysis: AnalysisSettings, extraMinutes: number, after: ScheduleExtras = {}): Schedule {
+export function checkSchedule(strategy: Strategy, analysis: Pick<AnalysisSettings, 'maxExtensionMinutes' | 'evaluationMinutes' | 'settleSeconds'>, extraMinutes: number, after: ScheduleExtras = {}): Schedule {
   const schedule = worstCaseSchedule(strategy, analysis, extraMinutes, after);
+  const problem = scheduleProblem(strategy, analysis, schedule, after);
+  if (problem) throw new PlanLimitError(`strategy: ${problem.text}; ${problem.remedy}`);
+  return schedule;
+}
+
+/** What is wrong with a schedule's worst case, in words, and what the request could change; undefined when it fits. */
+function scheduleProblem(strategy: Strategy, analysis: Pick<AnalysisSettings, 'maxExtensionMinutes' | 'evaluationMinutes'>, schedule: Schedule, after: ScheduleExtras): { text: string; remedy: string } | undefined {
   const shape = `${strategy.steps.length} step${strategy.steps.length === 1 ? '' : 's'} × (${strategy.intervalMinutes} min + up to ${analysis.maxExtensionMinutes} min of extension)${after.bakeMinutes ? ` and ${after.bakeMinutes} min after promotion (postPromotionMinutes)` : ''}`;
   if (schedule.worstCaseMinutes > EXECUTION_TIMEOUT_MINUTES) {
-    throw new PlanLimitError(
-      `strategy: ${shape} can take ${hours(schedule.worstCaseMinutes)}, past the execution's ${hours(EXECUTION_TIMEOUT_MINUTES)}; use fewer or shorter steps, or a smaller analysis.maxExtensionMinutes`,
-    );
+    return { text: `${shape} can take ${hours(schedule.worstCaseMinutes)}, past the execution's ${hours(EXECUTION_TIMEOUT_MINUTES)}`, remedy: 'use fewer or shorter steps, or a smaller analysis.maxExtensionMinutes' };
   }
   if (schedule.worstCaseEvents > HISTORY_EVENT_BUDGET) {
-    throw new PlanLimitError(
-      `strategy: ${shape} with a look every ${analysis.evaluationMinutes} min can write ${schedule.worstCaseEvents.toLocaleString('en-US')} history events; Step Functions stops an execution at ${HISTORY_EVENT_LIMIT.toLocaleString('en-US')} and Coalmine keeps ${(HISTORY_EVENT_LIMIT - HISTORY_EVENT_BUDGET).toLocaleString('en-US')} for retries; use fewer or shorter steps, or a larger analysis.evaluationMinutes`,
-    );
+    return {
+      text: `${shape} with a look every ${analysis.evaluationMinutes} min can write ${schedule.worstCaseEvents.toLocaleString('en-US')} history events; Step Functions stops an execution at ${HISTORY_EVENT_LIMIT.toLocaleString('en-US')} and Coalmine keeps ${(HISTORY_EVENT_LIMIT - HISTORY_EVENT_BUDGET).toLocaleString('en-US')} for retries`,
+      remedy: 'use fewer or shorter steps, or a larger analysis.evaluationMinutes',
+    };
   }
-  return schedule;
+  return undefined;
+}
+
+/** Coalmine's own schedule as fitted to the limits, and what was changed to fit it. */
+export interface FittedSchedule<A> {
+  strategy: Strategy;
+  analysis: A;
+  schedule: Schedule;
+  /** One sentence per change, for the plan's warnings; none when the schedule fitted as it was. */
+  warnings: string[];
+}
+
+/** The longest look interval fitting tries: the analysis settings' own maximum. */
+const MAX_EVALUATION_MINUTES = 60;
+
+/**
+ * Fits Coalmine's own schedule (the default strategy, never one the request or the function's owner
+ * names: checkSchedule refuses those) to the limits, rather than refuse a canary nobody configured.
+ * The mildest change that fits wins, in this order: looking less often (a larger
+ * `evaluationMinutes`, up to a look per step or per hour; only the history limit needs it), a
+ * shorter extension (`maxExtensionMinutes`), dropping the middle steps (the first and the last stay:
+ * the smallest exposure, and the weight promotion follows), then steps of `oneCycleMinutes` (an SQS
+ * queue's single retry cycle) where given. Each schedule tried keeps the request's analysis as far
+ * as it can. Throws checkSchedule's PlanLimitError when nothing fits (a bake after promotion longer
+ * than the execution, say).
+ *
+ * @example
+ * // A queue with a 6-hour visibility timeout: 4 steps of 720 min cannot fit 48 hours.
+ * fitSchedule({ name: 'x', steps: [5, 10, 25, 50], intervalMinutes: 720 }, analysis, 367, {}, 360);
+ * // { strategy: { steps: [5, 50], intervalMinutes: 720, … }, warnings: ['strategy: Coalmine's default drops its 10% and 25% steps …'], … }
+ */
+export function fitSchedule<A extends Pick<AnalysisSettings, 'maxExtensionMinutes' | 'evaluationMinutes' | 'settleSeconds'>>(
+  strategy: Strategy,
+  analysis: A,
+  extraMinutes: number,
+  after: ScheduleExtras = {},
+  oneCycleMinutes?: number,
+): FittedSchedule<A> {
+  const original = worstCaseSchedule(strategy, analysis, extraMinutes, after);
+  const problem = scheduleProblem(strategy, analysis, original, after);
+  if (!problem) return { strategy, analysis, schedule: original, warnings: [] };
+  const fits = (s: Strategy, a: A) => !scheduleProblem(s, a, worstCaseSchedule(s, a, extraMinutes, after), after);
+
+  for (const shape of shapes(strategy, oneCycleMinutes)) {
+    const relaxed = relax(shape, analysis, fits);
+    if (!relaxed) continue;
+    const why = `so that the canary fits Step Functions (as planned, ${problem.text})`;
+    const warnings: string[] = [];
+    if (relaxed.evaluationMinutes !== analysis.evaluationMinutes) {
+      warnings.push(`analysis.evaluationMinutes: Coalmine looks every ${relaxed.evaluationMinutes} min, not every ${analysis.evaluationMinutes}, ${why}`);
+    }
+    if (relaxed.maxExtensionMinutes !== analysis.maxExtensionMinutes) {
+      warnings.push(`analysis.maxExtensionMinutes: a step is held at most ${relaxed.maxExtensionMinutes} min for evidence, not ${analysis.maxExtensionMinutes}, ${why}`);
+    }
+    const dropped = strategy.steps.filter((weight) => !shape.steps.includes(weight));
+    if (dropped.length) {
+      warnings.push(`strategy: Coalmine's default drops its ${dropped.map((w) => `${w}%`).join(' and ')} step${dropped.length === 1 ? '' : 's'} (${describeSteps(shape)}), ${why}`);
+    }
+    if (shape.intervalMinutes !== strategy.intervalMinutes) {
+      warnings.push(`strategy: each step lasts one retry cycle of the queue (${shape.intervalMinutes} min), not ${strategy.intervalMinutes} min, ${why}`);
+    }
+    return { strategy: shape, analysis: relaxed, schedule: worstCaseSchedule(shape, relaxed, extraMinutes, after), warnings };
+  }
+  throw new PlanLimitError(`strategy: ${problem.text}, and no shorter schedule of Coalmine's fits either; ${problem.remedy}`);
+}
+
+/** The schedules fitSchedule tries, mildest first: as planned, the middle steps dropped one by one, then steps of one cycle. */
+function shapes(strategy: Strategy, oneCycleMinutes: number | undefined): Strategy[] {
+  const tried = [strategy];
+  let steps = strategy.steps;
+  while (steps.length > 2) {
+    steps = [steps[0]!, ...steps.slice(2)];
+    tried.push({ ...strategy, steps });
+  }
+  const last = tried[tried.length - 1]!;
+  if (oneCycleMinutes !== undefined && oneCycleMinutes < strategy.intervalMinutes) tried.push({ ...last, intervalMinutes: oneCycleMinutes });
+  return tried.map((shape) => (shape === strategy ? shape : { ...shape, name: `${strategy.name}, fitted` }));
+}
+
+/**
+ * The analysis closest to `analysis` under which `shape` fits: the smallest look interval that
+ * fits, else the longest extension that fits with the longest look interval (and then the smallest
+ * look interval that still does); undefined when none does.
+ */
+function relax<A extends Pick<AnalysisSettings, 'maxExtensionMinutes' | 'evaluationMinutes'>>(shape: Strategy, analysis: A, fits: (s: Strategy, a: A) => boolean): A | undefined {
+  const longestLook = Math.max(analysis.evaluationMinutes, Math.min(MAX_EVALUATION_MINUTES, shape.intervalMinutes));
+  const lookEvery = (extension: number): A | undefined => {
+    for (let minutes = analysis.evaluationMinutes; minutes <= longestLook; minutes++) {
+      const tried = { ...analysis, evaluationMinutes: minutes, maxExtensionMinutes: extension };
+      if (fits(shape, tried)) return tried;
+    }
+    return undefined;
+  };
+  // Whether some look interval fits falls as the extension grows: bisect for the longest that fits.
+  if (lookEvery(analysis.maxExtensionMinutes)) return lookEvery(analysis.maxExtensionMinutes);
+  if (!lookEvery(0)) return undefined;
+  let fitting = 0;
+  let failing = analysis.maxExtensionMinutes;
+  while (failing - fitting > 1) {
+    const mid = Math.floor((fitting + failing) / 2);
+    if (lookEvery(mid)) fitting = mid;
+    else failing = mid;
+  }
+  return lookEvery(fitting);
+}
+
+function describeSteps(strategy: Strategy): string {
+  return `${[...strategy.steps, 100].map((w) => `${w}%`).join(' → ')}, ${strategy.intervalMinutes} min a step`;
 }
 
 /** Refuses step weights Lambda would round to nothing (or to the step before). */

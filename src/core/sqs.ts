@@ -21,14 +21,12 @@ import { parseArn } from './arn.ts';
 import { UnsupportedEventSourceError } from './errors.ts';
 import type { FunctionInfo, QueueInspector, QueueSource } from './ports.ts';
 import type { PlanQueue } from './state.ts';
-import { DEFAULT_API_STRATEGY, type Strategy } from './strategy.ts';
+import { DEFAULT_API_STRATEGY, MAX_INTERVAL_MINUTES, type Strategy } from './strategy.ts';
 
 /** AWS recommends a visibility timeout of at least six times the function timeout for SQS mappings. */
 export const VISIBILITY_TO_TIMEOUT_RATIO = 6;
 /** Below this, a message can dead-letter after a few unlucky attempts (throttles, one bad batch). */
 export const MIN_RECOMMENDED_RECEIVE_COUNT = 5;
-/** Receives assumed for the retry window when the queue has no DLQ (messages then retry for ever). */
-export const RECEIVES_WITHOUT_DLQ = MIN_RECOMMENDED_RECEIVE_COUNT;
 
 /** The event source of an SQS-triggered alias, as Plan found it, and what invites trouble. */
 export interface QueueSetup {
@@ -156,19 +154,6 @@ export function planQueue(source: QueueSource): PlanQueue {
   };
 }
 
-/**
- * Seconds for a message's failures to surface: each receive hides it for the visibility timeout,
- * it may be received `maxReceiveCount` times before it dead-letters, and the mapping may wait the
- * batching window before invoking.
- *
- * @example
- * retryWindowSeconds({ visibilityTimeoutSeconds: 30, batchingWindowSeconds: 0, dlq: { maxReceiveCount: 5 } }); // 150
- */
-export function retryWindowSeconds(queue: Pick<PlanQueue, 'visibilityTimeoutSeconds' | 'batchingWindowSeconds'> & { dlq?: { maxReceiveCount: number } | undefined }): number {
-  const receives = queue.dlq?.maxReceiveCount ?? RECEIVES_WITHOUT_DLQ;
-  return queue.visibilityTimeoutSeconds * receives + queue.batchingWindowSeconds;
-}
-
 /** Margin after the last visibility timeout for a poller to receive what came back. */
 export const REDRIVE_SETTLE_MARGIN_SECONDS = 60;
 
@@ -188,28 +173,75 @@ export function redriveDelaySeconds(queue: Pick<PlanQueue, 'visibilityTimeoutSec
 /** The weights of the default event strategy: it starts smaller than the request strategy. */
 export const DEFAULT_EVENT_STEPS = [5, 10, 25, 50] as const;
 
+/** Retry cycles a step of the default event strategy lasts (see defaultEventStrategy). */
+export const EVENT_STEP_RETRY_CYCLES = 2;
+
 /**
- * Coalmine's default strategy for an SQS-triggered alias: it starts small, and each step lasts at
- * least the queue's retry window (visibility timeout × maxReceiveCount + batching window, rounded up
- * to whole minutes) and never less than the request strategy's interval, so that retries and dead
- * letters of the messages the candidate saw surface before its exposure grows.
+ * Minutes of `cycles` retry cycles, as a step of the event strategy lasts them: a failed message
+ * comes back after its visibility timeout, and the mapping may wait its batching window before
+ * invoking it again. Whole minutes, at least the request strategy's interval and at most the
+ * longest a step may last.
  *
  * @example
- * defaultEventStrategy({ visibilityTimeoutSeconds: 30, batchingWindowSeconds: 0, dlq: { maxReceiveCount: 5 } });
- * // { name: 'Coalmine event default', steps: [5, 10, 25, 50], intervalMinutes: 5 }
- * defaultEventStrategy({ visibilityTimeoutSeconds: 120, batchingWindowSeconds: 10, dlq: { maxReceiveCount: 5 } });
- * // intervalMinutes: 11 (610 s)
+ * eventStepMinutes({ visibilityTimeoutSeconds: 300, batchingWindowSeconds: 20 }, 2); // 11 (640 s)
+ * eventStepMinutes({ visibilityTimeoutSeconds: 30, batchingWindowSeconds: 0 }, 2);   // 5, the floor
  */
-export function defaultEventStrategy(queue: Parameters<typeof retryWindowSeconds>[0]): Strategy {
-  const intervalMinutes = Math.max(DEFAULT_API_STRATEGY.intervalMinutes, Math.ceil(retryWindowSeconds(queue) / 60));
-  return { name: 'Coalmine event default', steps: [...DEFAULT_EVENT_STEPS], intervalMinutes };
+export function eventStepMinutes(queue: Pick<PlanQueue, 'visibilityTimeoutSeconds' | 'batchingWindowSeconds'>, cycles: number): number {
+  const minutes = Math.ceil((cycles * (queue.visibilityTimeoutSeconds + queue.batchingWindowSeconds)) / 60);
+  return Math.min(MAX_INTERVAL_MINUTES, Math.max(DEFAULT_API_STRATEGY.intervalMinutes, minutes));
+}
+
+/**
+ * Coalmine's default strategy for an SQS-triggered alias: it starts small, and each step lasts two
+ * retry cycles (eventStepMinutes), so that a message the candidate fails early in a step comes back,
+ * and counts in the queue's retry rate, before its exposure grows. Two cycles, not the message's
+ * every receive: the retry rate sees the first return, so waiting out maxReceiveCount cycles (up to
+ * 75 minutes a step for a 15-minute visibility timeout) only made long canaries end undecided.
+ *
+ * @example
+ * defaultEventStrategy({ visibilityTimeoutSeconds: 30, batchingWindowSeconds: 0 });
+ * // { name: 'Coalmine event default', steps: [5, 10, 25, 50], intervalMinutes: 5 }
+ * defaultEventStrategy({ visibilityTimeoutSeconds: 900, batchingWindowSeconds: 0 });
+ * // intervalMinutes: 30
+ */
+export function defaultEventStrategy(queue: Pick<PlanQueue, 'visibilityTimeoutSeconds' | 'batchingWindowSeconds'>): Strategy {
+  return { name: 'Coalmine event default', steps: [...DEFAULT_EVENT_STEPS], intervalMinutes: eventStepMinutes(queue, EVENT_STEP_RETRY_CYCLES) };
+}
+
+/**
+ * Candidate batches a step should expect at least: with fewer than 3, Poisson chance alone leaves
+ * the candidate without a single batch in 5% of such steps, and a step it sees nothing of shows
+ * nothing about it.
+ */
+export const THIN_STEP_BATCHES = 3;
+
+/**
+ * One warning naming the steps too thin for the queue's traffic to show anything: the candidate's
+ * expected batches in each (its weight × the step's minutes × the batches a minute the plan counts
+ * on) are under THIN_STEP_BATCHES. None when every step gets enough.
+ *
+ * @example
+ * thinStepWarnings({ name: 'x', steps: [5, 10, 25, 50], intervalMinutes: 5 }, 2, 'orders');
+ * // ['the 5% and 10% steps give the candidate about 0.5 and 1 batches of queue orders …']
+ */
+export function thinStepWarnings(strategy: Strategy, batchesPerMinute: number, queueName: string): string[] {
+  const thin = strategy.steps
+    .map((weight) => ({ weight, batches: (weight / 100) * strategy.intervalMinutes * batchesPerMinute }))
+    .filter(({ batches }) => batches < THIN_STEP_BATCHES);
+  if (thin.length === 0) return [];
+  const and = (parts: string[]) => (parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`);
+  const plural = thin.length === 1 ? 'step gives' : 'steps give';
+  return [
+    `the ${and(thin.map(({ weight }) => `${weight}%`))} ${plural} the candidate about ${and(thin.map(({ batches }) => String(Math.round(batches * 10) / 10)))} batches of queue ${queueName} ` +
+      `(~${Math.round(batchesPerMinute * 10) / 10} batches a minute, ${strategy.intervalMinutes} min a step): it may get none, and a step it sees nothing of shows nothing about it; ` +
+      `a strategy with larger or longer steps shows more`,
+  ];
 }
 
 /** What Plan needs about the queue of an SQS-triggered alias. */
 export interface DiscoveredQueue {
   plan: PlanQueue;
   warnings: string[];
-  defaultStrategy: Strategy;
 }
 
 /**
@@ -218,11 +250,11 @@ export interface DiscoveredQueue {
  *
  * @example
  * const queue = await discoverQueue({ queues: ports.queues, fn, alias: 'live', allowFifo: false });
- * const strategy = request.strategy ?? queue?.defaultStrategy ?? DEFAULT_API_STRATEGY;
+ * const strategy = request.strategy ?? (queue ? defaultEventStrategy(queue.plan) : DEFAULT_API_STRATEGY);
  */
 export async function discoverQueue(input: { queues: QueueInspector; fn: FunctionInfo; alias: string; allowFifo: boolean }): Promise<DiscoveredQueue | undefined> {
   const sources = await input.queues.listQueueSources(input.fn.functionName);
   const setup = checkQueueSetup(sources, input.fn, input.alias, { allowFifo: input.allowFifo });
   if (!setup) return undefined;
-  return { plan: setup.plan, warnings: setup.warnings, defaultStrategy: defaultEventStrategy(setup.plan) };
+  return { plan: setup.plan, warnings: setup.warnings };
 }

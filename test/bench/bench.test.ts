@@ -2,14 +2,19 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError } from '../../src/core/errors.ts';
+import { InvalidRequestError, PlanLimitError } from '../../src/core/errors.ts';
+import { assess } from '../../src/core/judge/index.ts';
+import type { CanaryState, PlannedForecast } from '../../src/core/state.ts';
+import { createSteps } from '../../src/core/steps/index.ts';
+import { createSimAccount } from '../../src/sim/account/index.ts';
 import { runBench, writeBenchOutputs } from '../../src/bench/index.ts';
 import { blastRadius, renderBlastRadius, renderMarkdown } from '../../src/bench/output.ts';
 import { hodgesLehmann } from '../../src/bench/policies/kayenta.ts';
 import { DEFAULT_POLICIES, POLICIES } from '../../src/bench/policies/index.ts';
 import type { ObservedMinute, PolicyContext } from '../../src/bench/policy.ts';
-import { prepareRun, runPolicy, runQueuePolicies, runQueuePolicy } from '../../src/bench/run.ts';
-import { loadScenario, parseScenario } from '../../src/sim/scenario.ts';
+import { queueBenchRun } from '../../src/bench/queue-run.ts';
+import { prepareRun, runPolicy, runQueuePolicies, runQueuePolicy, scenarioSetup } from '../../src/bench/run.ts';
+import { loadScenario, parseScenario, type Scenario } from '../../src/sim/scenario.ts';
 
 const withoutTime = (report: ReturnType<typeof runBench>) => ({ ...report, elapsedMs: 0, targets: report.targets.filter((t) => !t.target.includes('60 s')) });
 
@@ -162,7 +167,7 @@ describe('runBench on SQS scenarios', () => {
 function expectContractRows(results: ReturnType<typeof runBench>['results'], runs: number): void {
   for (const row of results) {
     expect(row.runs).toBe(runs);
-    expect(row.promoted + row.rolledBack + row.undecided).toBe(runs);
+    expect(row.promoted + row.rolledBack + row.undecided + row.refused).toBe(runs);
     expect(row.excessFailures).toHaveProperty('median');
     expect(row.excessFailures).toHaveProperty('p95');
     expect(row.minutesToDecision).toHaveProperty('median');
@@ -183,5 +188,55 @@ describe('runBench on a canary that cannot decide in time', () => {
   it('does not count them as false rollbacks', () => {
     const target = report.targets.find((check) => check.target.startsWith('false rollbacks'))!;
     expect(target).toMatchObject({ met: true, measured: '0/3 = 0.0% (inconclusive rollbacks 3, undecided 0)' });
+  });
+});
+
+describe('runBench on a canary Plan refuses', () => {
+  // 50 one-hour steps: Plan refuses the schedule (past 48 hours) before it touches the alias.
+  const tooLong = parseScenario({ name: 'too-long', expect: 'promote', minutes: 60, traffic: { requestsPerMinute: 600 }, stable: { errorRate: 0.005 }, strategy: { steps: Array.from({ length: 50 }, (_, i) => i + 1), intervalMinutes: 60 } }, 'too-long.json');
+  const report = runBench({ scenarios: [tooLong], seeds: 2, policies: ['coalmine', 'codedeploy-alarm'] });
+
+  it('reports Coalmine’s seeds as refused, not as runs that promoted, rolled back or ran out of time', () => {
+    expect(report.results[0]).toMatchObject({ policy: 'coalmine', runs: 2, refused: 2, promoted: 0, rolledBack: 0, undecided: 0, correct: null });
+  });
+
+  it('still runs the peers, which have no such plan', () => {
+    expect(report.results[1]).toMatchObject({ policy: 'codedeploy-alarm', refused: 0 });
+    expect(report.results[1]!.promoted + report.results[1]!.rolledBack).toBe(2);
+  });
+
+  it('gives the refusal as Plan words it', () => {
+    const result = runPolicy(POLICIES['coalmine']!, prepareRun(tooLong, 1));
+    expect(result).toMatchObject({ outcome: 'refused', excessFailures: 0 });
+    expect(result.refusal).toMatch(/^strategy: 50 steps × \(60 min \+ up to 120 min of extension\) can take 151\.7 h, past the execution's 48 h/);
+  });
+});
+
+describe('the bench’s Coalmine on SQS queues, next to Plan on the simulated account', () => {
+  const execution = { id: 'arn:aws:states:us-east-1:123456789012:execution:coalmine-canary:bench-plan', name: 'bench-plan' };
+  const withVisibility = (visibilityTimeoutSeconds: number, strategy?: Scenario['strategy']): Scenario => {
+    const base = loadScenario('sqs-healthy');
+    return { ...base, queue: { ...base.queue!, visibilityTimeoutSeconds }, ...(strategy ? { strategy } : {}) };
+  };
+  const planned = (scenario: Scenario) => {
+    const steps = createSteps(createSimAccount(scenario, { seed: 3 }).ports, { judge: assess });
+    return steps.plan({ request: { functionName: 'checkout', alias: 'live', candidateVersion: '13', ...(scenario.strategy ? { strategy: scenario.strategy } : {}) }, execution });
+  };
+
+  it.each([30, 900, 43_200])('forecasts what Plan forecasts for a %i s visibility timeout (the same schedule, fitted where it must be)', async (visibilityTimeoutSeconds) => {
+    const scenario = withVisibility(visibilityTimeoutSeconds);
+    const forecast = ((await planned(scenario)) as CanaryState).plan.forecast as PlannedForecast;
+    const { settings } = scenarioSetup(scenario);
+    const root = queueBenchRun(scenario, 3, settings);
+    const run = POLICIES['coalmine']!.start({ scenario, seed: 3, settings, strategy: root.strategy, namedStrategy: undefined, history: [], baseline: root.baseline, truth: { stableErrorRate: 0.005, candidateErrorRate: 0.005 }, queue: root.setup });
+
+    expect(run.forecast).toEqual({ minutesToPromote: forecast.minutesToPromote, promotionBar: forecast.promotionBar.errorRate });
+  });
+
+  it('refuses the named schedule Plan refuses, and reports it as refused', async () => {
+    const scenario = { ...withVisibility(43_200, { steps: [5, 10, 25, 50], intervalMinutes: 1440 }), minutes: 30 };
+
+    await expect(planned(scenario)).rejects.toBeInstanceOf(PlanLimitError);
+    expect(runQueuePolicies([POLICIES['coalmine']!], scenario, 3)[0]).toMatchObject({ outcome: 'refused', refusal: expect.stringMatching(/past the execution's 48 h/) });
   });
 });

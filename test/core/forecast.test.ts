@@ -265,3 +265,22 @@ describe('planCanary', () => {
     );
   });
 });
+
+describe('planCanary with Coalmine’s own strategy for the trigger', () => {
+  const eventDefault = { name: 'Coalmine event default', steps: [5, 10, 25, 50], intervalMinutes: 30 };
+
+  it('plans on it, as chosen by Coalmine, with its schedule and half as long again for a budget', () => {
+    const planned = planCanary({ traffic: traffic(60, 0.005), strategy: undefined, defaultStrategy: eventDefault, settings: analysisSchema.parse({}) });
+
+    expect(planned.strategy).toEqual(eventDefault);
+    expect(planned.strategyChosen).toBe(true);
+    expect(planned.forecast.maxDurationMinutes).toBe(180);
+  });
+
+  it('gives way to a strategy the request names', () => {
+    const planned = planCanary({ traffic: traffic(60, 0.005), strategy: parseStrategy('Canary10Percent5Minutes'), defaultStrategy: eventDefault, settings: analysisSchema.parse({}) });
+
+    expect(planned.strategy.name).toBe('Canary10Percent5Minutes');
+    expect(planned.forecast.maxDurationMinutes).toBe(60);
+  });
+});

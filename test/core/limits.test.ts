@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PlanLimitError } from '../../src/core/errors.ts';
 import { analysisSchema } from '../../src/core/judge/settings.ts';
-import { checkCustomMetrics, checkSchedule, checkStateSize, checkVersions, checkWeights, worstCaseSchedule } from '../../src/core/limits.ts';
+import { checkCustomMetrics, checkSchedule, checkStateSize, checkVersions, checkWeights, EXECUTION_TIMEOUT_MINUTES, fitSchedule, HISTORY_EVENT_BUDGET, worstCaseSchedule } from '../../src/core/limits.ts';
+import { defaultEventStrategy, eventStepMinutes, redriveDelaySeconds } from '../../src/core/sqs.ts';
 import { CODEDEPLOY_STRATEGIES, DEFAULT_API_STRATEGY, parseStrategy } from '../../src/core/strategy.ts';
 
 const analysis = analysisSchema.parse({});
@@ -117,5 +119,71 @@ describe('checkStateSize', () => {
 
   it('returns the size of a state that fits', () => {
     expect(checkStateSize({ a: 1 }, '')).toBe(7);
+  });
+});
+
+describe('fitSchedule', () => {
+  const eventDefault = (intervalMinutes: number) => ({ name: 'Coalmine event default', steps: [5, 10, 25, 50], intervalMinutes });
+
+  it('leaves a schedule that fits as it is, and says nothing', () => {
+    const fitted = fitSchedule(eventDefault(30), analysis, 16, {}, 15);
+
+    expect(fitted).toMatchObject({ strategy: eventDefault(30), analysis, warnings: [] });
+  });
+
+  it('looks less often first, when only the history is too long: a 3-hour visibility timeout', () => {
+    const strategy = eventDefault(360);
+    expect(worstCaseSchedule(strategy, analysis, 181).worstCaseEvents).toBeGreaterThan(HISTORY_EVENT_BUDGET);
+
+    const fitted = fitSchedule(strategy, analysis, 181, {}, 180);
+
+    expect(fitted.strategy).toEqual(strategy);
+    expect(fitted.analysis).toEqual({ ...analysis, evaluationMinutes: 2 });
+    expect(fitted.warnings).toEqual([expect.stringMatching(/^analysis\.evaluationMinutes: Coalmine looks every 2 min, not every 1, so that the canary fits Step Functions \(as planned, 4 steps × \(360 min \+ up to 120 min of extension\) with a look every 1 min can write 21,\d{3} history events/)]);
+  });
+
+  it('drops a middle step before the schedule can outlast the execution, and holds a step a little less: a 6-hour visibility timeout', () => {
+    const fitted = fitSchedule(eventDefault(720), analysis, 361, {}, 361);
+
+    expect(fitted.strategy).toMatchObject({ steps: [5, 25, 50], intervalMinutes: 720 });
+    expect(fitted.analysis.maxExtensionMinutes).toBeLessThan(analysis.maxExtensionMinutes);
+    expect(fitted.schedule.worstCaseMinutes).toBeLessThanOrEqual(EXECUTION_TIMEOUT_MINUTES);
+    expect(fitted.schedule.worstCaseEvents).toBeLessThanOrEqual(HISTORY_EVENT_BUDGET);
+    expect(fitted.warnings.join('\n')).toMatch(/^analysis\.maxExtensionMinutes: a step is held at most \d+ min for evidence, not 120/m);
+    expect(fitted.warnings.join('\n')).toMatch(/^strategy: Coalmine's default drops its 10% step \(5% → 25% → 50% → 100%, 720 min a step\), so that the canary fits Step Functions \(as planned, 4 steps × \(720 min \+ up to 120 min of extension\) can take \d+(\.\d)? h, past the execution's 48 h\)$/m);
+  });
+
+  it('keeps the first and last steps, then shortens them to one retry cycle: a 12-hour visibility timeout', () => {
+    const fitted = fitSchedule(eventDefault(1440), analysis, 721, {}, 721);
+
+    expect(fitted.strategy).toMatchObject({ steps: [5, 50], intervalMinutes: 721 });
+    expect(fitted.analysis).toEqual(analysis);
+    expect(fitted.warnings).toEqual([
+      expect.stringMatching(/^strategy: Coalmine's default drops its 10% and 25% steps \(5% → 50% → 100%, 721 min a step\)/),
+      expect.stringMatching(/^strategy: each step lasts one retry cycle of the queue \(721 min\), not 1440 min/),
+    ]);
+  });
+
+  it('fits every default event strategy for visibility timeouts up to SQS’s 12 hours, within both limits', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 43_200 }), fc.integer({ min: 0, max: 300 }), fc.boolean(), (visibilityTimeoutSeconds, batchingWindowSeconds, readsAlarms) => {
+        const queue = { visibilityTimeoutSeconds, batchingWindowSeconds };
+        const extra = Math.ceil(redriveDelaySeconds(queue) / 60);
+        const fitted = fitSchedule(defaultEventStrategy(queue), analysis, extra, { readsAlarms }, eventStepMinutes(queue, 1));
+
+        expect(fitted.schedule).toEqual(worstCaseSchedule(fitted.strategy, fitted.analysis, extra, { readsAlarms }));
+        expect(fitted.schedule.worstCaseMinutes).toBeLessThanOrEqual(EXECUTION_TIMEOUT_MINUTES);
+        expect(fitted.schedule.worstCaseEvents).toBeLessThanOrEqual(HISTORY_EVENT_BUDGET);
+        expect(fitted.strategy.steps[0]).toBe(5);
+        expect(fitted.strategy.steps.at(-1)).toBe(50);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses, as checkSchedule does, when no shorter schedule fits either: a bake longer than the execution', () => {
+    expect(refused(() => fitSchedule(DEFAULT_API_STRATEGY, analysis, 0, { bakeMinutes: 3000 }))).toMatch(
+      /^strategy: 3 steps × \(5 min \+ up to 120 min of extension\) and 3000 min after promotion \(postPromotionMinutes\) can take .* past the execution's 48 h, and no shorter schedule of Coalmine's fits either; use fewer or shorter steps/,
+    );
   });
 });

@@ -1,15 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { InsufficientTrafficError } from '../../src/core/errors.ts';
+import { InsufficientTrafficError, PlanLimitError } from '../../src/core/errors.ts';
 import { assess } from '../../src/core/judge/index.ts';
 import type { CanaryState, PlannedForecast } from '../../src/core/state.ts';
 import { createSteps } from '../../src/core/steps/index.ts';
 import { createSimAccount } from '../../src/sim/account/index.ts';
-import { loadScenario } from '../../src/sim/scenario.ts';
+import { loadScenario, type Scenario } from '../../src/sim/scenario.ts';
+
+/** sqs-healthy with its queue changed. */
+function sqsHealthy(queue: Partial<NonNullable<Scenario['queue']>>): Scenario {
+  const scenario = loadScenario('sqs-healthy');
+  return { ...scenario, queue: { ...scenario.queue!, ...queue } };
+}
 
 const execution = { id: 'arn:aws:states:us-east-1:123456789012:execution:coalmine-canary:plan-test', name: 'plan-test' };
 
-function planWith(scenario: string, request: Record<string, unknown> = {}) {
-  const account = createSimAccount(loadScenario(scenario), { seed: 3 });
+function planWith(scenario: string | Scenario, request: Record<string, unknown> = {}) {
+  const account = createSimAccount(typeof scenario === 'string' ? loadScenario(scenario) : scenario, { seed: 3 });
   const steps = createSteps(account.ports, { judge: assess });
   const historyQueries: Array<{ start: string; end: string; queue?: { queueName: string } }> = [];
   const history = account.ports.metrics.history!.bind(account.ports.metrics);
@@ -91,4 +97,36 @@ describe('Plan', () => {
     expect(state.plan.baseline.queueHistory).toBeUndefined();
     expect(state.plan.warnings).toContain("the queue's hourly history could not be read (checkout-events NumberOfMessagesReceived by hour: status Forbidden); its retry rate rests on the baseline alone");
   });
+
+  it('sizes an SQS canary’s steps by two retry cycles of its queue, and gives the schedule half as long again for a budget', async () => {
+    const state = (await planWith(sqsHealthy({ visibilityTimeoutSeconds: 600, batchingWindowSeconds: 30 })).run()) as CanaryState;
+
+    expect(state.plan.strategy).toMatchObject({ steps: [5, 10, 25, 50], intervalMinutes: 21 });
+    expect(state.plan.analysis.maxDurationMinutes).toBe(126);
+    expect(state.plan.warnings.filter((w) => /Coalmine looks|held at most|drops its|retry cycle/.test(w))).toEqual([]);
+  });
+
+  it('fits the default schedule of a queue with a 12-hour visibility timeout to the execution, and says what it changed', async () => {
+    const { account, run } = planWith(sqsHealthy({ visibilityTimeoutSeconds: 43_200 }));
+    const state = (await run()) as CanaryState;
+
+    expect(state.plan.strategy).toMatchObject({ steps: [5, 50], intervalMinutes: 720 });
+    expect(state.plan.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^strategy: Coalmine's default drops its 10% and 25% steps/), expect.stringMatching(/^strategy: each step lasts one retry cycle of the queue \(720 min\)/)]));
+    expect(account.aliasNow().description).toMatch(/coalmine-canary/);
+  });
+
+  it('refuses the same schedule when the request names it, before it touches the alias', async () => {
+    const { account, run } = planWith(sqsHealthy({ visibilityTimeoutSeconds: 43_200 }), { strategy: { steps: [5, 10, 25, 50], intervalMinutes: 1440 } });
+    const before = account.aliasNow();
+
+    await expect(run()).rejects.toBeInstanceOf(PlanLimitError);
+    expect(account.aliasNow()).toEqual(before);
+  });
+
+  it('warns when a quiet queue gives the candidate too few batches in a step to show anything', async () => {
+    const state = (await planWith(sqsHealthy({ messagesPerMinute: 2 })).run()) as CanaryState;
+
+    expect(state.plan.warnings).toContainEqual(expect.stringMatching(/^the 5%, 10% and 25% steps give the candidate about .* batches of queue checkout-events/));
+  });
 });
+

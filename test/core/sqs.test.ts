@@ -14,10 +14,11 @@ import {
   defaultEventStrategy,
   discoverQueue,
   mappingTarget,
+  eventStepMinutes,
   redriveDelaySeconds,
-  retryWindowSeconds,
+  thinStepWarnings,
 } from '../../src/core/sqs.ts';
-import { DEFAULT_API_STRATEGY } from '../../src/core/strategy.ts';
+import { DEFAULT_API_STRATEGY, MAX_INTERVAL_MINUTES } from '../../src/core/strategy.ts';
 
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:orders';
 
@@ -148,39 +149,49 @@ describe('checkQueueSetup', () => {
 
 describe('defaultEventStrategy', () => {
   it('starts smaller than the request strategy', () => {
-    const strategy = defaultEventStrategy({ visibilityTimeoutSeconds: 30, batchingWindowSeconds: 0, dlq: { maxReceiveCount: 5 } });
+    const strategy = defaultEventStrategy({ visibilityTimeoutSeconds: 30, batchingWindowSeconds: 0 });
 
     expect(strategy.steps[0]).toBeLessThan(DEFAULT_API_STRATEGY.steps[0]!);
     expect(strategy.steps).toEqual([...DEFAULT_EVENT_STEPS]);
   });
 
-  it('waits at least visibility timeout × maxReceiveCount + batching window a step', () => {
-    const strategy = defaultEventStrategy({ visibilityTimeoutSeconds: 120, batchingWindowSeconds: 10, dlq: { maxReceiveCount: 5 } });
-
-    expect(strategy.intervalMinutes).toBe(11); // 610 s, rounded up
+  it('lasts two retry cycles a step: 2 × (visibility timeout + batching window), rounded up', () => {
+    expect(defaultEventStrategy({ visibilityTimeoutSeconds: 120, batchingWindowSeconds: 10 }).intervalMinutes).toBe(5); // 260 s, under the floor
+    expect(defaultEventStrategy({ visibilityTimeoutSeconds: 300, batchingWindowSeconds: 20 }).intervalMinutes).toBe(11); // 640 s
+    expect(defaultEventStrategy({ visibilityTimeoutSeconds: 900, batchingWindowSeconds: 0 }).intervalMinutes).toBe(30);
   });
 
-  it('assumes five receives for a queue without a DLQ', () => {
-    expect(retryWindowSeconds({ visibilityTimeoutSeconds: 120, batchingWindowSeconds: 0 })).toBe(600);
-  });
-
-  it('never waits less than the retry window, nor less than the request strategy', () => {
+  it('never waits less than two retry cycles nor the request strategy, nor longer than a step may last', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 43_200 }),
-        fc.integer({ min: 0, max: 300 }),
-        fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined }),
-        (visibilityTimeoutSeconds, batchingWindowSeconds, maxReceiveCount) => {
-          const queue = { visibilityTimeoutSeconds, batchingWindowSeconds, ...(maxReceiveCount === undefined ? {} : { dlq: { maxReceiveCount } }) };
-          const { intervalMinutes, steps } = defaultEventStrategy(queue);
+      fc.property(fc.integer({ min: 0, max: 43_200 }), fc.integer({ min: 0, max: 300 }), (visibilityTimeoutSeconds, batchingWindowSeconds) => {
+        const { intervalMinutes, steps } = defaultEventStrategy({ visibilityTimeoutSeconds, batchingWindowSeconds });
+        const twoCycles = Math.ceil((2 * (visibilityTimeoutSeconds + batchingWindowSeconds)) / 60);
 
-          expect(intervalMinutes * 60).toBeGreaterThanOrEqual(retryWindowSeconds(queue));
-          expect(intervalMinutes).toBeGreaterThanOrEqual(DEFAULT_API_STRATEGY.intervalMinutes);
-          expect(Number.isInteger(intervalMinutes)).toBe(true);
-          expect(steps.every((weight, i) => weight > 0 && weight < 100 && (i === 0 || weight > steps[i - 1]!))).toBe(true);
-        },
-      ),
+        expect(intervalMinutes).toBe(Math.min(MAX_INTERVAL_MINUTES, Math.max(DEFAULT_API_STRATEGY.intervalMinutes, twoCycles)));
+        expect(steps.every((weight, i) => weight > 0 && weight < 100 && (i === 0 || weight > steps[i - 1]!))).toBe(true);
+      }),
     );
+  });
+});
+
+describe('eventStepMinutes', () => {
+  it('counts one cycle as the visibility timeout and the batching window', () => {
+    expect(eventStepMinutes({ visibilityTimeoutSeconds: 600, batchingWindowSeconds: 60 }, 1)).toBe(11);
+    expect(eventStepMinutes({ visibilityTimeoutSeconds: 600, batchingWindowSeconds: 60 }, 2)).toBe(22);
+  });
+});
+
+describe('thinStepWarnings', () => {
+  const strategy = { name: 'Coalmine event default', steps: [5, 10, 25, 50], intervalMinutes: 5 };
+
+  it('names the steps in which the candidate expects fewer than three batches, with the numbers', () => {
+    expect(thinStepWarnings(strategy, 4, 'orders')).toEqual([
+      "the 5% and 10% steps give the candidate about 1 and 2 batches of queue orders (~4 batches a minute, 5 min a step): it may get none, and a step it sees nothing of shows nothing about it; a strategy with larger or longer steps shows more",
+    ]);
+  });
+
+  it('says nothing when every step expects three batches or more', () => {
+    expect(thinStepWarnings(strategy, 12, 'orders')).toEqual([]);
   });
 });
 
@@ -222,7 +233,7 @@ describe('discoverQueue (through the AWS adapters)', () => {
     sqs.on(GetQueueAttributesCommand, { QueueUrl: 'https://sqs/orders' }).resolves({ Attributes: attributes });
   }
 
-  it('plans the queue behind the alias with its DLQ, warnings and the event strategy', async () => {
+  it('plans the queue behind the alias with its DLQ and warnings', async () => {
     lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [mapping(`${ARN}:live`, { FunctionResponseTypes: [] })] });
     queueAttributes({
       VisibilityTimeout: '20',
@@ -237,7 +248,6 @@ describe('discoverQueue (through the AWS adapters)', () => {
       expect.stringMatching(/after 3 receives/),
       expect.stringMatching(/ReportBatchItemFailures/),
     ]);
-    expect(queue?.defaultStrategy).toMatchObject({ steps: [...DEFAULT_EVENT_STEPS], intervalMinutes: 5 });
     expect(lambda.commandCalls(ListEventSourceMappingsCommand)).toHaveLength(1);
     expect(lambda.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(0);
   });

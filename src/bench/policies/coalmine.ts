@@ -1,11 +1,14 @@
 /**
- * Coalmine itself: the real plan (`planCanary`: weights, bar and exposure from the pre-shift
- * traffic), then the same look as the Evaluate step (the real judge, `assess`, then `decide()`),
- * every `evaluationMinutes` — without the state machine around it.
+ * Coalmine itself: the real plan (`planWithinLimits`, as Plan makes it: weights, bar and exposure
+ * from the pre-shift traffic, the schedule fitted to the execution's limits or refused), then the
+ * same look as the Evaluate step (the real judge, `assess`, then `decide()`), every
+ * `evaluationMinutes` — without the state machine around it. Where Plan would refuse the canary,
+ * `start` throws the same error, and the benchmark reports the seed as refused.
  */
-import { estimateTraffic, planCanary } from '../../core/forecast.ts';
+import { estimateTraffic } from '../../core/forecast.ts';
 import { assess, type JudgeMemory } from '../../core/judge/index.ts';
 import { look } from '../../core/look.ts';
+import { planWithinLimits } from '../../core/planning.ts';
 import type { MinuteObservation } from '../../core/ports.ts';
 import { StepWalker, type ObservedMinute, type Policy, type PolicyAction, type PolicyContext } from '../policy.ts';
 
@@ -17,10 +20,15 @@ export const coalminePolicy: Policy = {
   name: 'coalmine',
   summary: "Coalmine's plan, anytime-valid judge and decide(), on the scenario's strategy or the weights its plan picks for the traffic",
   start(context: PolicyContext) {
-    const planning = planCanary({ traffic: estimateTraffic(context.baseline, context.history, context.baselineStart), strategy: context.namedStrategy, settings: context.settings });
+    const { planning, analysis: settings } = planWithinLimits({
+      traffic: estimateTraffic(context.baseline, context.history, context.baselineStart),
+      named: context.namedStrategy,
+      settings: context.settings,
+      // The queue's name only words the plan's warnings, which the benchmark does not read.
+      ...(context.queue ? { queue: { ...context.queue, queueName: context.scenario.name } } : {}),
+    });
+    // Every look holds to the analysis the plan chose (its budget, and a fitted schedule's looks and extension), as the plan's `analysis` carries it on AWS.
     const strategy = planning.strategy;
-    // Every look holds to the budget the plan chose, as the plan's `analysis` carries it on AWS.
-    const settings = { ...context.settings, maxDurationMinutes: planning.forecast.maxDurationMinutes };
     const steps = new StepWalker(strategy);
     let memory: JudgeMemory | undefined;
     let pending: MinuteObservation[] = [];
@@ -34,7 +42,7 @@ export const coalminePolicy: Policy = {
         // As Evaluate does (src/core/cold-start-query.ts), a step's first minute counts no cold starts: the candidate scaling up.
         const scalingUp = steps.minutesInStep <= 1;
         pending.push({ minute: minuteTime(minute.minute), stable: scalingUp ? withoutColdStarts(minute.stable) : minute.stable, candidate: scalingUp ? withoutColdStarts(minute.candidate) : minute.candidate, ...(minute.queue ? { queue: minute.queue } : {}) });
-        if (pending.length < context.settings.evaluationMinutes) return 'continue';
+        if (pending.length < settings.evaluationMinutes) return 'continue';
         const { assessment, decision, rollbackKind } = look(assess, {
           memory,
           window: { minutes: pending, failures: [] },

@@ -3,18 +3,20 @@
  * the request, check the alias, resolve the versions, discover the queue, measure the baseline, plan
  * for the traffic (src/core/forecast.ts), take the alias, build the plan.
  */
-import { AliasAlreadyRoutedError, AliasChangedError, CanaryInProgressError, FunctionNotFoundError, InsufficientTrafficError, InvalidRequestError, InvalidVersionError } from '../errors.ts';
+import { AliasAlreadyRoutedError, AliasChangedError, CanaryInProgressError, FunctionNotFoundError, InvalidRequestError, InvalidVersionError } from '../errors.ts';
 import { checkAlarmsBeforeStart, checkStartWindows } from '../gates.ts';
-import { checkCustomMetrics, checkSchedule, checkStateSize, checkVersions, checkWeights } from '../limits.ts';
+import { checkCustomMetrics, checkStateSize, checkVersions } from '../limits.ts';
 import { describeOwner, isOwner, ownerMark, readOwnerMark, type OwnerMark } from '../ownership.ts';
-import { estimateTraffic, planCanary, type CanaryPlanning, type Forecast } from '../forecast.ts';
+import { estimateTraffic, type CanaryPlanning, type Forecast } from '../forecast.ts';
+import { planWithinLimits } from '../planning.ts';
 import { readConcurrencyLimit } from '../concurrency.ts';
+import type { AnalysisSettings } from '../judge/settings.ts';
 import type { AliasState, Baseline, FunctionInfo, Ports, QueueHistorySummary, TrafficHistory } from '../ports.ts';
 import { regionOf } from '../arn.ts';
 import { round } from '../round.ts';
 import { parseRequest, type CanaryRequest } from '../request.ts';
 import { summariseQueueHistory } from '../judge/queue.ts';
-import { discoverQueue, redriveDelaySeconds, type DiscoveredQueue } from '../sqs.ts';
+import { discoverQueue, type DiscoveredQueue } from '../sqs.ts';
 import type { CanaryState, ExecutionRef, Plan } from '../state.ts';
 import type { Strategy } from '../strategy.ts';
 import { addSeconds, floorMinute, iso } from '../time.ts';
@@ -66,19 +68,17 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     checkAlarmsReadable(request.gates?.alarms ?? [], checked.fn, execution);
     await checkAlarmsBeforeStart(alarms, request.gates?.alarms ?? []);
     const baseline = await measureBaseline(request, checked, versions, queue, now);
-    const { planning, historyWarnings, queueHistory } = await planForTraffic(request, checked, ownersStrategy, queue, baseline, now);
+    const { planning, analysis, planWarnings, historyWarnings, queueHistory } = await planForTraffic(request, checked, ownersStrategy, queue, baseline, now);
     const strategy: Strategy = planning.strategy;
-    checkWeights(strategy);
     if (request.approval && !strategy.steps.length) {
       throw new InvalidRequestError(`approval: "${request.approval}" needs a strategy with steps; ${strategy.name} shifts all at once, so there is no final step to wait at`);
     }
-    checkSchedule(strategy, request.analysis, queue ? Math.ceil(redriveDelaySeconds(queue.plan) / 60) : 0, { bakeMinutes: request.postPromotionMinutes ?? 0, readsAlarms: Boolean(request.gates?.alarms.length) });
     checkCustomMetrics(request.analysis.customMetrics);
     const dlqDepthAtStart = queue?.plan.dlq ? await queues.depth(queue.plan.dlq.url) : undefined;
     const originalDescription = checked.retryOf ? checked.retryOf.original : checked.alias.description;
     const concurrency = queue ? { warnings: [] } : await readConcurrencyLimit(functions, checked.fn.functionName);
 
-    const planned = buildPlan({ request, trigger, execution, checked, versions, queue, strategy, baseline: { ...baseline, ...(queueHistory ? { queueHistory } : {}) }, dlqDepthAtStart, originalDescription, now, planning, historyWarnings: [...historyWarnings, ...concurrency.warnings] });
+    const planned = buildPlan({ request, trigger, execution, checked, versions, queue, strategy, analysis, baseline: { ...baseline, ...(queueHistory ? { queueHistory } : {}) }, dlqDepthAtStart, originalDescription, now, planning, planWarnings: [...planWarnings, ...historyWarnings, ...concurrency.warnings] });
     if (concurrency.limit) planned.concurrency = concurrency.limit;
     checkStateSize(firstState(planned, checked.alias, now, planning.forecast), queue ? 'lower analysis.baselineMinutes (each minute of an SQS baseline is kept in the state)' : 'use fewer custom metrics or a shorter description');
     const taken = await takeAlias(checked, versions, execution);
@@ -169,7 +169,9 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
   /**
    * What the canary can prove in its budget, from pre-shift traffic only (the baseline, and the
    * alias' day of hourly history): the weights when none were named, the bar, the exposure, the
-   * forecast. Refuses here, before the alias is taken, when the request would rather refuse than loosen.
+   * forecast, within the execution's limits (src/core/planning.ts). Refuses here,
+   * before the alias is taken, when the request would rather refuse than loosen, or when a named
+   * schedule does not fit.
    */
   async function planForTraffic(
     request: CanaryRequest,
@@ -178,7 +180,7 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     queue: DiscoveredQueue | undefined,
     baseline: Baseline,
     now: Date,
-  ): Promise<{ planning: CanaryPlanning; historyWarnings: string[]; queueHistory?: QueueHistorySummary }> {
+  ): Promise<{ planning: CanaryPlanning; analysis: AnalysisSettings; planWarnings: string[]; historyWarnings: string[]; queueHistory?: QueueHistorySummary }> {
     const baselineStart = addSeconds(floorMinute(addSeconds(now, -request.analysis.settleSeconds)), -60 * request.analysis.baselineMinutes);
     const history: TrafficHistory = metrics.history
       ? await metrics.history({
@@ -190,14 +192,19 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
         })
       : { hours: [], failures: [] };
     const queueHistory = history.queueHours ? summariseQueueHistory(history.queueHours) : undefined;
-    const planning = planCanary({ traffic: estimateTraffic(baseline, history.hours, iso(baselineStart)), strategy: request.strategy ?? ownersStrategy ?? queue?.defaultStrategy, settings: request.analysis });
-    if (planning.refusal) throw new InsufficientTrafficError(planning.refusal);
+    const { planning, analysis, warnings } = planWithinLimits({
+      traffic: estimateTraffic(baseline, history.hours, iso(baselineStart)),
+      named: request.strategy ?? ownersStrategy,
+      settings: request.analysis,
+      ...(queue ? { queue: queue.plan } : {}),
+      after: { bakeMinutes: request.postPromotionMinutes ?? 0, readsAlarms: Boolean(request.gates?.alarms.length) },
+    });
     const historyWarnings = history.failures.map((failure) =>
       /NumberOfMessages/.test(failure.metric)
         ? `the queue's hourly history could not be read (${failure.metric}: ${failure.message}); its retry rate rests on the baseline alone`
         : `the alias' hourly history could not be read (${failure.metric}: ${failure.message}); the forecast rests on the baseline alone`,
     );
-    return { planning, historyWarnings, ...(queueHistory ? { queueHistory } : {}) };
+    return { planning, analysis, planWarnings: warnings, historyWarnings, ...(queueHistory ? { queueHistory } : {}) };
   }
 
   /** Marks the alias as this execution's (a retried Plan already did), keeping the description it replaces. */
@@ -228,14 +235,17 @@ function buildPlan(found: {
   versions: Versions;
   queue: DiscoveredQueue | undefined;
   strategy: Strategy;
+  /** The request's analysis as the plan keeps it: the budget it chose, and what fitting Coalmine's schedule changed. */
+  analysis: AnalysisSettings;
   baseline: Baseline;
   dlqDepthAtStart: number | undefined;
   originalDescription: string;
   now: Date;
   planning: CanaryPlanning;
-  historyWarnings: string[];
+  /** Warnings from planning (fitting, thin steps), the history and the concurrency limit, in that order. */
+  planWarnings: string[];
 }): Plan {
-  const { request, trigger, execution, checked, versions, queue, strategy, baseline, dlqDepthAtStart, originalDescription, now, planning, historyWarnings } = found;
+  const { request, trigger, execution, checked, versions, queue, strategy, analysis, baseline, dlqDepthAtStart, originalDescription, now, planning, planWarnings } = found;
   return {
     functionName: checked.fn.functionName,
     alias: checked.alias.name,
@@ -244,8 +254,8 @@ function buildPlan(found: {
     ...versions,
     trigger: queue ? 'sqs' : 'api',
     strategy,
-    // The budget as Plan chose it (an unset maxDurationMinutes gets an hour, or more for the thinnest traffic).
-    analysis: { ...request.analysis, maxDurationMinutes: planning.forecast.maxDurationMinutes },
+    // The budget as Plan chose it (an unset maxDurationMinutes gets an hour, or more for the thinnest traffic or a long schedule).
+    analysis,
     owner: execution.name,
     originalDescription,
     startedAt: iso(now),
@@ -269,7 +279,7 @@ function buildPlan(found: {
     ...(request.gates ? { gates: request.gates } : {}),
     ...(request.approval ? { approval: request.approval } : {}),
     ...(request.postPromotionMinutes === undefined ? {} : { postPromotionMinutes: request.postPromotionMinutes }),
-    warnings: [...(queue?.warnings ?? []), ...(trigger.source === 'request' ? [] : [`started by ${trigger.source}`]), ...historyWarnings, ...(queue ? [] : coldStartReading(checked.fn, execution).warnings)],
+    warnings: [...(queue?.warnings ?? []), ...(trigger.source === 'request' ? [] : [`started by ${trigger.source}`]), ...planWarnings, ...(queue ? [] : coldStartReading(checked.fn, execution).warnings)],
   };
 }
 
