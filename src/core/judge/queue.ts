@@ -106,6 +106,13 @@ export interface QueueBaselineSummary {
   maxSent: number;
   /** The most messages the consumers received in one baseline minute: throughput they have shown. */
   maxReceived: number;
+  /**
+   * What the consumers take a minute when they run flat out: the mean received over the baseline's
+   * saturated minutes (a full batch still waiting at the minute's end), else `maxReceived`.
+   */
+  capacity: number;
+  /** Saturated minutes behind `capacity` (0: it is `maxReceived`). */
+  capacityMinutes: number;
   maxVisible: number;
   maxAgeSeconds: number;
   /** Dead letters that arrived during the baseline (sum of the DLQ depth's rises). */
@@ -139,7 +146,7 @@ export function surfacedFailures(minute: Pick<QueueMinute, 'received' | 'deleted
  * @example
  * summariseQueueBaseline(baseline.queue ?? []).failures / summary.received; // the baseline's retry rate
  */
-export function summariseQueueBaseline(minutes: readonly (QueueMinute | null | undefined)[]): QueueBaselineSummary | undefined {
+export function summariseQueueBaseline(minutes: readonly (QueueMinute | null | undefined)[], batchSize = 10): QueueBaselineSummary | undefined {
   const present = minutes.filter((minute): minute is QueueMinute => minute !== null && minute !== undefined);
   if (present.length === 0) return undefined;
   let received = 0;
@@ -150,6 +157,8 @@ export function summariseQueueBaseline(minutes: readonly (QueueMinute | null | u
   let maxVisible = 0;
   let maxAgeSeconds = 0;
   let dlqGrowth = 0;
+  let saturatedReceived = 0;
+  let saturatedMinutes = 0;
   // With NotVisible, the first minute only gives the starting point: its in-flight change is unknown.
   const counted = present[0]!.notVisible !== undefined && present.length > 1 ? present.slice(1) : present;
   const perMinute: { received: number; failures: number }[] = [];
@@ -164,6 +173,10 @@ export function summariseQueueBaseline(minutes: readonly (QueueMinute | null | u
     sent += minute.sent;
     maxSent = Math.max(maxSent, minute.sent);
     maxReceived = Math.max(maxReceived, minute.received);
+    if (minute.visible >= batchSize) {
+      saturatedReceived += minute.received;
+      saturatedMinutes++;
+    }
     maxVisible = Math.max(maxVisible, minute.visible);
     maxAgeSeconds = Math.max(maxAgeSeconds, minute.ageOfOldestSeconds);
     if (i > 0) dlqGrowth += Math.max(0, minute.dlqVisible - present[i - 1]!.dlqVisible);
@@ -191,6 +204,8 @@ export function summariseQueueBaseline(minutes: readonly (QueueMinute | null | u
     meanSent: sent / present.length,
     maxSent,
     maxReceived,
+    capacity: saturatedMinutes > 0 ? saturatedReceived / saturatedMinutes : maxReceived,
+    capacityMinutes: saturatedMinutes,
     maxVisible,
     maxAgeSeconds,
     dlqGrowth,
@@ -213,6 +228,22 @@ export function summariseQueueHistory(hours: readonly Pick<HourlyQueueTraffic, '
   const received = valid.reduce((sum, hour) => sum + hour.received, 0);
   const deleted = valid.reduce((sum, hour) => sum + hour.deleted, 0);
   return { hours: valid.length, received, failures: Math.max(0, received - deleted) };
+}
+
+/**
+ * The baseline without the messages stable's own invocation errors returned, at its average batch
+ * size. An invocation that errors (a timeout, a throw, a failed message without
+ * ReportBatchItemFailures) returns its whole batch; the canary's looks excuse such returns, of either
+ * version (see `queueTrendCheck`), so stable's rate must leave them out too: the test then compares
+ * the returns no invocation error explains, the ones only the queue can show.
+ *
+ * @example
+ * withoutErrorReturns(summary, { invocations: 900, errors: 9 }).failures; // summary.failures − 9 × summary.received / 900
+ */
+export function withoutErrorReturns(summary: QueueBaselineSummary, versions: { invocations: number; errors: number }): QueueBaselineSummary {
+  if (versions.errors <= 0 || versions.invocations <= 0) return summary;
+  const returned = versions.errors * (summary.received / versions.invocations);
+  return { ...summary, failures: Math.max(0, summary.failures - returned) };
 }
 
 /** Whether the baseline holds too few failures to bound the retry rate well: Plan then adds the day before. */
@@ -268,6 +299,16 @@ interface QueueMemory {
   lastDlq: number | null;
   /** The last trendMinutes minutes: [received, visible, ageOfOldestSeconds]. */
   recent: [number, number, number][];
+  /**
+   * The last retry cycle's minutes, oldest first: [received, failures no invocation error explains,
+   * messages the minute's invocation errors may still return]. An error's whole batch surfaces as
+   * failures up to a visibility timeout later, so its excuse lasts a retry cycle.
+   */
+  cy: [number, number, number][];
+  /** Failures excused since the first look: messages invocation errors returned. */
+  e: number;
+  /** Messages sent to the queue since the first look (the dead letters' pace is per message sent). */
+  sn: number;
   /** The mapping's counts since the first look: polled, invoked, failedInvoke, deleted, filteredOut. */
   mc: [number, number, number, number, number];
   /** Queue minutes with the mapping's counts, and (metrics on) without them. */
@@ -291,6 +332,9 @@ function readMemory(memory: unknown): QueueMemory {
     q: number(value.q),
     lastDlq: typeof value.lastDlq === 'number' ? value.lastDlq : null,
     recent: Array.isArray(value.recent) ? value.recent.filter((row): row is [number, number, number] => Array.isArray(row) && row.length === 3) : [],
+    cy: Array.isArray(value.cy) ? value.cy.filter((row): row is [number, number, number] => Array.isArray(row) && row.length === 3) : [],
+    e: number(value.e),
+    sn: number(value.sn),
     mc: Array.isArray(value.mc) && value.mc.length === 5 ? (value.mc.map(number) as QueueMemory['mc']) : [0, 0, 0, 0, 0],
     mm: number(value.mm),
     mx: number(value.mx),
@@ -337,15 +381,17 @@ export const queueTrendCheck: JudgeCheck = {
     const limits = QUEUE_CHECK_DEFAULTS;
     const setup = judge.context.queue;
     const state = readMemory(input.memory);
-    const baseline = summariseQueueBaseline(judge.baseline.queue ?? []);
+    const batchSize = setup?.batchSize ?? 10;
+    const measured = summariseQueueBaseline(judge.baseline.queue ?? [], batchSize);
+    const baseline = measured && withoutErrorReturns(measured, judge.baseline);
     const reasons: { fail: string[]; inconclusive: string[]; pass: string[] } = { fail: [], inconclusive: [], pass: [] };
     /** What the failing reasons are about, so the summary does not say it twice. */
     const failed = new Set<'retry' | 'backlog' | 'age' | 'dlq'>();
 
-    const present: { at: string; queue: QueueMinute }[] = [];
+    const present: { at: string; queue: QueueMinute; errors: number }[] = [];
     let missing = 0;
     for (const observation of window.observations) {
-      if (observation.queue) present.push({ at: observation.minute, queue: observation.queue });
+      if (observation.queue) present.push({ at: observation.minute, queue: observation.queue, errors: (observation.stable?.errors ?? 0) + (observation.candidate?.errors ?? 0) });
       else missing++;
     }
     const failedQueries = judge.window.failures.filter((failure) => /queue|sqs|dlq|message/i.test(failure.metric));
@@ -359,7 +405,9 @@ export const queueTrendCheck: JudgeCheck = {
 
     // Dispersion: a returned batch returns all its messages at once without ReportBatchItemFailures.
     const batchClump = setup ? (setup.reportBatchItemFailures ? 1 : setup.batchSize) : 10;
-    const phi = Math.max(1, Math.min(setup?.batchSize ?? 10, Math.max(batchClump, baseline.dispersion)));
+    const phi = Math.max(1, Math.min(batchSize, Math.max(batchClump, baseline.dispersion)));
+    // Retries surface one visibility timeout after a failure; a step must last a retry cycle to pass.
+    const retryCycleMinutes = setup ? Math.ceil((setup.visibilityTimeoutSeconds + setup.batchingWindowSeconds) / 60) : 0;
     // Stable's retry rate: the baseline's, and the day before where the baseline is thin.
     const reference = queueReferenceRate(baseline, judge.baseline.queueHistory, phi);
     const baselineRate = reference.received > 0 ? reference.failures / reference.received : 0;
@@ -375,7 +423,7 @@ export const queueTrendCheck: JudgeCheck = {
     let windowReceived = 0;
     let windowFailures = 0;
     let previousDlq = state.lastDlq ?? baseline.lastDlq;
-    for (const { at, queue: minute } of present) {
+    for (const { at, queue: minute, errors } of present) {
       // NotVisible corrects received − deleted only across consecutive minutes: the first minute
       // (and the first after a gap) just gives the starting point.
       const follows = state.nvAt !== null && Date.parse(at) - Date.parse(state.nvAt) === 60_000;
@@ -383,8 +431,23 @@ export const queueTrendCheck: JudgeCheck = {
       const countable = minute.notVisible === undefined || previousNotVisible !== undefined;
       state.nv = minute.notVisible ?? null;
       state.nvAt = at;
+      // Each invocation error (either version's) may return up to a batch, surfacing within a retry
+      // cycle: those returns are load that hits both versions alike (a burst's full batches near the
+      // timeout), and the per-version error tests judge the errors themselves.
+      state.cy.push([0, 0, errors * batchSize]);
+      if (state.cy.length > Math.max(1, retryCycleMinutes) + 1) state.cy.shift();
       if (countable) {
-        const failures = surfacedFailures(minute, previousNotVisible);
+        const surfaced = surfacedFailures(minute, previousNotVisible);
+        let excused = 0;
+        for (const entry of state.cy) {
+          const take = Math.min(entry[2], Math.max(0, surfaced) - excused);
+          entry[2] -= take;
+          excused += take;
+        }
+        const failures = surfaced - excused;
+        state.e += excused;
+        state.cy.at(-1)![0] = minute.received;
+        state.cy.at(-1)![1] = failures;
         windowReceived += minute.received;
         windowFailures += failures;
         state.f += failures / phi;
@@ -392,6 +455,7 @@ export const queueTrendCheck: JudgeCheck = {
         state.s += (leanRate * minute.received) / phi;
       }
       state.m++;
+      state.sn += minute.sent;
       state.q += Math.max(0, minute.dlqVisible - previousDlq);
       previousDlq = minute.dlqVisible;
       state.recent.push([minute.received, minute.visible, minute.ageOfOldestSeconds]);
@@ -419,11 +483,14 @@ export const queueTrendCheck: JudgeCheck = {
           `vs ${formatRate(baselineRate)} ${before}; more than the ${formatRate(nullRate)} a candidate no worse would show, ${sure(judge.settings.alpha)}`,
       );
     }
-    const windowRate = windowReceived > 0 ? Math.max(0, windowFailures) / windowReceived : 0;
+    // Retry storm, over the last retry cycle: a failure surfaces up to a visibility timeout after it.
+    const cycleReceived = state.cy.reduce((sum, [received]) => sum + received, 0);
+    const cycleFailures = Math.max(0, state.cy.reduce((sum, [, failures]) => sum + failures, 0));
+    const cycleRate = cycleReceived > 0 ? cycleFailures / cycleReceived : 0;
     const stormRate = Math.max(limits.stormRetryRate, limits.stormBaselineMultiple * baselineUpper);
-    if (windowRate >= stormRate && windowFailures / phi >= 10) {
+    if (cycleRate >= stormRate && cycleFailures / phi >= 10) {
       failed.add('retry');
-      reasons.fail.push(`queue: retry storm: ${formatRate(windowRate)} of the ${formatCount(windowReceived)} messages received in this window came back (limit ${formatRate(stormRate)})`);
+      reasons.fail.push(`queue: retry storm: ${formatRate(cycleRate)} of the ${formatCount(cycleReceived)} messages received in the last retry cycle came back with no invocation error to explain them (limit ${formatRate(stormRate)})`);
     }
 
     // The lean: messages come back more often than the baseline's rate allows at all (no allowance
@@ -439,10 +506,14 @@ export const queueTrendCheck: JudgeCheck = {
 
     // Backlog and age: sustained growth beyond anything the baseline saw, at normal arrivals.
     const recent = state.recent;
-    // With a backlog, consumers run flat out: if they take fewer messages a minute than in the
-    // baseline's busiest minute, they got slower. A burst (or its drain) finds them at full speed.
+    // With a backlog, consumers run flat out: if they take fewer messages a minute than they did
+    // flat out in the baseline, they got slower. A burst (or its drain) finds them at full speed. The
+    // minutes' counts are noisy (Poisson, roughly): a shortfall counts beyond three standard errors
+    // of the two means, so that a quiet queue's few messages a minute are not read as a slowdown.
     const meanReceived = recent.reduce((sum, [received]) => sum + received, 0) / Math.max(1, recent.length);
-    const consumersSlower = meanReceived < limits.throughputShare * baseline.maxReceived;
+    const capacity = baseline.capacity;
+    const noise = 3 * Math.sqrt(capacity * (1 / Math.max(1, recent.length) + (baseline.capacityMinutes > 0 ? 1 / baseline.capacityMinutes : 0)));
+    const consumersSlower = meanReceived < Math.min(limits.throughputShare * capacity, capacity - noise);
     const backlogLimit = Math.max(limits.backlogFactor * baseline.maxVisible, baseline.maxVisible + limits.backlogArrivalShare * baseline.meanSent, 2 * (setup?.batchSize ?? 10));
     const ageLimit = Math.max(limits.ageFactor * baseline.maxAgeSeconds, baseline.maxAgeSeconds + limits.ageMarginSeconds);
     if (recent.length >= limits.trendMinutes && consumersSlower) {
@@ -451,27 +522,33 @@ export const queueTrendCheck: JudgeCheck = {
       if (recent.every(([, visible]) => visible > backlogLimit) && last[1] > first[1]) {
         failed.add('backlog');
         reasons.fail.push(
-          `queue: the backlog grew for ${recent.length} minutes to ${formatCount(last[1])} visible messages (at most ${formatCount(baseline.maxVisible)} before the shift) while consumers took ${formatCount(meanReceived)} a minute, fewer than the ${formatCount(baseline.maxReceived)} they took before: they fell behind`,
+          `queue: the backlog grew for ${recent.length} minutes to ${formatCount(last[1])} visible messages (at most ${formatCount(baseline.maxVisible)} before the shift) while consumers took ${formatCount(meanReceived)} a minute, fewer than the ${formatCount(capacity)} they took before: they fell behind`,
         );
       }
       if (recent.every(([, , age]) => age > ageLimit) && last[2] > first[2]) {
         failed.add('age');
         reasons.fail.push(
-          `queue: the oldest message aged for ${recent.length} minutes to ${formatCount(last[2])} s (at most ${formatCount(baseline.maxAgeSeconds)} s before the shift) while consumers took ${formatCount(meanReceived)} messages a minute, fewer than the ${formatCount(baseline.maxReceived)} they took before`,
+          `queue: the oldest message aged for ${recent.length} minutes to ${formatCount(last[2])} s (at most ${formatCount(baseline.maxAgeSeconds)} s before the shift) while consumers took ${formatCount(meanReceived)} messages a minute, fewer than the ${formatCount(capacity)} they took before`,
         );
       }
     }
 
-    // Dead letters: beyond the baseline's pace (twice it, plus noise), and a small allowance.
-    const dlqExpected = baseline.minutes > 0 ? (limits.dlqTolerance * baseline.dlqGrowth * state.m) / baseline.minutes : 0;
-    const dlqAllowed = Math.ceil(dlqExpected + 3 * Math.sqrt(dlqExpected)) + limits.dlqAllowance;
+    // Dead letters: beyond the baseline's pace (twice it, plus noise), a small allowance, and the
+    // messages invocation errors returned (either version's; the per-version tests judge those).
+    // Dead letters clump as failures do (a returned batch is received, and dead-lettered, together):
+    // noise and allowance are counted in clumps of φ.
+    // The pace is per message sent (a burst brings its dead letters with it), and the baseline's
+    // few dead letters bound it from above at α/2, as its failures bound the retry rate: fifteen
+    // minutes may show none of a pace that brings several an hour.
+    const baselineSent = baseline.meanSent * baseline.minutes;
+    const dlqPace = baselineSent > 0 ? (poissonUpperBound(baseline.dlqGrowth / phi, alpha / 2) * phi) / baselineSent : 0;
+    const dlqExpected = limits.dlqTolerance * dlqPace * state.sn;
+    const dlqAllowed = Math.ceil(dlqExpected + 3 * Math.sqrt(phi * dlqExpected) + phi * limits.dlqAllowance + state.e);
     if (state.q > dlqAllowed) {
       failed.add('dlq');
       reasons.fail.push(`queue: ${formatCount(state.q)} messages reached the DLQ since the canary began; the baseline's pace allows ${formatCount(dlqAllowed)}`);
     }
 
-    // Retries surface one visibility timeout after a failure; a step must last a retry cycle to pass.
-    const retryCycleMinutes = setup ? Math.ceil((setup.visibilityTimeoutSeconds + setup.batchingWindowSeconds) / 60) : 0;
     if (reasons.fail.length === 0 && judge.context.minutesInStep < retryCycleMinutes) {
       reasons.inconclusive.push(`queue: retries take ${retryCycleMinutes} min to surface (visibility timeout ${setup!.visibilityTimeoutSeconds} s); not judged healthy before`);
     }
@@ -493,6 +570,7 @@ export const queueTrendCheck: JudgeCheck = {
       queueVisible: recent.at(-1)?.[1] ?? null,
       queueAgeOfOldestSeconds: recent.at(-1)?.[2] ?? null,
       queueBacklogLimit: Math.round(backlogLimit),
+      queueErrorReturns: round(state.e, 0),
       queueDeadLetters: state.q,
       queueDeadLettersAllowed: dlqAllowed,
       queueBaselineMinutes: baseline.minutes,

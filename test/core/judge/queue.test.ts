@@ -163,9 +163,11 @@ describe('queueTrendCheck', () => {
     const results = looks([queueMinute({ dlqVisible: 7 }), queueMinute({ dlqVisible: 7 })], { baseline: baseline(Array.from({ length: 15 }, () => queueMinute({ dlqVisible: 7 }))) });
     expect(results.every((result) => result.phase === 'pass')).toBe(true);
 
-    const grown = looks([queueMinute({ dlqVisible: 8 }), queueMinute({ dlqVisible: 9 }), queueMinute({ dlqVisible: 10 })], { baseline: baseline(Array.from({ length: 15 }, () => queueMinute({ dlqVisible: 7 }))) });
-    expect(grown.map((result) => result.phase)).toEqual(['pass', 'pass', 'fail']);
-    expect(grown[2]!.reasons[0]).toMatch(/3 messages reached the DLQ since the canary began; the baseline's pace allows 2/);
+    // None in the 9,000 messages before the shift bounds the pace at about 7 in 9,000 (α/2): five
+    // dead letters a minute are more than twice that, plus noise, by the second minute.
+    const grown = looks([queueMinute({ dlqVisible: 12 }), queueMinute({ dlqVisible: 17 }), queueMinute({ dlqVisible: 22 })], { baseline: baseline(Array.from({ length: 15 }, () => queueMinute({ dlqVisible: 7 }))) });
+    expect(grown.map((result) => result.phase)).toEqual(['pass', 'fail', 'fail']);
+    expect(grown[1]!.reasons[0]).toMatch(/10 messages reached the DLQ since the canary began; the baseline's pace allows 9/);
   });
 
   it('tolerates a DLQ that grew at the same pace before the shift', () => {
