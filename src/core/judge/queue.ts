@@ -20,16 +20,25 @@
  *   per-version promotion test would promote it before the queue test had its verdict. Earlier
  *   steps pass while leaning: the queue's rate mixes both versions, so a higher weight shows a
  *   candidate's failures sooner for each message it fails.
- * - Retry storm: a look's window in which a large share of received messages came back rolls back
- *   at once.
+ * - Returns that invocation errors explain are excused, of either version: an invocation that errors
+ *   (a timeout, a throw, a failure without ReportBatchItemFailures) returns its whole batch, and load
+ *   that hits both versions alike (a burst's full batches near the timeout) does that to both. Each
+ *   error excuses up to a batch of the failures that surface within a retry cycle after it; stable's
+ *   own errors are taken out of the baseline's rate at its average batch size
+ *   (`withoutErrorReturns`), before `queueReferenceRate`. The per-version error tests judge the
+ *   errors themselves; the queue judges the returns only it can show.
+ * - Retry storm: a retry cycle (visibility timeout) in which a large share of received messages came
+ *   back, no invocation error explaining them, rolls back at once.
  * - Backlog and age of the oldest message: roll back when, for `trendMinutes` minutes in a row,
  *   the queue holds far more than it ever did in the baseline and keeps growing while the consumers
- *   take fewer messages a minute than they did in the baseline's busiest minute. With a backlog
+ *   take fewer messages a minute than they did flat out in the baseline (its saturated minutes' mean,
+ *   else its busiest minute), by more than the counts' noise; the age only while work waits. With a backlog
  *   they run flat out, so a burst (and its drain) finds them at full speed and is excused; consumers
  *   that take fewer messages than before with work waiting got slower. ApproximateAgeOfOldest-
  *   Message ignores messages received three or more times, so poison messages do not move it.
  * - DLQ growth: more dead letters since the canary began than the baseline's pace allows (twice its
- *   rate, plus noise, plus a small allowance) rolls back at once.
+ *   rate per message sent, bounded from above at α/2, plus noise and a small allowance in clumps of
+ *   φ, plus the messages invocation errors returned) rolls back at once.
  * - Missing queue metrics, or no queue baseline, make the look inconclusive: never healthy.
  * - The event source mapping's own counts (when its MetricsConfig has EventCount) are reported in
  *   the figures: what this mapping polled, invoked, failed to invoke and deleted, free of other
@@ -56,7 +65,7 @@ import { round } from '../round.ts';
 export const QUEUE_CHECK_DEFAULTS = {
   /** Minutes in a row that the backlog (or the age of the oldest message) must grow before it rolls back. */
   trendMinutes: 5,
-  /** …while consumers take fewer than this share of the messages a minute they took in the baseline's busiest minute. */
+  /** …while consumers take fewer than this share of the messages a minute they took flat out in the baseline (and fewer by more than noise). */
   throughputShare: 0.9,
   /** Backlog "far above the baseline": above this many times the baseline's largest backlog… */
   backlogFactor: 2,
@@ -69,7 +78,7 @@ export const QUEUE_CHECK_DEFAULTS = {
   /** Retry storm: a window in which this share of received messages came back (and at least 10 × the baseline's). */
   stormRetryRate: 0.2,
   stormBaselineMultiple: 10,
-  /** Dead letters tolerated beyond the baseline's pace. */
+  /** Dead letters tolerated beyond the baseline's pace, in clumps of φ (a returned batch dead-letters together). */
   dlqAllowance: 2,
   /** The DLQ may grow up to this many times the baseline's pace. */
   dlqTolerance: 2,
@@ -525,7 +534,9 @@ export const queueTrendCheck: JudgeCheck = {
           `queue: the backlog grew for ${recent.length} minutes to ${formatCount(last[1])} visible messages (at most ${formatCount(baseline.maxVisible)} before the shift) while consumers took ${formatCount(meanReceived)} a minute, fewer than the ${formatCount(capacity)} they took before: they fell behind`,
         );
       }
-      if (recent.every(([, , age]) => age > ageLimit) && last[2] > first[2]) {
+      // The age also counts messages in flight and retries waiting out their visibility timeout: it
+      // says the consumers fell behind only while work waited for them.
+      if (recent.every(([, visible, age]) => age > ageLimit && visible > 0) && last[2] > first[2]) {
         failed.add('age');
         reasons.fail.push(
           `queue: the oldest message aged for ${recent.length} minutes to ${formatCount(last[2])} s (at most ${formatCount(baseline.maxAgeSeconds)} s before the shift) while consumers took ${formatCount(meanReceived)} messages a minute, fewer than the ${formatCount(capacity)} they took before`,
