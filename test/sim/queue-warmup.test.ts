@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { queueBenchRun } from '../../src/bench/queue-run.ts';
 import { analysisSchema } from '../../src/core/judge/index.ts';
-import { summariseQueueBaseline } from '../../src/core/judge/queue.ts';
+import { summariseQueueBaseline } from '../../src/core/judge/queue-baseline.ts';
 import { warmupMinutesFor } from '../../src/sim/account/index.ts';
 import { loadScenario } from '../../src/sim/scenario.ts';
 

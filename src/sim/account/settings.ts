@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { InvalidRequestError } from '../../core/errors.ts';
-import { queueSettlingMinutes } from '../queue/index.ts';
+import { queueSettlingMinutes } from '../queue/settling.ts';
 import type { Scenario } from '../scenario.ts';
 
 export const MINUTE_MS = 60_000;

@@ -41,17 +41,6 @@ export interface QueueConfig {
   candidateFromSeconds: number;
 }
 
-/**
- * Minutes a failing message lives in the queue: every receive it gets (`maxReceiveCount`, or five
- * without a DLQ), each a visibility timeout and a batching window long. The queue starts empty, so
- * the simulation runs this long before it counts anything as the queue's past (its baseline, its day
- * before): a real queue has been running for days, and its figures include the retries and dead
- * letters of messages first received long before.
- */
-export function queueSettlingMinutes(config: Pick<QueueConfig, 'maxReceiveCount' | 'visibilityTimeoutSeconds' | 'batchingWindowSeconds'>): number {
-  return Math.ceil(((config.maxReceiveCount ?? 5) * (config.visibilityTimeoutSeconds + config.batchingWindowSeconds)) / 60);
-}
-
 /** Rejects a configuration the model cannot run, naming the field. */
 export function validateQueueConfig(config: QueueConfig): void {
   const positive: [string, number][] = [

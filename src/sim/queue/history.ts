@@ -4,7 +4,8 @@
  * "yesterday" is drawn independently of the canary's minutes.
  */
 import { mixSeed } from '../random.ts';
-import { queueSettlingMinutes, type QueueConfig } from './config.ts';
+import type { QueueConfig } from './config.ts';
+import { queueSettlingMinutes } from './settling.ts';
 import { SimulatedQueue } from './model.ts';
 import { cloudWatchQueueMinute } from './records.ts';
 

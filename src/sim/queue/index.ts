@@ -3,7 +3,7 @@
  * mapping (model.ts), its configuration from a scenario (config.ts), what it records (records.ts),
  * and its seam into the simulated account (account-source.ts).
  */
-export { queueConfigFromScenario, QUEUE_DEFAULTS, queueSettlingMinutes, validateQueueConfig, type QueueConfig, type QueueScenarioExtensions, type QueueVersionBehaviour } from './config.ts';
+export { queueConfigFromScenario, QUEUE_DEFAULTS, validateQueueConfig, type QueueConfig, type QueueScenarioExtensions, type QueueVersionBehaviour } from './config.ts';
 export { MAPPING_TARGETS, queueMinuteSource, type QueueAccountSettings, type QueueMinuteSource } from './account-source.ts';
 export { stableQueueHistory } from './history.ts';
 export { SimulatedQueue } from './model.ts';

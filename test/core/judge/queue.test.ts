@@ -2,17 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { summariseWindow, type CheckResult } from '../../../src/core/judge/check.ts';
 import { analysisSchema, assess, type JudgeContext, type JudgeInput, type QueueJudgeSetup } from '../../../src/core/judge/index.ts';
+import { logRetryEvidence, poissonUpperBound, queueTrendCheck } from '../../../src/core/judge/queue.ts';
 import {
-  logRetryEvidence,
-  poissonUpperBound,
   poissonUpperTail,
   queueReferenceRate,
-  queueTrendCheck,
   summariseQueueBaseline,
   summariseQueueHistory,
   surfacedFailures,
   withoutErrorReturns,
-} from '../../../src/core/judge/queue.ts';
+} from '../../../src/core/judge/queue-baseline.ts';
 import { queueJudgeSetup } from '../../../src/core/look.ts';
 import type { Baseline, MeasurementFailure, MinuteObservation, QueueMinute } from '../../../src/core/ports.ts';
 import { Random } from '../../../src/sim/random.ts';
