@@ -3,7 +3,7 @@
  * minute by minute at the weights a policy sets, with the baseline before the first shift.
  */
 import type { AnalysisSettings, QueueJudgeSetup } from '../core/judge/index.ts';
-import { queueBaselineIsThin, summariseQueueBaseline, summariseQueueHistory } from '../core/judge/queue.ts';
+import { queueBaselineIsThin, summariseQueueBaseline, summariseQueueHistory } from '../core/judge/queue-baseline.ts';
 import type { Baseline, QueueMinute, VersionMinute } from '../core/ports.ts';
 import { defaultEventStrategy } from '../core/sqs.ts';
 import type { Strategy } from '../core/strategy.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { queueBenchRun } from '../../src/bench/queue-run.ts';
-import { queueBaselineIsThin, summariseQueueBaseline, summariseQueueHistory } from '../../src/core/judge/queue.ts';
+import { queueBaselineIsThin, summariseQueueBaseline, summariseQueueHistory } from '../../src/core/judge/queue-baseline.ts';
 import { prepareRun, scenarioSetup } from '../../src/bench/run.ts';
 import { createSimAccount, SIM_START } from '../../src/sim/account/index.ts';
 import { measureBaseline, planBaselineWindow } from '../../src/sim/baseline.ts';

@@ -20,16 +20,25 @@
  *   per-version promotion test would promote it before the queue test had its verdict. Earlier
  *   steps pass while leaning: the queue's rate mixes both versions, so a higher weight shows a
  *   candidate's failures sooner for each message it fails.
- * - Retry storm: a look's window in which a large share of received messages came back rolls back
- *   at once.
+ * - Returns that invocation errors explain are excused, of either version: an invocation that errors
+ *   (a timeout, a throw, a failure without ReportBatchItemFailures) returns its whole batch, and load
+ *   that hits both versions alike (a burst's full batches near the timeout) does that to both. Each
+ *   error excuses up to a batch of the failures that surface within a retry cycle after it; stable's
+ *   own errors are taken out of the baseline's rate at its average batch size
+ *   (`withoutErrorReturns`), before `queueReferenceRate`. The per-version error tests judge the
+ *   errors themselves; the queue judges the returns only it can show.
+ * - Retry storm: a retry cycle (visibility timeout) in which a large share of received messages came
+ *   back, no invocation error explaining them, rolls back at once.
  * - Backlog and age of the oldest message: roll back when, for `trendMinutes` minutes in a row,
  *   the queue holds far more than it ever did in the baseline and keeps growing while the consumers
- *   take fewer messages a minute than they did in the baseline's busiest minute. With a backlog
+ *   take fewer messages a minute than they did flat out in the baseline (its saturated minutes' mean,
+ *   else its busiest minute), by more than the counts' noise; the age only while work waits. With a backlog
  *   they run flat out, so a burst (and its drain) finds them at full speed and is excused; consumers
  *   that take fewer messages than before with work waiting got slower. ApproximateAgeOfOldest-
  *   Message ignores messages received three or more times, so poison messages do not move it.
  * - DLQ growth: more dead letters since the canary began than the baseline's pace allows (twice its
- *   rate, plus noise, plus a small allowance) rolls back at once.
+ *   rate per message sent, bounded from above at α/2, plus noise and a small allowance in clumps of
+ *   φ, plus the messages invocation errors returned) rolls back at once.
  * - Missing queue metrics, or no queue baseline, make the look inconclusive: never healthy.
  * - The event source mapping's own counts (when its MetricsConfig has EventCount) are reported in
  *   the figures: what this mapping polled, invoked, failed to invoke and deleted, free of other
@@ -44,7 +53,8 @@
  * // src/core/judge/queue-checks.ts
  * export const queueChecks: JudgeCheck[] = [queueTrendCheck];
  */
-import type { HourlyQueueTraffic, QueueHistorySummary, QueueMinute } from '../ports.ts';
+import type { QueueMinute } from '../ports.ts';
+import { queueReferenceRate, summariseQueueBaseline, surfacedFailures, withoutErrorReturns } from './queue-baseline.ts';
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
 import { formatCount, formatRate } from './check.ts';
 import { LEANING_WORSE_EVIDENCE } from './error-rate.ts';
@@ -56,7 +66,7 @@ import { round } from '../round.ts';
 export const QUEUE_CHECK_DEFAULTS = {
   /** Minutes in a row that the backlog (or the age of the oldest message) must grow before it rolls back. */
   trendMinutes: 5,
-  /** …while consumers take fewer than this share of the messages a minute they took in the baseline's busiest minute. */
+  /** …while consumers take fewer than this share of the messages a minute they took flat out in the baseline (and fewer by more than noise). */
   throughputShare: 0.9,
   /** Backlog "far above the baseline": above this many times the baseline's largest backlog… */
   backlogFactor: 2,
@@ -66,10 +76,10 @@ export const QUEUE_CHECK_DEFAULTS = {
   ageFactor: 2,
   /** …and at least this many seconds older than it. */
   ageMarginSeconds: 120,
-  /** Retry storm: a window in which this share of received messages came back (and at least 10 × the baseline's). */
+  /** Retry storm: a retry cycle in which this share of received messages came back unexplained by invocation errors (and at least 10 × the baseline's). */
   stormRetryRate: 0.2,
   stormBaselineMultiple: 10,
-  /** Dead letters tolerated beyond the baseline's pace. */
+  /** Dead letters tolerated beyond the baseline's pace, in clumps of φ (a returned batch dead-letters together). */
   dlqAllowance: 2,
   /** The DLQ may grow up to this many times the baseline's pace. */
   dlqTolerance: 2,
@@ -82,172 +92,6 @@ const THETAS: readonly number[] = [1.25, 1.5, 2, 3, 5, 10];
  * drifts down unless the baseline underestimated the queue's rate by more than the bound allows.
  */
 const LEAN_BOUND = 0.1;
-/** Baseline minutes needed to estimate the failures' dispersion. */
-const MIN_MINUTES_FOR_DISPERSION = 5;
-/**
- * Below this many failures in the baseline (a relative precision of 5%) its retry rate also draws on
- * the queue's day before, as stable's error rate does for a request canary's plan (src/core/forecast.ts).
- */
-export const THIN_QUEUE_BASELINE_FAILURES = 400;
-/**
- * The day is left out when the baseline shows more failures than its rate makes this unlikely: the
- * queue fails more now than it did through the day, and the baseline alone speaks for now.
- */
-const HISTORY_CONSISTENCY_LEVEL = 0.01;
-
-/** The baseline's queue figures, summarised once. */
-export interface QueueBaselineSummary {
-  minutes: number;
-  /** Received over the minutes whose failures are counted. */
-  received: number;
-  /** Messages that came back after a receive (see `surfacedFailures`), floored at 0. */
-  failures: number;
-  meanSent: number;
-  maxSent: number;
-  /** The most messages the consumers received in one baseline minute: throughput they have shown. */
-  maxReceived: number;
-  maxVisible: number;
-  maxAgeSeconds: number;
-  /** Dead letters that arrived during the baseline (sum of the DLQ depth's rises). */
-  dlqGrowth: number;
-  /** DLQ depth at the baseline's last minute. */
-  lastDlq: number;
-  /** Variance / mean of the minutes' failures given their receives (1 for Poisson). */
-  dispersion: number;
-  /** ApproximateNumberOfMessagesNotVisible at the baseline's last minute, when known. */
-  lastNotVisible?: number;
-}
-
-/**
- * Messages received in a minute that came back instead of being deleted. Received − deleted counts
- * batches still running at the minute's end as failures (a burst fills the pollers, and its batches
- * would read as a retry storm); with ApproximateNumberOfMessagesNotVisible at both ends, what is
- * still in flight is left out: it counts once it is visible again (at most a visibility timeout
- * later) or not at all when it is deleted.
- *
- * @example
- * surfacedFailures({ received: 600, deleted: 560, notVisible: 40 }, 0); // 0: the 40 are still running
- */
-export function surfacedFailures(minute: Pick<QueueMinute, 'received' | 'deleted' | 'notVisible'>, previousNotVisible: number | undefined): number {
-  const inFlightChange = minute.notVisible !== undefined && previousNotVisible !== undefined ? minute.notVisible - previousNotVisible : 0;
-  return minute.received - minute.deleted - inFlightChange;
-}
-
-/**
- * Sums the baseline's queue minutes (missing minutes are skipped).
- *
- * @example
- * summariseQueueBaseline(baseline.queue ?? []).failures / summary.received; // the baseline's retry rate
- */
-export function summariseQueueBaseline(minutes: readonly (QueueMinute | null | undefined)[]): QueueBaselineSummary | undefined {
-  const present = minutes.filter((minute): minute is QueueMinute => minute !== null && minute !== undefined);
-  if (present.length === 0) return undefined;
-  let received = 0;
-  let failures = 0;
-  let sent = 0;
-  let maxSent = 0;
-  let maxReceived = 0;
-  let maxVisible = 0;
-  let maxAgeSeconds = 0;
-  let dlqGrowth = 0;
-  // With NotVisible, the first minute only gives the starting point: its in-flight change is unknown.
-  const counted = present[0]!.notVisible !== undefined && present.length > 1 ? present.slice(1) : present;
-  const perMinute: { received: number; failures: number }[] = [];
-  for (let i = 0; i < present.length; i++) {
-    const minute = present[i]!;
-    if (counted.includes(minute)) {
-      const failed = surfacedFailures(minute, present[i - 1]?.notVisible);
-      perMinute.push({ received: minute.received, failures: failed });
-      received += minute.received;
-      failures += failed;
-    }
-    sent += minute.sent;
-    maxSent = Math.max(maxSent, minute.sent);
-    maxReceived = Math.max(maxReceived, minute.received);
-    maxVisible = Math.max(maxVisible, minute.visible);
-    maxAgeSeconds = Math.max(maxAgeSeconds, minute.ageOfOldestSeconds);
-    if (i > 0) dlqGrowth += Math.max(0, minute.dlqVisible - present[i - 1]!.dlqVisible);
-  }
-  failures = Math.max(0, failures);
-  const rate = received > 0 ? failures / received : 0;
-  let dispersion = 1;
-  if (perMinute.length >= MIN_MINUTES_FOR_DISPERSION && rate > 0) {
-    let chi = 0;
-    for (const minute of perMinute) {
-      const expected = rate * minute.received;
-      if (expected > 0) chi += (minute.failures - expected) ** 2 / expected;
-    }
-    // Only overdispersion the baseline shows beyond chance (χ² above its 99th percentile, roughly)
-    // counts: a dispersion read off noise would only blunt the test.
-    const degrees = perMinute.length - 1;
-    const ratio = chi / degrees;
-    if (ratio > 1 + 2.33 * Math.sqrt(2 / degrees)) dispersion = ratio;
-  }
-  const last = present[present.length - 1]!;
-  return {
-    minutes: present.length,
-    received,
-    failures,
-    meanSent: sent / present.length,
-    maxSent,
-    maxReceived,
-    maxVisible,
-    maxAgeSeconds,
-    dlqGrowth,
-    lastDlq: last.dlqVisible,
-    dispersion,
-    ...(last.notVisible === undefined ? {} : { lastNotVisible: last.notVisible }),
-  };
-}
-
-/**
- * Sums the queue's hours before the baseline. Over hours, what is still in flight at either end is
- * a few batches against a day's receives, so received − deleted is what came back.
- *
- * @example
- * summariseQueueHistory([{ start: '2026-01-01T00:00:00Z', received: 310, deleted: 300 }]); // { hours: 1, received: 310, failures: 10 }
- */
-export function summariseQueueHistory(hours: readonly Pick<HourlyQueueTraffic, 'received' | 'deleted'>[]): QueueHistorySummary | undefined {
-  const valid = hours.filter((hour) => hour.received >= 0 && hour.deleted >= 0);
-  if (valid.length === 0) return undefined;
-  const received = valid.reduce((sum, hour) => sum + hour.received, 0);
-  const deleted = valid.reduce((sum, hour) => sum + hour.deleted, 0);
-  return { hours: valid.length, received, failures: Math.max(0, received - deleted) };
-}
-
-/** Whether the baseline holds too few failures to bound the retry rate well: Plan then adds the day before. */
-export function queueBaselineIsThin(baseline: Pick<QueueBaselineSummary, 'failures'>): boolean {
-  return baseline.failures < THIN_QUEUE_BASELINE_FAILURES;
-}
-
-/**
- * The retry rate stable's queue is judged against: the baseline's, pooled with the day before when
- * the baseline is thin and agrees with it (counts in units of φ, the failures' clumping). A quiet
- * queue's 15 minutes hold a handful of failures, so its bound alone would let a candidate fail many
- * times stable's rate before anything showed.
- */
-export function queueReferenceRate(baseline: QueueBaselineSummary, history: QueueHistorySummary | undefined, phi: number): { received: number; failures: number; historyHours: number } {
-  const alone = { received: baseline.received, failures: baseline.failures, historyHours: 0 };
-  if (!history || history.received <= 0 || !queueBaselineIsThin(baseline)) return alone;
-  const expected = (history.failures / history.received) * baseline.received;
-  if (poissonUpperTail(baseline.failures / phi, expected / phi) < HISTORY_CONSISTENCY_LEVEL) return alone;
-  return { received: baseline.received + history.received, failures: baseline.failures + history.failures, historyHours: history.hours };
-}
-
-/** P(X ≥ k) for X ~ Poisson(μ), k rounded down (summed in log space; k here is at most a few hundred). */
-export function poissonUpperTail(k: number, mu: number): number {
-  const n = Math.floor(k);
-  if (n <= 0) return 1;
-  if (mu <= 0) return 0;
-  let logTerm = -mu;
-  let below = Math.exp(logTerm);
-  for (let i = 1; i < n; i++) {
-    logTerm += Math.log(mu / i);
-    below += Math.exp(logTerm);
-  }
-  return Math.max(0, 1 - below);
-}
-
 /** What the queue checks carry from one look to the next (a few numbers). */
 interface QueueMemory {
   /** Canary minutes with queue figures. */
@@ -268,6 +112,16 @@ interface QueueMemory {
   lastDlq: number | null;
   /** The last trendMinutes minutes: [received, visible, ageOfOldestSeconds]. */
   recent: [number, number, number][];
+  /**
+   * The last retry cycle's minutes, oldest first: [received, failures no invocation error explains,
+   * messages the minute's invocation errors may still return]. An error's whole batch surfaces as
+   * failures up to a visibility timeout later, so its excuse lasts a retry cycle.
+   */
+  cy: [number, number, number][];
+  /** Failures excused since the first look: messages invocation errors returned. */
+  e: number;
+  /** Messages sent to the queue since the first look (the dead letters' pace is per message sent). */
+  sn: number;
   /** The mapping's counts since the first look: polled, invoked, failedInvoke, deleted, filteredOut. */
   mc: [number, number, number, number, number];
   /** Queue minutes with the mapping's counts, and (metrics on) without them. */
@@ -291,6 +145,9 @@ function readMemory(memory: unknown): QueueMemory {
     q: number(value.q),
     lastDlq: typeof value.lastDlq === 'number' ? value.lastDlq : null,
     recent: Array.isArray(value.recent) ? value.recent.filter((row): row is [number, number, number] => Array.isArray(row) && row.length === 3) : [],
+    cy: Array.isArray(value.cy) ? value.cy.filter((row): row is [number, number, number] => Array.isArray(row) && row.length === 3) : [],
+    e: number(value.e),
+    sn: number(value.sn),
     mc: Array.isArray(value.mc) && value.mc.length === 5 ? (value.mc.map(number) as QueueMemory['mc']) : [0, 0, 0, 0, 0],
     mm: number(value.mm),
     mx: number(value.mx),
@@ -337,15 +194,17 @@ export const queueTrendCheck: JudgeCheck = {
     const limits = QUEUE_CHECK_DEFAULTS;
     const setup = judge.context.queue;
     const state = readMemory(input.memory);
-    const baseline = summariseQueueBaseline(judge.baseline.queue ?? []);
+    const batchSize = setup?.batchSize ?? 10;
+    const measured = summariseQueueBaseline(judge.baseline.queue ?? [], batchSize);
+    const baseline = measured && withoutErrorReturns(measured, judge.baseline);
     const reasons: { fail: string[]; inconclusive: string[]; pass: string[] } = { fail: [], inconclusive: [], pass: [] };
     /** What the failing reasons are about, so the summary does not say it twice. */
     const failed = new Set<'retry' | 'backlog' | 'age' | 'dlq'>();
 
-    const present: { at: string; queue: QueueMinute }[] = [];
+    const present: { at: string; queue: QueueMinute; errors: number }[] = [];
     let missing = 0;
     for (const observation of window.observations) {
-      if (observation.queue) present.push({ at: observation.minute, queue: observation.queue });
+      if (observation.queue) present.push({ at: observation.minute, queue: observation.queue, errors: (observation.stable?.errors ?? 0) + (observation.candidate?.errors ?? 0) });
       else missing++;
     }
     const failedQueries = judge.window.failures.filter((failure) => /queue|sqs|dlq|message/i.test(failure.metric));
@@ -359,7 +218,9 @@ export const queueTrendCheck: JudgeCheck = {
 
     // Dispersion: a returned batch returns all its messages at once without ReportBatchItemFailures.
     const batchClump = setup ? (setup.reportBatchItemFailures ? 1 : setup.batchSize) : 10;
-    const phi = Math.max(1, Math.min(setup?.batchSize ?? 10, Math.max(batchClump, baseline.dispersion)));
+    const phi = Math.max(1, Math.min(batchSize, Math.max(batchClump, baseline.dispersion)));
+    // Retries surface one visibility timeout after a failure; a step must last a retry cycle to pass.
+    const retryCycleMinutes = setup ? Math.ceil((setup.visibilityTimeoutSeconds + setup.batchingWindowSeconds) / 60) : 0;
     // Stable's retry rate: the baseline's, and the day before where the baseline is thin.
     const reference = queueReferenceRate(baseline, judge.baseline.queueHistory, phi);
     const baselineRate = reference.received > 0 ? reference.failures / reference.received : 0;
@@ -375,7 +236,7 @@ export const queueTrendCheck: JudgeCheck = {
     let windowReceived = 0;
     let windowFailures = 0;
     let previousDlq = state.lastDlq ?? baseline.lastDlq;
-    for (const { at, queue: minute } of present) {
+    for (const { at, queue: minute, errors } of present) {
       // NotVisible corrects received − deleted only across consecutive minutes: the first minute
       // (and the first after a gap) just gives the starting point.
       const follows = state.nvAt !== null && Date.parse(at) - Date.parse(state.nvAt) === 60_000;
@@ -383,8 +244,23 @@ export const queueTrendCheck: JudgeCheck = {
       const countable = minute.notVisible === undefined || previousNotVisible !== undefined;
       state.nv = minute.notVisible ?? null;
       state.nvAt = at;
+      // Each invocation error (either version's) may return up to a batch, surfacing within a retry
+      // cycle: those returns are load that hits both versions alike (a burst's full batches near the
+      // timeout), and the per-version error tests judge the errors themselves.
+      state.cy.push([0, 0, errors * batchSize]);
+      if (state.cy.length > Math.max(1, retryCycleMinutes) + 1) state.cy.shift();
       if (countable) {
-        const failures = surfacedFailures(minute, previousNotVisible);
+        const surfaced = surfacedFailures(minute, previousNotVisible);
+        let excused = 0;
+        for (const entry of state.cy) {
+          const take = Math.min(entry[2], Math.max(0, surfaced) - excused);
+          entry[2] -= take;
+          excused += take;
+        }
+        const failures = surfaced - excused;
+        state.e += excused;
+        state.cy.at(-1)![0] = minute.received;
+        state.cy.at(-1)![1] = failures;
         windowReceived += minute.received;
         windowFailures += failures;
         state.f += failures / phi;
@@ -392,6 +268,7 @@ export const queueTrendCheck: JudgeCheck = {
         state.s += (leanRate * minute.received) / phi;
       }
       state.m++;
+      state.sn += minute.sent;
       state.q += Math.max(0, minute.dlqVisible - previousDlq);
       previousDlq = minute.dlqVisible;
       state.recent.push([minute.received, minute.visible, minute.ageOfOldestSeconds]);
@@ -419,11 +296,14 @@ export const queueTrendCheck: JudgeCheck = {
           `vs ${formatRate(baselineRate)} ${before}; more than the ${formatRate(nullRate)} a candidate no worse would show, ${sure(judge.settings.alpha)}`,
       );
     }
-    const windowRate = windowReceived > 0 ? Math.max(0, windowFailures) / windowReceived : 0;
+    // Retry storm, over the last retry cycle: a failure surfaces up to a visibility timeout after it.
+    const cycleReceived = state.cy.reduce((sum, [received]) => sum + received, 0);
+    const cycleFailures = Math.max(0, state.cy.reduce((sum, [, failures]) => sum + failures, 0));
+    const cycleRate = cycleReceived > 0 ? cycleFailures / cycleReceived : 0;
     const stormRate = Math.max(limits.stormRetryRate, limits.stormBaselineMultiple * baselineUpper);
-    if (windowRate >= stormRate && windowFailures / phi >= 10) {
+    if (cycleRate >= stormRate && cycleFailures / phi >= 10) {
       failed.add('retry');
-      reasons.fail.push(`queue: retry storm: ${formatRate(windowRate)} of the ${formatCount(windowReceived)} messages received in this window came back (limit ${formatRate(stormRate)})`);
+      reasons.fail.push(`queue: retry storm: ${formatRate(cycleRate)} of the ${formatCount(cycleReceived)} messages received in the last retry cycle came back with no invocation error to explain them (limit ${formatRate(stormRate)})`);
     }
 
     // The lean: messages come back more often than the baseline's rate allows at all (no allowance
@@ -439,10 +319,14 @@ export const queueTrendCheck: JudgeCheck = {
 
     // Backlog and age: sustained growth beyond anything the baseline saw, at normal arrivals.
     const recent = state.recent;
-    // With a backlog, consumers run flat out: if they take fewer messages a minute than in the
-    // baseline's busiest minute, they got slower. A burst (or its drain) finds them at full speed.
+    // With a backlog, consumers run flat out: if they take fewer messages a minute than they did
+    // flat out in the baseline, they got slower. A burst (or its drain) finds them at full speed. The
+    // minutes' counts are noisy (Poisson, roughly): a shortfall counts beyond three standard errors
+    // of the two means, so that a quiet queue's few messages a minute are not read as a slowdown.
     const meanReceived = recent.reduce((sum, [received]) => sum + received, 0) / Math.max(1, recent.length);
-    const consumersSlower = meanReceived < limits.throughputShare * baseline.maxReceived;
+    const capacity = baseline.capacity;
+    const noise = 3 * Math.sqrt(capacity * (1 / Math.max(1, recent.length) + (baseline.capacityMinutes > 0 ? 1 / baseline.capacityMinutes : 0)));
+    const consumersSlower = meanReceived < Math.min(limits.throughputShare * capacity, capacity - noise);
     const backlogLimit = Math.max(limits.backlogFactor * baseline.maxVisible, baseline.maxVisible + limits.backlogArrivalShare * baseline.meanSent, 2 * (setup?.batchSize ?? 10));
     const ageLimit = Math.max(limits.ageFactor * baseline.maxAgeSeconds, baseline.maxAgeSeconds + limits.ageMarginSeconds);
     if (recent.length >= limits.trendMinutes && consumersSlower) {
@@ -451,27 +335,35 @@ export const queueTrendCheck: JudgeCheck = {
       if (recent.every(([, visible]) => visible > backlogLimit) && last[1] > first[1]) {
         failed.add('backlog');
         reasons.fail.push(
-          `queue: the backlog grew for ${recent.length} minutes to ${formatCount(last[1])} visible messages (at most ${formatCount(baseline.maxVisible)} before the shift) while consumers took ${formatCount(meanReceived)} a minute, fewer than the ${formatCount(baseline.maxReceived)} they took before: they fell behind`,
+          `queue: the backlog grew for ${recent.length} minutes to ${formatCount(last[1])} visible messages (at most ${formatCount(baseline.maxVisible)} before the shift) while consumers took ${formatCount(meanReceived)} a minute, fewer than the ${formatCount(capacity)} they took before: they fell behind`,
         );
       }
-      if (recent.every(([, , age]) => age > ageLimit) && last[2] > first[2]) {
+      // The age also counts messages in flight and retries waiting out their visibility timeout: it
+      // says the consumers fell behind only while work waited for them.
+      if (recent.every(([, visible, age]) => age > ageLimit && visible > 0) && last[2] > first[2]) {
         failed.add('age');
         reasons.fail.push(
-          `queue: the oldest message aged for ${recent.length} minutes to ${formatCount(last[2])} s (at most ${formatCount(baseline.maxAgeSeconds)} s before the shift) while consumers took ${formatCount(meanReceived)} messages a minute, fewer than the ${formatCount(baseline.maxReceived)} they took before`,
+          `queue: the oldest message aged for ${recent.length} minutes to ${formatCount(last[2])} s (at most ${formatCount(baseline.maxAgeSeconds)} s before the shift) while consumers took ${formatCount(meanReceived)} messages a minute, fewer than the ${formatCount(capacity)} they took before`,
         );
       }
     }
 
-    // Dead letters: beyond the baseline's pace (twice it, plus noise), and a small allowance.
-    const dlqExpected = baseline.minutes > 0 ? (limits.dlqTolerance * baseline.dlqGrowth * state.m) / baseline.minutes : 0;
-    const dlqAllowed = Math.ceil(dlqExpected + 3 * Math.sqrt(dlqExpected)) + limits.dlqAllowance;
+    // Dead letters: beyond the baseline's pace (twice it, plus noise), a small allowance, and the
+    // messages invocation errors returned (either version's; the per-version tests judge those).
+    // Dead letters clump as failures do (a returned batch is received, and dead-lettered, together):
+    // noise and allowance are counted in clumps of φ.
+    // The pace is per message sent (a burst brings its dead letters with it), and the baseline's
+    // few dead letters bound it from above at α/2, as its failures bound the retry rate: fifteen
+    // minutes may show none of a pace that brings several an hour.
+    const baselineSent = baseline.meanSent * baseline.minutes;
+    const dlqPace = baselineSent > 0 ? (poissonUpperBound(baseline.dlqGrowth / phi, alpha / 2) * phi) / baselineSent : 0;
+    const dlqExpected = limits.dlqTolerance * dlqPace * state.sn;
+    const dlqAllowed = Math.ceil(dlqExpected + 3 * Math.sqrt(phi * dlqExpected) + phi * limits.dlqAllowance + state.e);
     if (state.q > dlqAllowed) {
       failed.add('dlq');
       reasons.fail.push(`queue: ${formatCount(state.q)} messages reached the DLQ since the canary began; the baseline's pace allows ${formatCount(dlqAllowed)}`);
     }
 
-    // Retries surface one visibility timeout after a failure; a step must last a retry cycle to pass.
-    const retryCycleMinutes = setup ? Math.ceil((setup.visibilityTimeoutSeconds + setup.batchingWindowSeconds) / 60) : 0;
     if (reasons.fail.length === 0 && judge.context.minutesInStep < retryCycleMinutes) {
       reasons.inconclusive.push(`queue: retries take ${retryCycleMinutes} min to surface (visibility timeout ${setup!.visibilityTimeoutSeconds} s); not judged healthy before`);
     }
@@ -493,6 +385,7 @@ export const queueTrendCheck: JudgeCheck = {
       queueVisible: recent.at(-1)?.[1] ?? null,
       queueAgeOfOldestSeconds: recent.at(-1)?.[2] ?? null,
       queueBacklogLimit: Math.round(backlogLimit),
+      queueErrorReturns: round(state.e, 0),
       queueDeadLetters: state.q,
       queueDeadLettersAllowed: dlqAllowed,
       queueBaselineMinutes: baseline.minutes,

@@ -15,7 +15,7 @@ import type { AliasState, Baseline, FunctionInfo, Ports, QueueHistorySummary, Tr
 import { regionOf } from '../arn.ts';
 import { round } from '../round.ts';
 import { parseRequest, type CanaryRequest } from '../request.ts';
-import { summariseQueueHistory } from '../judge/queue.ts';
+import { summariseQueueHistory } from '../judge/queue-baseline.ts';
 import { discoverQueue, type DiscoveredQueue } from '../sqs.ts';
 import type { CanaryState, ExecutionRef, Plan } from '../state.ts';
 import type { Strategy } from '../strategy.ts';

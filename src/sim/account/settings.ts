@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { InvalidRequestError } from '../../core/errors.ts';
+import { queueSettlingMinutes } from '../queue/settling.ts';
 import type { Scenario } from '../scenario.ts';
 
 export const MINUTE_MS = 60_000;
@@ -55,9 +56,22 @@ export function accountSettings(scenario: Scenario): SimAccountSettings {
   return parsed.data;
 }
 
-/** Minutes of stable-only traffic before SIM_START: enough for the scenario's baseline, and at least the default. */
+/**
+ * Minutes of stable-only traffic before SIM_START: enough for the scenario's baseline, and at least
+ * the default. An SQS queue's warm-up also lets a failing message's whole life pass before the
+ * baseline (`queueSettlingMinutes`): without it, a queue whose messages take longer than the
+ * warm-up to dead-letter showed no dead letters in its baseline and a steady stream in the canary.
+ */
 export function warmupMinutesFor(scenario: Scenario): number {
   const analysis = scenario.analysis as { baselineMinutes?: unknown } | undefined;
   const baselineMinutes = typeof analysis?.baselineMinutes === 'number' ? analysis.baselineMinutes : 15;
-  return Math.max(DEFAULT_WARMUP_MINUTES, baselineMinutes + 5);
+  const queue = scenario.trigger === 'sqs' ? scenario.queue : undefined;
+  const settling = queue
+    ? queueSettlingMinutes({
+        ...(queue['dlq'] === false ? {} : { maxReceiveCount: queue.maxReceiveCount }),
+        visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
+        batchingWindowSeconds: typeof queue['batchingWindowSeconds'] === 'number' ? queue['batchingWindowSeconds'] : 0,
+      })
+    : 0;
+  return Math.max(DEFAULT_WARMUP_MINUTES, baselineMinutes + 5 + settling);
 }

@@ -5,6 +5,7 @@
  */
 import { mixSeed } from '../random.ts';
 import type { QueueConfig } from './config.ts';
+import { queueSettlingMinutes } from './settling.ts';
 import { SimulatedQueue } from './model.ts';
 import { cloudWatchQueueMinute } from './records.ts';
 
@@ -30,11 +31,14 @@ export function stableQueueHistory(config: QueueConfig, seed: number, hours: num
   let firstHour = 0;
   for (let minute = 0; minute < 60; minute++) firstHour += Math.max(0, config.messagesPerMinute(minute));
   const simulated = Math.max(1, Math.min(hours, Math.floor(HISTORY_MESSAGE_BUDGET / Math.max(1, firstHour))));
+  // The queue starts empty: its hours count once a failing message's whole life has passed.
+  const settling = queueSettlingMinutes(config);
   const model = new SimulatedQueue(config, mixSeed(seed, HISTORY_STREAM));
-  model.advanceTo(simulated * 3600);
+  model.advanceTo((settling + simulated * 60) * 60);
   const sums = Array.from({ length: simulated }, () => ({ received: 0, deleted: 0 }));
   model.minutes().forEach((record, minute) => {
-    const hour = sums[Math.floor(minute / 60)];
+    if (minute < settling) return;
+    const hour = sums[Math.floor((minute - settling) / 60)];
     if (!hour) return;
     const counted = cloudWatchQueueMinute(record);
     hour.received += counted.received;

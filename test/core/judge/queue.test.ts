@@ -2,16 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { summariseWindow, type CheckResult } from '../../../src/core/judge/check.ts';
 import { analysisSchema, assess, type JudgeContext, type JudgeInput, type QueueJudgeSetup } from '../../../src/core/judge/index.ts';
+import { logRetryEvidence, poissonUpperBound, queueTrendCheck } from '../../../src/core/judge/queue.ts';
 import {
-  logRetryEvidence,
-  poissonUpperBound,
   poissonUpperTail,
   queueReferenceRate,
-  queueTrendCheck,
   summariseQueueBaseline,
   summariseQueueHistory,
   surfacedFailures,
-} from '../../../src/core/judge/queue.ts';
+  withoutErrorReturns,
+} from '../../../src/core/judge/queue-baseline.ts';
 import { queueJudgeSetup } from '../../../src/core/look.ts';
 import type { Baseline, MeasurementFailure, MinuteObservation, QueueMinute } from '../../../src/core/ports.ts';
 import { Random } from '../../../src/sim/random.ts';
@@ -163,9 +162,11 @@ describe('queueTrendCheck', () => {
     const results = looks([queueMinute({ dlqVisible: 7 }), queueMinute({ dlqVisible: 7 })], { baseline: baseline(Array.from({ length: 15 }, () => queueMinute({ dlqVisible: 7 }))) });
     expect(results.every((result) => result.phase === 'pass')).toBe(true);
 
-    const grown = looks([queueMinute({ dlqVisible: 8 }), queueMinute({ dlqVisible: 9 }), queueMinute({ dlqVisible: 10 })], { baseline: baseline(Array.from({ length: 15 }, () => queueMinute({ dlqVisible: 7 }))) });
-    expect(grown.map((result) => result.phase)).toEqual(['pass', 'pass', 'fail']);
-    expect(grown[2]!.reasons[0]).toMatch(/3 messages reached the DLQ since the canary began; the baseline's pace allows 2/);
+    // None in the 9,000 messages before the shift bounds the pace at about 7 in 9,000 (α/2): five
+    // dead letters a minute are more than twice that, plus noise, by the second minute.
+    const grown = looks([queueMinute({ dlqVisible: 12 }), queueMinute({ dlqVisible: 17 }), queueMinute({ dlqVisible: 22 })], { baseline: baseline(Array.from({ length: 15 }, () => queueMinute({ dlqVisible: 7 }))) });
+    expect(grown.map((result) => result.phase)).toEqual(['pass', 'fail', 'fail']);
+    expect(grown[1]!.reasons[0]).toMatch(/10 messages reached the DLQ since the canary began; the baseline's pace allows 9/);
   });
 
   it('tolerates a DLQ that grew at the same pace before the shift', () => {
@@ -237,6 +238,97 @@ describe('queueTrendCheck', () => {
       if (results.some((result) => result.phase === 'fail')) falseRollbacks++;
     }
     expect(falseRollbacks).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('queueTrendCheck under load that hits both versions alike', () => {
+  /** One look per minute; each minute `[queue, stable's invocation errors, the candidate's]`. */
+  function looksWithErrors(minutes: [QueueMinute, number, number][], options: Parameters<typeof judgeInput>[1] = {}): CheckResult[] {
+    let memory: unknown;
+    return minutes.map(([queue, stableErrors, candidateErrors], i) => {
+      const minute: MinuteObservation = { minute: at(i), stable: { invocations: 500, errors: stableErrors, throttles: 0 }, candidate: { invocations: 50, errors: candidateErrors, throttles: 0 }, queue };
+      const input = judgeInput([minute], options);
+      const result = queueTrendCheck.run({ judge: input, window: summariseWindow(input.window.minutes, input.context.weight), look: i + 1, alpha: ALPHA, memory });
+      memory = JSON.parse(JSON.stringify(result.memory));
+      return result;
+    });
+  }
+
+  it('excuses the whole batches that invocation errors of either version returned', () => {
+    // A burst's full batches time out on both versions: 8 errors return 80 messages, which surface a
+    // retry cycle later; only the usual 3 a minute come back otherwise.
+    const minutes: [QueueMinute, number, number][] = [
+      [queueMinute(), 0, 0],
+      [queueMinute({ notVisible: 83 }), 7, 1],
+      [queueMinute({ received: 683, deleted: 600, notVisible: 3 }), 0, 0],
+      ...Array.from({ length: 8 }, (): [QueueMinute, number, number] => [queueMinute(), 0, 0]),
+    ];
+    const results = looksWithErrors(minutes);
+
+    expect(results.every((result) => result.phase !== 'fail')).toBe(true);
+    expect(results.at(-1)!.figures['queueErrorReturns']).toBe(80);
+  });
+
+  it('still rolls back the returns no invocation error explains: messages the candidate fails and reports', () => {
+    // An invocation error a minute excuses 10 of the 30 messages that come back each minute; the other 20 are not stable's 3.
+    const minutes = Array.from({ length: 10 }, (): [QueueMinute, number, number] => [queueMinute({ received: 630, deleted: 600 }), 1, 0]);
+    const results = looksWithErrors(minutes);
+
+    expect(results.some((result) => result.phase === 'fail' && /messages fail more often/.test(result.reasons[0]!))).toBe(true);
+  });
+
+  it('lets an error excuse its returns for one retry cycle only', () => {
+    // The error's 10 messages are excused when they surface; failures three minutes later are not.
+    const minutes: [QueueMinute, number, number][] = [[queueMinute(), 0, 0], [queueMinute(), 1, 0], ...Array.from({ length: 6 }, (): [QueueMinute, number, number] => [queueMinute({ received: 650, deleted: 600 }), 0, 0])];
+    const results = looksWithErrors(minutes);
+
+    expect(results.at(-1)!.figures['queueErrorReturns']).toBe(10);
+    expect(results.some((result) => result.phase === 'fail')).toBe(true);
+  });
+
+  it('takes stable\'s own invocation errors out of its retry rate, at its average batch size', () => {
+    const summary = summariseQueueBaseline(Array.from({ length: 15 }, () => queueMinute({ received: 650, deleted: 600, notVisible: 3 })))!;
+    // 14 counted minutes, 9,100 received in 900 invocations (about 10 a batch); 45 errors returned about 455 of the 700 failures.
+    const corrected = withoutErrorReturns(summary, { invocations: 900, errors: 45 });
+
+    expect(summary.failures).toBe(700);
+    expect(corrected.failures).toBeCloseTo(700 - 45 * (9100 / 900), 6);
+    expect(withoutErrorReturns(summary, { invocations: 900, errors: 0 })).toBe(summary);
+  });
+
+  it('allows dead letters at the baseline\'s pace per message sent, bounded from above: fifteen minutes without one do not forbid a slow trickle', () => {
+    // One dead letter every other minute (a pace the baseline's 9,000 messages could miss) for 30 minutes.
+    const trickle = Array.from({ length: 30 }, (_, i) => queueMinute({ dlqVisible: Math.floor((i + 1) / 2) }));
+
+    expect(looks(trickle).every((result) => result.phase !== 'fail')).toBe(true);
+  });
+
+  it('allows a burst\'s dead letters: their pace is per message sent', () => {
+    const before = Array.from({ length: 15 }, (_, i) => queueMinute({ dlqVisible: 2 * i }));
+    // Five times the messages for four minutes bring five times the dead letters.
+    const burst = [2, 4, 14, 24, 34, 44, 46, 48].map((dlq, i) => queueMinute({ sent: i >= 2 && i < 6 ? 3000 : 600, dlqVisible: 28 + dlq }));
+
+    expect(looks(burst, { baseline: baseline(before) }).every((result) => result.phase !== 'fail')).toBe(true);
+  });
+
+  it('does not read a quiet queue\'s few messages a minute as consumers falling behind', () => {
+    // 30 messages a minute, the busiest baseline minute 42; a retried message ages past the limit
+    // while nothing waits: consumers with no work cannot show that they got slower.
+    const quiet = baseline(Array.from({ length: 15 }, (_, i) => queueMinute({ sent: 30, received: i === 7 ? 42 : 30, deleted: i === 7 ? 42 : 30, visible: 0, ageOfOldestSeconds: 5, notVisible: 0 })));
+    const ageing = Array.from({ length: 8 }, (_, i) => queueMinute({ sent: 30, received: 26, deleted: 26, visible: 0, ageOfOldestSeconds: 200 + 60 * i, notVisible: 0 }));
+
+    expect(looks(ageing, { baseline: quiet }).every((result) => result.phase !== 'fail')).toBe(true);
+  });
+
+  it('judges consumers against their flat-out throughput when the baseline was already saturated', () => {
+    // Saturated before the shift: a backlog in every minute, consumers taking 800 a minute (900 at most, by chance).
+    const saturated = baseline(Array.from({ length: 15 }, (_, i) => queueMinute({ sent: 850, received: i === 3 ? 900 : 800, deleted: i === 3 ? 897 : 797, visible: 2000 + 50 * i })));
+    const same = Array.from({ length: 8 }, (_, i) => queueMinute({ sent: 850, received: 800, deleted: 797, visible: 2750 + 50 * i }));
+    const slower = Array.from({ length: 16 }, (_, i) => queueMinute({ sent: 850, received: 600, deleted: 597, visible: 2750 + 500 * i }));
+
+    expect(summariseQueueBaseline(saturated.queue!)!.capacity).toBeCloseTo((14 * 800 + 900) / 15, 6);
+    expect(looks(same, { baseline: saturated }).every((result) => result.phase !== 'fail')).toBe(true);
+    expect(looks(slower, { baseline: saturated }).some((result) => result.phase === 'fail' && /fell behind/.test(result.reasons[0]!))).toBe(true);
   });
 });
 
