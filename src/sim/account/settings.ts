@@ -12,8 +12,6 @@ export const ACCOUNT_ID = '123456789012';
 
 /** Where the simulated clock starts: the canary begins here, after the warm-up minutes. */
 export const SIM_START = '2026-01-05T09:00:00.000Z';
-/** Minutes of stable-only traffic generated before SIM_START, for the baseline. */
-export const DEFAULT_WARMUP_MINUTES = 30;
 
 /**
  * The simulated function, alias and versions. A scenario may set any of these under `account`.
@@ -53,11 +51,4 @@ export function accountSettings(scenario: Scenario): SimAccountSettings {
     throw new InvalidRequestError(`${scenario.source}: account.candidateVersion: equals stableVersion (${parsed.data.stableVersion})`);
   }
   return parsed.data;
-}
-
-/** Minutes of stable-only traffic before SIM_START: enough for the scenario's baseline, and at least the default. */
-export function warmupMinutesFor(scenario: Scenario): number {
-  const analysis = scenario.analysis as { baselineMinutes?: unknown } | undefined;
-  const baselineMinutes = typeof analysis?.baselineMinutes === 'number' ? analysis.baselineMinutes : 15;
-  return Math.max(DEFAULT_WARMUP_MINUTES, baselineMinutes + 5);
 }
