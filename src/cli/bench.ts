@@ -33,7 +33,8 @@ export const benchOptionsSchema = z.strictObject({
       const names = value.split(',').map((name) => name.trim()).filter(Boolean);
       const unknown = names.find((name) => !Object.hasOwn(POLICIES, name));
       if (unknown !== undefined || names.length === 0) {
-        context.addIssue({ code: 'custom', message: `unknown policy "${unknown ?? ''}"; known: ${Object.keys(POLICIES).join(', ')}` });
+        const what = unknown === undefined ? 'name at least one policy' : `unknown policy "${unknown}"`;
+        context.addIssue({ code: 'custom', message: `${what}; known: ${Object.keys(POLICIES).join(', ')}` });
         return z.NEVER;
       }
       return [...new Set(names)];

@@ -22,9 +22,13 @@ import { packageFile } from '../package-files.ts';
 import { analysisSchema } from '../core/judge/index.ts';
 import { parseStrategy } from '../core/strategy.ts';
 
+/** Lambda runs an invocation for at most 15 minutes: a duration beyond is a typo, and would overflow the draws. */
+const MAX_DURATION_MS = 900_000;
+const durationMs = z.number().positive().max(MAX_DURATION_MS, `at most ${MAX_DURATION_MS} (15 minutes, Lambda's longest invocation)`);
+
 const latencySchema = z.strictObject({
-  median: z.number().positive(),
-  p99: z.number().positive(),
+  median: durationMs,
+  p99: durationMs,
 });
 
 /**

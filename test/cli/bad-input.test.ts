@@ -70,6 +70,12 @@ describe('a scenario that asks too much of the simulator', () => {
     expect(stderr).toMatch(/^\.\/scenario\.json: queue\.messagesPerMinute: 70,000 a minute for 150 minutes \(the warm-up included\) is 10,500,000 messages; the queue model follows at most 10,000,000/);
   });
 
+  it('is refused when a duration is beyond the 15 minutes Lambda runs an invocation for', async () => {
+    const { code, stderr } = await runScenario({ ...HEALTHY, stable: { errorRate: 0.005, latencyMs: { median: 80, p99: 1e308 } } });
+    expect(code).toBe(2);
+    expect(stderr).toBe("./scenario.json: stable.latencyMs.p99: at most 900000 (15 minutes, Lambda's longest invocation)\n");
+  });
+
   it('is refused when steady traffic is given an amplitude it would ignore', async () => {
     const { code, stderr } = await runScenario({ ...HEALTHY, traffic: { requestsPerMinute: 600, pattern: 'steady', amplitude: 0.5 } });
     expect(code).toBe(2);
@@ -213,6 +219,12 @@ describe('coalmine bench, given odd scenario folders and outputs', () => {
     const bench = engine();
     await expect(benchCommand({ scenarios: 'healthy.json', seeds: 1, out: '/proc/coalmine-nowhere' }, bufferIo({ cwd }), bench)).rejects.toThrow('--out: cannot create /proc/coalmine-nowhere (ENOENT)');
     expect(bench.ran).toBe(0);
+  });
+
+  it('asks for a policy when --policies names none', async () => {
+    const benchIo = bufferIo({ cwd });
+    expect(await main(['node', 'coalmine', 'bench', '--policies', ',,'], benchIo)).toBe(2);
+    expect(benchIo.stderr.text).toMatch(/^coalmine: --policies: name at least one policy; known: coalmine, /);
   });
 
   it('exits 2 with a message when no scenario says what it expects', async () => {
