@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
-import { DuplicateKeyError, parseJsonText } from '../core/json.ts';
+import { JsonInputError, parseJsonText } from '../core/json.ts';
 
 /** Which account and region an AWS command works in: a profile of the AWS config, and a region. */
 export const awsOptions = {
@@ -28,7 +28,10 @@ export function parseOptionJson(option: string, text: string, shown: string): un
   try {
     value = parseJsonText(text);
   } catch (error) {
-    if (error instanceof DuplicateKeyError) throw new InvalidRequestError(`${error.message} in ${shown}`, { cause: error });
+    if (error instanceof JsonInputError) {
+      const line = error.field === undefined ? `${option}: ${shown} ${error.reason}` : `${error.message} in ${shown}`;
+      throw new InvalidRequestError(line, { cause: error });
+    }
     throw new InvalidRequestError(`${option}: ${shown} is not JSON (${(error as Error).message.split('\n')[0]})`, { cause: error });
   }
   // Only an object has fields to name; anything else is refused by the caller as not an object.

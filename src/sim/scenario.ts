@@ -15,7 +15,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
-import { DuplicateKeyError, parseJsonText } from '../core/json.ts';
+import { JsonInputError, parseJsonText } from '../core/json.ts';
 import { readInputFile } from '../input-file.ts';
 import { clip, closest } from '../core/request.ts';
 import { packageFile } from '../package-files.ts';
@@ -304,7 +304,7 @@ export function parseScenario(json: unknown, source: string): Scenario {
     try {
       value = parseJsonText(json);
     } catch (error) {
-      if (error instanceof DuplicateKeyError) throw new InvalidRequestError(`${source}: ${error.message}`, { cause: error });
+      if (error instanceof JsonInputError) throw new InvalidRequestError(`${source}: ${error.message}`, { cause: error });
       throw new InvalidRequestError(`${source}: not valid JSON (${(error as Error).message})`, { cause: error });
     }
   }

@@ -118,6 +118,15 @@ describe('JSON as editors write it', () => {
   });
 });
 
+describe('JSON nested deeper than any Coalmine format', () => {
+  it('is refused by name, not with a stack overflow', async () => {
+    const deep = `{"functionName": "checkout", "alias": "live", "candidateVersion": "13", "x": ${'{"a": '.repeat(200_000)}1${'}'.repeat(200_000)}}`;
+    const { code, stderr } = await runScenario(HEALTHY, { request: deep });
+    expect(code).toBe(2);
+    expect(stderr).toBe('--request: ./request.json nests objects and arrays more than 64 levels deep\n');
+  });
+});
+
 describe('a request naming a function or alias the account does not have', () => {
   it('is refused naming functionName', async () => {
     const { code, stderr } = await runScenario(HEALTHY, { request: { functionName: 'nosuch', alias: 'live', candidateVersion: '13' } });

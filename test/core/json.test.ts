@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DuplicateKeyError, parseJsonText } from '../../src/core/json.ts';
+import { JsonInputError, MAX_JSON_DEPTH, parseJsonText } from '../../src/core/json.ts';
 
 describe('parseJsonText', () => {
   it('reads JSON as JSON.parse does', () => {
@@ -11,7 +11,7 @@ describe('parseJsonText', () => {
   });
 
   it('refuses a key given twice, naming it by its path', () => {
-    expect(() => parseJsonText('{"minutes": 30, "minutes": 3000}')).toThrow(DuplicateKeyError);
+    expect(() => parseJsonText('{"minutes": 30, "minutes": 3000}')).toThrow(JsonInputError);
     expect(() => parseJsonText('{"waves": [{"targets": []}, {"targets": [], "targets": []}]}')).toThrow(/^waves\[1\]\.targets: given twice/);
     expect(() => parseJsonText('{"traffic": {"pattern": "steady", "pattern": "bursty"}}')).toThrow(/^traffic\.pattern: given twice/);
   });
@@ -22,6 +22,12 @@ describe('parseJsonText', () => {
 
   it('tells keys apart by their meaning, escapes decoded', () => {
     expect(() => parseJsonText('{"a": 1, "\\u0061": 2}')).toThrow(/^a: given twice/);
+  });
+
+  it('refuses nesting deeper than Coalmine reads, and accepts it up to the limit', () => {
+    const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    expect(() => parseJsonText(nested(MAX_JSON_DEPTH))).not.toThrow();
+    expect(() => parseJsonText(nested(MAX_JSON_DEPTH + 1))).toThrow(`nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`);
   });
 
   it('still throws the SyntaxError of text that is not JSON', () => {
