@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
 import { CoalmineError, InvalidRequestError } from '../core/errors.ts';
+import { JsonInputError, parseJsonText } from '../core/json.ts';
 import { parseRequest } from '../core/request.ts';
 import { consoleUrlFor, type ExecutionInfo, type ExecutionStatus } from '../aws/stepfunctions.ts';
 import { resolveStateMachineArn, type AwsDeps } from './aws-context.ts';
@@ -92,8 +93,9 @@ export async function buildRequest(options: z.output<typeof startOptionsSchema>,
 function parseStrategyFlag(value: string): unknown {
   if (!value.trim().startsWith('{')) return value;
   try {
-    return JSON.parse(value);
-  } catch {
+    return parseJsonText(value);
+  } catch (error) {
+    if (error instanceof JsonInputError) throw new InvalidRequestError(`--strategy: ${error.message}`, { cause: error });
     throw new InvalidRequestError(`--strategy: "${value.slice(0, 60)}" is neither a strategy name nor JSON`);
   }
 }

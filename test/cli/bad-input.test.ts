@@ -111,6 +111,12 @@ describe('JSON as editors write it', () => {
     expect(stderr).toBe('./scenario.json: minutes: given twice in the same object (JSON keeps only the last; remove one)\n');
   });
 
+  it('refuses a key given twice in start --strategy, naming it', async () => {
+    await expect(buildRequest(parseStartOptions({ function: 'checkout', alias: 'live', version: '13', strategy: '{"steps": [10], "intervalMinutes": 5, "steps": [100]}' }), cwd)).rejects.toThrow(
+      '--strategy: steps: given twice in the same object',
+    );
+  });
+
   it('refuses a request with a key given twice, naming it', async () => {
     const { code, stderr } = await runScenario(HEALTHY, { request: '{"functionName": "checkout", "alias": "live", "candidateVersion": "13", "analysis": {"maxErrorRate": 0.1, "maxErrorRate": 0.9}}' });
     expect(code).toBe(2);
