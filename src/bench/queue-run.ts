@@ -7,7 +7,7 @@ import { queueBaselineIsThin, summariseQueueBaseline, summariseQueueHistory } fr
 import type { Baseline, QueueMinute, VersionMinute } from '../core/ports.ts';
 import { defaultEventStrategy } from '../core/sqs.ts';
 import type { Strategy } from '../core/strategy.ts';
-import { warmupMinutesFor } from '../sim/account/index.ts';
+import { warmupMinutesFor } from '../sim/scenario.ts';
 import { measureBaseline, PLAN_HISTORY_HOURS, planBaselineWindow, queueBaselineLatencyMs } from '../sim/baseline.ts';
 import { cloudWatchQueueMinute, queueConfigFromScenario, SimulatedQueue, stableQueueHistory, type QueueAccounting } from '../sim/queue/index.ts';
 import type { Scenario } from '../sim/scenario.ts';

@@ -3,9 +3,9 @@
  * people use today. This file only turns options into the benchmark's input and prints its report
  * as Markdown (src/bench's tables) or JSON; the benchmark itself is src/bench.
  */
-import { statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
 import { DEFAULT_POLICIES, POLICIES, renderOperatingRange, writeBenchOutputs, type BenchReport } from '../bench/index.ts';
@@ -33,7 +33,8 @@ export const benchOptionsSchema = z.strictObject({
       const names = value.split(',').map((name) => name.trim()).filter(Boolean);
       const unknown = names.find((name) => !Object.hasOwn(POLICIES, name));
       if (unknown !== undefined || names.length === 0) {
-        context.addIssue({ code: 'custom', message: `unknown policy "${unknown ?? ''}"; known: ${Object.keys(POLICIES).join(', ')}` });
+        const what = unknown === undefined ? 'name at least one policy' : `unknown policy "${unknown}"`;
+        context.addIssue({ code: 'custom', message: `${what}; known: ${Object.keys(POLICIES).join(', ')}` });
         return z.NEVER;
       }
       return [...new Set(names)];
@@ -88,6 +89,12 @@ export async function benchCommand(rawOptions: BenchOptions, io: CliIo, engine: 
   if (!parsed.success) throw new InvalidRequestError(zodLine(parsed.error));
   const options = parsed.data;
   const scenarios = loadBenchScenarios(Array.isArray(options.scenarios) ? options.scenarios : [options.scenarios], io.cwd);
+  if (!scenarios.some((scenario) => scenario.expect !== undefined)) {
+    throw new InvalidRequestError(`--scenarios: none of the ${scenarios.length} scenario(s) says what a correct judge does ("expect": "promote" or "rollback"), so the benchmark has nothing to score`);
+  }
+  const outDir = resolve(io.cwd, options.out);
+  // A run can take minutes: find out now, not after it, that the report cannot be written.
+  prepareOutDir(outDir, options.out);
   const bench = engine;
   if (!options.json) io.stderr.write(`Running ${scenarios.length} scenario(s) × ${options.seeds} seed(s) × ${options.policies.length} policies…\n`);
   const report = await bench.runBench({
@@ -99,7 +106,6 @@ export async function benchCommand(rawOptions: BenchOptions, io: CliIo, engine: 
     ...(options.workers === undefined ? {} : { workers: options.workers }),
   });
   const operatingRange = options.report === 'operating-range' ? bench.renderOperatingRange(report) : undefined;
-  const outDir = resolve(io.cwd, options.out);
   await bench.writeBenchOutputs(report, outDir);
   if (operatingRange !== undefined) {
     await mkdir(outDir, { recursive: true });
@@ -108,4 +114,41 @@ export async function benchCommand(rawOptions: BenchOptions, io: CliIo, engine: 
   if (!options.json) io.stderr.write(`Wrote the report to ${options.out}\n`);
   io.stdout.write(options.json ? `${JSON.stringify(report)}\n` : operatingRange ?? bench.renderMarkdown(report, join(options.out, BLAST_RADIUS_FILE)));
   return EXIT.ok;
+}
+
+/**
+ * Makes the --out folder, one level at a time (Node's recursive mkdir never returns on some paths,
+ * such as one under /proc), and checks that it takes files. Throws InvalidRequestError naming --out
+ * and the part of the path at fault.
+ */
+function prepareOutDir(dir: string, shown: string): void {
+  const missing: string[] = [];
+  let existing = dir;
+  while (!exists(existing)) {
+    missing.unshift(existing);
+    existing = dirname(existing);
+  }
+  const name = (path: string) => (path === dir ? shown : path);
+  if (!statSync(existing).isDirectory()) throw new InvalidRequestError(`--out: ${name(existing)} is a file; name a folder for the report`);
+  for (const path of missing) {
+    try {
+      mkdirSync(path);
+    } catch (error) {
+      throw new InvalidRequestError(`--out: cannot create ${name(path)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+    }
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new InvalidRequestError(`--out: cannot write in ${shown} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -9,6 +9,7 @@ import { consoleUrlFor, type ExecutionInfo, type ExecutionStatus, type HistoryEn
 import { RESTORED_ERROR, rollbackKindOfError, type Ending, type RollbackKind } from '../core/state.ts';
 import { exitCodeForOutcome, type ExitCode } from './exit-codes.ts';
 import type { ExecutionEvent } from '../local/record.ts';
+import type { Output } from './io.ts';
 
 /** The states whose output carries a decision (Plan's first, then every evaluation). */
 export const EVALUATE_STATE = 'Evaluate the canary';
@@ -54,6 +55,8 @@ export interface ExecutionProgress {
   stableVersion?: string;
   candidateVersion?: string;
   strategy?: { name: string; steps: number[]; intervalMinutes: number };
+  /** What Plan warned of (a setup that invites trouble, a check it could not make); printed once, on stderr. */
+  warnings?: string[];
   /** 0-based index of the current step; -1 before the first shift. */
   stepIndex?: number;
   weight?: number;
@@ -141,6 +144,7 @@ function absorbState(progress: ExecutionProgress, state: Json, entry: HistoryEnt
     if (typeof plan.alias === 'string') progress.alias = plan.alias;
     if (typeof plan.stableVersion === 'string') progress.stableVersion = plan.stableVersion;
     if (typeof plan.candidateVersion === 'string') progress.candidateVersion = plan.candidateVersion;
+    if (Array.isArray(plan.warnings)) progress.warnings = plan.warnings.filter((warning): warning is string => typeof warning === 'string');
     const strategy = plan.strategy;
     if (isObject(strategy) && Array.isArray(strategy.steps)) {
       progress.strategy = {
@@ -364,4 +368,19 @@ export async function followExecution(
     }
     await sleep(pause);
   }
+}
+
+/**
+ * Prints Plan's warnings as `warning: …` lines, once each, as soon as the progress carries them:
+ * call it with every new progress of one execution.
+ */
+export function warningPrinter(out: Output): (progress: ExecutionProgress) => void {
+  const printed = new Set<string>();
+  return (progress) => {
+    for (const warning of progress.warnings ?? []) {
+      if (printed.has(warning)) continue;
+      printed.add(warning);
+      out.write(`warning: ${warning}\n`);
+    }
+  };
 }

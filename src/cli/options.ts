@@ -2,9 +2,9 @@
  * Options several commands share, and turning zod's complaint about a command's options into the
  * one line a person reads on stderr.
  */
-import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
+import { JsonInputError, parseJsonText } from '../core/json.ts';
 
 /** Which account and region an AWS command works in: a profile of the AWS config, and a region. */
 export const awsOptions = {
@@ -19,15 +19,6 @@ export const stateMachineOptions = {
   ...awsOptions,
 };
 
-/** The text of a file an option names (`shown` as the user wrote it); InvalidRequestError when it cannot be read. */
-export function readOptionFile(option: string, path: string, shown: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new InvalidRequestError(`${option}: cannot read ${shown} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-  }
-}
-
 /**
  * The JSON in a file's text; InvalidRequestError naming the option and the file when it is not JSON,
  * or naming the field that holds a number too large to read.
@@ -35,8 +26,12 @@ export function readOptionFile(option: string, path: string, shown: string): str
 export function parseOptionJson(option: string, text: string, shown: string): unknown {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonText(text);
   } catch (error) {
+    if (error instanceof JsonInputError) {
+      const line = error.field === undefined ? `${option}: ${shown} ${error.reason}` : `${error.message} in ${shown}`;
+      throw new InvalidRequestError(line, { cause: error });
+    }
     throw new InvalidRequestError(`${option}: ${shown} is not JSON (${(error as Error).message.split('\n')[0]})`, { cause: error });
   }
   // Only an object has fields to name; anything else is refused by the caller as not an object.

@@ -13,7 +13,8 @@ import { loadScenario, parseScenario, type Scenario } from '../sim/scenario.ts';
 import { ansi, plain, type Palette } from './colours.ts';
 import { errorLine, EXIT, exitCodeForOutcome, failureJson } from './exit-codes.ts';
 import type { Output } from './io.ts';
-import { parseOptionJson, readOptionFile } from './options.ts';
+import { parseOptionJson } from './options.ts';
+import { readInputFile } from '../input-file.ts';
 
 /** Where it writes (as `run`'s io): colours only on a terminal; paths resolved from `cwd`. */
 export interface ReleaseIo {
@@ -29,7 +30,7 @@ export async function runReleaseCommand(options: { release: string; seed: number
   let result: ReleaseResult;
   let recordPath: string;
   try {
-    const release = parseRelease(parseOptionJson('--release', readOptionFile('--release', resolve(cwd, options.release), options.release), options.release));
+    const release = parseRelease(parseOptionJson('--release', readInputFile('--release', resolve(cwd, options.release), options.release), options.release));
     const scenarioOf = (name: string): Scenario => (/[/\\]|\.json$/.test(name) ? readScenario(resolve(cwd, name), name) : loadScenario(name));
     if (!options.json) {
       const targets = release.input.waves.reduce((sum, wave) => sum + wave.targets.length, 0);
@@ -84,5 +85,5 @@ export function releaseSummary(result: ReleaseResult, style: Palette = plain): s
 }
 
 function readScenario(path: string, shown: string): Scenario {
-  return parseScenario(readOptionFile('scenario', path, shown), shown);
+  return parseScenario(readInputFile('scenario', path, shown), shown);
 }

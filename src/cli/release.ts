@@ -6,7 +6,7 @@
  * release (or reports the finished one) instead of starting a second. Exit codes as `run`.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
 import { consoleUrlFor, type ExecutionInfo, type HistoryEntry } from '../aws/stepfunctions.ts';
@@ -19,6 +19,7 @@ import type { AwsDeps } from './aws-context.ts';
 import { EXIT, exitCodeForOutcome, type ExitCode } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { parseOptionJson, stateMachineOptions, zodLine } from './options.ts';
+import { readInputFile } from '../input-file.ts';
 
 /** The stack output that holds the release state machine's ARN (template.yaml's `Outputs`). */
 export const RELEASE_STATE_MACHINE_OUTPUT = 'ReleaseStateMachineArn';
@@ -74,7 +75,7 @@ export async function releaseCommand(rawOptions: ReleaseOptions | Record<string,
   if (!parsed.success) throw new InvalidRequestError(zodLine(parsed.error, { stateMachine: '--state-machine', waitMinutes: '--wait-minutes' }));
   const options = parsed.data;
   if (options.stateMachine && options.stack) throw new InvalidRequestError('--state-machine and --stack: give one of them');
-  const release = parseRelease(await readJson(options.file, io.cwd));
+  const release = parseRelease(readJson(options.file, io.cwd));
   const stateMachineArn = await releaseStateMachineArn(options, io.env, deps);
   const name = releaseExecutionName(release.input);
   const input = JSON.stringify(release.input);
@@ -120,14 +121,8 @@ async function releaseStateMachineArn(options: { stateMachine?: string | undefin
   throw new StateMachineNotFoundError(`release state machine: pass --state-machine ARN or --stack NAME, or set ${RELEASE_STATE_MACHINE_ENV}`);
 }
 
-async function readJson(file: string, cwd: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(new URL(file, `file://${cwd.endsWith('/') ? cwd : `${cwd}/`}`), 'utf8');
-  } catch (error) {
-    throw new InvalidRequestError(`--file: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-  }
-  return parseOptionJson('--file', text, file);
+function readJson(file: string, cwd: string): unknown {
+  return parseOptionJson('--file', readInputFile('--file', resolve(cwd, file), file), file);
 }
 
 function sameInput(text: string | undefined, input: ReleaseInput): boolean {

@@ -14,14 +14,15 @@ import { InvalidRequestError, isBadInputError } from '../core/errors.ts';
 import { outcomeTitle } from '../core/state.ts';
 import { causeMessage } from '../core/steps/index.ts';
 import { runLocal, type ProgressEvent } from '../local/runner.ts';
-import { emptyProgress, historyEntryOf, readProgress, type ExecutionProgress } from './follow.ts';
+import { emptyProgress, historyEntryOf, readProgress, warningPrinter, type ExecutionProgress } from './follow.ts';
 import { ProgressPrinter } from './progress-view.ts';
 import type { RunResult } from '../local/record.ts';
 import { createSimAccount } from '../sim/account/index.ts';
 import { loadScenario, parseScenario, type Scenario } from '../sim/scenario.ts';
 import { errorLine, EXIT, exitCodeForOutcome, failureJson } from './exit-codes.ts';
 import type { Output } from './io.ts';
-import { parseOptionJson, readOptionFile, zodLine } from './options.ts';
+import { parseOptionJson, zodLine } from './options.ts';
+import { readInputFile } from '../input-file.ts';
 import { ansi, plain, type Palette } from './colours.ts';
 
 const MAX_SEED = 2 ** 32 - 1;
@@ -89,7 +90,7 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
       approve,
       record: true,
       recordDir: join(cwd, '.coalmine', 'executions'),
-      ...(json ? {} : { onEvent: progressOf(io.stdout, (io.isTTY ?? io.stdout.isTTY ?? false) === true) }),
+      onEvent: progressOf(json ? undefined : io.stdout, (io.isTTY ?? io.stdout.isTTY ?? false) === true, warningPrinter(io.stderr)),
     });
   } catch (error) {
     const name = error instanceof Error ? error.name : '';
@@ -113,13 +114,14 @@ export async function runCommand(options: RunOptions, io: RunIo): Promise<number
 
 /**
  * Folds the local execution's events as `start --wait` folds a history on AWS, and prints through
- * the same renderer: the plan line, the step trail, each look with its checks.
+ * the same renderer: the plan line, the step trail, each look with its checks (on `out`, unless
+ * there is none: `--json`); and Plan's warnings, through `warn`.
  */
-function progressOf(out: Output, tty: boolean): (event: ProgressEvent) => void {
+function progressOf(out: Output | undefined, tty: boolean, warn: (progress: ExecutionProgress) => void): (event: ProgressEvent) => void {
   let progress: ExecutionProgress | undefined;
   let id = 0;
   let simulatedNow = 0;
-  const printer = new ProgressPrinter(out, { tty, now: () => simulatedNow });
+  const printer = out ? new ProgressPrinter(out, { tty, now: () => simulatedNow }) : undefined;
   return (event) => {
     if (event.type === 'started') {
       progress = emptyProgress({ executionArn: `local:${event.execution}`, name: event.execution, startedAt: event.at });
@@ -128,11 +130,12 @@ function progressOf(out: Output, tty: boolean): (event: ProgressEvent) => void {
       const before = progress;
       simulatedNow = Date.parse(event.event.at);
       progress = readProgress(progress, [historyEntryOf(event.event, ++id)]);
+      warn(progress);
       // Redraw when something a person reads changed, not at every state.
-      if (progress.decisions.length !== before.decisions.length || (progress.functionName && !before.functionName)) printer.show(progress);
+      if (progress.decisions.length !== before.decisions.length || (progress.functionName && !before.functionName)) printer?.show(progress);
     } else if (event.type === 'finished') {
-      if (progress) printer.show(progress);
-      printer.done();
+      if (progress) printer?.show(progress);
+      printer?.done();
     }
   };
 }
@@ -151,11 +154,11 @@ function isPath(value: string): boolean {
 
 /** A scenario file, named in messages as the user wrote it. */
 function readScenarioFile(path: string, shown: string): Scenario {
-  return parseScenario(readOptionFile('--scenario', path, shown), shown);
+  return parseScenario(readInputFile('--scenario', path, shown), shown);
 }
 
 function readRequest(path: string, shown: string): { value: unknown } {
-  const value = parseOptionJson('--request', readOptionFile('--request', path, shown), shown);
+  const value = parseOptionJson('--request', readInputFile('--request', path, shown), shown);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidRequestError(`--request: ${shown} must hold a JSON object (a request or an EventBridge event), got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
   }

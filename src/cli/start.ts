@@ -5,19 +5,21 @@
  * event meets the execution that is already there instead of starting a second canary:
  * a running one is joined; a finished one with the same request is reported.
  */
-import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
 import { CoalmineError, InvalidRequestError } from '../core/errors.ts';
+import { JsonInputError, parseJsonText } from '../core/json.ts';
 import { parseRequest } from '../core/request.ts';
 import { consoleUrlFor, type ExecutionInfo, type ExecutionStatus } from '../aws/stepfunctions.ts';
 import { resolveStateMachineArn, type AwsDeps } from './aws-context.ts';
 import { executionNameFor, MAX_EXECUTION_NAME_LENGTH } from '../core/execution-name.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
-import { emptyProgress, endingOf, followExecution, isFinished, readProgress, type CheckRecord, type ExecutionEnding, type ExecutionProgress } from './follow.ts';
+import { emptyProgress, endingOf, followExecution, isFinished, readProgress, warningPrinter, type CheckRecord, type ExecutionEnding, type ExecutionProgress } from './follow.ts';
 import type { CliIo } from './io.ts';
 import { endingLines, ProgressPrinter } from './progress-view.ts';
 import { parseOptionJson, stateMachineOptions, zodLine } from './options.ts';
+import { readInputFile } from '../input-file.ts';
 
 export const startOptionsSchema = z.strictObject({
   function: z.string().min(1).optional(),
@@ -64,12 +66,7 @@ export interface StartOutcome extends StartResult, ExecutionEnding {
 export async function buildRequest(options: z.output<typeof startOptionsSchema>, cwd: string): Promise<Record<string, unknown>> {
   let base: Record<string, unknown> = {};
   if (options.request) {
-    let text: string;
-    try {
-      text = await readFile(new URL(options.request, `file://${cwd.endsWith('/') ? cwd : `${cwd}/`}`), 'utf8');
-    } catch (error) {
-      throw new InvalidRequestError(`--request: cannot read ${options.request} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-    }
+    const text = readInputFile('--request', resolve(cwd, options.request), options.request);
     const parsed = parseOptionJson('--request', text, options.request);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new InvalidRequestError(`--request: ${options.request} must hold a JSON object`);
@@ -96,8 +93,9 @@ export async function buildRequest(options: z.output<typeof startOptionsSchema>,
 function parseStrategyFlag(value: string): unknown {
   if (!value.trim().startsWith('{')) return value;
   try {
-    return JSON.parse(value);
-  } catch {
+    return parseJsonText(value);
+  } catch (error) {
+    if (error instanceof JsonInputError) throw new InvalidRequestError(`--strategy: ${error.message}`, { cause: error });
     throw new InvalidRequestError(`--strategy: "${value.slice(0, 60)}" is neither a strategy name nor JSON`);
   }
 }
@@ -215,9 +213,11 @@ export async function startCommand(rawOptions: StartOptions, io: CliIo, deps: Aw
   }
   if (!options.json) io.stderr.write(renderStarted(result));
   const printer = new ProgressPrinter(io.stderr, { tty: io.stderr.isTTY === true, now: deps.now ?? Date.now });
+  const warn = warningPrinter(io.stderr);
   const outcome = await awaitOutcome(result, deps, {
     waitMinutes: options.waitMinutes,
     onProgress: (_before, after) => {
+      warn(after);
       if (!options.json) printer.show(after);
     },
   });

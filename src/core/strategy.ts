@@ -91,6 +91,10 @@ function customStrategy(request: { steps: number[]; intervalMinutes: number }, f
   });
   // A final 100 is the promotion itself, which always follows the last step.
   const canarySteps = steps[steps.length - 1] === 100 ? steps.slice(0, -1) : [...steps];
+  if (canarySteps.length === 0) {
+    // [100] alone would move every request to the candidate with nothing judged first: AllAtOnce, which says so, and which an event may use only where its owner allows it.
+    throw new InvalidRequestError(`${field}.steps: [100] shifts everything at once with no canary step; give a weight below 100 first (e.g. [10, 100]), or use "AllAtOnce" to skip the canary`);
+  }
   return { name: `${canarySteps.join('% → ')}${canarySteps.length ? '% → ' : ''}100% every ${intervalMinutes} min`, steps: canarySteps, intervalMinutes };
 }
 

@@ -11,18 +11,25 @@
  * const scenario = loadScenario('error-3x');          // scenarios/error-3x.json
  * const custom = loadScenario('./my-scenario.json');  // a path
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as z from 'zod';
 import { InvalidRequestError } from '../core/errors.ts';
+import { JsonInputError, parseJsonText } from '../core/json.ts';
+import { readInputFile } from '../input-file.ts';
 import { clip, closest } from '../core/request.ts';
+import { queueSettlingMinutes } from './queue/settling.ts';
 import { packageFile } from '../package-files.ts';
 import { analysisSchema } from '../core/judge/index.ts';
 import { parseStrategy } from '../core/strategy.ts';
 
+/** Lambda runs an invocation for at most 15 minutes: a duration beyond is a typo, and would overflow the draws. */
+const MAX_DURATION_MS = 900_000;
+const durationMs = z.number().positive().max(MAX_DURATION_MS, `at most ${MAX_DURATION_MS} (15 minutes, Lambda's longest invocation)`);
+
 const latencySchema = z.strictObject({
-  median: z.number().positive(),
-  p99: z.number().positive(),
+  median: durationMs,
+  p99: durationMs,
 });
 
 /**
@@ -96,6 +103,42 @@ const candidateSchema = z.strictObject({
 
 export const TRAFFIC_PATTERNS = ['steady', 'diurnal', 'bursty'] as const;
 
+/** Minutes of stable-only traffic simulated before the canary starts, for the baseline. */
+export const DEFAULT_WARMUP_MINUTES = 30;
+
+/**
+ * Minutes of stable-only traffic before the canary: enough for the scenario's baseline, and at least
+ * the default. An SQS queue's warm-up also lets a failing message's whole life pass before the
+ * baseline (`queueSettlingMinutes`): without it, a queue whose messages take longer than the
+ * warm-up to dead-letter showed no dead letters in its baseline and a steady stream in the canary.
+ */
+export function warmupMinutesFor(scenario: { analysis?: unknown; trigger?: unknown; queue?: unknown }): number {
+  const analysis = scenario.analysis as { baselineMinutes?: unknown } | undefined;
+  const baselineMinutes = typeof analysis?.baselineMinutes === 'number' ? analysis.baselineMinutes : 15;
+  const queue = scenario.trigger === 'sqs' ? (scenario.queue as Record<string, unknown> | undefined) : undefined;
+  const settling =
+    queue && typeof queue['visibilityTimeoutSeconds'] === 'number'
+      ? queueSettlingMinutes({
+          ...(queue['dlq'] === false || typeof queue['maxReceiveCount'] !== 'number' ? {} : { maxReceiveCount: queue['maxReceiveCount'] }),
+          visibilityTimeoutSeconds: queue['visibilityTimeoutSeconds'],
+          batchingWindowSeconds: typeof queue['batchingWindowSeconds'] === 'number' ? queue['batchingWindowSeconds'] : 0,
+        })
+      : 0;
+  return Math.max(DEFAULT_WARMUP_MINUTES, baselineMinutes + 5 + settling);
+}
+
+/**
+ * What one run may ask of the simulator, so that a typo (a rate or horizon a few zeros too long) is
+ * refused by name instead of running for hours or filling memory: a horizon of a week, a billion
+ * requests a minute at the traffic's peak, and ten million messages through the queue model (which,
+ * unlike the request model, follows each message).
+ */
+export const SCENARIO_LIMITS = Object.freeze({
+  minutes: 7 * 24 * 60,
+  requestsPerMinute: 1e9,
+  queueMessages: 10_000_000,
+});
+
 const trafficSchema = z.strictObject({
   /** Required for `api`; for `sqs`, the message rate when `queue.messagesPerMinute` is not given (else ignored). */
   requestsPerMinute: z.number().min(0).optional(),
@@ -134,47 +177,82 @@ const strategySchema = z.union(
   { error: 'must be a strategy name, e.g. "Canary10Percent5Minutes", or { "steps": [5, 20, 50], "intervalMinutes": 5 }' },
 );
 
-export const scenarioSchema = z
-  .looseObject({
-    name: z.string().min(1),
-    description: z.string().default(''),
-    /** What a correct judge does. Optional for `run`; the benchmark requires it. */
-    expect: z.enum(['promote', 'rollback']).optional(),
-    /** The horizon, in minutes after the first shift: no decision by then is `undecided`. */
-    minutes: z.number().int().positive().default(120),
-    trigger: z.enum(['api', 'sqs']).default('api'),
-    traffic: trafficSchema.optional(),
-    stable: stableSchema,
-    candidate: candidateSchema.default({ fromMinute: 0 }),
-    queue: queueSchema.optional(),
-    strategy: strategySchema.optional(),
-    /** Extension: analysis settings for the canary request (as the request's `analysis`). */
-    analysis: z.unknown().optional(),
-    /** The simulated function (src/sim/account.ts checks it). */
-    account: z.unknown().optional(),
-    /** Where a parsed scenario was read from: a parsed scenario parses again as itself. */
-    source: z.string().optional(),
-  })
-  .superRefine((value, ctx) => {
-    if (value.trigger === 'api' && value.traffic?.requestsPerMinute === undefined) {
-      ctx.addIssue({ code: 'custom', path: value.traffic ? ['traffic', 'requestsPerMinute'] : ['traffic'], message: 'required when trigger is api' });
+const scenarioBase = z.looseObject({
+  name: z.string().min(1),
+  description: z.string().default(''),
+  /** What a correct judge does. Optional for `run`; the benchmark requires it. */
+  expect: z.enum(['promote', 'rollback']).optional(),
+  /** The horizon, in minutes after the first shift: no decision by then is `undecided`. */
+  minutes: z.number().int().positive().max(SCENARIO_LIMITS.minutes, `at most ${SCENARIO_LIMITS.minutes} (a week)`).default(120),
+  trigger: z.enum(['api', 'sqs']).default('api'),
+  traffic: trafficSchema.optional(),
+  stable: stableSchema,
+  candidate: candidateSchema.default({ fromMinute: 0 }),
+  queue: queueSchema.optional(),
+  strategy: strategySchema.optional(),
+  /** Extension: analysis settings for the canary request (as the request's `analysis`). */
+  analysis: z.unknown().optional(),
+  /** The simulated function (src/sim/account.ts checks it). */
+  account: z.unknown().optional(),
+  /** Where a parsed scenario was read from: a parsed scenario parses again as itself. */
+  source: z.string().optional(),
+});
+
+export const scenarioSchema = scenarioBase.superRefine((value, ctx) => {
+  if (value.trigger === 'api' && value.traffic?.requestsPerMinute === undefined) {
+    ctx.addIssue({ code: 'custom', path: value.traffic ? ['traffic', 'requestsPerMinute'] : ['traffic'], message: 'required when trigger is api' });
+  }
+  if (value.trigger === 'sqs' && value.queue?.messagesPerMinute === undefined && value.traffic?.requestsPerMinute === undefined) {
+    const message = 'required when trigger is sqs (or traffic.requestsPerMinute as the message rate)';
+    ctx.addIssue({ code: 'custom', path: value.queue ? ['queue', 'messagesPerMinute'] : ['queue'], message });
+  }
+  if (value.traffic?.pattern === 'steady' && value.traffic.amplitude !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['traffic', 'amplitude'], message: 'steady traffic has no amplitude (it would be ignored); use pattern "diurnal" or "bursty", or remove it' });
+  }
+  checkWork(value, ctx);
+  for (const [side, latency] of [['stable', value.stable.latencyMs], ['candidate', value.candidate.latencyMs]] as const) {
+    if (latency !== undefined && !(latency.p99 > latency.median)) {
+      ctx.addIssue({ code: 'custom', path: [side, 'latencyMs', 'p99'], message: `must be above the median (${latency.median})` });
     }
-    if (value.trigger === 'sqs' && value.queue?.messagesPerMinute === undefined && value.traffic?.requestsPerMinute === undefined) {
-      const message = 'required when trigger is sqs (or traffic.requestsPerMinute as the message rate)';
-      ctx.addIssue({ code: 'custom', path: value.queue ? ['queue', 'messagesPerMinute'] : ['queue'], message });
+  }
+  if (value.analysis !== undefined) {
+    const parsed = analysisSchema.safeParse(value.analysis);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['analysis', ...issue.path] } as never);
     }
-    for (const [side, latency] of [['stable', value.stable.latencyMs], ['candidate', value.candidate.latencyMs]] as const) {
-      if (latency !== undefined && !(latency.p99 > latency.median)) {
-        ctx.addIssue({ code: 'custom', path: [side, 'latencyMs', 'p99'], message: `must be above the median (${latency.median})` });
-      }
-    }
-    if (value.analysis !== undefined) {
-      const parsed = analysisSchema.safeParse(value.analysis);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['analysis', ...issue.path] } as never);
-      }
-    }
-  });
+  }
+});
+
+/** The traffic's highest rate over its base rate: diurnal peaks at 1 + amplitude, a burst runs at amplitude × the base. */
+function peakFactor(traffic: { pattern: TrafficPattern; amplitude: number } | undefined): number {
+  if (traffic?.pattern === 'diurnal') return 1 + traffic.amplitude;
+  if (traffic?.pattern === 'bursty') return Math.max(1, traffic.amplitude);
+  return 1;
+}
+
+/** Refuses a scenario whose traffic at its peak, or whose messages over the horizon, are beyond SCENARIO_LIMITS. */
+function checkWork(value: z.output<typeof scenarioBase>, ctx: z.RefinementCtx): void {
+  const factor = peakFactor(value.traffic);
+  const shaped = factor === 1 ? '' : ` (× ${factor} at the ${value.traffic!.pattern} peak)`;
+  const queueRate = value.trigger === 'sqs' ? value.queue?.messagesPerMinute : undefined;
+  const rate = queueRate ?? value.traffic?.requestsPerMinute;
+  if (rate === undefined) return;
+  const path = queueRate !== undefined ? ['queue', 'messagesPerMinute'] : ['traffic', 'requestsPerMinute'];
+  if (rate * factor > SCENARIO_LIMITS.requestsPerMinute) {
+    ctx.addIssue({ code: 'custom', path, message: `${rate.toLocaleString('en-US')} a minute${shaped} is beyond the simulator's ${SCENARIO_LIMITS.requestsPerMinute.toLocaleString('en-US')} a minute` });
+    return;
+  }
+  // The queue model follows every message from the first warm-up minute to the horizon.
+  const minutes = warmupMinutesFor(value) + value.minutes;
+  if (value.trigger === 'sqs' && rate * factor * minutes > SCENARIO_LIMITS.queueMessages) {
+    const messages = Math.round(rate * factor * minutes);
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: `${rate.toLocaleString('en-US')} a minute${shaped} for ${minutes} minutes (the warm-up included) is ${messages.toLocaleString('en-US')} messages; the queue model follows at most ${SCENARIO_LIMITS.queueMessages.toLocaleString('en-US')} (lower the rate or minutes)`,
+    });
+  }
+}
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type CustomMetricBehaviour = { rate: number } | { mean: number; sd: number };
@@ -239,8 +317,9 @@ export function parseScenario(json: unknown, source: string): Scenario {
   let value = json;
   if (typeof json === 'string') {
     try {
-      value = JSON.parse(json);
+      value = parseJsonText(json);
     } catch (error) {
+      if (error instanceof JsonInputError) throw new InvalidRequestError(`${source}: ${error.message}`, { cause: error });
       throw new InvalidRequestError(`${source}: not valid JSON (${(error as Error).message})`, { cause: error });
     }
   }
@@ -356,19 +435,29 @@ export function loadScenario(nameOrPath: string): Scenario {
     const known = isName ? `; known: ${scenarioFiles(BUILT_IN_SCENARIOS_DIR).map((file) => basename(file, '.json')).join(', ')}` : '';
     throw new InvalidRequestError(`scenario: ${nameOrPath} not found${known}`);
   }
-  return parseScenario(readFileSync(path, 'utf8'), isName ? `${nameOrPath}.json` : nameOrPath);
+  const shown = isName ? `${nameOrPath}.json` : nameOrPath;
+  return parseScenario(readInputFile('scenario', path, shown), shown);
 }
 
 /** Every scenario (`*.json`) in a folder, sorted by file name. */
 export function listScenarios(dir: string = BUILT_IN_SCENARIOS_DIR): Scenario[] {
   if (!existsSync(dir)) throw new InvalidRequestError(`scenarios: ${dir} not found`);
-  return scenarioFiles(dir).map((file) => parseScenario(readFileSync(file, 'utf8'), file));
+  return scenarioFiles(dir).map((file) => parseScenario(readInputFile('scenario', file, file), file));
 }
 
 function scenarioFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((file) => file.endsWith('.json'))
+    // A folder named like a scenario (`old.json/`) is not one; a dangling link stays, to be named when read.
+    .filter((file) => file.endsWith('.json') && !isFolder(join(dir, file)))
     .sort()
     .map((file) => join(dir, file));
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

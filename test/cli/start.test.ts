@@ -181,6 +181,29 @@ describe('coalmine start', () => {
 });
 
 describe('coalmine start --wait', () => {
+  it("prints Plan's warnings on stderr as warning lines, once each, while it follows", async () => {
+    const warning = 'cold starts not judged: the function logs in JSON, and Coalmine reads the text REPORT lines';
+    const withWarning = (text: string | undefined) => {
+      const state = text === undefined ? undefined : (JSON.parse(text) as { plan?: { warnings?: string[] }; Payload?: { plan?: { warnings?: string[] } } });
+      const plan = state?.plan ?? state?.Payload?.plan;
+      if (plan) plan.warnings = [warning];
+      return state === undefined ? text : JSON.stringify(state);
+    };
+    const events = history('promoted').map((event) => ({
+      ...event,
+      ...(event.stateExitedEventDetails ? { stateExitedEventDetails: { ...event.stateExitedEventDetails, output: withWarning(event.stateExitedEventDetails.output) } } : {}),
+      ...(event.taskSucceededEventDetails ? { taskSucceededEventDetails: { ...event.taskSucceededEventDetails, output: withWarning(event.taskSucceededEventDetails.output) } } : {}),
+    }));
+    const served = serveGrowingHistory(events);
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date(START) });
+    sfn.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION_ARN, name: NAME, stateMachineArn: STATE_MACHINE_ARN, status: 'RUNNING', startDate: new Date(START), input: INPUT });
+
+    const { code, stderr } = await run([...BASE_ARGS, '--wait'], awsWith(() => served.grow()));
+
+    expect(code).toBe(0);
+    expect(stderr.split('\n').filter((line) => line.startsWith('warning: '))).toEqual([`warning: ${warning}`]);
+  });
+
   const cases: { ending: Ending; code: number; outcome: string; rollbackKind: string | null; reason: RegExp }[] = [
     { ending: 'promoted', code: 0, outcome: 'promoted', rollbackKind: null, reason: /v13 served 50% as well as v12/ },
     { ending: 'rolled-back', code: 3, outcome: 'rolled-back', rollbackKind: 'regression', reason: /v13 fails 3\.2× as often as v12/ },

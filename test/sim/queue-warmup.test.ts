@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { queueBenchRun } from '../../src/bench/queue-run.ts';
 import { analysisSchema } from '../../src/core/judge/index.ts';
 import { summariseQueueBaseline } from '../../src/core/judge/queue-baseline.ts';
-import { warmupMinutesFor } from '../../src/sim/account/index.ts';
-import { loadScenario } from '../../src/sim/scenario.ts';
+import { loadScenario, warmupMinutesFor } from '../../src/sim/scenario.ts';
 
 describe('the simulated queue before its baseline', () => {
   it('warms up for a failing message\'s whole life: every receive, each a visibility timeout long', () => {

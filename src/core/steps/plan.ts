@@ -3,7 +3,7 @@
  * the request, check the alias, resolve the versions, discover the queue, measure the baseline, plan
  * for the traffic (src/core/forecast.ts), take the alias, build the plan.
  */
-import { AliasAlreadyRoutedError, AliasChangedError, CanaryInProgressError, FunctionNotFoundError, InvalidRequestError, InvalidVersionError } from '../errors.ts';
+import { AliasAlreadyRoutedError, AliasChangedError, AliasNotFoundError, CanaryInProgressError, FunctionNotFoundError, InvalidRequestError, InvalidVersionError } from '../errors.ts';
 import { checkAlarmsBeforeStart, checkStartWindows } from '../gates.ts';
 import { checkCustomMetrics, checkStateSize, checkVersions } from '../limits.ts';
 import { describeOwner, isOwner, ownerMark, readOwnerMark, type OwnerMark } from '../ownership.ts';
@@ -27,6 +27,18 @@ import { parsePayload, planPayload, queueRef } from './payload.ts';
 
 /** Hours of the alias' history Plan reads where the baseline is too thin to estimate stable's rates. */
 const HISTORY_HOURS = 24;
+
+/** A function or alias Lambda does not know, named by the request's field that asked for it (`alias: …`). */
+async function byField<T>(field: 'functionName' | 'alias', missing: string, find: () => Promise<T>): Promise<T> {
+  try {
+    return await find();
+  } catch (error) {
+    const line = `${field}: ${missing}; nothing was changed (${error instanceof Error ? error.message : String(error)})`;
+    if (error instanceof FunctionNotFoundError) throw new FunctionNotFoundError(line, { cause: error });
+    if (error instanceof AliasNotFoundError) throw new AliasNotFoundError(line, { cause: error });
+    throw error;
+  }
+}
 
 /** What Plan returns for an event about a function that has not opted in: the execution succeeds doing nothing. */
 export interface Skipped {
@@ -102,7 +114,7 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
 
   /** The function and its alias: in this account, owned by no other execution, and on one version. */
   async function checkAlias(request: CanaryRequest, execution: ExecutionRef): Promise<CheckedAlias> {
-    const fn = await functions.getFunction(request.functionName);
+    const fn = await byField('functionName', `no function ${request.functionName} in Coalmine's account and region`, () => functions.getFunction(request.functionName));
     if (request.functionArn !== undefined && request.functionArn !== fn.functionArn) {
       // Only the name reaches the Lambda API: an ARN of another account or region would canary this one's namesake.
       throw new FunctionNotFoundError(`functionName: ${request.functionArn} is not in Coalmine's account and region (${fn.functionArn}); deploy Coalmine there`);
@@ -112,7 +124,7 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
       // Plan's clients call the region the request names; a function found anywhere else is a namesake, never the target.
       throw new FunctionNotFoundError(`region: ${request.region} is where the request says ${request.functionName} is, but the function Coalmine found is in ${region}; nothing was changed`);
     }
-    const alias = await router.getAlias(fn.functionName, request.alias);
+    const alias = await byField('alias', `${request.functionName} has no alias ${request.alias}`, () => router.getAlias(fn.functionName, request.alias));
     const mark = readOwnerMark(alias.description);
     if (mark && !isOwner(mark, execution)) {
       throw new CanaryInProgressError(`alias ${fn.functionName}:${alias.name} is in a canary run by ${describeOwner(mark)}; wait for it or abort it (if that execution no longer runs, remove the coalmine-canary mark from the alias description)`);

@@ -23,7 +23,8 @@ import { createEventBus, type PublishedEvent, type PutEventsEntry } from './even
 import { createSimExecutions } from './executions.ts';
 import { createSimLogs, type SimLogs } from './logs.ts';
 import { createSimMetrics } from './metrics.ts';
-import { accountSettings, MINUTE_MS, SIM_START, warmupMinutesFor, type SimAccountSettings } from './settings.ts';
+import { accountSettings, MINUTE_MS, SIM_START, type SimAccountSettings } from './settings.ts';
+import { warmupMinutesFor } from '../scenario.ts';
 import { createTimeline, type SeriesPoint, type SimClock, type SimMinute, type Timeline } from './timeline.ts';
 import { round } from '../../core/round.ts';
 

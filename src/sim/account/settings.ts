@@ -4,7 +4,6 @@
  */
 import * as z from 'zod';
 import { InvalidRequestError } from '../../core/errors.ts';
-import { queueSettlingMinutes } from '../queue/settling.ts';
 import type { Scenario } from '../scenario.ts';
 
 export const MINUTE_MS = 60_000;
@@ -13,8 +12,6 @@ export const ACCOUNT_ID = '123456789012';
 
 /** Where the simulated clock starts: the canary begins here, after the warm-up minutes. */
 export const SIM_START = '2026-01-05T09:00:00.000Z';
-/** Minutes of stable-only traffic generated before SIM_START, for the baseline. */
-export const DEFAULT_WARMUP_MINUTES = 30;
 
 /**
  * The simulated function, alias and versions. A scenario may set any of these under `account`.
@@ -54,24 +51,4 @@ export function accountSettings(scenario: Scenario): SimAccountSettings {
     throw new InvalidRequestError(`${scenario.source}: account.candidateVersion: equals stableVersion (${parsed.data.stableVersion})`);
   }
   return parsed.data;
-}
-
-/**
- * Minutes of stable-only traffic before SIM_START: enough for the scenario's baseline, and at least
- * the default. An SQS queue's warm-up also lets a failing message's whole life pass before the
- * baseline (`queueSettlingMinutes`): without it, a queue whose messages take longer than the
- * warm-up to dead-letter showed no dead letters in its baseline and a steady stream in the canary.
- */
-export function warmupMinutesFor(scenario: Scenario): number {
-  const analysis = scenario.analysis as { baselineMinutes?: unknown } | undefined;
-  const baselineMinutes = typeof analysis?.baselineMinutes === 'number' ? analysis.baselineMinutes : 15;
-  const queue = scenario.trigger === 'sqs' ? scenario.queue : undefined;
-  const settling = queue
-    ? queueSettlingMinutes({
-        ...(queue['dlq'] === false ? {} : { maxReceiveCount: queue.maxReceiveCount }),
-        visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
-        batchingWindowSeconds: typeof queue['batchingWindowSeconds'] === 'number' ? queue['batchingWindowSeconds'] : 0,
-      })
-    : 0;
-  return Math.max(DEFAULT_WARMUP_MINUTES, baselineMinutes + 5 + settling);
 }
