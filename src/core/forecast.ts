@@ -201,7 +201,7 @@ export interface PlanningInput {
    * it picks for the traffic: an SQS queue's steps must last its retry cycles (src/core/sqs.ts).
    */
   defaultStrategy?: Strategy;
-  settings: Pick<AnalysisSettings, 'alpha' | 'errorTolerance' | 'errorMargin' | 'maxDurationMinutes' | 'lowTraffic' | 'minRequests' | 'maxErrorRate'> &
+  settings: Pick<AnalysisSettings, 'alpha' | 'errorTolerance' | 'errorMargin' | 'maxDurationMinutes' | 'lowTraffic' | 'minRequests' | 'maxErrorRate' | 'maxExtensionMinutes'> &
     Partial<Pick<AnalysisSettings, 'settleSeconds' | 'evaluationMinutes'>>;
 }
 
@@ -279,9 +279,13 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   // The final weight is what promotion brings: at least half of the expected canary (and half of
   // its pace) is spent there, so a regression that sets in during the first half is seen at it and
   // pulls the promotion evidence down before promotion — but never past the budget (a long named
-  // schedule reaches its final step late), and never less than the step's own interval.
+  // schedule reaches its final step late), never past half the step's extension (a step is held
+  // at most its interval and `maxExtensionMinutes`: asking for all of it would roll a good candidate
+  // back as inconclusive whenever its traffic ran a little under the forecast, as an SQS queue's
+  // long retry-cycle steps did), and never less than the step's own interval.
   const lateOnsetMinutes = Math.max(pace / 2, Number.isFinite(mainMedian) ? mainMedian / 2 : 0);
-  const finalMinutes = Math.max(strategy.intervalMinutes, Math.min(lateOnsetMinutes, servedBy() - finalStart));
+  const longestHold = strategy.intervalMinutes + settings.maxExtensionMinutes / 2;
+  const finalMinutes = Math.max(strategy.intervalMinutes, Math.min(lateOnsetMinutes, longestHold, servedBy() - finalStart));
   const finalWeight = (strategy.steps[strategy.steps.length - 1] ?? 100) / 100;
   const finalStepMinRequests = Math.ceil(traffic.typicalRequestsPerMinute * finalWeight * finalMinutes);
   const stepMinRequests = strategy.steps.map((weight) => Math.min(settings.minRequests, Math.ceil((0.5 * traffic.typicalRequestsPerMinute * weight * strategy.intervalMinutes) / 100)));

@@ -221,6 +221,18 @@ describe('planCanary', () => {
     expect(forecast.minutesToPromote).toBeLessThanOrEqual(13);
   });
 
+  it('asks the final step of a long schedule for no more than its interval and half its extension bring, so a step a little under the forecast still promotes', () => {
+    // An SQS queue with a one-hour visibility timeout: four two-hour steps. Half the schedule (four
+    // hours) at the final weight would need every minute of the step and its 120-minute extension.
+    const longSteps = parseStrategy({ steps: [5, 10, 25, 50], intervalMinutes: 120 });
+    const planned = planCanary({ traffic: traffic(60, 0.005), strategy: undefined, defaultStrategy: longSteps, settings: analysisSchema.parse({}) });
+    const perMinuteAtFinal = (planned.forecast.requestsPerMinute * 50) / 100;
+
+    expect(planned.promotion.finalStepMinRequests / perMinuteAtFinal).toBeLessThanOrEqual(120 + 60 + 1);
+    const withoutExtension = planCanary({ traffic: traffic(60, 0.005), strategy: undefined, defaultStrategy: longSteps, settings: analysisSchema.parse({ maxExtensionMinutes: 0 }) });
+    expect(withoutExtension.promotion.finalStepMinRequests / perMinuteAtFinal).toBeLessThanOrEqual(120 + 1);
+  });
+
   it('says no candidate can be promoted when the budget ends before the final step has served and been judged', () => {
     // 10%, 25%, 50% for 5 minutes each: the final step has served its interval at minute 15, judged by 17.
     const weights = { name: 'three steps', steps: [10, 25, 50], intervalMinutes: 5 };
