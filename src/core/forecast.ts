@@ -225,6 +225,18 @@ export function loosestBar(stableRate: number): number {
   return Math.min(MAX_BAR, gross / GROSS_MARGIN);
 }
 
+/**
+ * The error guardrail a canary holds to: `maxErrorRate`, unless stable itself fails nearly that
+ * often; then a gross regression of stable's rate (as `loosestBar` counts one, 10× or 10 points
+ * more, whichever is smaller, from stable's 90% upper estimate). A guardrail at or under stable's own
+ * rate would roll a candidate as good as stable back at once: a queue whose batches time out on
+ * either version, an API that rejects a quarter of its requests by design.
+ */
+export function errorGuardrail(maxErrorRate: number, traffic: Pick<TrafficEstimate, 'errorRateUpper'>): number {
+  const upper = traffic.errorRateUpper;
+  return round(Math.min(1, Math.max(maxErrorRate, Math.min(10 * upper, upper + 0.1))), 6);
+}
+
 /** Plans the canary: weights, bar, exposure, and the forecast that says so. */
 export function planCanary(input: PlanningInput): CanaryPlanning {
   const { traffic, settings } = input;

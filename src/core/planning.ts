@@ -9,7 +9,8 @@
  * const { planning, analysis, warnings } = planWithinLimits({ traffic, named: request.strategy, settings: request.analysis, queue: queue?.plan });
  */
 import { InsufficientTrafficError } from './errors.ts';
-import { planCanary, type CanaryPlanning, type TrafficEstimate } from './forecast.ts';
+import { errorGuardrail, planCanary, type CanaryPlanning, type TrafficEstimate } from './forecast.ts';
+import { formatRate } from './judge/check.ts';
 import type { AnalysisSettings } from './judge/settings.ts';
 import { checkSchedule, checkWeights, fitSchedule, type ScheduleExtras } from './limits.ts';
 import { defaultEventStrategy, eventStepMinutes, redriveDelaySeconds, thinStepWarnings } from './sqs.ts';
@@ -44,14 +45,22 @@ export interface LimitedPlanning {
  * show the default bar, PlanLimitError for weights Lambda would round away.
  */
 export function planWithinLimits(input: LimitedPlanningInput): LimitedPlanning {
-  const { traffic, named, settings, queue, after = {} } = input;
+  const { traffic, named, queue, after = {} } = input;
+  const warnings: string[] = [];
+  const guardrail = errorGuardrail(input.settings.maxErrorRate, traffic);
+  if (guardrail > input.settings.maxErrorRate) {
+    warnings.push(
+      `analysis.maxErrorRate: stable already fails ${formatRate(traffic.errorRate)} of requests, so the error guardrail rolls back a candidate shown above ${formatRate(guardrail)} ` +
+        `(a gross regression of stable's rate), not ${formatRate(input.settings.maxErrorRate)}`,
+    );
+  }
+  const settings = { ...input.settings, maxErrorRate: guardrail };
   const defaultStrategy = queue ? defaultEventStrategy(queue) : undefined;
   const extraMinutes = queue ? Math.ceil(redriveDelaySeconds(queue) / 60) : 0;
   let planning = planCanary({ traffic, strategy: named, ...(defaultStrategy ? { defaultStrategy } : {}), settings });
   if (planning.refusal) throw new InsufficientTrafficError(planning.refusal);
   checkWeights(planning.strategy);
   let analysis = settings;
-  const warnings: string[] = [];
   if (named) {
     checkSchedule(named, settings, extraMinutes, after);
   } else {

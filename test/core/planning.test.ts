@@ -32,6 +32,21 @@ describe('planWithinLimits', () => {
     expect(warnings).toEqual([expect.stringMatching(/drops its 10% and 25% steps/), expect.stringMatching(/one retry cycle of the queue \(720 min\)/)]);
   });
 
+  it('keeps the error guardrail where it is when stable fails well under it', () => {
+    const { analysis, warnings } = planWithinLimits({ traffic: traffic(600, 0.02), named: undefined, settings });
+
+    expect(analysis.maxErrorRate).toBe(0.2);
+    expect(warnings).toEqual([]);
+  });
+
+  it('raises the error guardrail over a stable that already fails nearly as often, and says so, so a candidate as good as stable is not rolled back at once', () => {
+    const { analysis, warnings } = planWithinLimits({ traffic: traffic(600, 0.4), named: undefined, settings });
+
+    expect(analysis.maxErrorRate).toBeGreaterThan(0.5);
+    expect(analysis.maxErrorRate).toBeLessThan(0.52);
+    expect(warnings).toEqual([expect.stringMatching(/^analysis\.maxErrorRate: stable already fails 40\.00% of requests, so the error guardrail rolls back a candidate shown above 50\.\d\d% \(a gross regression of stable's rate\), not 20\.00%$/)]);
+  });
+
   it('refuses a named schedule that does not fit, as it is', () => {
     const named = parseStrategy({ steps: [5, 10, 25, 50], intervalMinutes: 1440 });
 
