@@ -16,8 +16,16 @@ import { EVALUATE_STATE } from '../../src/viewer/verdict-view.ts';
 const root = mkdtempSync(join(tmpdir(), 'coalmine-record-shape-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** A real run's record as written now, and the same run in the old shape, written as the old runner wrote it (indented). */
-async function bothShapes(scenario: string): Promise<{ id: string; slimDir: string; oldDir: string; slimText: string; oldText: string }> {
+type Shapes = { id: string; slimDir: string; oldDir: string; slimText: string; oldText: string };
+const runs = new Map<string, Promise<Shapes>>();
+
+/** A real run's record as written now, and the same run in the old shape, written as the old runner wrote it (indented); each scenario runs once. */
+function bothShapes(scenario: string): Promise<Shapes> {
+  if (!runs.has(scenario)) runs.set(scenario, writeBothShapes(scenario));
+  return runs.get(scenario)!;
+}
+
+async function writeBothShapes(scenario: string): Promise<Shapes> {
   const slimDir = join(root, scenario, 'slim');
   const oldDir = join(root, scenario, 'old');
   mkdirSync(oldDir, { recursive: true });
