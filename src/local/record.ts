@@ -80,6 +80,62 @@ export interface ExecutionEvent {
   cause?: string;
 }
 
+/** How many visits of each state a record keeps whole, input and output: the console shows the last five. */
+export const VISITS_KEPT = 5;
+
+/**
+ * The events a record keeps, so that a record grows with the looks, not with the canary state each
+ * event carries (up to 160 KB of plan): every event keeps its time, type, state, error and cause;
+ * inputs and outputs are kept whole for the execution itself, for the last `VISITS_KEPT` visits of
+ * each state and for the first output that carries the plan. An earlier output of a look (the
+ * Evaluate state) keeps everything but the plan, which never changes after Plan: the console draws
+ * the looks from them. Records written before kept every input and output; they read the same.
+ */
+export class RecordedEvents {
+  readonly events: ExecutionEvent[] = [];
+  /** Each state's visits still kept whole, oldest first: the events from its StateEntered on. */
+  private readonly visits = new Map<string, ExecutionEvent[][]>();
+  private planKept = false;
+
+  /** `isLook`: the states whose outputs are the judge's looks. */
+  constructor(private readonly isLook: (state: string) => boolean) {}
+
+  add(event: ExecutionEvent): void {
+    // A copy: whoever else was handed the event keeps it whole.
+    const kept: ExecutionEvent = { ...event };
+    this.events.push(kept);
+    const state = kept.state;
+    if (state === undefined) return;
+    if (!this.planKept && kept.type === 'StateExited' && hasPlan(kept.output)) {
+      this.planKept = true;
+      return;
+    }
+    const visits = this.visits.get(state) ?? [];
+    this.visits.set(state, visits);
+    if (kept.type === 'StateEntered') {
+      visits.push([kept]);
+      if (visits.length > VISITS_KEPT) for (const old of visits.shift()!) this.trim(old);
+    } else {
+      visits.at(-1)?.push(kept);
+    }
+  }
+
+  private trim(event: ExecutionEvent): void {
+    delete event.input;
+    if (event.output === undefined) return;
+    if (event.type === 'StateExited' && this.isLook(event.state!) && hasPlan(event.output)) {
+      const { plan: _plan, ...look } = event.output;
+      event.output = look;
+    } else {
+      delete event.output;
+    }
+  }
+}
+
+function hasPlan(value: unknown): value is { plan: unknown } {
+  return typeof value === 'object' && value !== null && 'plan' in value;
+}
+
 /** The file a local run writes, and the console reads. */
 export interface ExecutionRecord {
   name: string;

@@ -18,9 +18,9 @@ import { canaryStateSchema, RESTORED_ERROR, ROLLBACK_ERRORS, rollbackKindOfError
 import { causeMessage, createRegionalSteps, type Steps } from '../core/steps/index.ts';
 import { createSimAccount, type PutEventsEntry, type SimAccount, type SimAccountSettings } from '../sim/account/index.ts';
 import type { Scenario } from '../sim/scenario.ts';
-import { DEFINITION_PATH, prepareDefinition, type LocalDefinition, type TaskKind, type WaitDefinition } from './definition.ts';
+import { DEFINITION_PATH, prepareDefinition, type LocalDefinition, type StepName, type TaskKind, type WaitDefinition } from './definition.ts';
 import { localExecutionName } from './names.ts';
-import type { ExecutionEvent, ExecutionRecord, RunResult, RunStep } from './record.ts';
+import { RecordedEvents, type ExecutionEvent, type ExecutionRecord, type RunResult, type RunStep } from './record.ts';
 import { round } from '../core/round.ts';
 
 /** The region the local Coalmine runs in. */
@@ -96,7 +96,9 @@ export async function runLocal(options: RunLocalOptions): Promise<RunResult> {
   const steps = options.steps ? options.steps(account.ports) : createRegionalSteps(options.portsIn ?? (() => account.ports), { judge: options.judge ?? assess });
   const startedAt = account.clock.now().toISOString();
 
-  const trace = new ExecutionTrace(account, local, options.onEvent);
+  // Only a run that writes its record keeps its events.
+  const recorded = options.record ? new RecordedEvents((state) => isStep(local, state, 'evaluate')) : undefined;
+  const trace = new ExecutionTrace(account, local, options.onEvent, recorded);
   options.onEvent?.({ type: 'started', at: startedAt, execution: executionName, scenario: scenario.name, seed, request });
 
   const executionArn = `arn:aws:states:${LOCAL_REGION}:${ACCOUNT_ID}:execution:${STATE_MACHINE_NAME}:${executionName}`;
@@ -155,7 +157,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunResult> {
       recordedAt: new Date().toISOString(),
       result,
       definition: local.definition,
-      events: trace.events,
+      events: recorded!.events,
       series: account.series(),
     });
     result.record = path;
@@ -314,7 +316,6 @@ function executionFailure(error: unknown): { name: string; cause: string } {
  * the clock when a Wait state ends, and turns evaluations into steps and progress events.
  */
 class ExecutionTrace {
-  readonly events: ExecutionEvent[] = [];
   readonly steps: RunStep[] = [];
   /** Simulated time the execution decided to promote or roll back (the Promote or Rollback task began). */
   decidedAt: Date | undefined;
@@ -326,6 +327,7 @@ class ExecutionTrace {
     private readonly account: SimAccount,
     private readonly local: LocalDefinition,
     private readonly onEvent: ((event: ProgressEvent) => void) | undefined,
+    private readonly recorded: RecordedEvents | undefined,
   ) {}
 
   async read(logs: AsyncGenerator<EventLog>): Promise<void> {
@@ -343,7 +345,7 @@ class ExecutionTrace {
     if ('state' in log) {
       event.state = log.state.name;
       if (log.type === 'StateEntered') event.input = log.state.input;
-      // The input is in the StateEntered before it; keeping it once keeps records small.
+      // The input is in the StateEntered before it.
       if (log.type === 'StateExited') event.output = log.state.output;
     }
     if ('Error' in log) {
@@ -352,7 +354,7 @@ class ExecutionTrace {
     }
     if (log.type === 'ExecutionStarted') event.input = log.input;
     if (log.type === 'ExecutionSucceeded') event.output = log.output;
-    this.events.push(event);
+    this.recorded?.add(event);
     this.onEvent?.({ type: 'state', event });
 
     if (!('state' in log)) return;
@@ -393,6 +395,12 @@ class ExecutionTrace {
     };
     this.steps.push(step);
   }
+}
+
+/** Whether the state is the Lambda Task that runs this step. */
+function isStep(local: LocalDefinition, state: string, step: StepName): boolean {
+  const task = local.tasks.get(state);
+  return task?.kind === 'lambda' && task.step === step;
 }
 
 /** When a Wait state would have ended, had it waited (never before `now`). */
@@ -482,7 +490,8 @@ function writeRecord(dir: string, record: ExecutionRecord): string {
   mkdirSync(dir, { recursive: true });
   const stamp = record.recordedAt.replace(/[-:.]/g, '');
   const path = resolve(dir, `${record.name}-${stamp}.json`);
-  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
+  // Unindented: indenting the looks' figures would more than double the file.
+  writeFileSync(path, `${JSON.stringify(record)}\n`);
   return path;
 }
 

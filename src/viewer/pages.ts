@@ -7,6 +7,7 @@ import { outcomeTitle } from '../core/state.ts';
 import { renderChart, type ChartMarker, type ChartPoint, type ChartRule } from './charts.ts';
 import { pathOf, renderGraph, stateAnchor } from './graph.ts';
 import { escape, formatNumber } from './html.ts';
+import { VISITS_KEPT } from '../local/record.ts';
 import type { RecordListing, RecordSummary, ViewerRecord } from './records.ts';
 import { checkCharts, figureLabel, looksOf, readableFigures, stepTimeline, type LookView } from './verdict-view.ts';
 /** Minutes summed for the error-rate lines: one minute of a 10% canary is a handful of requests. */
@@ -312,7 +313,8 @@ function statesSection(record: ViewerRecord, xOf: (iso: string) => number): stri
     else if (event.error && list.length) list.at(-1)!.error = `${event.error}${event.cause ? `: ${event.cause}` : ''}`;
     visits.set(event.state, list);
   }
-  const shown = 5;
+  // A record keeps these visits' inputs and outputs whole, the earlier ones' not.
+  const shown = VISITS_KEPT;
   return [...visits.entries()]
     .map(([state, list]) => {
       const rows = list.slice(-shown).map((visit) => {
