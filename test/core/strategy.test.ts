@@ -43,6 +43,7 @@ describe('parseStrategy', () => {
     ['Canary99Percent1Minute', 'strategy: unknown strategy "Canary99Percent1Minute"'],
     ['toString', 'strategy: unknown strategy "toString"'],
     ['CodeDeployDefault.Lambdaconstructor', 'strategy: unknown strategy "CodeDeployDefault.Lambdaconstructor"'],
+    [{ steps: [100], intervalMinutes: 5 }, 'strategy.steps: [100] shifts everything at once with no canary step'],
   ])('rejects %j with a one-line reason', (request, message) => {
     expect(() => parseStrategy(request)).toThrow(InvalidRequestError);
     expect(() => parseStrategy(request)).toThrow(message);
@@ -54,6 +55,8 @@ describe('parseStrategy', () => {
       .map((weights) => [...weights].sort((a, b) => a - b));
     fc.assert(
       fc.property(increasing, fc.integer({ min: 1, max: 60 }), (steps, intervalMinutes) => {
+        // [100] alone is no canary, and is refused (tested above).
+        fc.pre(!(steps.length === 1 && steps[0] === 100));
         const strategy = parseStrategy({ steps, intervalMinutes });
         strategy.steps.forEach((weight, index) => {
           expect(weight).toBeGreaterThan(0);
