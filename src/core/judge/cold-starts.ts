@@ -10,6 +10,11 @@
  *
  * Init durations are reported, not tested: a slower init shows in the latency check's counts, and a
  * mean over a handful of cold starts says little on its own.
+ *
+ * Short of a verdict, a candidate that leans over the tolerance (evidence LEANING_WORSE_EVIDENCE or
+ * more) holds its step, the final one too: cold starts are rare, so the test is often still short of
+ * a verdict when the errors would promote, and a candidate cold-starting 5× as often was promoted on
+ * schedule (docs/signals.md has the numbers).
  */
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
 import { formatCount, formatRate } from './check.ts';
@@ -17,6 +22,7 @@ import { compactPaired, countPaired, type PairedVerdict } from './paired.ts';
 import { logMixture, RATIO_GRID, WORSE_WEIGHTS } from './stats.ts';
 import { ratioRange, ratioText, sure, worseRange } from './wording.ts';
 import { round } from '../round.ts';
+import { LEANING_WORSE_EVIDENCE } from './error-rate.ts';
 
 /** The grid point the tolerance is tested at: the smallest at or above it, so a candidate within the tolerance is never rolled back for it. */
 export function toleranceIndex(tolerance: number): number {
@@ -82,6 +88,10 @@ export const coldStartCheck: JudgeCheck = {
     if (worse) {
       const summary = `candidate cold-starts ${worseRange(atLeast(verdict, tolerance))} as often as stable, over the ${ratioText(tolerance)} tolerated, ${sure(judge.settings.alpha)}: roll back (${rates})`;
       return { phase: 'fail', reasons: [summary], summary, figures, memory: nextMemory };
+    }
+    if (logEvidence >= Math.log(LEANING_WORSE_EVIDENCE)) {
+      const summary = `the candidate leans over ${ratioText(tolerance)} stable's cold starts, short of a verdict; holding this weight until that settles (${rates})`;
+      return { phase: 'inconclusive', reasons: [summary], summary, figures, memory: nextMemory };
     }
     const summary = `cold starts not shown over ${ratioText(tolerance)} stable's: ratio ${ratioRange(verdict)} (${rates})`;
     return { phase: 'pass', reasons: [summary], summary, figures, memory: nextMemory };

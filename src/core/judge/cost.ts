@@ -62,7 +62,7 @@ export const costCheck: JudgeCheck = {
     }
     const next: CostMemory = { test: compactPaired(test), d };
     const cost = costLine(d, judge.context.memoryMB);
-    // Leaning over the tolerance holds the step, as latency does (latency.ts says why).
+    // Leaning over the tolerance holds the step, as errors and cold starts do (error-rate.ts says why).
     const leaning = !verdict.worse && verdict.evidence >= LEANING_WORSE_EVIDENCE;
     const line = verdict.worse
       ? `median over ${costTolerance}× stable's: roll back`

@@ -67,6 +67,14 @@ describe('the cold-start check', () => {
     expect(coldStarts(strict).phase).toBe('fail');
   });
 
+  it('holds the step while the candidate leans over the tolerance, short of a verdict', () => {
+    // A few minutes of a candidate cold-starting five times as often: too few cold starts for a verdict, enough to lean.
+    const verdict = coldStarts(run(4, { rate: 0.025, initMs: 250 }));
+
+    expect(verdict.phase).toBe('inconclusive');
+    expect(verdict.summary).toMatch(/^the candidate leans over 1\.4× stable's cold starts, short of a verdict; holding this weight until that settles \(candidate /);
+  });
+
   it('leaves out minutes without a cold-start count rather than reading them as none', () => {
     const assessment = run(40, { rate: undefined, initMs: 250 });
 
