@@ -54,11 +54,13 @@
  * export const queueChecks: JudgeCheck[] = [queueTrendCheck];
  */
 import type { QueueMinute } from '../ports.ts';
-import { queueReferenceRate, summariseQueueBaseline, surfacedFailures, withoutErrorReturns } from './queue-baseline.ts';
+import { poissonUpperBound, queueReferenceRate, summariseQueueBaseline, surfacedFailures, withoutErrorReturns } from './queue-baseline.ts';
+import { queuePromotionLogEvidence, queuePromotionTest, type QueueExposure } from './queue-promotion.ts';
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
 import { formatCount, formatRate } from './check.ts';
 import { LEANING_WORSE_EVIDENCE } from './error-rate.ts';
 import { sure } from './wording.ts';
+import { DEFAULT_BUDGET_MINUTES } from './settings.ts';
 import type { Figures } from './types.ts';
 import { round } from '../round.ts';
 
@@ -127,6 +129,8 @@ interface QueueMemory {
   /** Queue minutes with the mapping's counts, and (metrics on) without them. */
   mm: number;
   mx: number;
+  /** The promotion test's sums per weight since the first shift: [weight %, Σ failures / φ, Σ received / φ]. */
+  pw: QueueExposure;
 }
 
 function readMemory(memory: unknown): QueueMemory {
@@ -151,24 +155,8 @@ function readMemory(memory: unknown): QueueMemory {
     mc: Array.isArray(value.mc) && value.mc.length === 5 ? (value.mc.map(number) as QueueMemory['mc']) : [0, 0, 0, 0, 0],
     mm: number(value.mm),
     mx: number(value.mx),
+    pw: Array.isArray(value.pw) ? value.pw.filter((row): row is [number, number, number] => Array.isArray(row) && row.length === 3 && row.every((x) => typeof x === 'number')) : [],
   };
-}
-
-/**
- * Upper confidence bound on a Poisson mean at level δ, from x events (Wilson–Hilferty, accurate to
- * a few percent from x = 0 up).
- */
-export function poissonUpperBound(x: number, delta: number): number {
-  const z = normalQuantileUpper(delta);
-  const k = x + 1;
-  return k * (1 - 1 / (9 * k) + z / (3 * Math.sqrt(k))) ** 3;
-}
-
-/** z with P(Z > z) = δ, for the small δ used here (Abramowitz–Stegun 26.2.23, |error| < 4.5e-4). */
-function normalQuantileUpper(delta: number): number {
-  const p = Math.min(0.5, Math.max(1e-300, delta));
-  const t = Math.sqrt(-2 * Math.log(p));
-  return t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
 }
 
 /** ln of the mixture e-value for "failures at most the null's rate", from the sufficient sums. */
@@ -235,6 +223,8 @@ export const queueTrendCheck: JudgeCheck = {
 
     let windowReceived = 0;
     let windowFailures = 0;
+    // This window's sums for the promotion test, at this step's weight (set before its minutes).
+    const exposure: [number, number] = [0, 0];
     let previousDlq = state.lastDlq ?? baseline.lastDlq;
     for (const { at, queue: minute, errors } of present) {
       // NotVisible corrects received − deleted only across consecutive minutes: the first minute
@@ -266,6 +256,8 @@ export const queueTrendCheck: JudgeCheck = {
         state.f += failures / phi;
         state.l += (nullRate * minute.received) / phi;
         state.s += (leanRate * minute.received) / phi;
+        exposure[0] += failures / phi;
+        exposure[1] += minute.received / phi;
       }
       state.m++;
       state.sn += minute.sent;
@@ -282,6 +274,13 @@ export const queueTrendCheck: JudgeCheck = {
       }
     }
     if (present.length > 0) state.lastDlq = previousDlq;
+    if (exposure[1] > 0) {
+      const row = state.pw.find(([weight]) => weight === judge.context.weight);
+      if (row) {
+        row[1] += exposure[0];
+        row[2] += exposure[1];
+      } else state.pw.push([judge.context.weight, exposure[0], exposure[1]]);
+    }
     state.r += windowReceived;
     state.x += windowFailures;
 
@@ -317,6 +316,36 @@ export const queueTrendCheck: JudgeCheck = {
       );
     }
 
+    // Promotion: the queue must show the candidate fails fewer messages than the bar, its share of the
+    // queue accounted for (queue-promotion.ts). The errors' promotion test cannot: a message failed
+    // and reported is no Lambda error. The bar is sized for the messages the final step brings.
+    // The minutes the final step asks for, as Plan sizes its exposure (forecast.ts): its interval and
+    // half its extension, and no more than its planned start (the earlier steps' intervals) leaves of
+    // the budget. Holds on earlier steps make it start later, so the whole rest of the budget is too much.
+    const interval = judge.context.intervalMinutes ?? 0;
+    const budgetLeft = (judge.settings.maxDurationMinutes ?? DEFAULT_BUDGET_MINUTES) - (judge.context.stepCount - 1) * interval;
+    const finalMinutes = Math.max(interval, Math.min(budgetLeft, interval + judge.settings.maxExtensionMinutes / 2));
+    const receivedPerMinute = baseline.received / Math.max(1, baseline.minutes - (baseline.received > 0 && baseline.lastNotVisible !== undefined ? 1 : 0));
+    const promotion = queuePromotionTest({
+      reference,
+      phi,
+      alpha: judge.context.promotion?.alpha ?? judge.settings.alpha,
+      errorTolerance: judge.settings.errorTolerance,
+      errorMargin: judge.settings.errorMargin,
+      finalWeight: judge.context.weight,
+      finalMessages: receivedPerMinute * finalMinutes,
+    });
+    const promotionEvidence = queuePromotionLogEvidence(promotion, state.pw);
+    const loosened = promotion.bar > promotion.defaultBar ? `, loosened from ${formatRate(promotion.defaultBar)} for the queue's traffic` : '';
+    // Without ReportBatchItemFailures a failed message fails its invocation: the errors' promotion
+    // test already asks for evidence of those, and the queue excuses the batches they return.
+    const judgesPromotion = setup?.reportBatchItemFailures !== false;
+    if (reasons.fail.length === 0 && judge.context.isFinalStep && judgesPromotion && promotionEvidence < Math.log(2 / promotion.alpha)) {
+      reasons.inconclusive.push(
+        `queue: not yet ${sure(promotion.alpha)} that the candidate fails under ${formatRate(promotion.bar)} of the messages it receives (the bar on stable's ${formatRate(promotion.rate)}${loosened}), its share of the queue accounted for; holding the final weight`,
+      );
+    }
+
     // Backlog and age: sustained growth beyond anything the baseline saw, at normal arrivals.
     const recent = state.recent;
     // With a backlog, consumers run flat out: if they take fewer messages a minute than they did
@@ -328,7 +357,11 @@ export const queueTrendCheck: JudgeCheck = {
     const noise = 3 * Math.sqrt(capacity * (1 / Math.max(1, recent.length) + (baseline.capacityMinutes > 0 ? 1 / baseline.capacityMinutes : 0)));
     const consumersSlower = meanReceived < Math.min(limits.throughputShare * capacity, capacity - noise);
     const backlogLimit = Math.max(limits.backlogFactor * baseline.maxVisible, baseline.maxVisible + limits.backlogArrivalShare * baseline.meanSent, 2 * (setup?.batchSize ?? 10));
-    const ageLimit = Math.max(limits.ageFactor * baseline.maxAgeSeconds, baseline.maxAgeSeconds + limits.ageMarginSeconds);
+    // A message that failed once or twice is older than anything consumers keeping up would leave
+    // waiting: each receive waits out the batching window, each failure a visibility timeout. The age
+    // counts it until its third receive, and the baseline's fifteen minutes may have shown none.
+    const retriedAgeSeconds = setup ? 3 * setup.batchingWindowSeconds + 2 * setup.visibilityTimeoutSeconds : 0;
+    const ageLimit = Math.max(limits.ageFactor * baseline.maxAgeSeconds, Math.max(baseline.maxAgeSeconds, retriedAgeSeconds) + limits.ageMarginSeconds);
     if (recent.length >= limits.trendMinutes && consumersSlower) {
       const first = recent[0]!;
       const last = recent[recent.length - 1]!;
@@ -382,6 +415,8 @@ export const queueTrendCheck: JudgeCheck = {
       queueRetryNullRate: round(nullRate, 5),
       queueRetryEvidence: round(Math.exp(logEvidence), 3),
       queueLeanEvidence: round(Math.exp(Math.min(leanEvidence, 700)), 3),
+      queuePromotionBar: judge.context.isFinalStep && judgesPromotion ? round(promotion.bar, 5) : null,
+      queuePromotionEvidence: round(Math.exp(Math.max(-700, Math.min(promotionEvidence, 700))), 3),
       queueVisible: recent.at(-1)?.[1] ?? null,
       queueAgeOfOldestSeconds: recent.at(-1)?.[2] ?? null,
       queueBacklogLimit: Math.round(backlogLimit),
