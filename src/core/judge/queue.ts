@@ -55,7 +55,7 @@
  */
 import type { QueueMinute } from '../ports.ts';
 import { poissonUpperBound, queueReferenceRate, summariseQueueBaseline, surfacedFailures, withoutErrorReturns } from './queue-baseline.ts';
-import { queuePromotionLogEvidence, queuePromotionTest, type QueueExposure } from './queue-promotion.ts';
+import { queuePromotionLogEvidence, queuePromotionTest } from './queue-promotion.ts';
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
 import { formatCount, formatRate } from './check.ts';
 import { LEANING_WORSE_EVIDENCE } from './error-rate.ts';
@@ -129,8 +129,8 @@ interface QueueMemory {
   /** Queue minutes with the mapping's counts, and (metrics on) without them. */
   mm: number;
   mx: number;
-  /** The promotion test's sums per weight since the first shift: [weight %, Σ failures / φ, Σ received / φ]. */
-  pw: QueueExposure;
+  /** The promotion test's sums over the final step: [Σ failures / φ, Σ received / φ]. */
+  pf: [number, number];
 }
 
 function readMemory(memory: unknown): QueueMemory {
@@ -155,7 +155,7 @@ function readMemory(memory: unknown): QueueMemory {
     mc: Array.isArray(value.mc) && value.mc.length === 5 ? (value.mc.map(number) as QueueMemory['mc']) : [0, 0, 0, 0, 0],
     mm: number(value.mm),
     mx: number(value.mx),
-    pw: Array.isArray(value.pw) ? value.pw.filter((row): row is [number, number, number] => Array.isArray(row) && row.length === 3 && row.every((x) => typeof x === 'number')) : [],
+    pf: Array.isArray(value.pf) && value.pf.length === 2 ? [number(value.pf[0]), number(value.pf[1])] : [0, 0],
   };
 }
 
@@ -223,8 +223,6 @@ export const queueTrendCheck: JudgeCheck = {
 
     let windowReceived = 0;
     let windowFailures = 0;
-    // This window's sums for the promotion test, at this step's weight (set before its minutes).
-    const exposure: [number, number] = [0, 0];
     let previousDlq = state.lastDlq ?? baseline.lastDlq;
     for (const { at, queue: minute, errors } of present) {
       // NotVisible corrects received − deleted only across consecutive minutes: the first minute
@@ -256,8 +254,10 @@ export const queueTrendCheck: JudgeCheck = {
         state.f += failures / phi;
         state.l += (nullRate * minute.received) / phi;
         state.s += (leanRate * minute.received) / phi;
-        exposure[0] += failures / phi;
-        exposure[1] += minute.received / phi;
+        if (judge.context.isFinalStep) {
+          state.pf[0] += failures / phi;
+          state.pf[1] += minute.received / phi;
+        }
       }
       state.m++;
       state.sn += minute.sent;
@@ -274,13 +274,6 @@ export const queueTrendCheck: JudgeCheck = {
       }
     }
     if (present.length > 0) state.lastDlq = previousDlq;
-    if (exposure[1] > 0) {
-      const row = state.pw.find(([weight]) => weight === judge.context.weight);
-      if (row) {
-        row[1] += exposure[0];
-        row[2] += exposure[1];
-      } else state.pw.push([judge.context.weight, exposure[0], exposure[1]]);
-    }
     state.r += windowReceived;
     state.x += windowFailures;
 
@@ -335,7 +328,7 @@ export const queueTrendCheck: JudgeCheck = {
       finalWeight: judge.context.weight,
       finalMessages: receivedPerMinute * finalMinutes,
     });
-    const promotionEvidence = queuePromotionLogEvidence(promotion, state.pw);
+    const promotionEvidence = queuePromotionLogEvidence(promotion, judge.context.weight, state.pf[0], state.pf[1]);
     const loosened = promotion.bar > promotion.defaultBar ? `, loosened from ${formatRate(promotion.defaultBar)} for the queue's traffic` : '';
     // Without ReportBatchItemFailures a failed message fails its invocation: the errors' promotion
     // test already asks for evidence of those, and the queue excuses the batches they return.
@@ -469,7 +462,7 @@ function mappingReport(state: QueueMemory, metricsEnabled: boolean): { figures: 
  */
 function result(reasons: { fail: string[]; inconclusive: string[]; pass: string[] }, figures: Figures, state: QueueMemory, seen: string): CheckResult {
   const phase = reasons.fail.length > 0 ? 'fail' : reasons.inconclusive.length > 0 ? 'inconclusive' : 'pass';
-  const memory: QueueMemory = { ...state, f: round(state.f, 3), l: round(state.l, 3), s: round(state.s, 3), x: round(state.x, 3) };
+  const memory: QueueMemory = { ...state, f: round(state.f, 3), l: round(state.l, 3), s: round(state.s, 3), x: round(state.x, 3), pf: [round(state.pf[0], 3), round(state.pf[1], 3)] };
   const lead = phase === 'fail' ? `${reasons.fail[0]!.replace(/^queue: /, '')}: roll back` : phase === 'inconclusive' ? reasons.inconclusive[0]!.replace(/^queue: /, '') : undefined;
   return {
     phase,
