@@ -260,19 +260,22 @@ describe('queueTrendCheck before promotion: the queue must show the candidate un
 
     expect(results[0]!.phase).toBe('inconclusive');
     expect(results[0]!.reasons[0]).toMatch(
-      // The default bar on stable's 0.5% is 1%; 45 minutes of 600 messages (the budget's hour less three 5-minute steps) show 1.21% in 97% of canaries.
-      /^queue: not yet 99% sure that the candidate fails under 1\.21% of the messages it receives \(the bar on stable's 0\.50%, loosened from 1\.00% for the queue's traffic\), its share of the queue accounted for; holding the final weight$/,
+      // The default bar on stable's 0.5% is 1%; 45 minutes of 600 messages (the budget's hour less three 5-minute steps) show 1.49% in 97%
+      // of canaries, with stable's rate as high as fifteen minutes of 0.5% allow (at 90%).
+      /^queue: not yet 99% sure that the candidate fails under 1\.49% of the messages it receives \(the bar on stable's 0\.50%, loosened from 1\.00% for the queue's traffic\), its share of the queue accounted for; holding the final weight$/,
     );
     expect(results.at(-1)!.phase).toBe('pass');
-    expect(results.at(-1)!.figures['queuePromotionBar']).toBeCloseTo(0.0121, 3);
+    expect(results.at(-1)!.figures['queuePromotionBar']).toBeCloseTo(0.0149, 3);
   });
 
-  it('never promotes a candidate that fails messages at the bar, though the queue test cannot roll it back yet', () => {
-    // At 50%, a candidate failing 1.22% of messages (over the 1.21% bar) makes the queue fail 0.86%.
-    const results = looks(Array.from({ length: 30 }, () => queueMinute({ received: 605.2, deleted: 600 })), FINAL);
+  it('never promotes a candidate that fails messages at the bar', () => {
+    // At 50%, a candidate failing 1.5% of messages (at the 1.49% bar) makes the queue fail 1%.
+    const results = looks(Array.from({ length: 30 }, () => queueMinute({ received: 606, deleted: 600 })), FINAL);
 
-    expect(results.some((result) => result.phase === 'fail')).toBe(false);
-    expect(results.every((result) => result.phase === 'inconclusive')).toBe(true);
+    expect(results.some((result) => result.phase === 'pass')).toBe(false);
+    const held = results.filter((result) => result.phase === 'inconclusive');
+    expect(held.length).toBeGreaterThan(10);
+    expect(held.every((result) => result.reasons.some((reason) => reason.startsWith('queue: not yet 99% sure that the candidate fails under')))).toBe(true);
   });
 
   it('asks nothing of the queue before the final step, nor without ReportBatchItemFailures (a failed message then fails its invocation, which the errors test judges)', () => {
