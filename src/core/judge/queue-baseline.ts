@@ -20,8 +20,9 @@ const HISTORY_CONSISTENCY_LEVEL = 0.01;
 /** The baseline's queue figures, summarised once. */
 export interface QueueBaselineSummary {
   minutes: number;
-  /** Received over the minutes whose failures are counted. */
+  /** Received over the minutes whose failures are counted, and how many minutes those are. */
   received: number;
+  receivedMinutes: number;
   /** Messages that came back after a receive (see `surfacedFailures`), floored at 0. */
   failures: number;
   meanSent: number;
@@ -122,6 +123,7 @@ export function summariseQueueBaseline(minutes: readonly (QueueMinute | null | u
   return {
     minutes: present.length,
     received,
+    receivedMinutes: counted.length,
     failures,
     meanSent: sent / present.length,
     maxSent,

@@ -20,6 +20,11 @@
  *   per-version promotion test would promote it before the queue test had its verdict. Earlier
  *   steps pass while leaning: the queue's rate mixes both versions, so a higher weight shows a
  *   candidate's failures sooner for each message it fails.
+ * - Promotion: the final step does not pass until the queue shows, at level α, that the candidate
+ *   fails fewer than a bar of the messages it receives, its weight accounted for (queue-promotion.ts):
+ *   the lean only holds while evidence of "worse" grows, so a queue that had seen too few messages to
+ *   lean either way promoted what ran on it. Queues with ReportBatchItemFailures only (without it a
+ *   failed message fails its invocation, and the errors' promotion test asks for that evidence).
  * - Returns that invocation errors explain are excused, of either version: an invocation that errors
  *   (a timeout, a throw, a failure without ReportBatchItemFailures) returns its whole batch, and load
  *   that hits both versions alike (a burst's full batches near the timeout) does that to both. Each
@@ -35,7 +40,9 @@
  *   else its busiest minute), by more than the counts' noise; the age only while work waits. With a backlog
  *   they run flat out, so a burst (and its drain) finds them at full speed and is excused; consumers
  *   that take fewer messages than before with work waiting got slower. ApproximateAgeOfOldest-
- *   Message ignores messages received three or more times, so poison messages do not move it.
+ *   Message ignores messages received three or more times, so poison messages do not move it; a
+ *   message failed once or twice is as old as its visibility timeouts and batching windows make it
+ *   with consumers keeping up, so the age must also exceed that.
  * - DLQ growth: more dead letters since the canary began than the baseline's pace allows (twice its
  *   rate per message sent, bounded from above at α/2, plus noise and a small allowance in clumps of
  *   φ, plus the messages invocation errors returned) rolls back at once.
@@ -318,7 +325,7 @@ export const queueTrendCheck: JudgeCheck = {
     const interval = judge.context.intervalMinutes ?? 0;
     const budgetLeft = (judge.settings.maxDurationMinutes ?? DEFAULT_BUDGET_MINUTES) - (judge.context.stepCount - 1) * interval;
     const finalMinutes = Math.max(interval, Math.min(budgetLeft, interval + judge.settings.maxExtensionMinutes / 2));
-    const receivedPerMinute = baseline.received / Math.max(1, baseline.minutes - (baseline.received > 0 && baseline.lastNotVisible !== undefined ? 1 : 0));
+    const receivedPerMinute = baseline.received / Math.max(1, baseline.receivedMinutes);
     const promotion = queuePromotionTest({
       reference,
       phi,
