@@ -212,8 +212,15 @@ export const queueTrendCheck: JudgeCheck = {
     }
 
     // Dispersion: a returned batch returns all its messages at once without ReportBatchItemFailures.
+    // A poison message fails every receive until it dead-letters: maxReceiveCount failures of one
+    // message, not independent ones. The baseline's dead letters say what share s of its failures
+    // such messages make (each dead letter is k of them), and a mix of single failures and clumps of
+    // k has variance (1 − s) + s·k times its mean: minute-to-minute spread does not show it, as the
+    // clump spreads over k visibility timeouts.
     const batchClump = setup ? (setup.reportBatchItemFailures ? 1 : setup.batchSize) : 10;
-    const phi = Math.max(1, Math.min(batchSize, Math.max(batchClump, baseline.dispersion)));
+    const receives = setup?.maxReceiveCount ?? 1;
+    const poisonShare = baseline.failures > 0 ? Math.min(1, (baseline.dlqGrowth * receives) / baseline.failures) : 0;
+    const phi = Math.max(1, Math.min(batchSize, Math.max(batchClump, baseline.dispersion)), 1 + poisonShare * (receives - 1));
     // Retries surface one visibility timeout after a failure; a step must last a retry cycle to pass.
     const retryCycleMinutes = setup ? Math.ceil((setup.visibilityTimeoutSeconds + setup.batchingWindowSeconds) / 60) : 0;
     // Stable's retry rate: the baseline's, and the day before where the baseline is thin.
