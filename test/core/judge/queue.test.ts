@@ -220,6 +220,21 @@ describe('queueTrendCheck', () => {
   });
 });
 
+describe('queueTrendCheck on a queue with poison messages', () => {
+  it('counts a poison message\'s returns as one clump of maxReceiveCount failures, from the share of failures the baseline\'s dead letters account for', () => {
+    // Both baselines fail 3 of 603 receives a minute, the canary 12 of 612; in the second baseline, 9 dead letters in 15 minutes
+    // (5 receives each) account for all 45 failures: they came in clumps of 5.
+    const deadLettering = Array.from({ length: 15 }, (_, i) => queueMinute({ dlqVisible: Math.floor((i * 9) / 14) }));
+    const canary = (dlqVisible: number) => Array.from({ length: 10 }, () => queueMinute({ received: 612, deleted: 600, dlqVisible }));
+    const independent = looks(canary(0)).at(-1)!;
+    const clumped = looks(canary(9), { baseline: baseline(deadLettering) }).at(-1)!;
+
+    expect(independent.phase).toBe('fail');
+    expect(clumped.phase).not.toBe('fail');
+    expect(clumped.figures['queueRetryEvidence']).toBeLessThan(independent.figures['queueRetryEvidence'] as number);
+  });
+});
+
 describe('queueTrendCheck under load that hits both versions alike', () => {
   /** One look per minute; each minute `[queue, stable's invocation errors, the candidate's]`. */
   function looksWithErrors(minutes: [QueueMinute, number, number][], options: Parameters<typeof judgeInput>[1] = {}): CheckResult[] {
