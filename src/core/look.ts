@@ -53,7 +53,7 @@ export function look(judge: Judge, input: LookInput): Look {
     memory,
     window,
     baseline,
-    context: { trigger, stepIndex, stepCount, weight, isFinalStep, minutesInStep, ...(queue ? { queue } : {}), memoryMB, ...(coldStarts ? { coldStarts } : {}), ...(concurrency ? { concurrency } : {}), ...(promotion ? { promotion } : {}) },
+    context: { trigger, stepIndex, stepCount, weight, isFinalStep, minutesInStep, intervalMinutes: strategy.intervalMinutes, ...(queue ? { queue } : {}), memoryMB, ...(coldStarts ? { coldStarts } : {}), ...(concurrency ? { concurrency } : {}), ...(promotion ? { promotion } : {}) },
     settings,
   });
   const decided = decide({

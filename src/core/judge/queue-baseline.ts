@@ -20,8 +20,9 @@ const HISTORY_CONSISTENCY_LEVEL = 0.01;
 /** The baseline's queue figures, summarised once. */
 export interface QueueBaselineSummary {
   minutes: number;
-  /** Received over the minutes whose failures are counted. */
+  /** Received over the minutes whose failures are counted, and how many minutes those are. */
   received: number;
+  receivedMinutes: number;
   /** Messages that came back after a receive (see `surfacedFailures`), floored at 0. */
   failures: number;
   meanSent: number;
@@ -122,6 +123,7 @@ export function summariseQueueBaseline(minutes: readonly (QueueMinute | null | u
   return {
     minutes: present.length,
     received,
+    receivedMinutes: counted.length,
     failures,
     meanSent: sent / present.length,
     maxSent,
@@ -199,4 +201,30 @@ export function poissonUpperTail(k: number, mu: number): number {
     below += Math.exp(logTerm);
   }
   return Math.max(0, 1 - below);
+}
+
+/**
+ * Upper confidence bound on a Poisson mean at level δ, from x events (Wilson–Hilferty, accurate to
+ * a few percent from x = 0 up).
+ */
+export function poissonUpperBound(x: number, delta: number): number {
+  const z = normalQuantileUpper(delta);
+  const k = x + 1;
+  return k * (1 - 1 / (9 * k) + z / (3 * Math.sqrt(k))) ** 3;
+}
+
+/** z with P(Z > z) = δ, for the small δ used here (Abramowitz–Stegun 26.2.23, |error| < 4.5e-4). */
+function normalQuantileUpper(delta: number): number {
+  const p = Math.min(0.5, Math.max(1e-300, delta));
+  const t = Math.sqrt(-2 * Math.log(p));
+  return t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
+}
+
+/**
+ * Lower confidence bound on a Poisson mean at level δ, from x events (Wilson–Hilferty; 0 without events).
+ */
+export function poissonLowerBound(x: number, delta: number): number {
+  if (x <= 0) return 0;
+  const z = normalQuantileUpper(delta);
+  return Math.max(0, x * (1 - 1 / (9 * x) - z / (3 * Math.sqrt(x))) ** 3);
 }

@@ -20,6 +20,11 @@
  *   per-version promotion test would promote it before the queue test had its verdict. Earlier
  *   steps pass while leaning: the queue's rate mixes both versions, so a higher weight shows a
  *   candidate's failures sooner for each message it fails.
+ * - Promotion: the final step does not pass until the queue shows, at level α, that the candidate
+ *   fails fewer than a bar of the messages it receives, its weight accounted for (queue-promotion.ts):
+ *   the lean only holds while evidence of "worse" grows, so a queue that had seen too few messages to
+ *   lean either way promoted what ran on it. Queues with ReportBatchItemFailures only (without it a
+ *   failed message fails its invocation, and the errors' promotion test asks for that evidence).
  * - Returns that invocation errors explain are excused, of either version: an invocation that errors
  *   (a timeout, a throw, a failure without ReportBatchItemFailures) returns its whole batch, and load
  *   that hits both versions alike (a burst's full batches near the timeout) does that to both. Each
@@ -35,7 +40,9 @@
  *   else its busiest minute), by more than the counts' noise; the age only while work waits. With a backlog
  *   they run flat out, so a burst (and its drain) finds them at full speed and is excused; consumers
  *   that take fewer messages than before with work waiting got slower. ApproximateAgeOfOldest-
- *   Message ignores messages received three or more times, so poison messages do not move it.
+ *   Message ignores messages received three or more times, so poison messages do not move it; a
+ *   message failed once or twice is as old as its visibility timeouts and batching windows make it
+ *   with consumers keeping up, so the age must also exceed that.
  * - DLQ growth: more dead letters since the canary began than the baseline's pace allows (twice its
  *   rate per message sent, bounded from above at α/2, plus noise and a small allowance in clumps of
  *   φ, plus the messages invocation errors returned) rolls back at once.
@@ -54,11 +61,13 @@
  * export const queueChecks: JudgeCheck[] = [queueTrendCheck];
  */
 import type { QueueMinute } from '../ports.ts';
-import { queueReferenceRate, summariseQueueBaseline, surfacedFailures, withoutErrorReturns } from './queue-baseline.ts';
+import { poissonUpperBound, queueReferenceRate, summariseQueueBaseline, surfacedFailures, withoutErrorReturns } from './queue-baseline.ts';
+import { queuePromotionLogEvidence, queuePromotionTest } from './queue-promotion.ts';
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
 import { formatCount, formatRate } from './check.ts';
 import { LEANING_WORSE_EVIDENCE } from './error-rate.ts';
 import { sure } from './wording.ts';
+import { DEFAULT_BUDGET_MINUTES } from './settings.ts';
 import type { Figures } from './types.ts';
 import { round } from '../round.ts';
 
@@ -127,6 +136,8 @@ interface QueueMemory {
   /** Queue minutes with the mapping's counts, and (metrics on) without them. */
   mm: number;
   mx: number;
+  /** The promotion test's sums over the final step: [Σ failures / φ, Σ received / φ]. */
+  pf: [number, number];
 }
 
 function readMemory(memory: unknown): QueueMemory {
@@ -151,24 +162,8 @@ function readMemory(memory: unknown): QueueMemory {
     mc: Array.isArray(value.mc) && value.mc.length === 5 ? (value.mc.map(number) as QueueMemory['mc']) : [0, 0, 0, 0, 0],
     mm: number(value.mm),
     mx: number(value.mx),
+    pf: Array.isArray(value.pf) && value.pf.length === 2 ? [number(value.pf[0]), number(value.pf[1])] : [0, 0],
   };
-}
-
-/**
- * Upper confidence bound on a Poisson mean at level δ, from x events (Wilson–Hilferty, accurate to
- * a few percent from x = 0 up).
- */
-export function poissonUpperBound(x: number, delta: number): number {
-  const z = normalQuantileUpper(delta);
-  const k = x + 1;
-  return k * (1 - 1 / (9 * k) + z / (3 * Math.sqrt(k))) ** 3;
-}
-
-/** z with P(Z > z) = δ, for the small δ used here (Abramowitz–Stegun 26.2.23, |error| < 4.5e-4). */
-function normalQuantileUpper(delta: number): number {
-  const p = Math.min(0.5, Math.max(1e-300, delta));
-  const t = Math.sqrt(-2 * Math.log(p));
-  return t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
 }
 
 /** ln of the mixture e-value for "failures at most the null's rate", from the sufficient sums. */
@@ -217,8 +212,15 @@ export const queueTrendCheck: JudgeCheck = {
     }
 
     // Dispersion: a returned batch returns all its messages at once without ReportBatchItemFailures.
+    // A poison message fails every receive until it dead-letters: maxReceiveCount failures of one
+    // message, not independent ones. The baseline's dead letters say what share s of its failures
+    // such messages make (each dead letter is k of them), and a mix of single failures and clumps of
+    // k has variance (1 − s) + s·k times its mean: minute-to-minute spread does not show it, as the
+    // clump spreads over k visibility timeouts.
     const batchClump = setup ? (setup.reportBatchItemFailures ? 1 : setup.batchSize) : 10;
-    const phi = Math.max(1, Math.min(batchSize, Math.max(batchClump, baseline.dispersion)));
+    const receives = setup?.maxReceiveCount ?? 1;
+    const poisonShare = baseline.failures > 0 ? Math.min(1, (baseline.dlqGrowth * receives) / baseline.failures) : 0;
+    const phi = Math.max(1, Math.min(batchSize, Math.max(batchClump, baseline.dispersion)), 1 + poisonShare * (receives - 1));
     // Retries surface one visibility timeout after a failure; a step must last a retry cycle to pass.
     const retryCycleMinutes = setup ? Math.ceil((setup.visibilityTimeoutSeconds + setup.batchingWindowSeconds) / 60) : 0;
     // Stable's retry rate: the baseline's, and the day before where the baseline is thin.
@@ -266,6 +268,10 @@ export const queueTrendCheck: JudgeCheck = {
         state.f += failures / phi;
         state.l += (nullRate * minute.received) / phi;
         state.s += (leanRate * minute.received) / phi;
+        if (judge.context.isFinalStep) {
+          state.pf[0] += failures / phi;
+          state.pf[1] += minute.received / phi;
+        }
       }
       state.m++;
       state.sn += minute.sent;
@@ -317,6 +323,36 @@ export const queueTrendCheck: JudgeCheck = {
       );
     }
 
+    // Promotion: the queue must show the candidate fails fewer messages than the bar, its share of the
+    // queue accounted for (queue-promotion.ts). The errors' promotion test cannot: a message failed
+    // and reported is no Lambda error. The bar is sized for the messages the final step brings.
+    // The minutes the final step asks for, as Plan sizes its exposure (forecast.ts): its interval and
+    // half its extension, and no more than its planned start (the earlier steps' intervals) leaves of
+    // the budget. Holds on earlier steps make it start later, so the whole rest of the budget is too much.
+    const interval = judge.context.intervalMinutes ?? 0;
+    const budgetLeft = (judge.settings.maxDurationMinutes ?? DEFAULT_BUDGET_MINUTES) - (judge.context.stepCount - 1) * interval;
+    const finalMinutes = Math.max(interval, Math.min(budgetLeft, interval + judge.settings.maxExtensionMinutes / 2));
+    const receivedPerMinute = baseline.received / Math.max(1, baseline.receivedMinutes);
+    const promotion = queuePromotionTest({
+      reference,
+      phi,
+      alpha: judge.context.promotion?.alpha ?? judge.settings.alpha,
+      errorTolerance: judge.settings.errorTolerance,
+      errorMargin: judge.settings.errorMargin,
+      finalWeight: judge.context.weight,
+      finalMessages: receivedPerMinute * finalMinutes,
+    });
+    const promotionEvidence = queuePromotionLogEvidence(promotion, judge.context.weight, state.pf[0], state.pf[1]);
+    const loosened = promotion.bar > promotion.defaultBar ? `, loosened from ${formatRate(promotion.defaultBar)} for the queue's traffic` : '';
+    // Without ReportBatchItemFailures a failed message fails its invocation: the errors' promotion
+    // test already asks for evidence of those, and the queue excuses the batches they return.
+    const judgesPromotion = setup?.reportBatchItemFailures !== false;
+    if (reasons.fail.length === 0 && judge.context.isFinalStep && judgesPromotion && promotionEvidence < Math.log(2 / promotion.alpha)) {
+      reasons.inconclusive.push(
+        `queue: not yet ${sure(promotion.alpha)} that the candidate fails under ${formatRate(promotion.bar)} of the messages it receives (the bar on stable's ${formatRate(promotion.rate)}${loosened}), its share of the queue accounted for; holding the final weight`,
+      );
+    }
+
     // Backlog and age: sustained growth beyond anything the baseline saw, at normal arrivals.
     const recent = state.recent;
     // With a backlog, consumers run flat out: if they take fewer messages a minute than they did
@@ -328,7 +364,11 @@ export const queueTrendCheck: JudgeCheck = {
     const noise = 3 * Math.sqrt(capacity * (1 / Math.max(1, recent.length) + (baseline.capacityMinutes > 0 ? 1 / baseline.capacityMinutes : 0)));
     const consumersSlower = meanReceived < Math.min(limits.throughputShare * capacity, capacity - noise);
     const backlogLimit = Math.max(limits.backlogFactor * baseline.maxVisible, baseline.maxVisible + limits.backlogArrivalShare * baseline.meanSent, 2 * (setup?.batchSize ?? 10));
-    const ageLimit = Math.max(limits.ageFactor * baseline.maxAgeSeconds, baseline.maxAgeSeconds + limits.ageMarginSeconds);
+    // A message that failed once or twice is older than anything consumers keeping up would leave
+    // waiting: each receive waits out the batching window, each failure a visibility timeout. The age
+    // counts it until its third receive, and the baseline's fifteen minutes may have shown none.
+    const retriedAgeSeconds = setup ? 3 * setup.batchingWindowSeconds + 2 * setup.visibilityTimeoutSeconds : 0;
+    const ageLimit = Math.max(limits.ageFactor * baseline.maxAgeSeconds, Math.max(baseline.maxAgeSeconds, retriedAgeSeconds) + limits.ageMarginSeconds);
     if (recent.length >= limits.trendMinutes && consumersSlower) {
       const first = recent[0]!;
       const last = recent[recent.length - 1]!;
@@ -382,6 +422,8 @@ export const queueTrendCheck: JudgeCheck = {
       queueRetryNullRate: round(nullRate, 5),
       queueRetryEvidence: round(Math.exp(logEvidence), 3),
       queueLeanEvidence: round(Math.exp(Math.min(leanEvidence, 700)), 3),
+      queuePromotionBar: judge.context.isFinalStep && judgesPromotion ? round(promotion.bar, 5) : null,
+      queuePromotionEvidence: round(Math.exp(Math.max(-700, Math.min(promotionEvidence, 700))), 3),
       queueVisible: recent.at(-1)?.[1] ?? null,
       queueAgeOfOldestSeconds: recent.at(-1)?.[2] ?? null,
       queueBacklogLimit: Math.round(backlogLimit),
@@ -434,7 +476,7 @@ function mappingReport(state: QueueMemory, metricsEnabled: boolean): { figures: 
  */
 function result(reasons: { fail: string[]; inconclusive: string[]; pass: string[] }, figures: Figures, state: QueueMemory, seen: string): CheckResult {
   const phase = reasons.fail.length > 0 ? 'fail' : reasons.inconclusive.length > 0 ? 'inconclusive' : 'pass';
-  const memory: QueueMemory = { ...state, f: round(state.f, 3), l: round(state.l, 3), s: round(state.s, 3), x: round(state.x, 3) };
+  const memory: QueueMemory = { ...state, f: round(state.f, 3), l: round(state.l, 3), s: round(state.s, 3), x: round(state.x, 3), pf: [round(state.pf[0], 3), round(state.pf[1], 3)] };
   const lead = phase === 'fail' ? `${reasons.fail[0]!.replace(/^queue: /, '')}: roll back` : phase === 'inconclusive' ? reasons.inconclusive[0]!.replace(/^queue: /, '') : undefined;
   return {
     phase,

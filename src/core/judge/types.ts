@@ -31,6 +31,8 @@ export interface JudgeContext {
   isFinalStep: boolean;
   /** Settled minutes observed at this step's weight so far (including this window). */
   minutesInStep: number;
+  /** The strategy's planned minutes a step (before any extension); the queue's promotion bar is sized with it. */
+  intervalMinutes?: number;
   /** Each version's memory size in MB (from the plan), for the cost of a request; absent when unknown. */
   memoryMB?: { stable: number; candidate: number } | undefined;
   /** True when each version's cold starts are read (their REPORT lines, through Logs Insights): the cold-start check runs. */

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { summariseWindow, type CheckResult } from '../../../src/core/judge/check.ts';
-import { analysisSchema, assess, type JudgeContext, type JudgeInput, type QueueJudgeSetup } from '../../../src/core/judge/index.ts';
-import { logRetryEvidence, poissonUpperBound, queueTrendCheck } from '../../../src/core/judge/queue.ts';
+import { assess, type JudgeInput } from '../../../src/core/judge/index.ts';
+import { logRetryEvidence, queueTrendCheck } from '../../../src/core/judge/queue.ts';
 import {
+  poissonUpperBound,
   poissonUpperTail,
   queueReferenceRate,
   summariseQueueBaseline,
@@ -12,41 +13,10 @@ import {
   withoutErrorReturns,
 } from '../../../src/core/judge/queue-baseline.ts';
 import { queueJudgeSetup } from '../../../src/core/look.ts';
-import type { Baseline, MeasurementFailure, MinuteObservation, QueueMinute } from '../../../src/core/ports.ts';
+import type { Baseline, MinuteObservation, QueueMinute } from '../../../src/core/ports.ts';
 import { Random } from '../../../src/sim/random.ts';
-import { minuteAt, queueMinute } from '../../helpers/factories.ts';
-
-const SETUP: QueueJudgeSetup = { batchSize: 10, reportBatchItemFailures: true, visibilityTimeoutSeconds: 30, batchingWindowSeconds: 0, maxReceiveCount: 5 };
-const ALPHA = 0.002;
-
-/** Fifteen quiet baseline minutes: 0.5% of received messages come back. */
-function baseline(minutes: QueueMinute[] = Array.from({ length: 15 }, () => queueMinute())): Baseline {
-  return { minutes: minutes.length, invocations: 9000, errors: 0, latencyThresholdMs: 400, queue: minutes };
-}
-
-function at(index: number): string {
-  return minuteAt(index, Date.UTC(2026, 0, 5, 9));
-}
-
-function observation(index: number, queue: QueueMinute | null): MinuteObservation {
-  return { minute: at(index), stable: { invocations: 500, errors: 0, throttles: 0 }, candidate: { invocations: 50, errors: 0, throttles: 0 }, queue };
-}
-
-function judgeInput(minutes: MinuteObservation[], options: { context?: Partial<JudgeContext>; baseline?: Baseline; failures?: MeasurementFailure[] } = {}): JudgeInput {
-  const context: JudgeContext = { trigger: 'sqs', stepIndex: 0, stepCount: 4, weight: 10, isFinalStep: false, minutesInStep: 5, queue: SETUP, ...options.context };
-  return { memory: undefined, window: { minutes, failures: options.failures ?? [] }, baseline: options.baseline ?? baseline(), context, settings: analysisSchema.parse({}) };
-}
-
-/** Runs the check one look per minute, carrying its memory through JSON as the state machine does. */
-function looks(minutes: (QueueMinute | null)[], options: Parameters<typeof judgeInput>[1] = {}, start = 0): CheckResult[] {
-  let memory: unknown;
-  return minutes.map((queue, i) => {
-    const input = judgeInput([observation(start + i, queue)], options);
-    const result = queueTrendCheck.run({ judge: input, window: summariseWindow(input.window.minutes, input.context.weight), look: i + 1, alpha: ALPHA, memory });
-    memory = JSON.parse(JSON.stringify(result.memory));
-    return result;
-  });
-}
+import { queueMinute } from '../../helpers/factories.ts';
+import { ALPHA, at, baseline, judgeInput, looks, observation, SETUP } from '../../helpers/queue-looks.ts';
 
 describe('queueTrendCheck', () => {
   it('applies to SQS canaries only', () => {
@@ -158,6 +128,15 @@ describe('queueTrendCheck', () => {
     expect(results[4]!.reasons[0]).toMatch(/oldest message aged for 5 minutes to 440 s .* while consumers took 500 messages a minute, fewer than the 603/);
   });
 
+  it('does not read a retried message\'s age as consumers falling behind: it waits out a visibility timeout per failure and the batching window per receive', () => {
+    const slow = { ...SETUP, visibilityTimeoutSeconds: 300, batchingWindowSeconds: 60 };
+    const retried = Array.from({ length: 8 }, (_, i) => queueMinute({ received: 500, deleted: 497, notVisible: 3, ageOfOldestSeconds: 300 + 60 * i }));
+
+    expect(looks(retried, { context: { queue: slow } }).every((result) => result.phase !== 'fail')).toBe(true);
+    const behind = Array.from({ length: 5 }, (_, i) => queueMinute({ received: 500, deleted: 497, notVisible: 3, ageOfOldestSeconds: 920 + 60 * i }));
+    expect(looks([...retried, ...behind], { context: { queue: slow } }).at(-1)!.phase).toBe('fail');
+  });
+
   it('rolls back when messages reach the DLQ faster than the baseline\'s pace allows', () => {
     const results = looks([queueMinute({ dlqVisible: 7 }), queueMinute({ dlqVisible: 7 })], { baseline: baseline(Array.from({ length: 15 }, () => queueMinute({ dlqVisible: 7 }))) });
     expect(results.every((result) => result.phase === 'pass')).toBe(true);
@@ -215,7 +194,7 @@ describe('queueTrendCheck', () => {
     const input = judgeInput([observation(1, queueMinute())], { context: { isFinalStep: true, weight: 50 } });
     const next = queueTrendCheck.run({ judge: input, window: summariseWindow(input.window.minutes, 50), look: 2, alpha: ALPHA, memory: older });
 
-    expect(next.phase).toBe('pass');
+    expect(next.reasons.join('\n')).not.toMatch(/leans worse/);
   });
 
   it('keeps its memory small', () => {
@@ -238,6 +217,21 @@ describe('queueTrendCheck', () => {
       if (results.some((result) => result.phase === 'fail')) falseRollbacks++;
     }
     expect(falseRollbacks).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('queueTrendCheck on a queue with poison messages', () => {
+  it('counts a poison message\'s returns as one clump of maxReceiveCount failures, from the share of failures the baseline\'s dead letters account for', () => {
+    // Both baselines fail 3 of 603 receives a minute, the canary 12 of 612; in the second baseline, 9 dead letters in 15 minutes
+    // (5 receives each) account for all 45 failures: they came in clumps of 5.
+    const deadLettering = Array.from({ length: 15 }, (_, i) => queueMinute({ dlqVisible: Math.floor((i * 9) / 14) }));
+    const canary = (dlqVisible: number) => Array.from({ length: 10 }, () => queueMinute({ received: 612, deleted: 600, dlqVisible }));
+    const independent = looks(canary(0)).at(-1)!;
+    const clumped = looks(canary(9), { baseline: baseline(deadLettering) }).at(-1)!;
+
+    expect(independent.phase).toBe('fail');
+    expect(clumped.phase).not.toBe('fail');
+    expect(clumped.figures['queueRetryEvidence']).toBeLessThan(independent.figures['queueRetryEvidence'] as number);
   });
 });
 
