@@ -1,14 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BenchReport } from '../../src/bench/index.ts';
 import { benchCommand, type BenchEngine } from '../../src/cli/bench.ts';
-import { bufferIo, BufferOutput } from '../../src/cli/io.ts';
+import { bufferIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
-import { runCommand, type RunIo } from '../../src/cli/run.ts';
+import { runCommand } from '../../src/cli/run.ts';
 import { buildRequest, parseStartOptions } from '../../src/cli/start.ts';
 import { BUILT_IN_SCENARIOS_DIR } from '../../src/sim/scenario.ts';
+import { cliSandbox, type SandboxIo } from '../helpers/cli-sandbox.ts';
 
 // Bad and extreme input: each is refused with exit 2 and one line naming the field and why, before anything runs.
 
@@ -16,13 +16,8 @@ const HEALTHY = JSON.parse(readFileSync(join(BUILT_IN_SCENARIOS_DIR, 'healthy.js
 const SQS_HEALTHY = JSON.parse(readFileSync(join(BUILT_IN_SCENARIOS_DIR, 'sqs-healthy.json'), 'utf8')) as Record<string, unknown>;
 
 let cwd: string;
-let io: RunIo & { stdout: BufferOutput; stderr: BufferOutput };
-
-beforeEach(() => {
-  cwd = mkdtempSync(join(tmpdir(), 'coalmine-bad-input-'));
-  io = { stdout: new BufferOutput(), stderr: new BufferOutput(), isTTY: false, cwd };
-});
-afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+let io: SandboxIo;
+cliSandbox('coalmine-bad-input-', (dir, captured) => ((cwd = dir), (io = captured)));
 
 function file(name: string, content: unknown): string {
   writeFileSync(join(cwd, name), typeof content === 'string' ? content : JSON.stringify(content));

@@ -1,14 +1,13 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BufferOutput } from '../../src/cli/io.ts';
-import { runCommand, type RunIo } from '../../src/cli/run.ts';
+import { describe, expect, it } from 'vitest';
+import { runCommand } from '../../src/cli/run.ts';
 import { parseRelease } from '../../src/core/release.ts';
 import { runLocalRelease, type ReleaseResult } from '../../src/local/release.ts';
 import { runLocal } from '../../src/local/runner.ts';
 import type { PutEventsEntry } from '../../src/sim/account/index.ts';
 import { loadScenario } from '../../src/sim/scenario.ts';
+import { cliSandbox, type SandboxIo } from '../helpers/cli-sandbox.ts';
 
 // Releases in waves, end to end: the real release.asl.json over the real canary.asl.json, one
 // simulated function per target.
@@ -245,12 +244,8 @@ describe('a single canary whose request names a region where its function is not
 
 describe('coalmine run --local --release', () => {
   let cwd: string;
-  let io: RunIo & { stdout: BufferOutput; stderr: BufferOutput };
-  beforeEach(() => {
-    cwd = mkdtempSync(join(tmpdir(), 'coalmine-release-'));
-    io = { stdout: new BufferOutput(), stderr: new BufferOutput(), isTTY: false, cwd };
-  });
-  afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+  let io: SandboxIo;
+  cliSandbox('coalmine-release-', (dir, captured) => ((cwd = dir), (io = captured)));
 
   it('prints the waves and their targets as they run, and exits 3 when the release rolled back', async () => {
     writeFileSync(join(cwd, 'r.json'), JSON.stringify(twoWaves('roll-back-all', [target('us-east-1', 'error-3x')])));

@@ -1,23 +1,18 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBench } from '../../src/bench/index.ts';
 import { BufferOutput } from '../../src/cli/io.ts';
-import { runCommand, type RunIo } from '../../src/cli/run.ts';
+import { runCommand } from '../../src/cli/run.ts';
 import type { RunResult } from '../../src/local/record.ts';
 import { loadScenario, parseScenario } from '../../src/sim/scenario.ts';
+import { cliSandbox, type SandboxIo } from '../helpers/cli-sandbox.ts';
 
 // `coalmine run --local` end to end: the built-in scenarios, the real state machine, Coalmine's judge.
 
 let cwd: string;
-let io: RunIo & { stdout: BufferOutput; stderr: BufferOutput };
-
-beforeEach(() => {
-  cwd = mkdtempSync(join(tmpdir(), 'coalmine-run-'));
-  io = { stdout: new BufferOutput(), stderr: new BufferOutput(), isTTY: false, cwd };
-});
-afterEach(() => rmSync(cwd, { recursive: true, force: true }));
+let io: SandboxIo;
+cliSandbox('coalmine-run-', (dir, captured) => ((cwd = dir), (io = captured)));
 
 const json = (text: string) => JSON.parse(text) as RunResult;
 
