@@ -29,6 +29,7 @@ import type { PlannedPromotion } from './judge/types.ts';
 import { RATIO_GRID, RATIO_ONE, WORSE_WEIGHTS } from './judge/stats.ts';
 import type { HourlyTraffic } from './ports.ts';
 import { DEFAULT_API_STRATEGY, type Strategy } from './strategy.ts';
+import { SHIFT_GRACE_SECONDS } from './time.ts';
 
 export interface TrafficEstimate {
   /** Requests a minute at the alias during the canary: the baseline with the last hour, as the day's shape says the next hour goes. */
@@ -244,10 +245,14 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   const fixed = input.strategy ?? input.defaultStrategy;
   const unsetBudget = scheduleBudget(fixed);
   let budget = settings.maxDurationMinutes ?? unsetBudget;
-  // A minute's requests are judged once they settle, at the next look: a decision comes this many
-  // minutes after the last requests it counts, so they must be served that much before the budget ends.
-  const lag = Math.ceil((settings.settleSeconds ?? 60) / 60) + (settings.evaluationMinutes ?? 1);
-  const servedBy = () => budget - lag;
+  // The state machine's clock (stateMachineClock): the budget counts minutes from the first shift,
+  // and a decision comes the settling time after the last minute it counts, so those minutes must be
+  // served that much before the budget ends; each step is held past its interval while its last
+  // minutes settle.
+  const clock = stateMachineClock(settings);
+  const servedBy = () => budget - clock.decisionLagMinutes;
+  const scheduleOf = (s: Strategy, requestsPerMinute: number) => new Schedule(s, requestsPerMinute, stateMachineClock(settings, s.intervalMinutes).stepLagMinutes);
+  const decidedBy = (judgedMinutes: number) => judgedMinutes + clock.decisionLagMinutes;
   /** Quantiles beyond a day of traffic are not worth computing: that canary cannot promote in time. */
   const dayOfRequests = traffic.requestsPerMinute * 24 * 60;
   const defaultBar = Math.min(MAX_BAR, Math.max(settings.errorTolerance * traffic.errorRateLower, traffic.errorRateLower + settings.errorMargin));
@@ -255,8 +260,8 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   const strategy = candidates.find((s) => plannedMinutes(s, defaultBar) <= servedBy()) ?? candidates[candidates.length - 1]!;
 
   // The pace to use where traffic is rich: TARGET_MINUTES for weights Coalmine picks for the traffic;
-  // a fixed schedule keeps its own (its steps × interval), so a fast schedule stays fast.
-  const pace = fixed ? Math.max(1, strategy.steps.length * strategy.intervalMinutes) : TARGET_MINUTES;
+  // a fixed schedule keeps its own (its steps, each with the clock's lag), so a fast schedule stays fast.
+  const pace = fixed ? decidedBy(scheduleOf(strategy, 0).finalStart() + Math.max(1, strategy.intervalMinutes)) : TARGET_MINUTES;
   let bar = defaultBar;
   let choice: Forecast['promotionBar']['choice'] = 'default';
   const limit = Math.max(defaultBar, loosestBar(traffic.errorRate));
@@ -265,8 +270,8 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
     // rather refuse than loosen it, else only as far as the loosest bar needs.
     budget =
       settings.lowTraffic === 'refuse'
-        ? planBudget(unsetBudget, plannedMinutes(strategy, defaultBar) + lag, LONGEST_BUDGET_FOR_DEFAULT_BAR_MINUTES)
-        : planBudget(unsetBudget, plannedMinutes(strategy, limit) + lag, LONGEST_BUDGET_MINUTES);
+        ? planBudget(unsetBudget, decidedBy(plannedMinutes(strategy, defaultBar)), LONGEST_BUDGET_FOR_DEFAULT_BAR_MINUTES)
+        : planBudget(unsetBudget, decidedBy(plannedMinutes(strategy, limit)), LONGEST_BUDGET_MINUTES);
   }
   if (plannedMinutes(strategy, defaultBar) > servedBy()) {
     const reachable = plannedMinutes(strategy, limit) <= servedBy();
@@ -285,9 +290,9 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   // Stated as it is kept: the bar in the plan is the bar the judge holds the candidate to.
   bar = round(bar, 6);
   const test = testFor(bar);
-  const schedule = new Schedule(strategy, traffic.typicalRequestsPerMinute);
+  const schedule = scheduleOf(strategy, traffic.typicalRequestsPerMinute);
   const mainMedian = schedule.minutesFor(promotionRequestsQuantile(test, traffic.errorRate, 0.5, dayOfRequests));
-  const finalStart = Math.max(0, strategy.steps.length - 1) * strategy.intervalMinutes;
+  const finalStart = schedule.finalStart();
   // The final weight is what promotion brings: at least half of the expected canary (and half of
   // its pace) is spent there, so a regression that sets in during the first half is seen at it and
   // pulls the promotion evidence down before promotion — but never past the budget (a long named
@@ -299,7 +304,9 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   const longestHold = strategy.intervalMinutes + settings.maxExtensionMinutes / 2;
   const finalMinutes = Math.max(strategy.intervalMinutes, Math.min(lateOnsetMinutes, longestHold, servedBy() - finalStart));
   const finalWeight = (strategy.steps[strategy.steps.length - 1] ?? 100) / 100;
-  const finalStepMinRequests = Math.ceil(traffic.typicalRequestsPerMinute * finalWeight * finalMinutes);
+  // Where the budget ends the hold, the share is what the plan's cautious rate brings by then: at the
+  // typical rate, a step whose traffic ran a little under it would miss its share at the last look.
+  const finalStepMinRequests = Math.ceil(finalWeight * Math.min(traffic.typicalRequestsPerMinute * finalMinutes, traffic.planningRequestsPerMinute * Math.max(strategy.intervalMinutes, servedBy() - finalStart)));
   const stepMinRequests = strategy.steps.map((weight) => Math.min(settings.minRequests, Math.ceil((0.5 * traffic.typicalRequestsPerMinute * weight * strategy.intervalMinutes) / 100)));
   const withFloor = (minutes: number) => (Number.isFinite(minutes) ? Math.max(minutes, Math.ceil(finalStart + finalMinutes)) : minutes);
   const median = withFloor(mainMedian);
@@ -313,8 +320,8 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   const forecast: Forecast = {
     requestsPerMinute: round(traffic.requestsPerMinute, 2),
     stableErrorRate: round(traffic.errorRate, 6),
-    minutesToPromote: median <= servedBy() ? median : null,
-    minutesToPromoteP95: p95 <= servedBy() ? p95 : null,
+    minutesToPromote: median <= servedBy() ? decidedBy(median) : null,
+    minutesToPromoteP95: p95 <= servedBy() ? decidedBy(p95) : null,
     promotedWithinBudget: round(finalStart + strategy.intervalMinutes <= servedBy() ? promotionChance(test, traffic.errorRate, schedule.requestsBy(servedBy())) : 0, 2),
     promotionBar: { errorRate: bar, defaultErrorRate: round(defaultBar, 6), choice },
     maxDurationMinutes: budget,
@@ -347,7 +354,7 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
 
   /** Median minutes to promote with bar b, for a candidate at stable's estimated rate. */
   function medianMinutes(s: Strategy, b: number): number {
-    return new Schedule(s, traffic.typicalRequestsPerMinute).minutesFor(promotionRequestsQuantile(testFor(b), traffic.errorRate, 0.5, dayOfRequests));
+    return decidedBy(scheduleOf(s, traffic.typicalRequestsPerMinute).minutesFor(promotionRequestsQuantile(testFor(b), traffic.errorRate, 0.5, dayOfRequests)));
   }
 
   /**
@@ -356,14 +363,15 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
    */
   function plannedMinutes(s: Strategy, b: number): number {
     const rate = Math.max(traffic.errorRate, Math.min(traffic.errorRateUpper, b * 0.95));
-    return new Schedule(s, traffic.planningRequestsPerMinute).minutesFor(promotionRequestsQuantile(testFor(b), rate, PLANNING_QUANTILE, dayOfRequests));
+    return scheduleOf(s, traffic.planningRequestsPerMinute).minutesFor(promotionRequestsQuantile(testFor(b), rate, PLANNING_QUANTILE, dayOfRequests));
   }
 
   function minutesToRollback(errorRate: number): number | null {
-    const detected = pairedDetectionMinutes(strategy, traffic.typicalRequestsPerMinute, traffic.errorRate, errorRate, settings.alpha, budget);
-    if (errorRate >= settings.maxErrorRate) return Math.min(detected ?? 2, 2);
-    if (detected !== null) return detected;
-    return errorRate >= bar ? budget : null;
+    const detected = pairedDetectionMinutes(strategy, traffic.typicalRequestsPerMinute, traffic.errorRate, errorRate, settings.alpha, budget, stateMachineClock(settings, strategy.intervalMinutes).stepLagMinutes);
+    // The guardrail rolls back at the first look: one evaluation and the settling time after the shift.
+    if (errorRate >= settings.maxErrorRate) return Math.min(detected === null ? Infinity : decidedBy(detected), clock.firstLookMinutes);
+    if (detected !== null) return decidedBy(detected);
+    return errorRate >= bar ? decidedBy(budget) : null;
   }
 }
 
@@ -405,20 +413,47 @@ function searchBar(low: number, high: number, ok: (bar: number) => boolean): num
 }
 
 /**
- * The step schedule in expected candidate requests: each step lasts its interval, the final one until
- * promotion. Minutes are counted as the judge counts them, from the first shift, whole.
+ * How the state machine's clock runs past a step's interval, in whole minutes (src/core/steps/shift.ts,
+ * evaluate.ts). Looks fall on the minute grid, the settling time after each minute; the first look at
+ * a step comes one evaluation period and the settling time after the step starts, each judging the
+ * minutes that have settled. A step starts at its shift's minute when the shift lands in that minute's
+ * first seconds (the looks that shift do, with a settling time of whole minutes), else at the next.
+ * So a step that is not the last is held `stepLagMinutes` past its interval (its last minutes
+ * settling, the shift's own minute where it is not counted, an interval that is not a whole number of
+ * evaluation periods), and a decision comes `decisionLagMinutes` after the last minute it counts.
+ */
+export function stateMachineClock(settings: Partial<Pick<AnalysisSettings, 'settleSeconds' | 'evaluationMinutes'>>, intervalMinutes = 0) {
+  const settleSeconds = settings.settleSeconds ?? 60;
+  const settle = Math.ceil(settleSeconds / 60);
+  const evaluation = Math.max(1, settings.evaluationMinutes ?? 1);
+  const shiftMinuteCounts = settleSeconds % 60 < SHIFT_GRACE_SECONDS;
+  const rounding = intervalMinutes > 0 ? evaluation * Math.ceil(intervalMinutes / evaluation) - intervalMinutes : 0;
+  return { stepLagMinutes: settle + (shiftMinuteCounts ? 0 : 1) + rounding, decisionLagMinutes: settle, firstLookMinutes: evaluation + settle, shiftMinuteCounts };
+}
+
+/**
+ * The step schedule in expected candidate requests: each step lasts its interval and the clock's lag
+ * past it (stateMachineClock), the final one until promotion. Minutes are counted as the judge counts
+ * them, from the first shift, whole.
  */
 export class Schedule {
   constructor(
     private readonly strategy: Strategy,
     private readonly requestsPerMinute: number,
+    /** Minutes each step but the last is held past its interval, at its weight. */
+    private readonly stepLagMinutes = 0,
   ) {}
+
+  /** Minutes a step but the last is served: its interval and the lag. */
+  private get stepSpan(): number {
+    return Math.max(1, this.strategy.intervalMinutes + this.stepLagMinutes);
+  }
 
   /** Candidate's weight (0..1) in minute m (0-based). */
   weight(minute: number): number {
     const steps = this.strategy.steps;
     if (steps.length === 0) return 1;
-    const index = Math.min(steps.length - 1, Math.floor(minute / Math.max(1, this.strategy.intervalMinutes)));
+    const index = Math.min(steps.length - 1, Math.floor(minute / this.stepSpan));
     return steps[index]! / 100;
   }
 
@@ -434,12 +469,13 @@ export class Schedule {
     if (!Number.isFinite(requests)) return Infinity;
     if (requests <= 0) return Math.max(1, this.finalStart());
     let served = 0;
-    const { steps, intervalMinutes } = this.strategy;
+    const { steps } = this.strategy;
+    const span = this.stepSpan;
     const finalStart = this.finalStart();
     for (let i = 0; i < steps.length - 1; i++) {
       const perMinute = (this.requestsPerMinute * steps[i]!) / 100;
-      if (served + perMinute * intervalMinutes >= requests) return Math.max(finalStart, i * intervalMinutes + Math.ceil((requests - served) / perMinute));
-      served += perMinute * intervalMinutes;
+      if (served + perMinute * span >= requests) return Math.max(finalStart, i * span + Math.ceil((requests - served) / perMinute));
+      served += perMinute * span;
     }
     const perMinute = (this.requestsPerMinute * (steps[steps.length - 1] ?? 100)) / 100;
     if (!(perMinute > 0)) return Infinity;
@@ -447,8 +483,9 @@ export class Schedule {
     return minutes > 24 * 60 ? Infinity : Math.max(1, minutes);
   }
 
-  private finalStart(): number {
-    return Math.max(0, this.strategy.steps.length - 1) * this.strategy.intervalMinutes;
+  /** The minute the final step starts. */
+  finalStart(): number {
+    return Math.max(0, this.strategy.steps.length - 1) * this.stepSpan;
   }
 }
 
@@ -463,11 +500,11 @@ function regressionRates(stableRate: number, bar: number): Array<{ label: string
  * evidence grows by its expected log-likelihood ratio each minute; the grid point that gets there
  * first, with its prior weight, decides). Null when not within `limit` minutes.
  */
-export function pairedDetectionMinutes(strategy: Strategy, requestsPerMinute: number, stableRate: number, candidateRate: number, alpha: number, limit: number): number | null {
+export function pairedDetectionMinutes(strategy: Strategy, requestsPerMinute: number, stableRate: number, candidateRate: number, alpha: number, limit: number, stepLagMinutes = 0): number | null {
   if (!(candidateRate > stableRate)) return null;
   // The errors test's share of α when a latency baseline exists (errors 2 : latency ½ : cost ½).
   const threshold = Math.log(1 / (alpha * (1 - GUARDRAIL_ALPHA_SHARE) * (2 / 3)));
-  const schedule = new Schedule(strategy, requestsPerMinute);
+  const schedule = new Schedule(strategy, requestsPerMinute, stepLagMinutes);
   const grid = RATIO_GRID.slice(RATIO_ONE + 1);
   const logLr = grid.map(() => 0);
   for (let minute = 0; minute < limit; minute++) {

@@ -35,7 +35,7 @@ export interface LookInput {
   concurrency?: { limit: number; source: 'reserved' | 'account' } | undefined;
   /** True when each version's cold starts are read (API functions whose REPORT lines Coalmine can query). */
   coldStarts?: boolean | undefined;
-  /** Settled minutes since the first shift: the budget (`settings.maxDurationMinutes`) counts them. */
+  /** Minutes since the first shift, as the clock runs (not only those judged): the budget (`settings.maxDurationMinutes`) counts them. */
   minutesSinceFirstShift?: number | undefined;
   /** The promotion test and exposure Plan fixed (`plan.promotion`). */
   promotion?: PlannedPromotion | undefined;

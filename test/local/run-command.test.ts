@@ -2,6 +2,8 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBench } from '../../src/bench/index.ts';
+import { coalminePolicy } from '../../src/bench/policies/coalmine.ts';
+import { prepareRun, runPolicy } from '../../src/bench/run.ts';
 import { BufferOutput } from '../../src/cli/io.ts';
 import { runCommand } from '../../src/cli/run.ts';
 import type { RunResult } from '../../src/local/record.ts';
@@ -273,6 +275,20 @@ describe('runCommand on a canary that cannot decide in time', () => {
 
     expect([quiet.rollbackKind, row('quiet')]).toMatchObject(['inconclusive', { rolledBack: 1, inconclusive: 1 }]);
     expect([regression.rollbackKind, row('error-10x')]).toMatchObject(['regression', { rolledBack: 1, inconclusive: 0 }]);
+  });
+
+  it('decides at the same minute in the bench as in run --local: the bench keeps the state machine’s clock', async () => {
+    // Each step is held while its last minute settles, and a decision comes a minute after the last
+    // minute it counts; a bench that judged each minute as it ended was a few minutes early per canary.
+    for (const [name, seed] of [['healthy', 1], ['healthy', 3], ['error-2x', 2]] as const) {
+      const bench = runPolicy(coalminePolicy, prepareRun(loadScenario(name), seed));
+      io.stdout.text = '';
+      await runCommand({ local: true, scenario: name, seed, json: true }, io);
+      const local = json(io.stdout.text);
+
+      expect(local.outcome).toBe(bench.outcome);
+      expect(Math.abs(local.minutesToDecision! - bench.minutesToDecision!)).toBeLessThanOrEqual(1.1);
+    }
   });
 });
 

@@ -1,11 +1,18 @@
 /**
  * Coalmine itself: the real plan (`planWithinLimits`, as Plan makes it: weights, bar and exposure
  * from the pre-shift traffic, the schedule fitted to the execution's limits or refused), then the
- * same look as the Evaluate step (the real judge, `assess`, then `decide()`), every
- * `evaluationMinutes` — without the state machine around it. Where Plan would refuse the canary,
- * `start` throws the same error, and the benchmark reports the seed as refused.
+ * same look as the Evaluate step (the real judge, `assess`, then `decide()`) on the state machine's
+ * clock — without the state machine around it. Where Plan would refuse the canary, `start` throws
+ * the same error, and the benchmark reports the seed as refused.
+ *
+ * The clock is the state machine's (`stateMachineClock`, src/core/forecast.ts): a step counts from
+ * its shift's minute (or the next); its first look comes `evaluationMinutes` and the settling time
+ * later, then one every `evaluationMinutes`; each look judges only the minutes that have settled. So
+ * a step lasts its interval plus the settling time, and a decision comes the settling time after the
+ * last minute it counts — as long as the canary takes on AWS and in `run --local`, not the interval
+ * alone.
  */
-import { estimateTraffic } from '../../core/forecast.ts';
+import { estimateTraffic, stateMachineClock } from '../../core/forecast.ts';
 import { assess, type JudgeMemory } from '../../core/judge/index.ts';
 import { look } from '../../core/look.ts';
 import { planWithinLimits } from '../../core/planning.ts';
@@ -18,7 +25,7 @@ const minuteTime = (minute: number): string => new Date(FIRST_SHIFT + minute * 6
 
 export const coalminePolicy: Policy = {
   name: 'coalmine',
-  summary: "Coalmine's plan, anytime-valid judge and decide(), on the scenario's strategy or the weights its plan picks for the traffic",
+  summary: "Coalmine's plan, anytime-valid judge and decide(), on the scenario's strategy or the weights its plan picks for the traffic, at the state machine's pace",
   start(context: PolicyContext) {
     const { planning, analysis: settings } = planWithinLimits({
       traffic: estimateTraffic(context.baseline, context.history, context.baselineStart),
@@ -30,30 +37,37 @@ export const coalminePolicy: Policy = {
     // Every look holds to the analysis the plan chose (its budget, and a fitted schedule's looks and extension), as the plan's `analysis` carries it on AWS.
     const strategy = planning.strategy;
     const steps = new StepWalker(strategy);
+    const clock = stateMachineClock(settings);
+    const settleMinutes = clock.decisionLagMinutes;
     let memory: JudgeMemory | undefined;
-    let pending: MinuteObservation[] = [];
-    let minutesSinceFirstShift = 0;
+    /** Minutes served and not yet judged, oldest first. */
+    let unjudged: MinuteObservation[] = [];
+    /** The first minute the current step counts (the first step's is the first shift's). */
+    let stepStart = 0;
+    let nextLookAt = settings.evaluationMinutes + settleMinutes;
     return {
       forecast: { minutesToPromote: planning.forecast.minutesToPromote, promotionBar: planning.forecast.promotionBar.errorRate },
       weight: () => steps.weight,
       observe(minute: ObservedMinute): PolicyAction {
-        steps.tick();
-        minutesSinceFirstShift++;
-        // As Evaluate does (src/core/cold-start-query.ts), a step's first minute counts no cold starts: the candidate scaling up.
-        const scalingUp = steps.minutesInStep <= 1;
-        pending.push({ minute: minuteTime(minute.minute), stable: scalingUp ? withoutColdStarts(minute.stable) : minute.stable, candidate: scalingUp ? withoutColdStarts(minute.candidate) : minute.candidate, ...(minute.queue ? { queue: minute.queue } : {}) });
-        if (pending.length < settings.evaluationMinutes) return 'continue';
+        // As Evaluate does (src/core/cold-start-query.ts), a step's first minute, and the shift's, count no cold starts: the candidate scaling up.
+        const scalingUp = minute.minute <= stepStart;
+        unjudged.push({ minute: minuteTime(minute.minute), stable: scalingUp ? withoutColdStarts(minute.stable) : minute.stable, candidate: scalingUp ? withoutColdStarts(minute.candidate) : minute.candidate, ...(minute.queue ? { queue: minute.queue } : {}) });
+        const now = minute.minute + 1;
+        if (now < nextLookAt) return 'continue';
+        const judgedUntil = now - settleMinutes;
+        const settled = unjudged.slice(0, Math.max(0, unjudged.length - settleMinutes));
+        unjudged = unjudged.slice(settled.length);
         const { assessment, decision, rollbackKind } = look(assess, {
           memory,
-          window: { minutes: pending, failures: [] },
+          window: { minutes: settled, failures: [] },
           baseline: context.baseline,
           settings,
           trigger: context.scenario.trigger,
           strategy,
           stepIndex: steps.stepIndex,
           weight: steps.weight,
-          minutesInStep: steps.minutesInStep,
-          minutesSinceFirstShift,
+          minutesInStep: Math.max(0, judgedUntil - stepStart),
+          minutesSinceFirstShift: now,
           promotion: planning.promotion,
           queue: context.queue,
           memoryMB: context.memoryMB,
@@ -61,8 +75,13 @@ export const coalminePolicy: Policy = {
           concurrency: context.concurrency,
         });
         memory = assessment.memory;
-        pending = [];
-        if (decision === 'advance') steps.advance();
+        nextLookAt = now + settings.evaluationMinutes;
+        if (decision === 'advance') {
+          // The shift lands a moment after this look: the coming minute is served at the new weight, and counts in the step when the shift landed in its first seconds.
+          steps.advance();
+          stepStart = clock.shiftMinuteCounts ? now : now + 1;
+          nextLookAt = stepStart + settings.evaluationMinutes + settleMinutes;
+        }
         if (decision === 'rollback') return rollbackKind === 'inconclusive' ? 'rollback-inconclusive' : 'rollback';
         return decision === 'promote' ? 'promote' : 'continue';
       },

@@ -13,7 +13,7 @@ import { AliasChangedError, InvalidRequestError } from '../errors.ts';
 import { judgeAfterPromotion } from '../judge/after-promotion.ts';
 import type { AliasState, MetricsSource, Ports } from '../ports.ts';
 import type { CanaryState, Decision, JudgedRollbackKind } from '../state.ts';
-import { addSeconds, floorMinute, iso } from '../time.ts';
+import { addSeconds, floorMinute, iso, nextLookAfter } from '../time.ts';
 import { describeRouting, sameRouting } from './alias-rules.ts';
 import { finish } from './outcome.ts';
 
@@ -32,7 +32,7 @@ export function startBake(state: CanaryState, promoted: AliasState, now: Date): 
       weight: 100,
       revisionId: promoted.revisionId,
       judgedUntil: iso(from),
-      nextEvaluationAt: iso(addSeconds(now, 60 * p.analysis.evaluationMinutes)),
+      nextEvaluationAt: iso(nextLookAfter(now, p.analysis)),
       decision: 'hold',
       bake: { promotedAt: iso(now), until: iso(until), requests: 0, errors: 0 },
     },
@@ -74,7 +74,7 @@ export async function lookAfterPromotion({ router, metrics, clock }: Pick<Ports,
     progress: {
       ...progress,
       judgedUntil: iso(judged),
-      nextEvaluationAt: iso(addSeconds(now, 60 * p.analysis.evaluationMinutes)),
+      nextEvaluationAt: iso(nextLookAfter(now, p.analysis)),
       decision,
       bake: { ...bake, requests, errors },
       evaluations: progress.evaluations + 1,

@@ -12,7 +12,7 @@ import { look, queueJudgeSetup } from '../look.ts';
 import { readOwnerMark } from '../ownership.ts';
 import type { MetricsSource, Ports } from '../ports.ts';
 import type { CanaryState } from '../state.ts';
-import { addSeconds, floorMinute, iso, minutesBetween } from '../time.ts';
+import { addSeconds, floorMinute, iso, minutesBetween, nextLookAfter } from '../time.ts';
 import { lookAfterPromotion } from './after-promotion.ts';
 import { assertOwned } from './alias-rules.ts';
 import { parsePayload, queueRef, statePayload } from './payload.ts';
@@ -74,7 +74,7 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
       memoryMB: p.memoryMB,
       coldStarts: p.coldStarts !== undefined,
       concurrency: p.concurrency,
-      minutesSinceFirstShift: Math.max(0, minutesBetween(new Date(progress.firstShiftAt ?? progress.stepStartedAt ?? p.startedAt), windowEnd)),
+      minutesSinceFirstShift: Math.max(0, minutesBetween(new Date(progress.firstShiftAt ?? progress.stepStartedAt ?? p.startedAt), now)),
       promotion: p.promotion,
     });
     // While a gate's alarm fires the canary holds where it is (src/core/alarm-hold.ts); the operator's controls apply after.
@@ -103,7 +103,7 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
         ...(awaitingApprovalSince ? { awaitingApprovalSince } : {}),
         judgedUntil: iso(windowEnd),
         // While it waits for approval (a minute at a time, "Wait for approval") it looks every minute.
-        nextEvaluationAt: iso(addSeconds(now, 60 * (decision === 'await-approval' ? 1 : p.analysis.evaluationMinutes))),
+        nextEvaluationAt: iso(nextLookAfter(now, { ...p.analysis, evaluationMinutes: decision === 'await-approval' ? 1 : p.analysis.evaluationMinutes })),
         decision,
         judge: assessment.memory,
         ...(arrivals ? { recentCounts: arrivals.seen } : {}),

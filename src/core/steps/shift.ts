@@ -2,7 +2,7 @@
 import { InvalidRequestError } from '../errors.ts';
 import type { Ports } from '../ports.ts';
 import type { CanaryState, Plan } from '../state.ts';
-import { addSeconds, ceilMinute, iso } from '../time.ts';
+import { addSeconds, firstMinuteOfStep, iso } from '../time.ts';
 import { isOwnedBy, sameRouting, updateOwned } from './alias-rules.ts';
 import { parsePayload, statePayload } from './payload.ts';
 
@@ -20,7 +20,7 @@ export function createShift({ router, clock }: Pick<Ports, 'router' | 'clock'>) 
     const updated = alreadyThere ? alias : await updateOwned(router, alias, state, execution, target);
 
     const now = clock.now();
-    const stepStart = ceilMinute(now);
+    const stepStart = firstMinuteOfStep(now);
     return {
       ...withoutVerdict(state),
       status: `Step ${stepIndex + 1} of ${p.strategy.steps.length}: ${weight}% of ${p.functionName}:${p.alias} on version ${p.candidateVersion}`,
