@@ -21,6 +21,7 @@
  * const planning = planCanary({ traffic, strategy: undefined, settings });
  * planning.forecast.summary; // "At ~20 requests a minute and 0.50% errors, this canary promotes in about 45 minutes …"
  */
+import { stateMachineClock } from './clock.ts';
 import { formatCount, formatRate } from './judge/check.ts';
 import { GUARDRAIL_ALPHA_SHARE } from './judge/guardrails.ts';
 import { promotionAlternative, promotionChance, promotionRequestsQuantile, type PromotionTest } from './judge/promotion.ts';
@@ -29,7 +30,6 @@ import type { PlannedPromotion } from './judge/types.ts';
 import { RATIO_GRID, RATIO_ONE, WORSE_WEIGHTS } from './judge/stats.ts';
 import type { HourlyTraffic } from './ports.ts';
 import { DEFAULT_API_STRATEGY, type Strategy } from './strategy.ts';
-import { SHIFT_GRACE_SECONDS } from './time.ts';
 
 export interface TrafficEstimate {
   /** Requests a minute at the alias during the canary: the baseline with the last hour, as the day's shape says the next hour goes. */
@@ -410,25 +410,6 @@ function searchBar(low: number, high: number, ok: (bar: number) => boolean): num
     else lo = mid;
   }
   return hi;
-}
-
-/**
- * How the state machine's clock runs past a step's interval, in whole minutes (src/core/steps/shift.ts,
- * evaluate.ts). Looks fall on the minute grid, the settling time after each minute; the first look at
- * a step comes one evaluation period and the settling time after the step starts, each judging the
- * minutes that have settled. A step starts at its shift's minute when the shift lands in that minute's
- * first seconds (the looks that shift do, with a settling time of whole minutes), else at the next.
- * So a step that is not the last is held `stepLagMinutes` past its interval (its last minutes
- * settling, the shift's own minute where it is not counted, an interval that is not a whole number of
- * evaluation periods), and a decision comes `decisionLagMinutes` after the last minute it counts.
- */
-export function stateMachineClock(settings: Partial<Pick<AnalysisSettings, 'settleSeconds' | 'evaluationMinutes'>>, intervalMinutes = 0) {
-  const settleSeconds = settings.settleSeconds ?? 60;
-  const settle = Math.ceil(settleSeconds / 60);
-  const evaluation = Math.max(1, settings.evaluationMinutes ?? 1);
-  const shiftMinuteCounts = settleSeconds % 60 < SHIFT_GRACE_SECONDS;
-  const rounding = intervalMinutes > 0 ? evaluation * Math.ceil(intervalMinutes / evaluation) - intervalMinutes : 0;
-  return { stepLagMinutes: settle + (shiftMinuteCounts ? 0 : 1) + rounding, decisionLagMinutes: settle, firstLookMinutes: evaluation + settle, shiftMinuteCounts };
 }
 
 /**

@@ -39,11 +39,11 @@ describe('a canary whose gate alarm fires while it runs', () => {
   });
 
   it('ends on stable, as inconclusive, when the alarm outlasts the step’s extension', async () => {
-    const { account, result } = await run({ fires: 0.5 }, { maxExtensionMinutes: 4 });
+    const { account, result } = await run({ fires: 0.5 }, { maxExtensionMinutes: 5 });
 
     expect(result.outcome).toBe('rolled-back');
     expect(result.rollbackKind).toBe('inconclusive');
-    expect(result.reason).toMatch(/held past the step's 4-minute extension while alarm "checkout-5xx" is in ALARM \(gates\.alarms\); back to stable, no regression found/);
+    expect(result.reason).toMatch(/held past the step's 5-minute extension while alarm "checkout-5xx" is in ALARM \(gates\.alarms\); back to stable, no regression found/);
     expect(result.steps.some((step) => step.decision === 'advance' && step.minute > 1)).toBe(false);
     expect(account.aliasNow()).toMatchObject({ version: '12', weights: {}, description: ORIGINAL });
   });

@@ -5,14 +5,14 @@
  * clock — without the state machine around it. Where Plan would refuse the canary, `start` throws
  * the same error, and the benchmark reports the seed as refused.
  *
- * The clock is the state machine's (`stateMachineClock`, src/core/forecast.ts): a step counts from
- * its shift's minute (or the next); its first look comes `evaluationMinutes` and the settling time
- * later, then one every `evaluationMinutes`; each look judges only the minutes that have settled. So
- * a step lasts its interval plus the settling time, and a decision comes the settling time after the
- * last minute it counts — as long as the canary takes on AWS and in `run --local`, not the interval
- * alone.
+ * The clock is the state machine's (src/core/clock.ts): a step counts from its shift's minute (or
+ * the next); its first look comes `evaluationMinutes` and the settling time later, then one every
+ * `evaluationMinutes`; each look judges only the minutes that have settled; a step before the last
+ * ends with its interval on the clock, the final one once its interval is judged. So a decision comes
+ * the settling time after the last minute it counts, as on AWS and in `run --local`.
  */
-import { estimateTraffic, stateMachineClock } from '../../core/forecast.ts';
+import { judgedIntervalMinutes, stateMachineClock } from '../../core/clock.ts';
+import { estimateTraffic } from '../../core/forecast.ts';
 import { assess, type JudgeMemory } from '../../core/judge/index.ts';
 import { look } from '../../core/look.ts';
 import { planWithinLimits } from '../../core/planning.ts';
@@ -63,7 +63,7 @@ export const coalminePolicy: Policy = {
           baseline: context.baseline,
           settings,
           trigger: context.scenario.trigger,
-          strategy,
+          strategy: { steps: strategy.steps, intervalMinutes: judgedIntervalMinutes(strategy.intervalMinutes, settings, steps.isFinalStep) },
           stepIndex: steps.stepIndex,
           weight: steps.weight,
           minutesInStep: Math.max(0, judgedUntil - stepStart),

@@ -13,7 +13,8 @@ import { AliasChangedError, InvalidRequestError } from '../errors.ts';
 import { judgeAfterPromotion } from '../judge/after-promotion.ts';
 import type { AliasState, MetricsSource, Ports } from '../ports.ts';
 import type { CanaryState, Decision, JudgedRollbackKind } from '../state.ts';
-import { addSeconds, floorMinute, iso, nextLookAfter } from '../time.ts';
+import { nextLookAfter } from '../clock.ts';
+import { addSeconds, floorMinute, iso } from '../time.ts';
 import { describeRouting, sameRouting } from './alias-rules.ts';
 import { finish } from './outcome.ts';
 

@@ -12,7 +12,8 @@ import { look, queueJudgeSetup } from '../look.ts';
 import { readOwnerMark } from '../ownership.ts';
 import type { MetricsSource, Ports } from '../ports.ts';
 import type { CanaryState } from '../state.ts';
-import { addSeconds, floorMinute, iso, minutesBetween, nextLookAfter } from '../time.ts';
+import { judgedIntervalMinutes, nextLookAfter } from '../clock.ts';
+import { addSeconds, floorMinute, iso, minutesBetween } from '../time.ts';
 import { lookAfterPromotion } from './after-promotion.ts';
 import { assertOwned } from './alias-rules.ts';
 import { parsePayload, queueRef, statePayload } from './payload.ts';
@@ -58,8 +59,13 @@ export function createEvaluate({ router, metrics, clock }: Pick<Ports, 'router' 
 
     const minutesInStep = Math.max(0, minutesBetween(stepStart, windowEnd));
     const isFinalStep = progress.stepIndex === p.strategy.steps.length - 1;
-    // Promotion waits until the final step's first minutes are complete, late arrivals included.
-    const intervalMinutes = isFinalStep && rereading ? Math.max(p.strategy.intervalMinutes, minutesUntilComplete(p.functionTimeoutSeconds!, p.analysis.settleSeconds)) : p.strategy.intervalMinutes;
+    // A step before the last ends with its interval on the clock (src/core/clock.ts); promotion waits
+    // until the final step's first minutes are complete, late arrivals included.
+    const intervalMinutes = !isFinalStep
+      ? judgedIntervalMinutes(p.strategy.intervalMinutes, p.analysis, false)
+      : rereading
+        ? Math.max(p.strategy.intervalMinutes, minutesUntilComplete(p.functionTimeoutSeconds!, p.analysis.settleSeconds))
+        : p.strategy.intervalMinutes;
     const looked = look(judge, {
       memory: progress.judge,
       window,

@@ -2,7 +2,8 @@
 import { InvalidRequestError } from '../errors.ts';
 import type { Ports } from '../ports.ts';
 import type { CanaryState, Plan } from '../state.ts';
-import { addSeconds, firstMinuteOfStep, iso } from '../time.ts';
+import { firstMinuteOfStep } from '../clock.ts';
+import { addSeconds, iso } from '../time.ts';
 import { isOwnedBy, sameRouting, updateOwned } from './alias-rules.ts';
 import { parsePayload, statePayload } from './payload.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstMinuteOfStep, nextLookAfter } from '../../src/core/time.ts';
+import { firstMinuteOfStep, judgedIntervalMinutes, nextLookAfter, stateMachineClock } from '../../src/core/clock.ts';
 
 const at = (time: string) => new Date(`2026-01-05T${time}Z`);
 const analysis = { evaluationMinutes: 1, settleSeconds: 60 };
@@ -33,5 +33,26 @@ describe('firstMinuteOfStep', () => {
   it('starts the step at the next minute when the shift lands later in the minute', () => {
     expect(firstMinuteOfStep(at('09:06:10.000'))).toEqual(at('09:07:00.000'));
     expect(firstMinuteOfStep(at('09:06:45.000'))).toEqual(at('09:07:00.000'));
+  });
+});
+
+describe('a step’s interval on the clock', () => {
+  it('ends a step before the last when its interval has passed, judging the minute still settling at the next step', () => {
+    expect(judgedIntervalMinutes(5, { settleSeconds: 60 }, false)).toBe(4);
+    expect(stateMachineClock({ settleSeconds: 60, evaluationMinutes: 1 }, 5).stepLagMinutes).toBe(0);
+  });
+
+  it('waits for the final step’s whole interval to be judged: promotion cannot be undone', () => {
+    expect(judgedIntervalMinutes(5, { settleSeconds: 60 }, true)).toBe(5);
+  });
+
+  it('holds a one-minute step until that minute is judged, and a step whose shift is not counted a minute more', () => {
+    expect(stateMachineClock({ settleSeconds: 60, evaluationMinutes: 1 }, 1).stepLagMinutes).toBe(1);
+    expect(stateMachineClock({ settleSeconds: 90, evaluationMinutes: 1 }, 5).stepLagMinutes).toBe(1);
+  });
+
+  it('ends a step on a look’s beat when looks come less often than every minute', () => {
+    // Judged 4 minutes are reached at the second 3-minute look (6), then a minute to settle: 7.
+    expect(stateMachineClock({ settleSeconds: 60, evaluationMinutes: 3 }, 5).stepLagMinutes).toBe(2);
   });
 });
