@@ -67,7 +67,7 @@ const THIN_BASELINE_ERRORS = 400;
  * The plan fits this share of healthy promotions in the budget (not just the median): 97%, so that
  * after the minute-by-minute looks and the estimates' own noise at least 95% still make it.
  */
-const PLANNING_QUANTILE = 0.95;
+const PLANNING_QUANTILE = 0.97;
 /** z of one-sided 90% and 99% bounds. */
 const Z90 = 1.2816;
 const Z99 = 2.3263;
