@@ -49,11 +49,13 @@ export function look(judge: Judge, input: LookInput): Look {
   const { memory, window, baseline, settings, trigger, strategy, stepIndex, weight, minutesInStep, queue, memoryMB, coldStarts, concurrency, minutesSinceFirstShift, promotion } = input;
   const stepCount = strategy.steps.length;
   const isFinalStep = stepIndex >= stepCount - 1;
+  const budget = settings.maxDurationMinutes ?? DEFAULT_BUDGET_MINUTES;
+  const budgetSpent = minutesSinceFirstShift !== undefined && minutesSinceFirstShift >= budget;
   const assessment = judge({
     memory,
     window,
     baseline,
-    context: { trigger, stepIndex, stepCount, weight, isFinalStep, minutesInStep, intervalMinutes: strategy.intervalMinutes, ...(queue ? { queue } : {}), memoryMB, ...(coldStarts ? { coldStarts } : {}), ...(concurrency ? { concurrency } : {}), ...(promotion ? { promotion } : {}) },
+    context: { trigger, stepIndex, stepCount, weight, isFinalStep, minutesInStep, intervalMinutes: strategy.intervalMinutes, ...(queue ? { queue } : {}), memoryMB, ...(coldStarts ? { coldStarts } : {}), ...(concurrency ? { concurrency } : {}), ...(promotion ? { promotion } : {}), ...(budgetSpent ? { budgetSpent } : {}) },
     settings,
   });
   const decided = decide({
@@ -62,7 +64,7 @@ export function look(judge: Judge, input: LookInput): Look {
     intervalMinutes: strategy.intervalMinutes,
     isFinalStep,
     maxExtensionMinutes: settings.maxExtensionMinutes,
-    ...(minutesSinceFirstShift === undefined ? {} : { minutesSinceFirstShift, maxDurationMinutes: settings.maxDurationMinutes ?? DEFAULT_BUDGET_MINUTES }),
+    ...(minutesSinceFirstShift === undefined ? {} : { minutesSinceFirstShift, maxDurationMinutes: budget }),
   });
   return { assessment, ...decided };
 }

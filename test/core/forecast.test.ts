@@ -129,15 +129,15 @@ describe('planCanary', () => {
   });
 
   it('waits up to 90 minutes for the default bar, rather than refuse, when the request would rather refuse than loosen', () => {
-    const loosened = plan(120, 0.005);
+    const loosened = plan(130, 0.005);
     expect(loosened.forecast.maxDurationMinutes).toBe(60);
     expect(loosened.forecast.promotionBar.choice).toBe('loosened');
-    const kept = plan(120, 0.005, { lowTraffic: 'refuse' });
+    const kept = plan(130, 0.005, { lowTraffic: 'refuse' });
     expect(kept.refusal).toBeUndefined();
     expect(kept.forecast.promotionBar.choice).toBe('default');
     expect(kept.forecast.maxDurationMinutes).toBeGreaterThan(60);
     expect(kept.forecast.maxDurationMinutes).toBeLessThanOrEqual(90);
-    expect(plan(120, 0.005, { lowTraffic: 'refuse', maxDurationMinutes: 60 }).refusal).toMatch(/within the 60-minute budget/);
+    expect(plan(130, 0.005, { lowTraffic: 'refuse', maxDurationMinutes: 60 }).refusal).toMatch(/within the 60-minute budget/);
   });
 
   it('says "~1 request a minute", not "~1 requests"', () => {

@@ -123,8 +123,11 @@ export const errorRateCheck: JudgeCheck = {
     if (evidence < Math.log(1 / promotion.alpha)) {
       return inconclusive(`not yet ${promotionSure} under ${barText} (${formatCount(candidateErrors)} errors in ${formatCount(candidateRequests)} requests)`);
     }
-    if (stepRequests < promotion.finalStepMinRequests) {
-      // The final weight is held for its planned share, so that a regression that sets in late shows before promotion.
+    if (stepRequests < promotion.finalStepMinRequests && !context.budgetSpent) {
+      // The final weight is held for its planned share, so that a regression that sets in late shows
+      // before promotion. The share is a lookout, not part of the guarantee: once the budget is spent
+      // (holds on the way reached the final step late), a candidate that has shown the bar, and whose
+      // final step leans its way (below), is promoted rather than rolled back as inconclusive.
       return inconclusive(`under ${barText}, ${promotionSure}; holding the final weight: ${formatCount(stepRequests)} of ${formatCount(promotion.finalStepMinRequests)} requests`);
     }
     if (finalStepEvidence < 0) {

@@ -43,6 +43,11 @@ export interface JudgeContext {
   queue?: QueueJudgeSetup;
   /** The promotion test and exposure Plan fixed before the first shift (`plan.promotion`). */
   promotion?: PlannedPromotion;
+  /**
+   * True at the look where the canary's budget has run out: a candidate that has shown the bar is
+   * promoted with the final step's share as served, rather than rolled back for want of it.
+   */
+  budgetSpent?: boolean;
 }
 
 /** The promotion test and the exposure each step needs, as Plan fixed them from pre-shift data. */

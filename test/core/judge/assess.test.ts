@@ -126,6 +126,12 @@ describe('assess', () => {
     expect(result.reasons[0]).toMatch(/^under the 2.00% promotion bar, 99% sure; holding the final weight: 360 of 500 requests/);
   });
 
+  it('promotes a candidate that has shown the bar with the final share as served, once the budget is spent', () => {
+    const result = repeat(12, (i) => minute(versionMinute(30, 0), versionMinute(10, 0), i), { context: { stepIndex: 1, stepCount: 2, weight: 75, isFinalStep: true, promotion: planned, budgetSpent: true } });
+    expect(result.figures['stepRequests']).toBe(360);
+    expect(result.phase).toBe('pass');
+  });
+
   it("does not promote while the final step's own requests lean towards the bar, whatever came before", () => {
     const healthy = repeat(40, (i) => minute(versionMinute(40, 0), versionMinute(40, 0), i), { context: { stepIndex: 0, stepCount: 2, weight: 50, promotion: planned } });
     const late = repeat(13, (i) => minute(versionMinute(40, i < 10 ? 0 : 3), versionMinute(40, 0), 40 + i), { memory: healthy.memory, context: { stepIndex: 1, stepCount: 2, weight: 50, isFinalStep: true, promotion: planned } });
