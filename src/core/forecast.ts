@@ -24,12 +24,12 @@
 import { formatCount, formatRate } from './judge/check.ts';
 import { GUARDRAIL_ALPHA_SHARE } from './judge/guardrails.ts';
 import { promotionAlternative, promotionChance, promotionRequestsQuantile, type PromotionTest } from './judge/promotion.ts';
-import type { StableQueue } from './judge/queue-baseline.ts';
-import { plannedQueuePromotion, queuePromotionApplies } from './judge/queue-promotion.ts';
 import { DEFAULT_BUDGET_MINUTES, LONGEST_BUDGET_FOR_DEFAULT_BAR_MINUTES, LONGEST_BUDGET_MINUTES, type AnalysisSettings } from './judge/settings.ts';
 import type { PlannedPromotion } from './judge/types.ts';
 import { RATIO_GRID, RATIO_ONE, WORSE_WEIGHTS } from './judge/stats.ts';
 import type { HourlyTraffic } from './ports.ts';
+import { formatMinutes, perMinute } from './plan-words.ts';
+import { queueGuaranteeClause, queuePromotionBar, type QueuePromotionBar, type QueueTestInput } from './queue-forecast.ts';
 import { DEFAULT_API_STRATEGY, type Strategy } from './strategy.ts';
 
 export interface TrafficEstimate {
@@ -187,30 +187,6 @@ export interface Forecast {
   guarantee: string;
   /** One sentence: traffic, promotion time and bar, and how fast a regression is rolled back. */
   summary: string;
-}
-
-/** The queue's promotion bar as Plan states it, from the same function the judge holds the final step with. */
-export interface QueuePromotionBar {
-  /** The share of the messages it receives that the candidate must be shown to fail less often; null when the queue's test does not apply (`choice: "not-judged"`). */
-  failureRate: number | null;
-  /** The default bar on stable's retry rate (the errors' default, on messages), and whether the plan kept it or loosened it for the queue's traffic. */
-  defaultFailureRate: number | null;
-  choice: 'default' | 'loosened' | 'unreachable' | 'not-judged';
-  /** Stable's retry rate before the shift (the baseline's, with the day before where it is thin); null without queue figures. */
-  stableFailureRate: number | null;
-  /** Messages the queue received a minute before the shift, both versions': the pace the bar is sized on. */
-  messagesPerMinute: number;
-  /** Minutes of the final step the bar is sized on; null without queue figures. */
-  finalStepMinutes: number | null;
-  /** With `choice: "not-judged"`: why, in plain words. */
-  notJudged?: string;
-}
-
-/** What the queue's promotion test needs from before the shift, for the plan to state its bar. */
-export interface QueueTestInput {
-  /** Stable's queue before the shift (`stableQueue`); undefined when no queue figures came. */
-  stable: StableQueue | undefined;
-  reportBatchItemFailures: boolean;
 }
 
 export interface CanaryPlanning {
@@ -523,37 +499,6 @@ export function pairedDetectionMinutes(strategy: Strategy, requestsPerMinute: nu
   return null;
 }
 
-/**
- * The queue's promotion bar for the plan's schedule and budget: `plannedQueuePromotion`, as the judge
- * calls it at the final step (its weight, the planned level), so the bar stated is the bar held.
- */
-function queuePromotionBar(queue: QueueTestInput, strategy: Strategy, settings: PlanningInput['settings'], alpha: number): QueuePromotionBar {
-  if (!queue.stable) {
-    return {
-      failureRate: null,
-      defaultFailureRate: null,
-      choice: 'not-judged',
-      stableFailureRate: null,
-      messagesPerMinute: 0,
-      finalStepMinutes: null,
-      notJudged: "the queue's figures from before the shift could not be read, so the queue cannot be compared: no step passes, and the canary rolls back as inconclusive",
-    };
-  }
-  const test = plannedQueuePromotion({ stable: queue.stable, settings, alpha, stepCount: strategy.steps.length, intervalMinutes: strategy.intervalMinutes, finalWeight: strategy.steps[strategy.steps.length - 1]! });
-  const pace = { stableFailureRate: round(test.rate, 6), messagesPerMinute: round(test.messagesPerMinute, 2), finalStepMinutes: round(test.finalMinutes, 1) };
-  if (!queuePromotionApplies(queue)) {
-    return {
-      failureRate: null,
-      defaultFailureRate: null,
-      choice: 'not-judged',
-      ...pace,
-      notJudged: 'without ReportBatchItemFailures a failed message fails its whole invocation, which the bar on requests already covers',
-    };
-  }
-  const choice = !test.reachable ? 'unreachable' : test.bar > test.defaultBar ? 'loosened' : 'default';
-  return { failureRate: round(test.bar, 6), defaultFailureRate: round(test.defaultBar, 6), choice, ...pace };
-}
-
 function guaranteeSentence(forecast: Forecast, alpha: number): string {
   const bar = forecast.promotionBar;
   const harm = `at ${perMinute(forecast.requestsPerMinute)} that is at most ~${formatCount(forecast.extraFailuresPerHourAtBar)} more failed requests an hour than stable's`;
@@ -565,21 +510,8 @@ function guaranteeSentence(forecast: Forecast, alpha: number): string {
         : bar.choice === 'unreachable'
           ? unreachableClause(forecast)
           : '';
-  const queue = forecast.queuePromotionBar ? queueClause(forecast.queuePromotionBar) : '';
+  const queue = forecast.queuePromotionBar ? queueGuaranteeClause(forecast.queuePromotionBar) : '';
   return `Before promoting, this canary shows with ${Number(((1 - alpha) * 100).toPrecision(4))}% confidence that the candidate fails less than ${formatRate(bar.errorRate)} of requests (stable: ${formatRate(forecast.stableErrorRate)}); ${harm}${why}${queue}.`;
-}
-
-/** The guarantee's clause on the queue's bar: what the final step shows of the messages, or why it shows nothing of them. */
-function queueClause(queue: QueuePromotionBar): string {
-  if (queue.failureRate === null) return `; the queue's retry rate holds the candidate to no bar of its own: ${queue.notJudged}`;
-  const within = `within the final step's ${formatMinutes(queue.finalStepMinutes ?? 0)}`;
-  const why =
-    queue.choice === 'loosened'
-      ? `, looser than the default ${formatRate(queue.defaultFailureRate ?? 0)}, which ${perMinute(queue.messagesPerMinute, 'message')} cannot show ${within}`
-      : queue.choice === 'unreachable'
-        ? ` — the loosest bar it states, which even candidates as good as stable may not show at ${perMinute(queue.messagesPerMinute, 'message')} ${within}`
-        : '';
-  return `; and that it fails fewer than ${formatRate(queue.failureRate)} of the messages it receives (the queue's retry rate; stable: ${formatRate(queue.stableFailureRate ?? 0)})${why}`;
 }
 
 /**
@@ -614,18 +546,6 @@ function summarySentence(forecast: Forecast): string {
   const queueBar = forecast.queuePromotionBar?.failureRate;
   const messages = queueBar === undefined || queueBar === null ? '' : ` and its share of failed messages below ${formatRate(queueBar)}`;
   return `${traffic}, this canary promotes in about ${formatMinutes(forecast.minutesToPromote)} if the candidate's error rate is shown below ${formatRate(forecast.promotionBar.errorRate)}${messages}${share}${regression ? `; ${regression}` : ''}.`;
-}
-
-/** "~20 requests a minute", "~1 request a minute", "~8 messages a minute". */
-function perMinute(perMinute: number, what: 'request' | 'message' = 'request'): string {
-  const count = formatCount(perMinute);
-  return `~${count} ${what}${count === '1' ? '' : 's'} a minute`;
-}
-
-function formatMinutes(minutes: number): string {
-  if (!Number.isFinite(minutes)) return 'more than a day';
-  const rounded = Math.max(1, Math.round(minutes));
-  return `${rounded} minute${rounded === 1 ? '' : 's'}`;
 }
 
 function round(value: number, digits: number): number {

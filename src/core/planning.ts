@@ -9,7 +9,8 @@
  * const { planning, analysis, warnings } = planWithinLimits({ traffic, named: request.strategy, settings: request.analysis, queue: queue?.plan, queueTest });
  */
 import { InsufficientTrafficError } from './errors.ts';
-import { errorGuardrail, planCanary, type CanaryPlanning, type QueueTestInput, type TrafficEstimate } from './forecast.ts';
+import { errorGuardrail, planCanary, type CanaryPlanning, type TrafficEstimate } from './forecast.ts';
+import type { QueueTestInput } from './queue-forecast.ts';
 import { formatRate } from './judge/check.ts';
 import type { AnalysisSettings } from './judge/settings.ts';
 import { checkSchedule, checkWeights, fitSchedule, type ScheduleExtras } from './limits.ts';

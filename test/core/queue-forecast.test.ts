@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { estimateTraffic, planCanary, type QueueTestInput } from '../../src/core/forecast.ts';
+import { estimateTraffic, planCanary } from '../../src/core/forecast.ts';
+import type { QueueTestInput } from '../../src/core/queue-forecast.ts';
 import { summariseWindow } from '../../src/core/judge/check.ts';
 import { analysisSchema, type QueueJudgeSetup } from '../../src/core/judge/index.ts';
 import { queueTrendCheck } from '../../src/core/judge/queue.ts';
@@ -75,6 +76,16 @@ describe('the queue’s promotion bar in an SQS canary’s forecast', () => {
     expect(bar.failureRate).toBeGreaterThan(0.05);
     expect(planned.planning.forecast.guarantee).toMatch(/looser than the default [\d.]+%, which ~10 messages a minute cannot show within the final step's \d+ minutes\.$/);
     expect(finalLook(planned, figures).figures['queuePromotionBar']).toBeCloseTo(bar.failureRate!, 4);
+  });
+
+  it('states the loosest bar, half the messages, where the queue is too quiet to show anything tighter, and says even that may not be shown', () => {
+    const figures = { ...baseline(Array.from({ length: 15 }, () => queueMinute({ sent: 1, received: 1, deleted: 1, notVisible: 0 }))), invocations: 15 };
+    const planned = planQueue(figures);
+    const { forecast } = planned.planning;
+
+    expect(forecast.queuePromotionBar).toMatchObject({ failureRate: 0.5, choice: 'unreachable', messagesPerMinute: 1 });
+    expect(forecast.guarantee).toMatch(/fewer than 50\.00% of the messages it receives \(the queue's retry rate; stable: 0%\) — the loosest bar it states, which even candidates as good as stable may not show at ~1 message a minute within the final step's \d+ minutes\.$/);
+    expect(finalLook(planned, figures).figures['queuePromotionBar']).toBe(0.5);
   });
 
   it('states no bar without ReportBatchItemFailures, as the judge holds none, and says why', () => {

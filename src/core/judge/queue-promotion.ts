@@ -63,7 +63,7 @@ export interface QueuePromotionTest {
   bar: number;
   /** The default bar, before loosening for the queue's traffic. */
   defaultBar: number;
-  /** False when even the loosest bar is more than 97% of candidates as good as stable show in time: the bar is then the loosest. */
+  /** False when 97% of candidates as good as stable would not show even the loosest bar in time: the bar is then the loosest. */
   reachable: boolean;
   /** Stable's retry rate, its lower bound at α/2 (for the null) and its upper bound at 90% (the alternative). */
   rate: number;
