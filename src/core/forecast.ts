@@ -29,6 +29,8 @@ import { DEFAULT_BUDGET_MINUTES, LONGEST_BUDGET_FOR_DEFAULT_BAR_MINUTES, LONGEST
 import type { PlannedPromotion } from './judge/types.ts';
 import { RATIO_GRID, RATIO_ONE, WORSE_WEIGHTS } from './judge/stats.ts';
 import type { HourlyTraffic } from './ports.ts';
+import { formatMinutes, perMinute } from './plan-words.ts';
+import { queueGuaranteeClause, queuePromotionBar, type QueuePromotionBar, type QueueTestInput } from './queue-forecast.ts';
 import { DEFAULT_API_STRATEGY, type Strategy } from './strategy.ts';
 
 export interface TrafficEstimate {
@@ -176,6 +178,12 @@ export interface Forecast {
   /** Failed requests an hour that a candidate at the bar would add, at today's traffic, once promoted. */
   extraFailuresPerHourAtBar: number;
   regressions: Regression[];
+  /**
+   * SQS canaries with steps: the bar the queue's promotion test holds the final step to
+   * (src/core/judge/queue-promotion.ts). With ReportBatchItemFailures a candidate's failed messages
+   * are no Lambda errors and show only in the queue's retry rate, so the bar on requests says nothing of them.
+   */
+  queuePromotionBar?: QueuePromotionBar;
   /** What the canary will have shown before it promotes. */
   guarantee: string;
   /** One sentence: traffic, promotion time and bar, and how fast a regression is rolled back. */
@@ -202,6 +210,8 @@ export interface PlanningInput {
    * it picks for the traffic: an SQS queue's steps must last its retry cycles (src/core/sqs.ts).
    */
   defaultStrategy?: Strategy;
+  /** SQS canaries: the queue before the shift, whose promotion bar the forecast states. */
+  queueTest?: QueueTestInput;
   settings: Pick<AnalysisSettings, 'alpha' | 'errorTolerance' | 'errorMargin' | 'maxDurationMinutes' | 'lowTraffic' | 'minRequests' | 'maxErrorRate' | 'maxExtensionMinutes'> &
     Partial<Pick<AnalysisSettings, 'settleSeconds' | 'evaluationMinutes'>>;
 }
@@ -330,6 +340,8 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
     guarantee: '',
     summary: '',
   };
+  // No step, nothing judged: an all-at-once shift has no final step to hold.
+  if (input.queueTest && strategy.steps.length) forecast.queuePromotionBar = queuePromotionBar(input.queueTest, strategy, { ...settings, maxDurationMinutes: budget }, test.alpha);
   forecast.guarantee = guaranteeSentence(forecast, settings.alpha);
   forecast.summary = summarySentence(forecast);
   const planning: CanaryPlanning = {
@@ -516,7 +528,8 @@ function guaranteeSentence(forecast: Forecast, alpha: number): string {
         : bar.choice === 'unreachable'
           ? unreachableClause(forecast)
           : '';
-  return `Before promoting, this canary shows with ${Number(((1 - alpha) * 100).toPrecision(4))}% confidence that the candidate fails less than ${formatRate(bar.errorRate)} of requests (stable: ${formatRate(forecast.stableErrorRate)}); ${harm}${why}.`;
+  const queue = forecast.queuePromotionBar ? queueGuaranteeClause(forecast.queuePromotionBar) : '';
+  return `Before promoting, this canary shows with ${Number(((1 - alpha) * 100).toPrecision(4))}% confidence that the candidate fails less than ${formatRate(bar.errorRate)} of requests (stable: ${formatRate(forecast.stableErrorRate)}); ${harm}${why}${queue}.`;
 }
 
 /**
@@ -548,19 +561,9 @@ function summarySentence(forecast: Forecast): string {
   }
   // Said whenever the plan cannot fit 95% of healthy promotions in the budget, so nobody learns it from a rollback.
   const share = forecast.promotedWithinBudget < 0.95 ? ` (about ${Math.round(forecast.promotedWithinBudget * 100)}% of candidates as good as stable can show it within the ${forecast.maxDurationMinutes}-minute budget; the rest roll back as inconclusive)` : '';
-  return `${traffic}, this canary promotes in about ${formatMinutes(forecast.minutesToPromote)} if the candidate's error rate is shown below ${formatRate(forecast.promotionBar.errorRate)}${share}${regression ? `; ${regression}` : ''}.`;
-}
-
-/** "~20 requests a minute", "~1 request a minute". */
-function perMinute(requestsPerMinute: number): string {
-  const count = formatCount(requestsPerMinute);
-  return `~${count} request${count === '1' ? '' : 's'} a minute`;
-}
-
-function formatMinutes(minutes: number): string {
-  if (!Number.isFinite(minutes)) return 'more than a day';
-  const rounded = Math.max(1, Math.round(minutes));
-  return `${rounded} minute${rounded === 1 ? '' : 's'}`;
+  const queueBar = forecast.queuePromotionBar?.failureRate;
+  const messages = queueBar === undefined || queueBar === null ? '' : ` and its share of failed messages below ${formatRate(queueBar)}`;
+  return `${traffic}, this canary promotes in about ${formatMinutes(forecast.minutesToPromote)} if the candidate's error rate is shown below ${formatRate(forecast.promotionBar.errorRate)}${messages}${share}${regression ? `; ${regression}` : ''}.`;
 }
 
 function round(value: number, digits: number): number {

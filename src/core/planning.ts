@@ -6,10 +6,11 @@
  * cannot run a schedule Plan would not, nor a canary Plan would refuse.
  *
  * @example
- * const { planning, analysis, warnings } = planWithinLimits({ traffic, named: request.strategy, settings: request.analysis, queue: queue?.plan });
+ * const { planning, analysis, warnings } = planWithinLimits({ traffic, named: request.strategy, settings: request.analysis, queue: queue?.plan, queueTest });
  */
 import { InsufficientTrafficError } from './errors.ts';
 import { errorGuardrail, planCanary, type CanaryPlanning, type TrafficEstimate } from './forecast.ts';
+import type { QueueTestInput } from './queue-forecast.ts';
 import { formatRate } from './judge/check.ts';
 import type { AnalysisSettings } from './judge/settings.ts';
 import { checkSchedule, checkWeights, fitSchedule, type ScheduleExtras } from './limits.ts';
@@ -24,6 +25,8 @@ export interface LimitedPlanningInput {
   settings: AnalysisSettings;
   /** An SQS-triggered canary's queue: its retry cycle sizes Coalmine's default steps, and a rollback waits for it before redriving. */
   queue?: Pick<PlanQueue, 'visibilityTimeoutSeconds' | 'batchingWindowSeconds' | 'queueName'>;
+  /** The queue before the shift, for the forecast to state the bar the queue's promotion test holds the final step to. */
+  queueTest?: QueueTestInput;
   /** What the request adds after promotion (src/core/limits.ts). */
   after?: ScheduleExtras;
 }
@@ -45,7 +48,7 @@ export interface LimitedPlanning {
  * show the default bar, PlanLimitError for weights Lambda would round away.
  */
 export function planWithinLimits(input: LimitedPlanningInput): LimitedPlanning {
-  const { traffic, named, queue, after = {} } = input;
+  const { traffic, named, queue, queueTest, after = {} } = input;
   const warnings: string[] = [];
   const guardrail = errorGuardrail(input.settings.maxErrorRate, traffic);
   if (guardrail > input.settings.maxErrorRate) {
@@ -57,7 +60,7 @@ export function planWithinLimits(input: LimitedPlanningInput): LimitedPlanning {
   const settings = { ...input.settings, maxErrorRate: guardrail };
   const defaultStrategy = queue ? defaultEventStrategy(queue) : undefined;
   const extraMinutes = queue ? Math.ceil(redriveDelaySeconds(queue) / 60) : 0;
-  let planning = planCanary({ traffic, strategy: named, ...(defaultStrategy ? { defaultStrategy } : {}), settings });
+  let planning = planCanary({ traffic, strategy: named, ...(defaultStrategy ? { defaultStrategy } : {}), ...(queueTest ? { queueTest } : {}), settings });
   if (planning.refusal) throw new InsufficientTrafficError(planning.refusal);
   checkWeights(planning.strategy);
   let analysis = settings;
@@ -67,7 +70,7 @@ export function planWithinLimits(input: LimitedPlanningInput): LimitedPlanning {
     const fitted = fitSchedule(planning.strategy, settings, extraMinutes, after, queue ? eventStepMinutes(queue, 1) : undefined);
     if (fitted.warnings.length) {
       analysis = fitted.analysis;
-      planning = planCanary({ traffic, strategy: undefined, defaultStrategy: fitted.strategy, settings: analysis });
+      planning = planCanary({ traffic, strategy: undefined, defaultStrategy: fitted.strategy, ...(queueTest ? { queueTest } : {}), settings: analysis });
       if (planning.refusal) throw new InsufficientTrafficError(planning.refusal);
       warnings.push(...fitted.warnings);
     }

@@ -85,6 +85,26 @@ describe('Plan', () => {
     expect(history.failures / history.received).toBeLessThan(0.02);
   });
 
+  it('states an SQS canary’s queue promotion bar before the first shift: in the forecast, its guarantee and its status line', async () => {
+    const state = (await planWith('sqs-healthy').run()) as CanaryState;
+    const forecast = state.plan.forecast as PlannedForecast;
+    const bar = forecast.queuePromotionBar!;
+
+    expect(bar.failureRate).toBeGreaterThanOrEqual(bar.defaultFailureRate!);
+    expect(bar.defaultFailureRate).toBeGreaterThan(bar.stableFailureRate!);
+    expect(forecast.guarantee).toContain(`and that it fails fewer than ${(bar.failureRate! * 100).toFixed(2)}% of the messages it receives (the queue's retry rate; stable: ${(bar.stableFailureRate! * 100).toFixed(2)}%)`);
+    expect(state.status).toContain(`and its share of failed messages below ${(bar.failureRate! * 100).toFixed(2)}%`);
+  });
+
+  it('states no queue bar where the queue has no ReportBatchItemFailures, and says why', async () => {
+    const state = (await planWith(sqsHealthy({ reportBatchItemFailures: false })).run()) as CanaryState;
+    const forecast = state.plan.forecast as PlannedForecast;
+
+    expect(forecast.queuePromotionBar).toMatchObject({ failureRate: null, choice: 'not-judged' });
+    expect(forecast.guarantee).toContain('without ReportBatchItemFailures a failed message fails its whole invocation');
+    expect(state.status).not.toContain('failed messages');
+  });
+
   it('says when the queue’s day could not be read, and plans on the baseline alone', async () => {
     const { account, run } = planWith('sqs-healthy');
     const history = account.ports.metrics.history!;

@@ -39,6 +39,18 @@ describe('runCommand', () => {
     expect(result.excessFailures).toBeGreaterThanOrEqual(0);
   });
 
+  it('carries an SQS canary’s queue promotion bar in its forecast: the bar the final step was held to', async () => {
+    const code = await runCommand({ local: true, scenario: 'sqs-healthy', seed: 1, json: true }, io);
+
+    const result = json(io.stdout.text);
+    const bar = result.forecast!.queuePromotionBar!.failureRate!;
+    const held = result.steps.flatMap((step) => step.checks.filter((check) => check.name === 'queue').map((check) => check.figures?.['queuePromotionBar'])).filter((figure) => typeof figure === 'number');
+    expect(code).toBe(0);
+    expect(result.forecast!.guarantee).toContain(`fewer than ${(bar * 100).toFixed(2)}% of the messages it receives`);
+    expect(held.length).toBeGreaterThan(0);
+    for (const figure of held) expect(figure).toBeCloseTo(bar, 4);
+  });
+
   it('writes the execution record under .coalmine/executions', async () => {
     await runCommand({ local: true, scenario: 'error-3x', seed: 2, json: true }, io);
 

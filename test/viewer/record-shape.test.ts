@@ -57,6 +57,14 @@ describe('an execution record', () => {
     });
   }
 
+  it('of an SQS canary shows the plan’s sentence on its page, with the queue’s promotion bar', async () => {
+    const { id, slimDir } = await bothShapes('sqs-poison');
+    const html = page((await readRecord(slimDir, id))!);
+
+    expect(html).toMatch(/this canary promotes in about \d+ minutes if the candidate&#39;s error rate is shown below [\d.]+% and its share of failed messages below [\d.]+%/);
+    expect(html).toMatch(/and that it fails fewer than [\d.]+% of the messages it receives \(the queue&#39;s retry rate; stable: [\d.]+%\)/);
+  });
+
   it('keeps whole the inputs and outputs of only the last visits of each state, and every look without the plan', async () => {
     const { slimText, oldText } = await bothShapes('healthy');
     const record = JSON.parse(slimText) as ExecutionRecord;

@@ -2,7 +2,8 @@
  * The queue's past as the queue checks (queue.ts) read it: the baseline's minutes summed, the day
  * before summed, stable's retry rate from both, and the failures a minute's figures show.
  */
-import type { HourlyQueueTraffic, QueueHistorySummary, QueueMinute } from '../ports.ts';
+import type { Baseline, HourlyQueueTraffic, QueueHistorySummary, QueueMinute } from '../ports.ts';
+import type { QueueJudgeSetup } from './types.ts';
 
 /** Baseline minutes needed to estimate the failures' dispersion. */
 const MIN_MINUTES_FOR_DISPERSION = 5;
@@ -227,4 +228,41 @@ export function poissonLowerBound(x: number, delta: number): number {
   if (x <= 0) return 0;
   const z = normalQuantileUpper(delta);
   return Math.max(0, x * (1 - 1 / (9 * x) - z / (3 * Math.sqrt(x))) ** 3);
+}
+
+/** Stable's queue as the queue checks judge against it, from pre-shift figures only (`stableQueue`). */
+export interface StableQueue {
+  /** The baseline's minutes summed, the returns of stable's own invocation errors taken out. */
+  baseline: QueueBaselineSummary;
+  /** The failures' clumping: counts are divided by it. */
+  phi: number;
+  /** Stable's failures and received: the baseline's, with the day before where it is thin (`queueReferenceRate`). */
+  reference: { received: number; failures: number; historyHours: number };
+}
+
+/**
+ * Stable's queue from the plan's baseline and queue setup: what the queue checks judge every look
+ * against, and what Plan states the queue's promotion bar from. Undefined when the baseline shows no
+ * messages. Without the queue's setup, the checks' conservative defaults (batches of 10, whole-batch returns).
+ *
+ * Dispersion φ: a returned batch returns all its messages at once without ReportBatchItemFailures. A
+ * poison message fails every receive until it dead-letters: maxReceiveCount failures of one message,
+ * not independent ones. The baseline's dead letters say what share s of its failures such messages
+ * make (each dead letter is k of them), and a mix of single failures and clumps of k has variance
+ * (1 − s) + s·k times its mean: minute-to-minute spread does not show it, as the clump spreads over
+ * k visibility timeouts.
+ */
+export function stableQueue(
+  setup: Pick<QueueJudgeSetup, 'batchSize' | 'reportBatchItemFailures' | 'maxReceiveCount'> | undefined,
+  figures: Pick<Baseline, 'queue' | 'queueHistory' | 'invocations' | 'errors'>,
+): StableQueue | undefined {
+  const batchSize = setup?.batchSize ?? 10;
+  const measured = summariseQueueBaseline(figures.queue ?? [], batchSize);
+  if (!measured) return undefined;
+  const baseline = withoutErrorReturns(measured, figures);
+  const batchClump = setup ? (setup.reportBatchItemFailures ? 1 : setup.batchSize) : 10;
+  const receives = setup?.maxReceiveCount ?? 1;
+  const poisonShare = baseline.failures > 0 ? Math.min(1, (baseline.dlqGrowth * receives) / baseline.failures) : 0;
+  const phi = Math.max(1, Math.min(batchSize, Math.max(batchClump, baseline.dispersion)), 1 + poisonShare * (receives - 1));
+  return { baseline, phi, reference: queueReferenceRate(baseline, figures.queueHistory, phi) };
 }

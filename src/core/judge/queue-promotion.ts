@@ -30,10 +30,12 @@
  * 97% of candidates as good as stable show with the messages the queue brings while the final step
  * asks for (as Plan sizes its exposure: its interval and half its extension, within what its planned
  * start leaves of the budget; at the baseline's pace), at most LOOSEST_BAR. It depends on pre-shift
- * figures and the plan only, so the test stays exact; the reasons and figures say it.
+ * figures and the plan only (`plannedQueuePromotion`), so the test stays exact: Plan states it in the
+ * forecast before the first shift, and the judge's reasons and figures say it at the final step.
  */
 import { ALTERNATIVE_FLOOR } from './promotion.ts';
-import { poissonLowerBound, poissonUpperBound } from './queue-baseline.ts';
+import { poissonLowerBound, poissonUpperBound, type StableQueue } from './queue-baseline.ts';
+import { DEFAULT_BUDGET_MINUTES, type AnalysisSettings } from './settings.ts';
 
 /**
  * The loosest bar: half the messages. Not the errors' `loosestBar` (under a gross regression of
@@ -61,6 +63,8 @@ export interface QueuePromotionTest {
   bar: number;
   /** The default bar, before loosening for the queue's traffic. */
   defaultBar: number;
+  /** False when 97% of candidates as good as stable would not show even the loosest bar in time: the bar is then the loosest. */
+  reachable: boolean;
   /** Stable's retry rate, its lower bound at α/2 (for the null) and its upper bound at 90% (the alternative). */
   rate: number;
   rateLower: number;
@@ -116,12 +120,15 @@ export function queuePromotionTest(input: {
     return mean - HEALTHY_QUANTILE_Z * spread;
   };
   let bar = defaultBar;
+  let reachable = true;
   if (expected(defaultBar) < needed) {
     // The expected evidence grows with the bar: bisect for the tightest bar it reaches, up to the loosest.
     let low = defaultBar;
     let high = loosest;
-    if (expected(high) < needed) bar = high;
-    else {
+    if (expected(high) < needed) {
+      bar = high;
+      reachable = false;
+    } else {
       for (let i = 0; i < 40; i++) {
         const mid = (low + high) / 2;
         if (expected(mid) >= needed) high = mid;
@@ -130,5 +137,55 @@ export function queuePromotionTest(input: {
       bar = high;
     }
   }
-  return { bar, defaultBar, rate, rateLower, rateUpper, alpha };
+  return { bar, defaultBar, reachable, rate, rateLower, rateUpper, alpha };
+}
+
+/** The queue's promotion test as the plan sizes it, with the pace and minutes it was sized on. */
+export interface PlannedQueuePromotion extends QueuePromotionTest {
+  /** Messages the queue received a minute before the shift (both versions): the pace the bar is sized on. */
+  messagesPerMinute: number;
+  /** Minutes of the final step the bar is sized on. */
+  finalMinutes: number;
+}
+
+/**
+ * The queue's promotion test for this canary, from stable's queue before the shift and the plan: the
+ * one function the judge holds the final step to and Plan states the bar from, so that the bar stated
+ * is the bar held. The final step's minutes are as Plan sizes its exposure (forecast.ts): its interval
+ * and half its extension, and no more than its planned start (the earlier steps' intervals) leaves of
+ * the budget. Holds on earlier steps make it start later, so the whole rest of the budget is too much.
+ * `finalWeight` is the final step's weight in percent (the judge passes the weight it looks at).
+ */
+export function plannedQueuePromotion(input: {
+  stable: StableQueue;
+  settings: Pick<AnalysisSettings, 'errorTolerance' | 'errorMargin' | 'maxDurationMinutes' | 'maxExtensionMinutes'>;
+  /** The level of the planned promotion test (`plan.promotion.alpha`). */
+  alpha: number;
+  stepCount: number;
+  intervalMinutes: number;
+  finalWeight: number;
+}): PlannedQueuePromotion {
+  const { stable, settings, stepCount, intervalMinutes } = input;
+  const budgetLeft = (settings.maxDurationMinutes ?? DEFAULT_BUDGET_MINUTES) - (stepCount - 1) * intervalMinutes;
+  const finalMinutes = Math.max(intervalMinutes, Math.min(budgetLeft, intervalMinutes + settings.maxExtensionMinutes / 2));
+  const messagesPerMinute = stable.baseline.received / Math.max(1, stable.baseline.receivedMinutes);
+  const test = queuePromotionTest({
+    reference: stable.reference,
+    phi: stable.phi,
+    alpha: input.alpha,
+    errorTolerance: settings.errorTolerance,
+    errorMargin: settings.errorMargin,
+    finalWeight: input.finalWeight,
+    finalMessages: messagesPerMinute * finalMinutes,
+  });
+  return { ...test, messagesPerMinute, finalMinutes };
+}
+
+/**
+ * Whether the queue's promotion test holds the final step: with ReportBatchItemFailures only. Without
+ * it a failed message fails its invocation: the errors' promotion test already asks for evidence of
+ * those, and the queue excuses the batches they return. (Without the queue's setup, it does.)
+ */
+export function queuePromotionApplies(setup: { reportBatchItemFailures: boolean } | undefined): boolean {
+  return setup?.reportBatchItemFailures !== false;
 }

@@ -61,13 +61,12 @@
  * export const queueChecks: JudgeCheck[] = [queueTrendCheck];
  */
 import type { QueueMinute } from '../ports.ts';
-import { poissonUpperBound, queueReferenceRate, summariseQueueBaseline, surfacedFailures, withoutErrorReturns } from './queue-baseline.ts';
-import { queuePromotionLogEvidence, queuePromotionTest } from './queue-promotion.ts';
+import { poissonUpperBound, stableQueue, surfacedFailures } from './queue-baseline.ts';
+import { plannedQueuePromotion, queuePromotionApplies, queuePromotionLogEvidence } from './queue-promotion.ts';
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
 import { formatCount, formatRate } from './check.ts';
 import { LEANING_WORSE_EVIDENCE } from './error-rate.ts';
 import { sure } from './wording.ts';
-import { DEFAULT_BUDGET_MINUTES } from './settings.ts';
 import type { Figures } from './types.ts';
 import { round } from '../round.ts';
 
@@ -190,8 +189,8 @@ export const queueTrendCheck: JudgeCheck = {
     const setup = judge.context.queue;
     const state = readMemory(input.memory);
     const batchSize = setup?.batchSize ?? 10;
-    const measured = summariseQueueBaseline(judge.baseline.queue ?? [], batchSize);
-    const baseline = measured && withoutErrorReturns(measured, judge.baseline);
+    // Stable's queue before the shift: the baseline without its error returns, φ, and the reference rate.
+    const stable = stableQueue(setup, judge.baseline);
     const reasons: { fail: string[]; inconclusive: string[]; pass: string[] } = { fail: [], inconclusive: [], pass: [] };
     /** What the failing reasons are about, so the summary does not say it twice. */
     const failed = new Set<'retry' | 'backlog' | 'age' | 'dlq'>();
@@ -206,25 +205,14 @@ export const queueTrendCheck: JudgeCheck = {
     if (missing > 0) reasons.inconclusive.push(`queue metrics missing for ${missing} of ${window.observations.length} minutes: Coalmine does not read missing queue metrics as healthy`);
     if (failedQueries.length > 0) reasons.inconclusive.push(`queue metrics could not be read (${failedQueries[0]!.message}): inconclusive, not healthy`);
     if (present.length === 0 && state.m === 0 && reasons.inconclusive.length === 0) reasons.inconclusive.push('no queue minutes have settled yet');
-    if (!baseline) {
+    if (!stable) {
       reasons.inconclusive.push('no queue baseline from before the first shift: retry rate, backlog and dead letters cannot be compared, so the queue is not judged healthy');
       return result(reasons, { queueBaselineMinutes: 0 }, state, 'no queue baseline from before the first shift: the queue cannot be compared');
     }
 
-    // Dispersion: a returned batch returns all its messages at once without ReportBatchItemFailures.
-    // A poison message fails every receive until it dead-letters: maxReceiveCount failures of one
-    // message, not independent ones. The baseline's dead letters say what share s of its failures
-    // such messages make (each dead letter is k of them), and a mix of single failures and clumps of
-    // k has variance (1 − s) + s·k times its mean: minute-to-minute spread does not show it, as the
-    // clump spreads over k visibility timeouts.
-    const batchClump = setup ? (setup.reportBatchItemFailures ? 1 : setup.batchSize) : 10;
-    const receives = setup?.maxReceiveCount ?? 1;
-    const poisonShare = baseline.failures > 0 ? Math.min(1, (baseline.dlqGrowth * receives) / baseline.failures) : 0;
-    const phi = Math.max(1, Math.min(batchSize, Math.max(batchClump, baseline.dispersion)), 1 + poisonShare * (receives - 1));
+    const { baseline, phi, reference } = stable;
     // Retries surface one visibility timeout after a failure; a step must last a retry cycle to pass.
     const retryCycleMinutes = setup ? Math.ceil((setup.visibilityTimeoutSeconds + setup.batchingWindowSeconds) / 60) : 0;
-    // Stable's retry rate: the baseline's, and the day before where the baseline is thin.
-    const reference = queueReferenceRate(baseline, judge.baseline.queueHistory, phi);
     const baselineRate = reference.received > 0 ? reference.failures / reference.received : 0;
     const baselineUpper = reference.received > 0 ? Math.min(1, (poissonUpperBound(reference.failures / phi, alpha / 2) * phi) / reference.received) : 1;
     // The null is "no worse than stable" (the baseline's rate, bounded from above), as the errors
@@ -325,28 +313,19 @@ export const queueTrendCheck: JudgeCheck = {
 
     // Promotion: the queue must show the candidate fails fewer messages than the bar, its share of the
     // queue accounted for (queue-promotion.ts). The errors' promotion test cannot: a message failed
-    // and reported is no Lambda error. The bar is sized for the messages the final step brings.
-    // The minutes the final step asks for, as Plan sizes its exposure (forecast.ts): its interval and
-    // half its extension, and no more than its planned start (the earlier steps' intervals) leaves of
-    // the budget. Holds on earlier steps make it start later, so the whole rest of the budget is too much.
-    const interval = judge.context.intervalMinutes ?? 0;
-    const budgetLeft = (judge.settings.maxDurationMinutes ?? DEFAULT_BUDGET_MINUTES) - (judge.context.stepCount - 1) * interval;
-    const finalMinutes = Math.max(interval, Math.min(budgetLeft, interval + judge.settings.maxExtensionMinutes / 2));
-    const receivedPerMinute = baseline.received / Math.max(1, baseline.receivedMinutes);
-    const promotion = queuePromotionTest({
-      reference,
-      phi,
+    // and reported is no Lambda error. The bar is sized for the messages the final step brings, from
+    // pre-shift figures and the plan only: the one Plan stated in its forecast (queue-promotion.ts).
+    const promotion = plannedQueuePromotion({
+      stable,
+      settings: judge.settings,
       alpha: judge.context.promotion?.alpha ?? judge.settings.alpha,
-      errorTolerance: judge.settings.errorTolerance,
-      errorMargin: judge.settings.errorMargin,
+      stepCount: judge.context.stepCount,
+      intervalMinutes: judge.context.intervalMinutes ?? 0,
       finalWeight: judge.context.weight,
-      finalMessages: receivedPerMinute * finalMinutes,
     });
     const promotionEvidence = queuePromotionLogEvidence(promotion, judge.context.weight, state.pf[0], state.pf[1]);
     const loosened = promotion.bar > promotion.defaultBar ? `, loosened from ${formatRate(promotion.defaultBar)} for the queue's traffic` : '';
-    // Without ReportBatchItemFailures a failed message fails its invocation: the errors' promotion
-    // test already asks for evidence of those, and the queue excuses the batches they return.
-    const judgesPromotion = setup?.reportBatchItemFailures !== false;
+    const judgesPromotion = queuePromotionApplies(setup);
     if (reasons.fail.length === 0 && judge.context.isFinalStep && judgesPromotion && promotionEvidence < Math.log(2 / promotion.alpha)) {
       reasons.inconclusive.push(
         `queue: not yet ${sure(promotion.alpha)} that the candidate fails under ${formatRate(promotion.bar)} of the messages it receives (the bar on stable's ${formatRate(promotion.rate)}${loosened}), its share of the queue accounted for; holding the final weight`,

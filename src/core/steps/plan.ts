@@ -15,7 +15,8 @@ import type { AliasState, Baseline, FunctionInfo, Ports, QueueHistorySummary, Tr
 import { regionOf } from '../arn.ts';
 import { round } from '../round.ts';
 import { parseRequest, type CanaryRequest } from '../request.ts';
-import { summariseQueueHistory } from '../judge/queue-baseline.ts';
+import { stableQueue, summariseQueueHistory } from '../judge/queue-baseline.ts';
+import { queueJudgeSetup } from '../look.ts';
 import { discoverQueue, type DiscoveredQueue } from '../sqs.ts';
 import type { CanaryState, ExecutionRef, Plan } from '../state.ts';
 import type { Strategy } from '../strategy.ts';
@@ -204,11 +205,14 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
         })
       : { hours: [], failures: [] };
     const queueHistory = history.queueHours ? summariseQueueHistory(history.queueHours) : undefined;
+    // The queue as the judge will read it (the plan's baseline and history), so the bar stated is the bar held.
+    const setup = queue && queueJudgeSetup(queue.plan);
     const { planning, analysis, warnings } = planWithinLimits({
       traffic: estimateTraffic(baseline, history.hours, iso(baselineStart)),
       named: request.strategy ?? ownersStrategy,
       settings: request.analysis,
       ...(queue ? { queue: queue.plan } : {}),
+      ...(setup ? { queueTest: { stable: stableQueue(setup, { ...baseline, ...(queueHistory ? { queueHistory } : {}) }), reportBatchItemFailures: setup.reportBatchItemFailures } } : {}),
       after: { bakeMinutes: request.postPromotionMinutes ?? 0, readsAlarms: Boolean(request.gates?.alarms.length) },
     });
     const historyWarnings = history.failures.map((failure) =>
