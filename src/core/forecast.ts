@@ -9,7 +9,7 @@
  * measures.
  *
  * The bar. The default is max(errorTolerance × stable, stable + errorMargin). The canary has a budget
- * (`maxDurationMinutes`): when even 95% of candidates as good as stable could not show the default
+ * (`maxDurationMinutes`): when even 97% of candidates as good as stable could not show the default
  * bar within it, the plan takes the tightest bar that they can (or refuses, with
  * `lowTraffic: "refuse"`), and says so. Where traffic is rich enough to show the default bar in less
  * than TARGET_MINUTES, the plan tightens the bar until the median promotion takes TARGET_MINUTES:
@@ -401,7 +401,7 @@ function scheduleBudget(fixed: Strategy | undefined): number {
 
 /**
  * The budget an unset `maxDurationMinutes` gets, given the minutes the bar it must keep needs for
- * 95% of candidates as good as stable: at least `unset` (an hour, or a long named schedule's own
+ * 97% of candidates as good as stable: at least `unset` (an hour, or a long named schedule's own
  * time), and those minutes up to `longest`. The bar it must keep is the loosest (the thinnest
  * traffic: a few requests a minute), so the plan takes the time before it gives up the promotions;
  * anywhere else the hour stands, since a longer wait would only buy a tighter bar where a looser one
