@@ -11,7 +11,9 @@
  * The bar. The default is max(errorTolerance × stable, stable + errorMargin). The canary has a budget
  * (`maxDurationMinutes`): when even 97% of candidates as good as stable could not show the default
  * bar within it, the plan takes the tightest bar that they can (or refuses, with
- * `lowTraffic: "refuse"`), and says so. Where traffic is rich enough to show the default bar in less
+ * `lowTraffic: "refuse"`), and says so. At a daily low the bar is the function's, not the hour's: an
+ * unset budget grows for the bar the day's usual traffic shows, rather than loosen to the lull's
+ * (`lullBar`). Where traffic is rich enough to show the default bar in less
  * than TARGET_MINUTES, the plan tightens the bar until the median promotion takes TARGET_MINUTES:
  * the same time, a stronger promise. Either way the bar is fixed here, from pre-shift data only, so
  * the promotion test's guarantee is exact.
@@ -23,14 +25,13 @@
  */
 import { stateMachineClock } from './clock.ts';
 import { formatCount, formatRate } from './judge/check.ts';
-import { GUARDRAIL_ALPHA_SHARE } from './judge/guardrails.ts';
 import { promotionAlternative, promotionChance, promotionRequestsQuantile, type PromotionTest } from './judge/promotion.ts';
 import { DEFAULT_BUDGET_MINUTES, LONGEST_BUDGET_FOR_DEFAULT_BAR_MINUTES, LONGEST_BUDGET_MINUTES, type AnalysisSettings } from './judge/settings.ts';
 import type { PlannedPromotion } from './judge/types.ts';
-import { RATIO_GRID, RATIO_ONE, WORSE_WEIGHTS } from './judge/stats.ts';
 import type { HourlyTraffic } from './ports.ts';
 import { formatMinutes, perMinute } from './plan-words.ts';
 import { queueGuaranteeClause, queuePromotionBar, type QueuePromotionBar, type QueueTestInput } from './queue-forecast.ts';
+import { pairedDetectionMinutes, Schedule } from './schedule.ts';
 import { DEFAULT_API_STRATEGY, type Strategy } from './strategy.ts';
 
 export interface TrafficEstimate {
@@ -48,6 +49,11 @@ export interface TrafficEstimate {
    * traffic's quiet rate), less a one-sided 90% allowance for Poisson noise.
    */
   planningRequestsPerMinute: number;
+  /**
+   * Set only at a daily low (LULL_RATIO, and yesterday's traffic did not fall from this hour on): the
+   * day's mean rate, counted as planningRequestsPerMinute counts the hour's (quiet share, allowance).
+   */
+  usualPlanningRequestsPerMinute?: number;
   /** Stable's error rate. */
   errorRate: number;
   /**
@@ -63,6 +69,11 @@ export interface TrafficEstimate {
   fromHistory: boolean;
 }
 
+/**
+ * A lull: the day's mean at least 1.5× the hour's. Steady and bursty traffic stays within about 1.3×
+ * (the grid's steady and bursty cells: at most 1.22× over 100 seeds); a diurnal low is (1 − amplitude).
+ */
+const LULL_RATIO = 1.5;
 /** Below this many baseline errors (a relative precision of 5%) stable's error rate also draws on the day's history. */
 const THIN_BASELINE_ERRORS = 400;
 /**
@@ -103,6 +114,10 @@ export function estimateTraffic(baseline: { minutes: number; invocations: number
   const quiet = baseline.medianInvocationsPerMinute === undefined ? now : Math.min(now, baseline.medianInvocationsPerMinute + 0.5);
   const planningRequestsPerMinute = Math.max(0, quiet * Math.min(1, rise) * (1 - Z90 / Math.sqrt(Math.max(1, rateRequests))));
   const typicalRequestsPerMinute = (quiet * rise + requestsPerMinute) / 2;
+  const day = hours.length >= 24 ? hours.slice(-24).reduce((sum, hour) => sum + hour.invocations, 0) : 0;
+  const usual = now > 0 ? (day / (24 * 60)) * (quiet / now) * (1 - Z90 / Math.sqrt(Math.max(1, day))) : 0;
+  // A lull the canary can wait out: traffic that is falling would leave a longer canary with less.
+  const usualPlanningRequestsPerMinute = usual >= LULL_RATIO * planningRequestsPerMinute && slope >= 0 ? usual : undefined;
 
   let requests = baseline.invocations;
   let errors = baseline.errors;
@@ -117,7 +132,8 @@ export function estimateTraffic(baseline: { minutes: number; invocations: number
   const errorRate = requests > 0 ? errors / requests : 0;
   const errorRateLower = requests > 0 ? Math.max(0, (errors - Z99 * Math.sqrt(errors)) / requests) : 0;
   const errorRateUpper = requests > 0 ? Math.min(1, (errors + 1 + Z90 * Math.sqrt(errors + 1)) / requests) : 1;
-  return { requestsPerMinute, typicalRequestsPerMinute, planningRequestsPerMinute, errorRate, errorRateLower, errorRateUpper, requests, errors, fromHistory };
+  const usualTraffic = usualPlanningRequestsPerMinute === undefined ? {} : { usualPlanningRequestsPerMinute };
+  return { requestsPerMinute, typicalRequestsPerMinute, planningRequestsPerMinute, ...usualTraffic, errorRate, errorRateLower, errorRateUpper, requests, errors, fromHistory };
 }
 
 /**
@@ -275,13 +291,20 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   let bar = defaultBar;
   let choice: Forecast['promotionBar']['choice'] = 'default';
   const limit = Math.max(defaultBar, loosestBar(traffic.errorRate));
+  let lull = false;
   if (plannedMinutes(strategy, defaultBar) > servedBy() && settings.maxDurationMinutes === undefined) {
     // An unset budget grows before the promise shrinks: for the default bar when the request would
-    // rather refuse than loosen it, else only as far as the loosest bar needs.
+    // rather refuse than loosen it; at a daily low, for the bar the function's usual traffic shows
+    // (the bar is the function's, not the hour's); else only as far as the loosest bar needs.
+    // Never past the schedule's longest run: the final step is held at most its interval and
+    // `maxExtensionMinutes`, and then rolls back as inconclusive whatever the budget says.
+    const longestRun = decidedBy(scheduleOf(strategy, 0).finalStart() + strategy.intervalMinutes + settings.maxExtensionMinutes);
+    const usualBar = settings.lowTraffic === 'refuse' ? undefined : lullBar();
     budget =
       settings.lowTraffic === 'refuse'
-        ? planBudget(unsetBudget, decidedBy(plannedMinutes(strategy, defaultBar)), LONGEST_BUDGET_FOR_DEFAULT_BAR_MINUTES)
-        : planBudget(unsetBudget, decidedBy(plannedMinutes(strategy, limit)), LONGEST_BUDGET_MINUTES);
+        ? planBudget(unsetBudget, decidedBy(plannedMinutes(strategy, defaultBar)), Math.min(LONGEST_BUDGET_FOR_DEFAULT_BAR_MINUTES, longestRun))
+        : planBudget(unsetBudget, decidedBy(plannedMinutes(strategy, usualBar ?? limit)), Math.min(LONGEST_BUDGET_MINUTES, longestRun));
+    lull = usualBar !== undefined && budget > unsetBudget;
   }
   if (plannedMinutes(strategy, defaultBar) > servedBy()) {
     const reachable = plannedMinutes(strategy, limit) <= servedBy();
@@ -342,7 +365,7 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   };
   // No step, nothing judged: an all-at-once shift has no final step to hold.
   if (input.queueTest && strategy.steps.length) forecast.queuePromotionBar = queuePromotionBar(input.queueTest, strategy, { ...settings, maxDurationMinutes: budget }, test.alpha);
-  forecast.guarantee = guaranteeSentence(forecast, settings.alpha);
+  forecast.guarantee = guaranteeSentence(forecast, settings.alpha, lull ? unsetBudget : undefined);
   forecast.summary = summarySentence(forecast);
   const planning: CanaryPlanning = {
     strategy,
@@ -373,9 +396,25 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
    * Minutes by which PLANNING_QUANTILE of candidates as good as stable are promoted, with room for what
    * the estimates may have wrong: stable's rate at its upper estimate, the traffic at its lower.
    */
-  function plannedMinutes(s: Strategy, b: number): number {
+  function plannedMinutes(s: Strategy, b: number, requestsPerMinute = traffic.planningRequestsPerMinute): number {
     const rate = Math.max(traffic.errorRate, Math.min(traffic.errorRateUpper, b * 0.95));
-    return scheduleOf(s, traffic.planningRequestsPerMinute).minutesFor(promotionRequestsQuantile(testFor(b), rate, PLANNING_QUANTILE, dayOfRequests));
+    return scheduleOf(s, requestsPerMinute).minutesFor(promotionRequestsQuantile(testFor(b), rate, PLANNING_QUANTILE, dayOfRequests));
+  }
+
+  /**
+   * At a daily low, the bar to keep: the one the day's mean traffic shows within the unset budget, but
+   * no tighter than a typical canary (the median) at the hour's traffic shows in it — the budget grows
+   * for the slowest canaries, not the typical one, so a function that never fails (every canary as slow
+   * as the typical one) gets little more. Undefined at no lull, or for a function always this thin.
+   */
+  function lullBar(): number | undefined {
+    const usual = traffic.usualPlanningRequestsPerMinute;
+    if (usual === undefined) return undefined;
+    const shows = (b: number) => decidedBy(plannedMinutes(strategy, b, usual)) <= unsetBudget;
+    const typical = (b: number) => medianMinutes(strategy, b) <= unsetBudget - clock.decisionLagMinutes;
+    if (!shows(limit) || !typical(limit)) return undefined;
+    const usualBar = shows(defaultBar) ? defaultBar : searchBar(defaultBar, limit, shows);
+    return typical(usualBar) ? usualBar : searchBar(usualBar, limit, typical);
   }
 
   function minutesToRollback(errorRate: number): number | null {
@@ -405,7 +444,8 @@ function scheduleBudget(fixed: Strategy | undefined): number {
  * time), and those minutes up to `longest`. The bar it must keep is the loosest (the thinnest
  * traffic: a few requests a minute), so the plan takes the time before it gives up the promotions;
  * anywhere else the hour stands, since a longer wait would only buy a tighter bar where a looser one
- * already costs few failed requests an hour. With `lowTraffic: "refuse"` it is the default bar,
+ * already costs few failed requests an hour — except at a daily low, where the bar to keep is the
+ * one the function's usual traffic shows. With `lowTraffic: "refuse"` it is the default bar,
  * which the request would rather wait for (a shorter while) than loosen.
  */
 function planBudget(unset: number, minutesForBar: number, longest: number): number {
@@ -424,110 +464,27 @@ function searchBar(low: number, high: number, ok: (bar: number) => boolean): num
   return hi;
 }
 
-/**
- * The step schedule in expected candidate requests: each step lasts its interval and the clock's lag
- * past it (stateMachineClock), the final one until promotion. Minutes are counted as the judge counts
- * them, from the first shift, whole.
- */
-export class Schedule {
-  constructor(
-    private readonly strategy: Strategy,
-    private readonly requestsPerMinute: number,
-    /** Minutes each step but the last is held past its interval, at its weight. */
-    private readonly stepLagMinutes = 0,
-  ) {}
-
-  /** Minutes a step but the last is served: its interval and the lag. */
-  private get stepSpan(): number {
-    return Math.max(1, this.strategy.intervalMinutes + this.stepLagMinutes);
-  }
-
-  /** Candidate's weight (0..1) in minute m (0-based). */
-  weight(minute: number): number {
-    const steps = this.strategy.steps;
-    if (steps.length === 0) return 1;
-    const index = Math.min(steps.length - 1, Math.floor(minute / this.stepSpan));
-    return steps[index]! / 100;
-  }
-
-  /** Candidate requests served in the first `minutes` minutes. */
-  requestsBy(minutes: number): number {
-    let served = 0;
-    for (let minute = 0; minute < minutes; minute++) served += this.requestsPerMinute * this.weight(minute);
-    return served;
-  }
-
-  /** Whole minutes until the candidate has served `requests` (Infinity beyond a day). */
-  minutesFor(requests: number): number {
-    if (!Number.isFinite(requests)) return Infinity;
-    if (requests <= 0) return Math.max(1, this.finalStart());
-    let served = 0;
-    const { steps } = this.strategy;
-    const span = this.stepSpan;
-    const finalStart = this.finalStart();
-    for (let i = 0; i < steps.length - 1; i++) {
-      const perMinute = (this.requestsPerMinute * steps[i]!) / 100;
-      if (served + perMinute * span >= requests) return Math.max(finalStart, i * span + Math.ceil((requests - served) / perMinute));
-      served += perMinute * span;
-    }
-    const perMinute = (this.requestsPerMinute * (steps[steps.length - 1] ?? 100)) / 100;
-    if (!(perMinute > 0)) return Infinity;
-    const minutes = finalStart + Math.ceil((requests - served) / perMinute);
-    return minutes > 24 * 60 ? Infinity : Math.max(1, minutes);
-  }
-
-  /** The minute the final step starts. */
-  finalStart(): number {
-    return Math.max(0, this.strategy.steps.length - 1) * this.stepSpan;
-  }
-}
-
 /** The regressions the forecast speaks of: 2× and 5× stable's rate, or 2× and 5× the bar when stable had no errors. */
 function regressionRates(stableRate: number, bar: number): Array<{ label: string; errorRate: number }> {
   if (stableRate > 0) return [2, 5].map((f) => ({ label: `${f}×`, errorRate: round(Math.min(1, f * stableRate), 6) }));
   return [2, 5].map((f) => ({ label: `${f}× the bar`, errorRate: round(Math.min(1, f * bar), 6) }));
 }
 
-/**
- * Expected minutes for the paired-count test to roll back a candidate at `candidateRate` (its
- * evidence grows by its expected log-likelihood ratio each minute; the grid point that gets there
- * first, with its prior weight, decides). Null when not within `limit` minutes.
- */
-export function pairedDetectionMinutes(strategy: Strategy, requestsPerMinute: number, stableRate: number, candidateRate: number, alpha: number, limit: number, stepLagMinutes = 0): number | null {
-  if (!(candidateRate > stableRate)) return null;
-  // The errors test's share of α when a latency baseline exists (errors 2 : latency ½ : cost ½).
-  const threshold = Math.log(1 / (alpha * (1 - GUARDRAIL_ALPHA_SHARE) * (2 / 3)));
-  const schedule = new Schedule(strategy, requestsPerMinute, stepLagMinutes);
-  const grid = RATIO_GRID.slice(RATIO_ONE + 1);
-  const logLr = grid.map(() => 0);
-  for (let minute = 0; minute < limit; minute++) {
-    const w = schedule.weight(minute);
-    const nC = requestsPerMinute * w;
-    const nS = requestsPerMinute * (1 - w);
-    if (!(nC > 0 && nS > 0)) continue;
-    const xC = nC * candidateRate;
-    const xS = nS * stableRate;
-    const pi1 = nC / (nC + nS);
-    for (let g = 0; g < grid.length; g++) {
-      const piG = (grid[g]! * nC) / (grid[g]! * nC + nS);
-      logLr[g]! += xC * Math.log(piG / pi1) + xS * Math.log((1 - piG) / (1 - pi1));
-      if (Math.log(WORSE_WEIGHTS[g]!) + logLr[g]! >= threshold) return minute + 1;
-    }
-  }
-  return null;
-}
-
-function guaranteeSentence(forecast: Forecast, alpha: number): string {
+function guaranteeSentence(forecast: Forecast, alpha: number, lullFrom?: number): string {
   const bar = forecast.promotionBar;
   const harm = `at ${perMinute(forecast.requestsPerMinute)} that is at most ~${formatCount(forecast.extraFailuresPerHourAtBar)} more failed requests an hour than stable's`;
+  const kept = bar.choice === 'default' ? 'to keep the default bar rather than loosen it to what this hour shows' : 'for a tighter bar than this hour shows, nearer the one its usual traffic shows';
+  const lull = lullFrom === undefined ? undefined : `traffic is at its daily low, so the budget grows from ${lullFrom} to ${forecast.maxDurationMinutes} minutes ${kept}`;
   const why =
     bar.choice === 'tightened'
       ? ` (tighter than the default ${formatRate(bar.defaultErrorRate)}: the traffic shows it in about ${TARGET_MINUTES} minutes)`
       : bar.choice === 'loosened'
-        ? ` (looser than the default ${formatRate(bar.defaultErrorRate)}, which this traffic cannot show within ${forecast.maxDurationMinutes} minutes)`
+        ? ` (looser than the default ${formatRate(bar.defaultErrorRate)}, which this traffic cannot show within ${forecast.maxDurationMinutes} minutes${lull ? `; ${lull}` : ''})`
         : bar.choice === 'unreachable'
           ? unreachableClause(forecast)
-          : '';
+          : lull
+            ? ` (${lull})`
+            : '';
   const queue = forecast.queuePromotionBar ? queueGuaranteeClause(forecast.queuePromotionBar) : '';
   return `Before promoting, this canary shows with ${Number(((1 - alpha) * 100).toPrecision(4))}% confidence that the candidate fails less than ${formatRate(bar.errorRate)} of requests (stable: ${formatRate(forecast.stableErrorRate)}); ${harm}${why}${queue}.`;
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { estimateTraffic, loosestBar, planCanary, Schedule, TRAFFIC_LADDERS, type TrafficEstimate } from '../../src/core/forecast.ts';
+import { estimateTraffic, loosestBar, planCanary, TRAFFIC_LADDERS, type TrafficEstimate } from '../../src/core/forecast.ts';
+import { Schedule } from '../../src/core/schedule.ts';
 import { analysisSchema, type AnalysisRequest } from '../../src/core/judge/settings.ts';
 import type { HourlyTraffic } from '../../src/core/ports.ts';
 import { DEFAULT_API_STRATEGY, parseStrategy } from '../../src/core/strategy.ts';
@@ -14,6 +15,37 @@ function day(requestsPerMinute: number, errorRate: number): HourlyTraffic[] {
 function traffic(requestsPerMinute: number, errorRate: number): TrafficEstimate {
   const invocations = requestsPerMinute * 15;
   return estimateTraffic({ minutes: 15, invocations, errors: Math.round(invocations * errorRate), medianInvocationsPerMinute: requestsPerMinute }, day(requestsPerMinute, errorRate));
+}
+
+/**
+ * What Plan estimates from a function whose traffic swings ±80% around `mean` through the day (as
+ * the traffic grid's diurnal cells do; lowest at minute 1080), with 15 baseline minutes ending at
+ * `minuteOfDay` and the day of hours before them. `flatDay`: the same baseline, with a day that ran
+ * at the baseline's rate throughout (a function always that thin).
+ */
+function daily(mean: number, errorRate: number, minuteOfDay: number, flatDay = false): TrafficEstimate {
+  const rate = (minute: number) => mean * (1 + 0.8 * Math.sin((2 * Math.PI * minute) / 1440));
+  const baselineRate = rate(minuteOfDay - 7.5);
+  const hours = Array.from({ length: 24 }, (_, i) => {
+    const invocations = Math.round(60 * (flatDay ? baselineRate : rate(minuteOfDay - 15 - 60 * (24 - i) + 30)));
+    return { start: `hour ${i}`, invocations, errors: Math.round(invocations * errorRate) };
+  });
+  const invocations = Math.round(15 * baselineRate);
+  return estimateTraffic({ minutes: 15, invocations, errors: Math.round(invocations * errorRate), medianInvocationsPerMinute: baselineRate }, hours);
+}
+/** An hour past the day's low, on the way up: about 0.3 × the day's mean, rising. */
+const RISING_FROM_THE_LOW = 1200;
+/** Still falling towards the day's low. */
+const FALLING_TO_THE_LOW = 1000;
+
+/** The same estimate without the day's usual traffic: what Plan knew of a daily low before it read the day's mean. */
+function hourOnly(estimate: TrafficEstimate): TrafficEstimate {
+  const { usualPlanningRequestsPerMinute: _usual, ...hour } = estimate;
+  return hour;
+}
+
+function planFor(estimate: TrafficEstimate, analysis: AnalysisRequest = {}) {
+  return planCanary({ traffic: estimate, strategy: undefined, settings: analysisSchema.parse(analysis) });
 }
 
 function plan(requestsPerMinute: number, errorRate: number, analysis: AnalysisRequest = {}, strategy?: string) {
@@ -67,6 +99,21 @@ describe('estimateTraffic', () => {
     const later = estimateTraffic(baseline, hours, '2026-01-05T08:45:00.000Z');
     expect(atOnce.requestsPerMinute).toBeCloseTo(estimateTraffic(baseline, hours).requestsPerMinute, 9);
     expect(later.requestsPerMinute).toBeGreaterThan(atOnce.requestsPerMinute * 1.1);
+  });
+});
+
+describe('estimateTraffic at a daily low', () => {
+  it('carries the day’s usual traffic when the hour is a lull in it, and traffic rises from here', () => {
+    const estimate = daily(150, 0.005, RISING_FROM_THE_LOW);
+    expect(estimate.planningRequestsPerMinute).toBeLessThan(60);
+    expect(estimate.usualPlanningRequestsPerMinute).toBeGreaterThan(140);
+    expect(estimate.usualPlanningRequestsPerMinute).toBeLessThan(150);
+  });
+
+  it('carries none where the day ran as the hour does, or where traffic is still falling', () => {
+    expect(daily(150, 0.005, RISING_FROM_THE_LOW, true).usualPlanningRequestsPerMinute).toBeUndefined();
+    expect(traffic(150, 0.005).usualPlanningRequestsPerMinute).toBeUndefined();
+    expect(daily(150, 0.005, FALLING_TO_THE_LOW).usualPlanningRequestsPerMinute).toBeUndefined();
   });
 });
 
@@ -179,8 +226,17 @@ describe('planCanary', () => {
     const planned = plan(0.2, 0.005);
     expect(planned.forecast.promotionBar.choice).toBe('unreachable');
     expect(planned.forecast.minutesToPromote).toBeNull();
-    expect(planned.forecast.summary).toMatch(/unlikely to show any useful bar within its 150-minute budget: expect it to roll back as inconclusive/);
-    expect(planned.forecast.guarantee).toMatch(/no candidate is likely to show it within 150 minutes/);
+    expect(planned.forecast.summary).toMatch(/unlikely to show any useful bar within its 131-minute budget: expect it to roll back as inconclusive/);
+    expect(planned.forecast.guarantee).toMatch(/no candidate is likely to show it within 131 minutes/);
+  });
+
+  it('never grows an unset budget past the longest the final step can be held: its interval and maxExtensionMinutes', () => {
+    // 50% for 5 minutes, then 95% for at most 5 + 120: the look that judges minute 130 ends the canary
+    // at minute 131 whatever the budget says.
+    const planned = plan(0.2, 0.005);
+    expect(planned.strategy.steps).toEqual([50, 95]);
+    expect(planned.forecast.maxDurationMinutes).toBe(131);
+    expect(plan(0.2, 0.005, { maxExtensionMinutes: 60 }).forecast.maxDurationMinutes).toBe(71);
   });
 
   it('says how many candidates as good as stable show the loosest bar, when a slow day may not', () => {
@@ -243,6 +299,34 @@ describe('planCanary', () => {
     expect(tooShort.forecast.promotedWithinBudget).toBe(0);
     expect(tooShort.forecast.minutesToPromote).toBeNull();
     expect(justEnough.forecast.promotedWithinBudget).toBeGreaterThan(0);
+  });
+
+  it('waits out a daily low for the bar the function’s usual traffic shows, and says why', () => {
+    const estimate = daily(150, 0.005, RISING_FROM_THE_LOW);
+    const atTheLow = planFor(estimate);
+    const alwaysThisThin = planFor(hourOnly(estimate));
+
+    expect(alwaysThisThin.forecast.maxDurationMinutes).toBe(60);
+    expect(atTheLow.forecast.maxDurationMinutes).toBeGreaterThan(100);
+    expect(atTheLow.forecast.promotionBar.errorRate).toBeLessThan(alwaysThisThin.forecast.promotionBar.errorRate * 0.8);
+    expect(atTheLow.forecast.guarantee).toMatch(/; traffic is at its daily low, so the budget grows from 60 to \d+ minutes for a tighter bar than this hour shows, nearer the one its usual traffic shows\)\.$/);
+    // The budget is for the slowest canaries: a typical one still decides within the hour.
+    expect(atTheLow.forecast.minutesToPromote).toBeLessThanOrEqual(60);
+  });
+
+  it('keeps a typical canary at a daily low within the hour even where stable never fails, and every canary takes as long', () => {
+    const estimate = daily(60, 0, RISING_FROM_THE_LOW);
+    const atTheLow = planFor(estimate);
+
+    expect(atTheLow.forecast.promotionBar.errorRate).toBeLessThan(planFor(hourOnly(estimate)).forecast.promotionBar.errorRate);
+    expect(atTheLow.forecast.minutesToPromote).toBeLessThanOrEqual(60);
+  });
+
+  it('keeps the hour’s plan at a low the traffic is still falling into, when the request sets a budget, or would rather refuse', () => {
+    expect(planFor(daily(150, 0.005, FALLING_TO_THE_LOW)).forecast.maxDurationMinutes).toBe(60);
+    const estimate = daily(150, 0.005, RISING_FROM_THE_LOW);
+    expect(planFor(estimate, { maxDurationMinutes: 60 }).forecast).toEqual(planFor(hourOnly(estimate), { maxDurationMinutes: 60 }).forecast);
+    expect(planFor(estimate, { lowTraffic: 'refuse' })).toEqual(planFor(hourOnly(estimate), { lowTraffic: 'refuse' }));
   });
 
   const rates = fc.constantFrom(0, 0.001, 0.005, 0.02, 0.05);

@@ -109,7 +109,8 @@ export const LONGEST_BUDGET_FOR_DEFAULT_BAR_MINUTES = 90;
  * docs/judge.md), which a function serving 2 requests a minute brings in about two hours at the
  * plan's highest weights; the extra half hour pays for looking every minute. Past that a release
  * started in the afternoon is no longer decided the same working day, and the plan says "expect an
- * inconclusive rollback" instead.
+ * inconclusive rollback" instead. At a daily low an unset budget may grow as far for the bar the
+ * function's usual traffic shows (src/core/forecast.ts); neither ever past the schedule's longest run.
  */
 export const LONGEST_BUDGET_MINUTES = 150;
 
