@@ -29,6 +29,7 @@ import { promotionAlternative, promotionChance, promotionRequestsQuantile, type 
 import { DEFAULT_BUDGET_MINUTES, LONGEST_BUDGET_FOR_DEFAULT_BAR_MINUTES, LONGEST_BUDGET_MINUTES, type AnalysisSettings } from './judge/settings.ts';
 import type { PlannedPromotion } from './judge/types.ts';
 import type { HourlyTraffic } from './ports.ts';
+import { latencyClause, latencyForecast, type LatencyForecast } from './latency-forecast.ts';
 import { formatMinutes, perMinute } from './plan-words.ts';
 import { queueGuaranteeClause, queuePromotionBar, type QueuePromotionBar, type QueueTestInput } from './queue-forecast.ts';
 import { pairedDetectionMinutes, Schedule } from './schedule.ts';
@@ -67,6 +68,8 @@ export interface TrafficEstimate {
   requests: number;
   errors: number;
   fromHistory: boolean;
+  /** Stable's pre-shift latency at the judged percentile (`Baseline.latencyThresholdMs`); absent with no duration data, when latency is not compared. */
+  latencyThresholdMs?: number;
 }
 
 /**
@@ -99,7 +102,7 @@ const Z99 = 2.3263;
  * (the last hour, whole hours ending up to an hour before the baseline, lags most). `baselineStart`
  * (ISO) places the last hour; without it the hour is taken to end where the baseline starts.
  */
-export function estimateTraffic(baseline: { minutes: number; invocations: number; errors: number; medianInvocationsPerMinute?: number }, history: readonly HourlyTraffic[] = [], baselineStart?: string): TrafficEstimate {
+export function estimateTraffic(baseline: { minutes: number; invocations: number; errors: number; medianInvocationsPerMinute?: number; latencyThresholdMs?: number }, history: readonly HourlyTraffic[] = [], baselineStart?: string): TrafficEstimate {
   const hours = history.filter((hour) => hour.invocations >= 0 && hour.errors >= 0);
   const lastHour = hours[hours.length - 1];
   const rateMinutes = baseline.minutes + (lastHour ? 60 : 0);
@@ -136,7 +139,8 @@ export function estimateTraffic(baseline: { minutes: number; invocations: number
   const errorRateLower = requests > 0 ? Math.max(0, (errors - Z99 * Math.sqrt(errors)) / requests) : 0;
   const errorRateUpper = requests > 0 ? Math.min(1, (errors + 1 + Z90 * Math.sqrt(errors + 1)) / requests) : 1;
   const usualTraffic = usualPlanningRequestsPerMinute === undefined ? {} : { usualPlanningRequestsPerMinute };
-  return { requestsPerMinute, typicalRequestsPerMinute, planningRequestsPerMinute, ...usualTraffic, errorRate, errorRateLower, errorRateUpper, requests, errors, fromHistory };
+  const latency = baseline.latencyThresholdMs === undefined ? {} : { latencyThresholdMs: baseline.latencyThresholdMs };
+  return { requestsPerMinute, typicalRequestsPerMinute, planningRequestsPerMinute, ...usualTraffic, errorRate, errorRateLower, errorRateUpper, requests, errors, fromHistory, ...latency };
 }
 
 /**
@@ -203,6 +207,12 @@ export interface Forecast {
    * are no Lambda errors and show only in the queue's retry rate, so the bar on requests says nothing of them.
    */
   queuePromotionBar?: QueuePromotionBar;
+  /**
+   * What the latency test can show before the canary promotes: how soon a candidate with 2× and 5×
+   * stable's share of slow requests is rolled back (src/core/latency-forecast.ts). Absent when
+   * stable had no duration data before the shift (latency is not compared).
+   */
+  latency?: LatencyForecast;
   /** What the canary will have shown before it promotes. */
   guarantee: string;
   /** One sentence: traffic, promotion time and bar, and how fast a regression is rolled back. */
@@ -232,7 +242,7 @@ export interface PlanningInput {
   /** SQS canaries: the queue before the shift, whose promotion bar the forecast states. */
   queueTest?: QueueTestInput;
   settings: Pick<AnalysisSettings, 'alpha' | 'errorTolerance' | 'errorMargin' | 'maxDurationMinutes' | 'lowTraffic' | 'minRequests' | 'maxErrorRate' | 'maxExtensionMinutes'> &
-    Partial<Pick<AnalysisSettings, 'settleSeconds' | 'evaluationMinutes'>>;
+    Partial<Pick<AnalysisSettings, 'settleSeconds' | 'evaluationMinutes' | 'latencyPercentile'>>;
 }
 
 const MAX_BAR = 0.5;
@@ -368,6 +378,10 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   };
   // No step, nothing judged: an all-at-once shift has no final step to hold.
   if (input.queueTest && strategy.steps.length) forecast.queuePromotionBar = queuePromotionBar(input.queueTest, strategy, { ...settings, maxDurationMinutes: budget }, test.alpha);
+  if (traffic.latencyThresholdMs !== undefined) {
+    const { stepLagMinutes, decisionLagMinutes } = stateMachineClock(settings, strategy.intervalMinutes);
+    forecast.latency = latencyForecast({ strategy, requestsPerMinute: traffic.typicalRequestsPerMinute, thresholdMs: traffic.latencyThresholdMs, percentile: settings.latencyPercentile ?? 99, alpha: settings.alpha, budget, minutesToPromote: forecast.minutesToPromote, stepLagMinutes, decisionLagMinutes });
+  }
   forecast.guarantee = guaranteeSentence(forecast, settings.alpha, lull ? unsetBudget : undefined);
   forecast.summary = summarySentence(forecast);
   const planning: CanaryPlanning = {
@@ -517,13 +531,13 @@ function summarySentence(forecast: Forecast): string {
           : `a ${worst.label} regression is rolled back in about ${formatMinutes(worst.minutesToRollback)}`)
     : '';
   if (forecast.minutesToPromote === null) {
-    return `${traffic}, this canary is unlikely to show any useful bar within its ${forecast.maxDurationMinutes}-minute budget: expect it to roll back as inconclusive${regression ? `; ${regression}` : ''}.`;
+    return `${traffic}, this canary is unlikely to show any useful bar within its ${forecast.maxDurationMinutes}-minute budget: expect it to roll back as inconclusive${regression ? `; ${regression}` : ''}${latencyClause(forecast)}.`;
   }
   // Said whenever the plan cannot fit 95% of healthy promotions in the budget, so nobody learns it from a rollback.
   const share = forecast.promotedWithinBudget < 0.95 ? ` (about ${Math.round(forecast.promotedWithinBudget * 100)}% of candidates as good as stable can show it within the ${forecast.maxDurationMinutes}-minute budget; the rest roll back as inconclusive)` : '';
   const queueBar = forecast.queuePromotionBar?.failureRate;
   const messages = queueBar === undefined || queueBar === null ? '' : ` and its share of failed messages below ${formatRate(queueBar)}`;
-  return `${traffic}, this canary promotes in about ${formatMinutes(forecast.minutesToPromote)} if the candidate's error rate is shown below ${formatRate(forecast.promotionBar.errorRate)}${messages}${share}${regression ? `; ${regression}` : ''}.`;
+  return `${traffic}, this canary promotes in about ${formatMinutes(forecast.minutesToPromote)} if the candidate's error rate is shown below ${formatRate(forecast.promotionBar.errorRate)}${messages}${share}${regression ? `; ${regression}` : ''}${latencyClause(forecast)}.`;
 }
 
 function round(value: number, digits: number): number {

@@ -66,15 +66,19 @@ export class Schedule {
   }
 }
 
+/** The errors test's share of the sequential tests' α when a latency baseline exists (errors 2 : latency ½ : cost ½). */
+export const ERRORS_TEST_SHARE = 2 / 3;
+
 /**
  * Expected minutes for the paired-count test to roll back a candidate at `candidateRate` (its
  * evidence grows by its expected log-likelihood ratio each minute; the grid point that gets there
- * first, with its prior weight, decides). Null when not within `limit` minutes.
+ * first, with its prior weight, decides). Null when not within `limit` minutes. The rates are of
+ * whatever the test counts (errors, slow requests); `testShare` is that check's share of the
+ * sequential tests' α (src/core/judge/assess.ts).
  */
-export function pairedDetectionMinutes(strategy: Strategy, requestsPerMinute: number, stableRate: number, candidateRate: number, alpha: number, limit: number, stepLagMinutes = 0): number | null {
+export function pairedDetectionMinutes(strategy: Strategy, requestsPerMinute: number, stableRate: number, candidateRate: number, alpha: number, limit: number, stepLagMinutes = 0, testShare = ERRORS_TEST_SHARE): number | null {
   if (!(candidateRate > stableRate)) return null;
-  // The errors test's share of α when a latency baseline exists (errors 2 : latency ½ : cost ½).
-  const threshold = Math.log(1 / (alpha * (1 - GUARDRAIL_ALPHA_SHARE) * (2 / 3)));
+  const threshold = Math.log(1 / (alpha * (1 - GUARDRAIL_ALPHA_SHARE) * testShare));
   const schedule = new Schedule(strategy, requestsPerMinute, stepLagMinutes);
   const grid = RATIO_GRID.slice(RATIO_ONE + 1);
   const logLr = grid.map(() => 0);
