@@ -150,3 +150,31 @@ describe('Plan', () => {
   });
 });
 
+
+describe('Plan, for a canary an event started', () => {
+  const releaseEvent = (detail: Record<string, unknown>) => ({
+    version: '0',
+    id: 'b7d2c3f0-0000-4000-8000-000000000002',
+    'detail-type': 'Canary Release Requested',
+    source: 'coalmine',
+    account: '123456789012',
+    time: '2026-01-05T09:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  });
+
+  it('keeps its own budget where an event asks for a shorter one: a queue with an hour-long visibility timeout', async () => {
+    const scenario = loadScenario('sqs-healthy-long-visibility');
+    const account = createSimAccount({ ...scenario, account: { ...scenario.account, tags: { 'coalmine:alias': 'live' } } }, { seed: 3 });
+    const steps = createSteps(account.ports, { judge: assess });
+    const plan = (analysis: Record<string, unknown>) => steps.plan({ request: releaseEvent({ functionName: 'checkout', alias: 'live', candidateVersion: '13', analysis }), execution }) as Promise<CanaryState>;
+
+    const own = (await plan({})).plan;
+    const asked = (await plan({ maxDurationMinutes: 160 })).plan;
+
+    expect(own.analysis.maxDurationMinutes).toBeGreaterThan(160);
+    expect(asked.analysis.maxDurationMinutes).toBe(own.analysis.maxDurationMinutes);
+    expect(asked.warnings).toContain(`analysis.maxDurationMinutes: the event's 160 minutes are shorter than the plan's own budget, ${own.analysis.maxDurationMinutes}; an event may not shorten it`);
+  });
+});

@@ -81,7 +81,7 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     checkAlarmsReadable(request.gates?.alarms ?? [], checked.fn, execution);
     await checkAlarmsBeforeStart(alarms, request.gates?.alarms ?? []);
     const baseline = await measureBaseline(request, checked, versions, queue, now);
-    const { planning, analysis, planWarnings, historyWarnings, queueHistory } = await planForTraffic(request, checked, ownersStrategy, queue, baseline, now);
+    const { planning, analysis, planWarnings, historyWarnings, queueHistory } = await planForTraffic(request, checked, ownersStrategy, queue, baseline, now, isEvent(trigger.source));
     const strategy: Strategy = planning.strategy;
     if (request.approval && !strategy.steps.length) {
       throw new InvalidRequestError(`approval: "${request.approval}" needs a strategy with steps; ${strategy.name} shifts all at once, so there is no final step to wait at`);
@@ -193,6 +193,7 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     queue: DiscoveredQueue | undefined,
     baseline: Baseline,
     now: Date,
+    fromEvent: boolean,
   ): Promise<{ planning: CanaryPlanning; analysis: AnalysisSettings; planWarnings: string[]; historyWarnings: string[]; queueHistory?: QueueHistorySummary }> {
     const baselineStart = addSeconds(floorMinute(addSeconds(now, -request.analysis.settleSeconds)), -60 * request.analysis.baselineMinutes);
     const history: TrafficHistory = metrics.history
@@ -207,14 +208,28 @@ export function createPlan(ports: Pick<Ports, 'router' | 'functions' | 'metrics'
     const queueHistory = history.queueHours ? summariseQueueHistory(history.queueHours) : undefined;
     // The queue as the judge will read it (the plan's baseline and history), so the bar stated is the bar held.
     const setup = queue && queueJudgeSetup(queue.plan);
-    const { planning, analysis, warnings } = planWithinLimits({
-      traffic: estimateTraffic(baseline, history.hours, iso(baselineStart)),
-      named: request.strategy ?? ownersStrategy,
-      settings: request.analysis,
-      ...(queue ? { queue: queue.plan } : {}),
-      ...(setup ? { queueTest: { stable: stableQueue(setup, { ...baseline, ...(queueHistory ? { queueHistory } : {}) }), reportBatchItemFailures: setup.reportBatchItemFailures } } : {}),
-      after: { bakeMinutes: request.postPromotionMinutes ?? 0, readsAlarms: Boolean(request.gates?.alarms.length) },
-    });
+    const planWith = (settings: AnalysisSettings) =>
+      planWithinLimits({
+        traffic: estimateTraffic(baseline, history.hours, iso(baselineStart)),
+        named: request.strategy ?? ownersStrategy,
+        settings,
+        ...(queue ? { queue: queue.plan } : {}),
+        ...(setup ? { queueTest: { stable: stableQueue(setup, { ...baseline, ...(queueHistory ? { queueHistory } : {}) }), reportBatchItemFailures: setup.reportBatchItemFailures } } : {}),
+        after: { bakeMinutes: request.postPromotionMinutes ?? 0, readsAlarms: Boolean(request.gates?.alarms.length) },
+      });
+    let { planning, analysis, warnings } = planWith(request.analysis);
+    // An event may not shorten the budget the plan would take (trust.ts lets it set one of at least
+    // 150 minutes, but a long schedule's own, an SQS queue's retry cycles, may be longer): a shorter
+    // budget could only loosen the bar.
+    const eventBudget = request.analysis.maxDurationMinutes;
+    if (fromEvent && eventBudget !== undefined) {
+      const { maxDurationMinutes: _set, ...unset } = request.analysis;
+      const own = planWith(unset);
+      if (own.planning.forecast.maxDurationMinutes > eventBudget) {
+        ({ planning, analysis } = own);
+        warnings = [...own.warnings, `analysis.maxDurationMinutes: the event's ${eventBudget} minutes are shorter than the plan's own budget, ${own.planning.forecast.maxDurationMinutes}; an event may not shorten it`];
+      }
+    }
     const historyWarnings = history.failures.map((failure) =>
       /NumberOfMessages/.test(failure.metric)
         ? `the queue's hourly history could not be read (${failure.metric}: ${failure.message}); its retry rate rests on the baseline alone`
