@@ -483,7 +483,8 @@ function searchBar(low: number, high: number, ok: (bar: number) => boolean): num
 
 /** The regressions the forecast speaks of: 2× and 5× stable's rate, or 2× and 5× the bar when stable had no errors. */
 function regressionRates(stableRate: number, bar: number): Array<{ label: string; errorRate: number }> {
-  if (stableRate > 0) return [2, 5].map((f) => ({ label: `${f}×`, errorRate: round(Math.min(1, f * stableRate), 6) }));
+  // Past 100% a multiple names a rate no candidate can have: it is said as what it is, every request failing.
+  if (stableRate > 0) return [2, 5].map((f) => (f * stableRate >= 1 ? { label: `${f}× (every request failing)`, errorRate: 1 } : { label: `${f}×`, errorRate: round(f * stableRate, 6) }));
   return [2, 5].map((f) => ({ label: `${f}× the bar`, errorRate: round(Math.min(1, f * bar), 6) }));
 }
 

@@ -381,3 +381,13 @@ describe('planCanary with Coalmine’s own strategy for the trigger', () => {
     expect(planned.forecast.maxDurationMinutes).toBe(60);
   });
 });
+
+describe('the regressions the forecast names', () => {
+  it('says "every request failing" where a multiple of a high stable rate would pass 100%', () => {
+    const planned = planCanary({ traffic: traffic(600, 0.4), strategy: undefined, settings: analysisSchema.parse({}) });
+    expect(planned.forecast.regressions.map((r) => [r.label, r.errorRate])).toEqual([
+      ['2×', 0.8],
+      ['5× (every request failing)', 1],
+    ]);
+  });
+});
