@@ -66,9 +66,11 @@ export function judgedIntervalMinutes(intervalMinutes: number, settings: ClockSe
 export function stateMachineClock(settings: ClockSettings, intervalMinutes = 0) {
   const settle = settleMinutes(settings);
   const evaluation = Math.max(1, settings.evaluationMinutes ?? 1);
-  const shiftMinuteCounts = (settings.settleSeconds ?? 60) % 60 < SHIFT_GRACE_SECONDS;
+  const settleSeconds = settings.settleSeconds ?? 60;
+  const shiftMinuteCounts = settleSeconds % 60 < SHIFT_GRACE_SECONDS;
   const judged = judgedIntervalMinutes(intervalMinutes, settings, false);
-  // The look that ends a step comes the settling time after its last judged minute, on a look's beat.
-  const served = evaluation * Math.ceil(judged / evaluation) + settle + (shiftMinuteCounts ? 0 : 1);
+  // The look that ends a step comes the settling time after its last judged minute, on a look's
+  // beat; the next step starts at that minute when the shift lands in its first seconds, else at the next.
+  const served = evaluation * Math.ceil(judged / evaluation) + (shiftMinuteCounts ? Math.floor(settleSeconds / 60) : settle);
   return { stepLagMinutes: intervalMinutes > 0 ? Math.max(0, served - intervalMinutes) : 0, decisionLagMinutes: settle, firstLookMinutes: evaluation + settle, shiftMinuteCounts };
 }

@@ -46,9 +46,13 @@ describe('a step’s interval on the clock', () => {
     expect(judgedIntervalMinutes(5, { settleSeconds: 60 }, true)).toBe(5);
   });
 
-  it('holds a one-minute step until that minute is judged, and a step whose shift is not counted a minute more', () => {
+  it('holds a one-minute step until that minute is judged', () => {
     expect(stateMachineClock({ settleSeconds: 60, evaluationMinutes: 1 }, 1).stepLagMinutes).toBe(1);
-    expect(stateMachineClock({ settleSeconds: 90, evaluationMinutes: 1 }, 5).stepLagMinutes).toBe(1);
+  });
+
+  it('ends a step with its interval when the settling time is not whole minutes: the shift lands mid-minute and the step counts from the next', () => {
+    // Judged 3 of 5 minutes; the look at 3 + 1.5 shifts, and the next step counts from minute 5.
+    expect(stateMachineClock({ settleSeconds: 90, evaluationMinutes: 1 }, 5)).toMatchObject({ stepLagMinutes: 0, shiftMinuteCounts: false });
   });
 
   it('ends a step on a look’s beat when looks come less often than every minute', () => {

@@ -166,7 +166,7 @@ describe('Plan, for a canary an event started', () => {
 
   it('keeps its own budget where an event asks for a shorter one: a queue with an hour-long visibility timeout', async () => {
     const scenario = loadScenario('sqs-healthy-long-visibility');
-    const account = createSimAccount({ ...scenario, account: { ...scenario.account, tags: { 'coalmine:alias': 'live' } } }, { seed: 3 });
+    const account = createSimAccount({ ...scenario, account: { ...(scenario.account ?? {}), tags: { 'coalmine:alias': 'live' } } }, { seed: 3 });
     const steps = createSteps(account.ports, { judge: assess });
     const plan = (analysis: Record<string, unknown>) => steps.plan({ request: releaseEvent({ functionName: 'checkout', alias: 'live', candidateVersion: '13', analysis }), execution }) as Promise<CanaryState>;
 

@@ -11,7 +11,7 @@
  * ends with its interval on the clock, the final one once its interval is judged. So a decision comes
  * the settling time after the last minute it counts, as on AWS and in `run --local`.
  */
-import { judgedIntervalMinutes, stateMachineClock } from '../../core/clock.ts';
+import { judgedIntervalMinutes, SHIFT_GRACE_SECONDS } from '../../core/clock.ts';
 import { estimateTraffic } from '../../core/forecast.ts';
 import { assess, type JudgeMemory } from '../../core/judge/index.ts';
 import { look } from '../../core/look.ts';
@@ -37,26 +37,28 @@ export const coalminePolicy: Policy = {
     // Every look holds to the analysis the plan chose (its budget, and a fitted schedule's looks and extension), as the plan's `analysis` carries it on AWS.
     const strategy = planning.strategy;
     const steps = new StepWalker(strategy);
-    const clock = stateMachineClock(settings);
-    const settleMinutes = clock.decisionLagMinutes;
+    // Looks fall on the minute grid, the settling time after the last minute they judge (src/core/clock.ts).
+    const settleMinutes = settings.settleSeconds / 60;
     let memory: JudgeMemory | undefined;
     /** Minutes served and not yet judged, oldest first. */
-    let unjudged: MinuteObservation[] = [];
+    let unjudged: Array<{ index: number; observation: MinuteObservation }> = [];
     /** The first minute the current step counts (the first step's is the first shift's). */
     let stepStart = 0;
-    let nextLookAt = settings.evaluationMinutes + settleMinutes;
+    /** The next look judges the minutes before this one. */
+    let nextJudgedEnd = settings.evaluationMinutes;
     return {
       forecast: { minutesToPromote: planning.forecast.minutesToPromote, promotionBar: planning.forecast.promotionBar.errorRate },
       weight: () => steps.weight,
       observe(minute: ObservedMinute): PolicyAction {
         // As Evaluate does (src/core/cold-start-query.ts), a step's first minute, and the shift's, count no cold starts: the candidate scaling up.
         const scalingUp = minute.minute <= stepStart;
-        unjudged.push({ minute: minuteTime(minute.minute), stable: scalingUp ? withoutColdStarts(minute.stable) : minute.stable, candidate: scalingUp ? withoutColdStarts(minute.candidate) : minute.candidate, ...(minute.queue ? { queue: minute.queue } : {}) });
-        const now = minute.minute + 1;
-        if (now < nextLookAt) return 'continue';
-        const judgedUntil = now - settleMinutes;
-        const settled = unjudged.slice(0, Math.max(0, unjudged.length - settleMinutes));
-        unjudged = unjudged.slice(settled.length);
+        unjudged.push({ index: minute.minute, observation: { minute: minuteTime(minute.minute), stable: scalingUp ? withoutColdStarts(minute.stable) : minute.stable, candidate: scalingUp ? withoutColdStarts(minute.candidate) : minute.candidate, ...(minute.queue ? { queue: minute.queue } : {}) } });
+        // The look comes once its minutes have settled: by the end of this minute or not at all in it.
+        const judgedEnd = nextJudgedEnd;
+        const lookAt = judgedEnd + settleMinutes;
+        if (lookAt > minute.minute + 1) return 'continue';
+        const settled = unjudged.filter(({ index }) => index < judgedEnd).map(({ observation }) => observation);
+        unjudged = unjudged.filter(({ index }) => index >= judgedEnd);
         const { assessment, decision, rollbackKind } = look(assess, {
           memory,
           window: { minutes: settled, failures: [] },
@@ -66,8 +68,8 @@ export const coalminePolicy: Policy = {
           strategy: { steps: strategy.steps, intervalMinutes: judgedIntervalMinutes(strategy.intervalMinutes, settings, steps.isFinalStep) },
           stepIndex: steps.stepIndex,
           weight: steps.weight,
-          minutesInStep: Math.max(0, judgedUntil - stepStart),
-          minutesSinceFirstShift: now,
+          minutesInStep: Math.max(0, judgedEnd - stepStart),
+          minutesSinceFirstShift: Math.floor(lookAt),
           promotion: planning.promotion,
           queue: context.queue,
           memoryMB: context.memoryMB,
@@ -75,12 +77,12 @@ export const coalminePolicy: Policy = {
           concurrency: context.concurrency,
         });
         memory = assessment.memory;
-        nextLookAt = now + settings.evaluationMinutes;
+        nextJudgedEnd = judgedEnd + settings.evaluationMinutes;
         if (decision === 'advance') {
-          // The shift lands a moment after this look: the coming minute is served at the new weight, and counts in the step when the shift landed in its first seconds.
+          // The shift lands a moment after this look: the step counts from that minute when it landed in its first seconds, else from the next.
           steps.advance();
-          stepStart = clock.shiftMinuteCounts ? now : now + 1;
-          nextLookAt = stepStart + settings.evaluationMinutes + settleMinutes;
+          stepStart = (lookAt - Math.floor(lookAt)) * 60 < SHIFT_GRACE_SECONDS ? Math.floor(lookAt) : Math.ceil(lookAt);
+          nextJudgedEnd = stepStart + settings.evaluationMinutes;
         }
         if (decision === 'rollback') return rollbackKind === 'inconclusive' ? 'rollback-inconclusive' : 'rollback';
         return decision === 'promote' ? 'promote' : 'continue';
