@@ -369,7 +369,7 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   const planning: CanaryPlanning = {
     strategy,
     strategyChosen: input.strategy === undefined,
-    promotion: { ...test, stepMinRequests, finalStepMinRequests },
+    promotion: { ...test, stepMinRequests, finalStepMinRequests, finalStepMinutes: Math.ceil(finalMinutes) },
     forecast,
   };
   if (settings.lowTraffic === 'refuse' && (choice === 'loosened' || choice === 'unreachable')) {

@@ -217,6 +217,15 @@ describe('planCanary', () => {
     expect(planned.forecast.promotedWithinBudget).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('tells the judge how many minutes the final weight is planned to take for its share, so a lean on the way knows what room the budget has', () => {
+    const estimate = traffic(600, 0.005);
+    const { promotion, forecast } = plan(600, 0.005, {}, 'Linear10PercentEvery10Minutes');
+    // Nine 10-minute steps: the final one starts at minute 80, and the plan fits its share before the budget.
+    expect(promotion.finalStepMinutes).toBeGreaterThanOrEqual(10);
+    expect(80 + promotion.finalStepMinutes! + 1).toBeLessThanOrEqual(forecast.maxDurationMinutes);
+    expect(promotion.finalStepMinRequests).toBeLessThanOrEqual(Math.ceil(0.9 * estimate.typicalRequestsPerMinute * promotion.finalStepMinutes!));
+  });
+
   it('never loosens the bar so far that a gross regression could pass under it', () => {
     const planned = plan(5, 0.005);
     expect(planned.forecast.promotionBar.errorRate).toBeLessThanOrEqual(loosestBar(planned.forecast.stableErrorRate) + 1e-9);
