@@ -25,7 +25,7 @@
  */
 import { stateMachineClock } from './clock.ts';
 import { formatCount, formatRate } from './judge/check.ts';
-import { promotionAlternative, promotionChance, promotionRequestsQuantile, type PromotionTest } from './judge/promotion.ts';
+import { promotionAlternative, promotionChanceAfter, promotionRequestsQuantile, type PromotionTest } from './judge/promotion.ts';
 import { DEFAULT_BUDGET_MINUTES, LONGEST_BUDGET_FOR_DEFAULT_BAR_MINUTES, LONGEST_BUDGET_MINUTES, type AnalysisSettings } from './judge/settings.ts';
 import type { PlannedPromotion } from './judge/types.ts';
 import type { HourlyTraffic } from './ports.ts';
@@ -300,7 +300,8 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
 
   // The pace to use where traffic is rich: TARGET_MINUTES for weights Coalmine picks for the traffic;
   // a fixed schedule keeps its own (its steps, each with the clock's lag), so a fast schedule stays fast.
-  const pace = fixed ? decidedBy(scheduleOf(strategy, 0).finalStart() + Math.max(1, strategy.intervalMinutes)) : TARGET_MINUTES;
+  const finalStart = scheduleOf(strategy, 0).finalStart();
+  const pace = fixed ? decidedBy(finalStart + Math.max(1, strategy.intervalMinutes)) : TARGET_MINUTES;
   let bar = defaultBar;
   let choice: Forecast['promotionBar']['choice'] = 'default';
   const limit = Math.max(defaultBar, loosestBar(traffic.errorRate));
@@ -311,7 +312,7 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
     // (the bar is the function's, not the hour's); else only as far as the loosest bar needs.
     // Never past the schedule's longest run: the final step is held at most its interval and
     // `maxExtensionMinutes`, and then rolls back as inconclusive whatever the budget says.
-    const longestRun = decidedBy(scheduleOf(strategy, 0).finalStart() + strategy.intervalMinutes + settings.maxExtensionMinutes);
+    const longestRun = decidedBy(finalStart + strategy.intervalMinutes + settings.maxExtensionMinutes);
     const usualBar = settings.lowTraffic === 'refuse' ? undefined : lullBar();
     budget =
       settings.lowTraffic === 'refuse'
@@ -326,7 +327,12 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   } else if (medianMinutes(strategy, defaultBar) < pace) {
     const floor = Math.min(defaultBar, Math.max(1.1 * traffic.errorRateUpper, traffic.errorRate * 1.05));
     const fits = (b: number) => medianMinutes(strategy, b) <= pace && plannedMinutes(strategy, b) <= servedBy();
-    const tighter = fits(floor) ? floor : searchBar(floor, defaultBar, fits);
+    // A tighter bar must still promote PLANNING_QUANTILE as the judge promotes: only once the final
+    // weight has served its share (on a long schedule, late), with the evidence over the bar then.
+    // (Searched apart, from the bar the pace allows: the chance costs far more to work out.)
+    const promotes = (b: number) => promotedChance(b, cautiousRate(b), traffic.planningRequestsPerMinute) >= PLANNING_QUANTILE;
+    const paced = fits(floor) ? floor : searchBar(floor, defaultBar, fits);
+    const tighter = promotes(paced) ? paced : searchBar(paced, defaultBar, promotes);
     if (tighter < defaultBar * 0.999) {
       bar = tighter;
       choice = 'tightened';
@@ -338,17 +344,7 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   const test = testFor(bar);
   const schedule = scheduleOf(strategy, traffic.typicalRequestsPerMinute);
   const mainMedian = schedule.minutesFor(promotionRequestsQuantile(test, traffic.errorRate, 0.5, dayOfRequests));
-  const finalStart = schedule.finalStart();
-  // The final weight is what promotion brings: at least half of the expected canary (and half of
-  // its pace) is spent there, so a regression that sets in during the first half is seen at it and
-  // pulls the promotion evidence down before promotion — but never past the budget (a long named
-  // schedule reaches its final step late), never past half the step's extension (a step is held
-  // at most its interval and `maxExtensionMinutes`: asking for all of it would roll a good candidate
-  // back as inconclusive whenever its traffic ran a little under the forecast, as an SQS queue's
-  // long retry-cycle steps did), and never less than the step's own interval.
-  const lateOnsetMinutes = Math.max(pace / 2, Number.isFinite(mainMedian) ? mainMedian / 2 : 0);
-  const longestHold = strategy.intervalMinutes + settings.maxExtensionMinutes / 2;
-  const finalMinutes = Math.max(strategy.intervalMinutes, Math.min(lateOnsetMinutes, longestHold, servedBy() - finalStart));
+  const finalMinutes = finalMinutesFor(bar);
   const finalWeight = (strategy.steps[strategy.steps.length - 1] ?? 100) / 100;
   // Where the budget ends the hold, the share is what the plan's cautious rate brings by then: at the
   // typical rate, a step whose traffic ran a little under it would miss its share at the last look.
@@ -368,7 +364,7 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
     stableErrorRate: round(traffic.errorRate, 6),
     minutesToPromote: median <= servedBy() ? decidedBy(median) : null,
     minutesToPromoteP95: p95 <= servedBy() ? decidedBy(p95) : null,
-    promotedWithinBudget: round(finalStart + strategy.intervalMinutes <= servedBy() ? promotionChance(test, traffic.errorRate, schedule.requestsBy(servedBy())) : 0, 2),
+    promotedWithinBudget: round(promotedChance(bar, traffic.errorRate, traffic.typicalRequestsPerMinute), 2),
     promotionBar: { errorRate: bar, defaultErrorRate: round(defaultBar, 6), choice },
     maxDurationMinutes: budget,
     extraFailuresPerHourAtBar: round(Math.max(0, bar - traffic.errorRate) * traffic.requestsPerMinute * 60, 1),
@@ -387,7 +383,7 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
   const planning: CanaryPlanning = {
     strategy,
     strategyChosen: input.strategy === undefined,
-    promotion: { ...test, stepMinRequests, finalStepMinRequests },
+    promotion: { ...test, stepMinRequests, finalStepMinRequests, finalStepMinutes: Math.ceil(finalMinutes) },
     forecast,
   };
   if (settings.lowTraffic === 'refuse' && (choice === 'loosened' || choice === 'unreachable')) {
@@ -399,6 +395,40 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
       `; raise analysis.maxDurationMinutes, or drop lowTraffic: "refuse" to accept that bar`;
   }
   return planning;
+
+  /**
+   * Minutes the final weight is held for its share with bar b. The final weight is what promotion
+   * brings: at least half of the expected canary (and half of its pace) is spent there, so a
+   * regression that sets in during the first half is seen at it and pulls the promotion evidence down
+   * before promotion — but never past the budget (a long named schedule reaches its final step late),
+   * never past half the step's extension (a step is held at most its interval and
+   * `maxExtensionMinutes`: asking for all of it would roll a good candidate back as inconclusive
+   * whenever its traffic ran a little under the forecast, as an SQS queue's long retry-cycle steps
+   * did), and never less than the step's own interval.
+   */
+  function finalMinutesFor(b: number): number {
+    const median = scheduleOf(strategy, traffic.typicalRequestsPerMinute).minutesFor(promotionRequestsQuantile(testFor(b), traffic.errorRate, 0.5, dayOfRequests));
+    const lateOnsetMinutes = Math.max(pace / 2, Number.isFinite(median) ? median / 2 : 0);
+    const longestHold = strategy.intervalMinutes + settings.maxExtensionMinutes / 2;
+    return Math.max(strategy.intervalMinutes, Math.min(lateOnsetMinutes, longestHold, servedBy() - finalStart));
+  }
+
+  /**
+   * The share of candidates erring at `rate` that bar b promotes within the budget, as the judge
+   * promotes them: not before the final weight has served its share, and then only with the evidence
+   * over the bar at that time (promotionChanceAfter).
+   */
+  function promotedChance(b: number, rate: number, requestsPerMinute: number): number {
+    if (finalStart + strategy.intervalMinutes > servedBy()) return 0;
+    const served = scheduleOf(strategy, requestsPerMinute);
+    const heldUntil = strategy.steps.length ? served.requestsBy(Math.min(servedBy(), finalStart + finalMinutesFor(b))) : 0;
+    return promotionChanceAfter(testFor(b), rate, heldUntil, served.requestsBy(servedBy()));
+  }
+
+  /** Stable's rate as the plan's headroom takes it: its upper estimate, short of the bar. */
+  function cautiousRate(b: number): number {
+    return Math.max(traffic.errorRate, Math.min(traffic.errorRateUpper, b * 0.95));
+  }
 
   function testFor(b: number): PromotionTest {
     return { bar: b, alternative: promotionAlternative(traffic.errorRate, b), alpha: settings.alpha };
@@ -414,8 +444,7 @@ export function planCanary(input: PlanningInput): CanaryPlanning {
    * the estimates may have wrong: stable's rate at its upper estimate, the traffic at its lower.
    */
   function plannedMinutes(s: Strategy, b: number, requestsPerMinute = traffic.planningRequestsPerMinute): number {
-    const rate = Math.max(traffic.errorRate, Math.min(traffic.errorRateUpper, b * 0.95));
-    return scheduleOf(s, requestsPerMinute).minutesFor(promotionRequestsQuantile(testFor(b), rate, PLANNING_QUANTILE, dayOfRequests));
+    return scheduleOf(s, requestsPerMinute).minutesFor(promotionRequestsQuantile(testFor(b), cautiousRate(b), PLANNING_QUANTILE, dayOfRequests));
   }
 
   /**

@@ -51,11 +51,12 @@ export function look(judge: Judge, input: LookInput): Look {
   const isFinalStep = stepIndex >= stepCount - 1;
   const budget = settings.maxDurationMinutes ?? DEFAULT_BUDGET_MINUTES;
   const budgetSpent = minutesSinceFirstShift !== undefined && minutesSinceFirstShift >= budget;
+  const noRoomToHold = !isFinalStep && minutesSinceFirstShift !== undefined && promotion?.finalStepMinutes !== undefined && minutesToFinish(input, promotion.finalStepMinutes) > budget;
   const assessment = judge({
     memory,
     window,
     baseline,
-    context: { trigger, stepIndex, stepCount, weight, isFinalStep, minutesInStep, intervalMinutes: strategy.intervalMinutes, ...(queue ? { queue } : {}), memoryMB, ...(coldStarts ? { coldStarts } : {}), ...(concurrency ? { concurrency } : {}), ...(promotion ? { promotion } : {}), ...(budgetSpent ? { budgetSpent } : {}) },
+    context: { trigger, stepIndex, stepCount, weight, isFinalStep, minutesInStep, intervalMinutes: strategy.intervalMinutes, ...(queue ? { queue } : {}), memoryMB, ...(coldStarts ? { coldStarts } : {}), ...(concurrency ? { concurrency } : {}), ...(promotion ? { promotion } : {}), ...(budgetSpent ? { budgetSpent } : {}), ...(noRoomToHold ? { noRoomToHold } : {}) },
     settings,
   });
   const decided = decide({
@@ -67,6 +68,22 @@ export function look(judge: Judge, input: LookInput): Look {
     ...(minutesSinceFirstShift === undefined ? {} : { minutesSinceFirstShift, maxDurationMinutes: budget }),
   });
   return { assessment, ...decided };
+}
+
+/**
+ * The minute by which the canary would be decided if no step were held from here on: the rest of
+ * this step, each later step on the clock (its judged minutes and the settling time), and the final
+ * weight's planned minutes, decided the settling time after its last. A lean may hold a step before
+ * the last only while this is within the budget: the plan fitted its promotions in the budget with
+ * the steps lasting as the schedule says, so a lean that holds longer turns a healthy candidate's
+ * promotion into an inconclusive rollback, while a regression still meets the paired test at the
+ * next weight, and the promotion test and the final share before promotion.
+ */
+function minutesToFinish(input: LookInput, finalStepMinutes: number): number {
+  const { strategy, stepIndex, minutesInStep, settings } = input;
+  const settle = Math.ceil(settings.settleSeconds / 60);
+  const laterSteps = Math.max(0, strategy.steps.length - 2 - stepIndex);
+  return (input.minutesSinceFirstShift ?? 0) + Math.max(0, strategy.intervalMinutes - minutesInStep) + laterSteps * (strategy.intervalMinutes + settle) + finalStepMinutes + settle;
 }
 
 /** The plan's queue as the judge needs it (the judge's `context.queue`). */

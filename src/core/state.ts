@@ -96,6 +96,7 @@ export const promotionSchema = z.object({
   alpha: z.number(),
   stepMinRequests: z.array(z.number()),
   finalStepMinRequests: z.number(),
+  finalStepMinutes: z.optional(z.number()),
 });
 
 

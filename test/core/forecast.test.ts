@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { estimateTraffic, loosestBar, planCanary, TRAFFIC_LADDERS, type TrafficEstimate } from '../../src/core/forecast.ts';
 import { Schedule } from '../../src/core/schedule.ts';
+import { promotionChanceAfter } from '../../src/core/judge/promotion.ts';
 import { analysisSchema, type AnalysisRequest } from '../../src/core/judge/settings.ts';
 import type { HourlyTraffic } from '../../src/core/ports.ts';
 import { DEFAULT_API_STRATEGY, parseStrategy } from '../../src/core/strategy.ts';
@@ -202,6 +203,27 @@ describe('planCanary', () => {
     const planned = plan(600, 0.005, { maxDurationMinutes: 100 }, 'Linear10PercentEvery10Minutes');
     expect(planned.forecast.minutesToPromote).not.toBeNull();
     expect(planned.forecast.minutesToPromote!).toBeLessThanOrEqual(100);
+  });
+
+  it('tightens a long named schedule\'s bar only as far as 95% are promoted as the judge promotes: once the final weight has served its share', () => {
+    const estimate = traffic(600, 0.005);
+    const planned = plan(600, 0.005, {}, 'Linear10PercentEvery10Minutes');
+    expect(planned.forecast.promotionBar.choice).toBe('tightened');
+    // The budget's last minute is judged a minute before it ends; promotion waits for the final weight's share.
+    const served = new Schedule(planned.strategy, estimate.planningRequestsPerMinute);
+    const servedBy = planned.forecast.maxDurationMinutes - 1;
+    const heldUntil = Math.min(served.requestsBy(servedBy), served.requestsBy(served.finalStart()) + planned.promotion.finalStepMinRequests);
+    expect(promotionChanceAfter(planned.promotion, estimate.errorRateUpper, heldUntil, served.requestsBy(servedBy))).toBeGreaterThanOrEqual(0.95);
+    expect(planned.forecast.promotedWithinBudget).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('tells the judge how many minutes the final weight is planned to take for its share, so a lean on the way knows what room the budget has', () => {
+    const estimate = traffic(600, 0.005);
+    const { promotion, forecast } = plan(600, 0.005, {}, 'Linear10PercentEvery10Minutes');
+    // Nine 10-minute steps: the final one starts at minute 80, and the plan fits its share before the budget.
+    expect(promotion.finalStepMinutes).toBeGreaterThanOrEqual(10);
+    expect(80 + promotion.finalStepMinutes! + 1).toBeLessThanOrEqual(forecast.maxDurationMinutes);
+    expect(promotion.finalStepMinRequests).toBeLessThanOrEqual(Math.ceil(0.9 * estimate.typicalRequestsPerMinute * promotion.finalStepMinutes!));
   });
 
   it('never loosens the bar so far that a gross regression could pass under it', () => {

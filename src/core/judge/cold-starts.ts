@@ -14,7 +14,9 @@
  * Short of a verdict, a candidate that leans over the tolerance (evidence LEANING_WORSE_EVIDENCE or
  * more) holds its step, the final one too: cold starts are rare, so the test is often still short of
  * a verdict when the errors would promote, and a candidate cold-starting 5× as often was promoted on
- * schedule (docs/signals.md has the numbers).
+ * schedule (docs/signals.md has the numbers). A step before the last is held only while the budget
+ * has room for the later steps and the final share (`noRoomToHold`, src/core/look.ts); the final
+ * step is held whatever the budget says, since promotion cannot be undone.
  */
 import type { CheckInput, CheckResult, JudgeCheck } from './check.ts';
 import { formatCount, formatRate } from './check.ts';
@@ -89,7 +91,7 @@ export const coldStartCheck: JudgeCheck = {
       const summary = `candidate cold-starts ${worseRange(atLeast(verdict, tolerance))} as often as stable, over the ${ratioText(tolerance)} tolerated, ${sure(judge.settings.alpha)}: roll back (${rates})`;
       return { phase: 'fail', reasons: [summary], summary, figures, memory: nextMemory };
     }
-    if (logEvidence >= Math.log(LEANING_WORSE_EVIDENCE)) {
+    if (logEvidence >= Math.log(LEANING_WORSE_EVIDENCE) && !judge.context.noRoomToHold) {
       const summary = `the candidate leans over ${ratioText(tolerance)} stable's cold starts, short of a verdict; holding this weight until that settles (${rates})`;
       return { phase: 'inconclusive', reasons: [summary], summary, figures, memory: nextMemory };
     }

@@ -42,7 +42,8 @@ interface ErrorMemory {
  * good as stable seldom leans that way, and not for long (its evidence is a supermartingale of mean ≤ 1
  * that drifts down). Holding changes only how much traffic the candidate gets next, which the tests
  * allow (every weight is set before its minute's counts), so α is untouched. What it saves and costs
- * is measured in docs/judge.md ("Holding a weight while the candidate leans worse").
+ * is measured in docs/judge.md ("Holding a weight while the candidate leans worse"). It holds only
+ * while the budget has room for the later steps and the final share (`noRoomToHold`, src/core/look.ts).
  */
 export const LEANING_WORSE_EVIDENCE = 2;
 
@@ -112,7 +113,7 @@ export const errorRateCheck: JudgeCheck = {
       return inconclusive(`waiting for traffic: ${formatCount(stepRequests)} of ${formatCount(stepMinRequests)} candidate requests at this step`);
     }
     if (!context.isFinalStep) {
-      if (verdict.evidence >= LEANING_WORSE_EVIDENCE) {
+      if (verdict.evidence >= LEANING_WORSE_EVIDENCE && !context.noRoomToHold) {
         return inconclusive(`the candidate leans worse: about ${ratioText(verdict.ratioEstimate)} stable's errors so far, short of a verdict; holding this weight until that settles`);
       }
       const summary = `${interval} (errors since the first shift: candidate ${formatRate(candidateRate)}; stable ${formatRate(stableRate)} with its baseline)`;

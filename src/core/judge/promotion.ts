@@ -92,6 +92,51 @@ export function promotionChance(test: PromotionTest, rate: number, requests: num
   return generalisedPoissonCdf(rate * start, rate * perError, Math.floor((requests - start) / perError));
 }
 
+/**
+ * P(a candidate erring at `rate` is promoted within `requests`, when promotion may come only once
+ * `heldUntil` of them are served): the judge holds the final weight for its planned share, and then
+ * asks whether the evidence is over the bar *now*, not whether it ever was. Evidence that crossed
+ * early and fell back by the end of the share must cross again, so on a long schedule, whose share
+ * ends late, fewer candidates are promoted than `promotionChance` says. Exact in law: the errors by
+ * `heldUntil` are Poisson; from each count, the evidence either stands over the bar or has a
+ * deficit, whose crossing within the requests left follows the same generalised Poisson law.
+ */
+export function promotionChanceAfter(test: PromotionTest, rate: number, heldUntil: number, requests: number): number {
+  const { bar, alternative, alpha } = test;
+  if (!(bar > 0 && bar < 1 && alternative > 0 && alternative < bar)) return 0;
+  if (!(heldUntil > 0) || !(rate > 0)) return promotionChance(test, rate, requests);
+  const c = Math.log1p(-alternative) - Math.log1p(-bar);
+  const perError = (c + Math.log(bar / alternative)) / c;
+  const needed = Math.log(1 / alpha);
+  const mean = rate * heldUntil;
+  const left = requests - heldUntil;
+  let chance = 0;
+  // Poisson's mass beyond 8 standard deviations (and 20 counts) either side is left out. Where the
+  // errors are many, the chance of passing changes little from one count to the next, so the counts
+  // are taken in steps of an eighth of a standard deviation, each weighing for its step.
+  const sd = Math.sqrt(mean);
+  const step = Math.max(1, Math.floor(sd / 8));
+  const first = Math.max(0, Math.floor(mean - 8 * sd - 20));
+  for (let x = first; x <= mean + 8 * sd + 20; x += step) {
+    const mass = Math.exp(x * Math.log(mean) - mean - logFactorial(x)) * step;
+    // Evidence at the end of the share, in requests' worth: n·c − x·(c + e), over c.
+    const deficit = needed / c - (heldUntil - x * perError);
+    const pass = deficit <= 0 ? 1 : left < deficit ? 0 : generalisedPoissonCdf(rate * deficit, rate * perError, Math.floor((left - deficit) / perError));
+    chance += mass * pass;
+  }
+  return Math.min(1, chance);
+}
+
+/** ln x!, by Stirling's series beyond 20 (exact to ~1e-10 there). */
+function logFactorial(x: number): number {
+  if (x < 20) {
+    let sum = 0;
+    for (let k = 2; k <= x; k++) sum += Math.log(k);
+    return sum;
+  }
+  return x * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI * x) + 1 / (12 * x) - 1 / (360 * x ** 3);
+}
+
 /** The ideal sequential test's requests for the same bar: ln(1/α) / KL(rate ‖ bar). */
 export function sprtRequests(rate: number, bar: number, alpha: number): number {
   const divergence = klBernoulli(rate, Math.min(bar, 1 - 1e-9));

@@ -48,6 +48,11 @@ export interface JudgeContext {
    * promoted with the final step's share as served, rather than rolled back for want of it.
    */
   budgetSpent?: boolean;
+  /**
+   * True on a step before the last once holding it longer would leave the later steps and the final
+   * weight's planned minutes more than the budget has left: a lean no longer holds it (src/core/look.ts).
+   */
+  noRoomToHold?: boolean;
 }
 
 /** The promotion test and the exposure each step needs, as Plan fixed them from pre-shift data. */
@@ -56,6 +61,8 @@ export interface PlannedPromotion extends PromotionTest {
   stepMinRequests: number[];
   /** Requests the final step itself must serve before promotion. */
   finalStepMinRequests: number;
+  /** Minutes the plan expects the final weight to take to serve that share (absent in plans made before it said). */
+  finalStepMinutes?: number;
 }
 
 /**

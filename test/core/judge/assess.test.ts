@@ -71,6 +71,14 @@ describe('assess', () => {
     expect(settled.phase).toBe('pass');
   });
 
+  it('lets an early step pass while the candidate leans worse once the budget has no room left to hold it', () => {
+    const leaning = (i: number) => minute(versionMinute(60, 2), versionMinute(540, 3), i);
+    expect(repeat(2, leaning).phase).toBe('inconclusive');
+    const noRoom = repeat(2, leaning, { context: { noRoomToHold: true } });
+    expect(noRoom.phase).toBe('pass');
+    expect(noRoom.figures['errorEvidence']).toBeGreaterThanOrEqual(LEANING_WORSE_EVIDENCE);
+  });
+
   it('counts exposure per step: a new step starts from zero while the evidence carries on', () => {
     const first = repeat(3, (i) => minute(versionMinute(60, 1), versionMinute(540, 3), i));
     const next = assess(input([minute(versionMinute(150, 1), versionMinute(450, 2), 3)], { memory: first.memory, context: { stepIndex: 1, weight: 25 } }));

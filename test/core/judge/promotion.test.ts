@@ -3,6 +3,7 @@ import {
   generalisedPoissonQuantile,
   promotionAlternative,
   promotionChance,
+  promotionChanceAfter,
   promotionLogEvidence,
   promotionPassed,
   promotionRequestsQuantile,
@@ -111,3 +112,36 @@ describe('the chance of a promotion within so many requests', () => {
   });
 });
 
+
+describe('the chance of a promotion that may come only once the final weight has served its share', () => {
+  it('is the chance of passing at any time when nothing is held', () => {
+    expect(promotionChanceAfter(TEST, 0.005, 0, 9_000)).toBe(promotionChance(TEST, 0.005, 9_000));
+  });
+
+  it('is lower when the share ends late, since evidence that crossed and fell back must cross again', () => {
+    const anyTime = promotionChance(TEST, 0.005, 9_000);
+    const afterShare = promotionChanceAfter(TEST, 0.005, 8_000, 9_000);
+    const atTheEnd = promotionChanceAfter(TEST, 0.005, 9_000, 9_000);
+    expect(afterShare).toBeLessThan(anyTime);
+    expect(atTheEnd).toBeLessThan(afterShare);
+    expect(atTheEnd).toBeLessThan(anyTime - 0.01);
+  });
+
+  it('matches candidates simulated request by request, looked at from the end of the share on', () => {
+    const rng = new Random(11);
+    const runs = 4_000;
+    let promoted = 0;
+    for (let run = 0; run < runs; run++) {
+      let errors = 0;
+      for (let requests = 1; requests <= 9_000; requests++) {
+        if (rng.uniform() < 0.005) errors++;
+        if (requests >= 8_000 && promotionPassed(TEST, requests, errors)) {
+          promoted++;
+          break;
+        }
+      }
+    }
+    // Four thousand runs: a standard error of about 0.6 points.
+    expect(Math.abs(promoted / runs - promotionChanceAfter(TEST, 0.005, 8_000, 9_000))).toBeLessThan(0.02);
+  });
+});
