@@ -111,20 +111,29 @@ export function promotionChanceAfter(test: PromotionTest, rate: number, heldUnti
   const mean = rate * heldUntil;
   const left = requests - heldUntil;
   let chance = 0;
-  // Poisson's mass beyond 8 standard deviations (and 20 counts) either side is left out. Where the
+  // Poisson's mass beyond 6 standard deviations (and 20 counts) either side is left out. Where the
   // errors are many, the chance of passing changes little from one count to the next, so the counts
-  // are taken in steps of an eighth of a standard deviation, each weighing for its step.
+  // are taken in steps of a quarter of a standard deviation, each weighing for its step.
   const sd = Math.sqrt(mean);
-  const step = Math.max(1, Math.floor(sd / 8));
-  const first = Math.max(0, Math.floor(mean - 8 * sd - 20));
-  for (let x = first; x <= mean + 8 * sd + 20; x += step) {
+  const step = Math.max(1, Math.floor(sd / 4));
+  const first = Math.max(0, Math.floor(mean - 6 * sd - 20));
+  for (let x = first; x <= mean + 6 * sd + 20; x += step) {
     const mass = Math.exp(x * Math.log(mean) - mean - logFactorial(x)) * step;
     // Evidence at the end of the share, in requests' worth: n·c − x·(c + e), over c.
     const deficit = needed / c - (heldUntil - x * perError);
-    const pass = deficit <= 0 ? 1 : left < deficit ? 0 : generalisedPoissonCdf(rate * deficit, rate * perError, Math.floor((left - deficit) / perError));
+    const pass = deficit <= 0 ? 1 : left < deficit ? 0 : crossingChance(rate * deficit, rate * perError, Math.floor((left - deficit) / perError));
     chance += mass * pass;
   }
   return Math.min(1, chance);
+}
+
+/**
+ * P(GP(θ, λ) ≤ upTo): the generalised Poisson law's sum, or 1 where upTo lies 12 standard deviations
+ * (and 20 counts) past its mean, which summing term by term would only confirm at great cost.
+ */
+function crossingChance(theta: number, lambda: number, upTo: number): number {
+  if (lambda < 1 && upTo >= theta / (1 - lambda) + 12 * Math.sqrt(theta / (1 - lambda) ** 3) + 20) return 1;
+  return generalisedPoissonCdf(theta, lambda, upTo, (_x, cumulative) => cumulative >= 1 - 1e-9);
 }
 
 /** ln x!, by Stirling's series beyond 20 (exact to ~1e-10 there). */
