@@ -5,6 +5,7 @@ import type { CanaryState, PlannedForecast } from '../../src/core/state.ts';
 import { createSteps } from '../../src/core/steps/index.ts';
 import { createSimAccount } from '../../src/sim/account/index.ts';
 import { loadScenario, type Scenario } from '../../src/sim/scenario.ts';
+import { releaseEvent } from '../helpers/factories.ts';
 
 /** sqs-healthy with its queue changed. */
 function sqsHealthy(queue: Partial<NonNullable<Scenario['queue']>>): Scenario {
@@ -150,20 +151,7 @@ describe('Plan', () => {
   });
 });
 
-
 describe('Plan, for a canary an event started', () => {
-  const releaseEvent = (detail: Record<string, unknown>) => ({
-    version: '0',
-    id: 'b7d2c3f0-0000-4000-8000-000000000002',
-    'detail-type': 'Canary Release Requested',
-    source: 'coalmine',
-    account: '123456789012',
-    time: '2026-01-05T09:00:00Z',
-    region: 'us-east-1',
-    resources: [],
-    detail,
-  });
-
   it('keeps its own budget where an event asks for a shorter one: a queue with an hour-long visibility timeout', async () => {
     const scenario = loadScenario('sqs-healthy-long-visibility');
     const account = createSimAccount({ ...scenario, account: { ...(scenario.account ?? {}), tags: { 'coalmine:alias': 'live' } } }, { seed: 3 });

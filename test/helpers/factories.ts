@@ -13,6 +13,21 @@ export function scenarioMaker(defaults: { name: string } & Record<string, unknow
   return (overrides = {}) => parseScenario({ ...defaults, ...overrides }, `${defaults.name}.json`);
 }
 
+/** A "Canary Release Requested" event on the release bus, as EventBridge delivers it, carrying `detail`. */
+export function releaseEvent(detail: Record<string, unknown>) {
+  return {
+    version: '0',
+    id: 'b7d2c3f0-0000-4000-8000-000000000001',
+    'detail-type': 'Canary Release Requested',
+    source: 'coalmine',
+    account: '123456789012',
+    time: '2026-01-05T09:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  };
+}
+
 /** A judge that passes once the candidate has served this many invocations (counted in its memory), inconclusive before. */
 export function judgePassingAfter(candidateInvocations: number): Judge {
   return (input: JudgeInput): Assessment => {

@@ -15,7 +15,7 @@ import { runLocal, type ProgressEvent } from '../../src/local/runner.ts';
 import { createSimAccount, type SimAccount } from '../../src/sim/account/index.ts';
 import type { Scenario } from '../../src/sim/scenario.ts';
 import { statusChangeEvent } from '../faults/harness.ts';
-import { scenarioMaker } from '../helpers/factories.ts';
+import { releaseEvent, scenarioMaker } from '../helpers/factories.ts';
 
 const ORIGINAL = 'checkout production alias';
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:coalmine-canary';
@@ -29,18 +29,6 @@ const scenario = scenarioMaker({
   strategy: { steps: [20, 50], intervalMinutes: 1 },
   analysis: { maxExtensionMinutes: 3 },
   account: { description: ORIGINAL },
-});
-
-const releaseEvent = (detail: Record<string, unknown>) => ({
-  version: '0',
-  id: 'b7d2c3f0-0000-4000-8000-000000000001',
-  'detail-type': 'Canary Release Requested',
-  source: 'coalmine',
-  account: '123456789012',
-  time: '2026-01-05T09:00:00Z',
-  region: 'us-east-1',
-  resources: [],
-  detail,
 });
 
 const publishedVersion = (version: string) => ({
